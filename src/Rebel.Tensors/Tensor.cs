@@ -1,0 +1,166 @@
+// Tensor: a float32, row-major, contiguous n-dimensional array that can take part in reverse-mode autograd.
+// Ops live in the static class Ops (one file per family); the tape is in Autograd.cs; buffers come from TensorScope.
+using System.Runtime.CompilerServices;
+
+namespace Rebel.Tensors;
+
+/// <summary>A float32 row-major tensor. Data lives in <see cref="Data"/> from <see cref="Offset"/> for <see cref="Size"/> elements.</summary>
+public sealed class Tensor
+{
+    private float[]? grad;
+
+    /// <summary>The shape, outermost dimension first. Never mutated after construction.</summary>
+    public int[] Shape { get; }
+
+    /// <summary>Number of elements (product of the shape).</summary>
+    public int Size { get; }
+
+    /// <summary>Backing array; the tensor occupies [Offset, Offset + Size).</summary>
+    public float[] Data { get; }
+
+    /// <summary>Start of this tensor inside <see cref="Data"/>; non-zero only for views.</summary>
+    public int Offset { get; }
+
+    /// <summary>True when gradients flow into this tensor during <see cref="Backward"/>.</summary>
+    public bool RequiresGrad { get; internal set; }
+
+    /// <summary>True for trainable leaves (parameters); their gradients persist across scopes.</summary>
+    public bool IsParameter { get; }
+
+    /// <summary>Optional name (Hugging Face tensor names for model weights).</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Name of the op that produced this tensor (for error messages and anomaly mode).</summary>
+    public string Op { get; internal set; } = "leaf";
+
+    internal Tensor[]? Parents;
+    internal Action? BackwardFn;
+
+    internal Tensor(int[] shape, float[] data, int offset, bool isParameter)
+    {
+        Shape = shape;
+        Size = ShapeSize(shape);
+        if (offset < 0 || offset + Size > data.Length)
+            throw new ArgumentException($"Tensor: data of length {data.Length} at offset {offset} cannot hold shape {Format(shape)}.");
+        Data = data;
+        Offset = offset;
+        IsParameter = isParameter;
+    }
+
+    /// <summary>A tensor of zeros. Inside a <see cref="TensorScope"/> its buffer is pooled and reclaimed when the scope ends.</summary>
+    public static Tensor Zeros(params int[] shape) => TensorScope.Allocate(shape, clear: true);
+
+    /// <summary>A tensor whose contents are unspecified (every element must be written by the caller).</summary>
+    internal static Tensor Uninitialized(int[] shape) => TensorScope.Allocate(shape, clear: false);
+
+    /// <summary>A tensor filled with <paramref name="value"/>.</summary>
+    public static Tensor Full(float value, params int[] shape)
+    {
+        var t = Uninitialized(shape);
+        t.Span.Fill(value);
+        return t;
+    }
+
+    /// <summary>Wraps (does not copy) <paramref name="data"/> as a tensor of the given shape. Never pooled.</summary>
+    public static Tensor FromArray(float[] data, params int[] shape)
+    {
+        if (ShapeSize(shape) != data.Length)
+            throw new ArgumentException($"FromArray: {data.Length} values cannot fill shape {Format(shape)}.");
+        return new Tensor((int[])shape.Clone(), data, 0, isParameter: false);
+    }
+
+    /// <summary>A scalar (shape []) tensor.</summary>
+    public static Tensor Scalar(float value) => FromArray([value]);
+
+    /// <summary>A trainable parameter: a leaf that requires grad and owns a persistent gradient buffer. Never pooled.</summary>
+    public static Tensor Parameter(float[] data, int[] shape, string? name = null)
+    {
+        if (ShapeSize(shape) != data.Length)
+            throw new ArgumentException($"Parameter '{name}': {data.Length} values cannot fill shape {Format(shape)}.");
+        return new Tensor((int[])shape.Clone(), data, 0, isParameter: true) { RequiresGrad = true, Name = name };
+    }
+
+    /// <summary>A zero-initialised parameter of the given shape.</summary>
+    public static Tensor Parameter(int[] shape, string? name = null) => Parameter(new float[ShapeSize(shape)], shape, name);
+
+    /// <summary>The tensor's elements.</summary>
+    public Span<float> Span
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Data.AsSpan(Offset, Size);
+    }
+
+    /// <summary>Number of dimensions.</summary>
+    public int Rank => Shape.Length;
+
+    /// <summary>Size of dimension <paramref name="axis"/>; negative axes count from the end.</summary>
+    public int Dim(int axis) => Shape[NormalizeAxis(axis, Shape.Length, "Dim")];
+
+    /// <summary>The single value of a one-element tensor.</summary>
+    public float Item()
+    {
+        if (Size != 1) throw new InvalidOperationException($"Item: tensor of shape {Format(Shape)} has {Size} elements, not 1.");
+        return Data[Offset];
+    }
+
+    /// <summary>Copies the elements into a new array.</summary>
+    public float[] ToArray() => Span.ToArray();
+
+    /// <summary>The gradient accumulated by <see cref="Backward"/>, or null when none has reached this tensor.</summary>
+    public float[]? Grad => grad;
+
+    /// <summary>The gradient buffer, allocated (zeroed) on first use. Backward functions accumulate into it with +=.</summary>
+    internal Span<float> GradSpan
+    {
+        get
+        {
+            grad ??= IsParameter ? new float[Size] : TensorScope.RentCleared(Size);
+            return grad.AsSpan(0, Size);
+        }
+    }
+
+    /// <summary>Sets the gradient to zero (keeps the buffer).</summary>
+    public void ZeroGrad()
+    {
+        if (grad is not null) Array.Clear(grad, 0, Size);
+    }
+
+    /// <summary>Runs reverse-mode autodiff from this tensor. A non-scalar tensor is seeded with ones.</summary>
+    public void Backward() => Autograd.Backward(this);
+
+    /// <summary>A tensor sharing this one's data but cut off from the graph.</summary>
+    public Tensor Detach() => new(Shape, Data, Offset, isParameter: false) { Name = Name };
+
+    /// <summary>A deep copy that owns a fresh, unpooled array and is cut off from the graph.</summary>
+    public Tensor Clone() => FromArray(ToArray(), Shape);
+
+    /// <inheritdoc />
+    public override string ToString() => $"Tensor{Format(Shape)}{(Name is null ? "" : " " + Name)} op={Op}";
+
+    internal static int ShapeSize(ReadOnlySpan<int> shape)
+    {
+        long n = 1;
+        foreach (var d in shape)
+        {
+            if (d < 0) throw new ArgumentException($"Shape {Format(shape)} has a negative dimension.");
+            n *= d;
+        }
+        if (n > Array.MaxLength) throw new ArgumentException($"Shape {Format(shape)} has too many elements ({n}).");
+        return (int)n;
+    }
+
+    /// <summary>Formats a shape as (2, 3, 4).</summary>
+    public static string Format(ReadOnlySpan<int> shape)
+    {
+        var parts = new string[shape.Length];
+        for (int i = 0; i < shape.Length; i++) parts[i] = shape[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return "(" + string.Join(", ", parts) + ")";
+    }
+
+    internal static int NormalizeAxis(int axis, int rank, string op)
+    {
+        int a = axis < 0 ? axis + rank : axis;
+        if (a < 0 || a >= rank) throw new ArgumentException($"{op}: axis {axis} is out of range for rank {rank}.");
+        return a;
+    }
+}
