@@ -16,6 +16,17 @@ public static partial class Gemm
         Reference(a, b, c, m, n, k, transA, transB, accumulate);
     }
 
+    /// <summary>
+    /// <paramref name="batch"/> independent products, matrices packed back to back: A_i = a[i·M·K ..], B_i = b[i·K·N ..], C_i = c[i·M·N ..].
+    /// </summary>
+    public static void MultiplyBatched(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
+        int batch, int m, int n, int k, bool transA = false, bool transB = false, bool accumulate = false)
+    {
+        int sa = m * k, sb = k * n, sc = m * n;
+        for (int i = 0; i < batch; i++)
+            Multiply(a.Slice(i * sa, sa), b.Slice(i * sb, sb), c.Slice(i * sc, sc), m, n, k, transA, transB, accumulate);
+    }
+
     /// <summary>Scalar reference: the straightforward triple loop (double accumulator).</summary>
     public static void Reference(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
         int m, int n, int k, bool transA, bool transB, bool accumulate)

@@ -1,0 +1,50 @@
+// Key/value cache for incremental decoding: per layer, keys and values of every position seen so far.
+namespace Rebel.Tensors;
+
+/// <summary>Keys and values (B, capacity, Hkv·D) of the positions decoded so far; <see cref="Ops.Attention"/> appends to it.</summary>
+public sealed class KvCache
+{
+    /// <summary>Keys, laid out (B, Capacity, Hkv·D).</summary>
+    internal float[] Keys { get; }
+
+    /// <summary>Values, laid out (B, Capacity, Hkv·D).</summary>
+    internal float[] Values { get; }
+
+    /// <summary>Batch size.</summary>
+    public int Batch { get; }
+
+    /// <summary>Most positions the cache can hold.</summary>
+    public int Capacity { get; }
+
+    /// <summary>Hkv·D, the width of one position's keys.</summary>
+    public int Width { get; }
+
+    /// <summary>Positions filled so far.</summary>
+    public int Length { get; private set; }
+
+    /// <summary>An empty cache.</summary>
+    public KvCache(int batch, int capacity, int width)
+    {
+        Batch = batch; Capacity = capacity; Width = width;
+        Keys = new float[(long)batch * capacity * width > Array.MaxLength ? throw new ArgumentException("KvCache: too large.") : batch * capacity * width];
+        Values = new float[Keys.Length];
+    }
+
+    /// <summary>Forgets positions from <paramref name="length"/> on.</summary>
+    public void Truncate(int length)
+    {
+        if (length < 0 || length > Length) throw new ArgumentOutOfRangeException(nameof(length), $"KvCache: cannot truncate {Length} positions to {length}.");
+        Length = length;
+    }
+
+    internal void Append(ReadOnlySpan<float> k, ReadOnlySpan<float> v, int t)
+    {
+        if (Length + t > Capacity) throw new InvalidOperationException($"KvCache: {Length} + {t} positions exceed the capacity {Capacity}.");
+        for (int b = 0; b < Batch; b++)
+        {
+            k.Slice(b * t * Width, t * Width).CopyTo(Keys.AsSpan((b * Capacity + Length) * Width, t * Width));
+            v.Slice(b * t * Width, t * Width).CopyTo(Values.AsSpan((b * Capacity + Length) * Width, t * Width));
+        }
+        Length += t;
+    }
+}

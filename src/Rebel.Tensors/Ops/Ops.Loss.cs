@@ -1,0 +1,69 @@
+// Token-level losses on logits, fused with log-softmax: cross-entropy with an ignore index, and per-token log-probs.
+namespace Rebel.Tensors;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// Mean cross-entropy −(1/n)·Σ ln softmax(logits)[target] over rows whose target ≠ <paramref name="ignoreIndex"/>.
+    /// logits (…, V), targets one per row. Returns a scalar (0 when every row is ignored).
+    /// </summary>
+    public static Tensor CrossEntropy(Tensor logits, ReadOnlySpan<int> targets, int ignoreIndex = -100)
+    {
+        var logp = TokenLogProbs(logits, targets, 1f, ignoreIndex, "CrossEntropy");
+        int count = 0;
+        foreach (var t in targets) if (t != ignoreIndex) count++;
+        return Mul(Sum(logp), -1f / Math.Max(count, 1));
+    }
+
+    /// <summary>
+    /// ln softmax(logits / temperature)[target] for each row: logits (…, V), targets (…) → (…).
+    /// Rows whose target is <paramref name="ignoreIndex"/> give 0 and no gradient.
+    /// </summary>
+    public static Tensor GatherLogProbs(Tensor logits, ReadOnlySpan<int> targets, float temperature = 1f, int ignoreIndex = -100) =>
+        TokenLogProbs(logits, targets, temperature, ignoreIndex, "GatherLogProbs");
+
+    private static Tensor TokenLogProbs(Tensor logits, ReadOnlySpan<int> targets, float temperature, int ignoreIndex, string op)
+    {
+        if (logits.Rank == 0) throw new ArgumentException($"{op}: logits must have a vocabulary axis, got a scalar.");
+        if (!(temperature > 0)) throw new ArgumentException($"{op}: temperature {temperature} must be positive.");
+        int v = logits.Shape[^1], rows = logits.Size / Math.Max(v, 1);
+        if (targets.Length != rows) throw new ArgumentException($"{op}: {targets.Length} targets for logits {Tensor.Format(logits.Shape)} ({rows} rows).");
+        var kept = targets.ToArray();
+        var lse = TensorScope.Rent(rows, clear: false); // ln Σ e^(x/τ) per row
+        var y = Tensor.Uninitialized(logits.Shape[..^1]);
+        var x = logits.Span; var yv = y.Span;
+        float inv = 1f / temperature;
+        for (int r = 0; r < rows; r++)
+        {
+            int t = kept[r];
+            if (t == ignoreIndex) { yv[r] = 0; lse[r] = 0; continue; }
+            if ((uint)t >= (uint)v) throw new ArgumentException($"{op}: target {t} at row {r} is outside the vocabulary of {v}.");
+            var row = x.Slice(r * v, v);
+            lse[r] = LogSumExpScaled(row, inv);
+            yv[r] = row[t] * inv - lse[r];
+        }
+        return Autograd.Record(y, op == "CrossEntropy" ? "cross_entropy" : "gather_log_probs", [logits], () =>
+        {
+            var g = y.GradSpan; var gx = logits.GradSpan; var xs = logits.Span;
+            for (int r = 0; r < rows; r++)
+            {
+                int t = kept[r];
+                if (t == ignoreIndex || g[r] == 0) continue;
+                var row = xs.Slice(r * v, v); var grow = gx.Slice(r * v, v);
+                float gr = g[r] * inv, l = lse[r];
+                for (int i = 0; i < v; i++) grow[i] -= gr * MathF.Exp(row[i] * inv - l);
+                grow[t] += gr;
+            }
+        });
+    }
+
+    /// <summary>ln Σᵢ e^(xᵢ·s), stable.</summary>
+    internal static float LogSumExpScaled(ReadOnlySpan<float> x, float s)
+    {
+        float max = float.NegativeInfinity;
+        for (int i = 0; i < x.Length; i++) max = MathF.Max(max, x[i] * s);
+        double sum = 0;
+        for (int i = 0; i < x.Length; i++) sum += MathF.Exp(x[i] * s - max);
+        return max + (float)Math.Log(sum);
+    }
+}

@@ -1,0 +1,88 @@
+// Matrix products: MatMul (2-D and batched, either operand transposed) and Linear (x·Wᵀ + b, the nn.Linear layout).
+using System.Numerics.Tensors;
+using Rebel.Tensors.Kernels;
+
+namespace Rebel.Tensors;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// op(a)·op(b) over the last two dimensions. a is (…, M, K) — (…, K, M) when <paramref name="transA"/> — and b is
+    /// (…, K, N) — (…, N, K) when <paramref name="transB"/>; leading dimensions must match, or b may be 2-D and shared.
+    /// </summary>
+    public static Tensor MatMul(Tensor a, Tensor b, bool transA = false, bool transB = false)
+    {
+        if (a.Rank < 2 || b.Rank < 2) throw new ArgumentException($"MatMul: operands must be at least 2-D, got {Tensor.Format(a.Shape)} and {Tensor.Format(b.Shape)}.");
+        int m = transA ? a.Shape[^1] : a.Shape[^2], ka = transA ? a.Shape[^2] : a.Shape[^1];
+        int kb = transB ? b.Shape[^1] : b.Shape[^2], n = transB ? b.Shape[^2] : b.Shape[^1];
+        if (ka != kb) throw new ArgumentException($"MatMul: inner sizes differ: {Tensor.Format(a.Shape)}{(transA ? "ᵀ" : "")} · {Tensor.Format(b.Shape)}{(transB ? "ᵀ" : "")}.");
+        int k = ka;
+        bool sharedB = b.Rank == 2 && a.Rank > 2;
+        if (!sharedB && !a.Shape.AsSpan(0, a.Rank - 2).SequenceEqual(b.Shape.AsSpan(0, b.Rank - 2)))
+            throw new ArgumentException($"MatMul: batch dimensions differ: {Tensor.Format(a.Shape)} and {Tensor.Format(b.Shape)}.");
+        if (sharedB && transA) throw new ArgumentException($"MatMul: a shared 2-D right operand needs an untransposed left one, got {Tensor.Format(a.Shape)}ᵀ.");
+        int batch = a.Size / Math.Max(m * k, 1);
+        if (m * k == 0) batch = Tensor.ShapeSize(a.Shape.AsSpan(0, a.Rank - 2));
+        int[] shape = [.. a.Shape[..^2], m, n];
+        var y = Tensor.Uninitialized(shape);
+        if (sharedB) Gemm.Multiply(a.Span, b.Span, y.Span, batch * m, n, k, false, transB);
+        else Gemm.MultiplyBatched(a.Span, b.Span, y.Span, batch, m, n, k, transA, transB);
+        return Autograd.Record(y, "matmul", [a, b], () =>
+        {
+            var g = y.GradSpan;
+            if (sharedB)
+            {
+                int rows = batch * m;
+                if (a.RequiresGrad) Gemm.Multiply(g, b.Span, a.GradSpan, rows, k, n, false, !transB, accumulate: true);
+                if (b.RequiresGrad)
+                {
+                    if (transB) Gemm.Multiply(g, a.Span, b.GradSpan, n, k, rows, true, false, accumulate: true);
+                    else Gemm.Multiply(a.Span, g, b.GradSpan, k, n, rows, true, false, accumulate: true);
+                }
+                return;
+            }
+            if (a.RequiresGrad)
+            {
+                if (transA) Gemm.MultiplyBatched(b.Span, g, a.GradSpan, batch, k, m, n, transB, true, accumulate: true);
+                else Gemm.MultiplyBatched(g, b.Span, a.GradSpan, batch, m, k, n, false, !transB, accumulate: true);
+            }
+            if (b.RequiresGrad)
+            {
+                if (transB) Gemm.MultiplyBatched(g, a.Span, b.GradSpan, batch, n, k, m, true, transA, accumulate: true);
+                else Gemm.MultiplyBatched(a.Span, g, b.GradSpan, batch, k, n, m, !transA, false, accumulate: true);
+            }
+        });
+    }
+
+    /// <summary>y = x·Wᵀ + b with x (…, In), W (Out, In) as nn.Linear stores it, b (Out) or null → y (…, Out).</summary>
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null)
+    {
+        if (weight.Rank != 2 || x.Rank == 0 || x.Shape[^1] != weight.Shape[1])
+            throw new ArgumentException($"Linear: input {Tensor.Format(x.Shape)} does not match weight {Tensor.Format(weight.Shape)} (expected (…, {(weight.Rank == 2 ? weight.Shape[1] : -1)})).");
+        int outF = weight.Shape[0], inF = weight.Shape[1];
+        if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != outF))
+            throw new ArgumentException($"Linear: bias {Tensor.Format(bias.Shape)} does not match weight {Tensor.Format(weight.Shape)}.");
+        int rows = x.Size / Math.Max(inF, 1);
+        if (inF == 0) rows = Tensor.ShapeSize(x.Shape.AsSpan(0, x.Rank - 1));
+        var y = Tensor.Uninitialized([.. x.Shape[..^1], outF]);
+        var yv = y.Span;
+        if (bias is not null)
+        {
+            var bv = bias.Span;
+            for (int r = 0; r < rows; r++) bv.CopyTo(yv.Slice(r * outF, outF));
+        }
+        Gemm.Multiply(x.Span, weight.Span, yv, rows, outF, inF, false, true, accumulate: bias is not null);
+        Tensor[] parents = bias is null ? [x, weight] : [x, weight, bias];
+        return Autograd.Record(y, "linear", parents, () =>
+        {
+            var g = y.GradSpan; // (rows, Out)
+            if (x.RequiresGrad) Gemm.Multiply(g, weight.Span, x.GradSpan, rows, inF, outF, false, false, accumulate: true);
+            if (weight.RequiresGrad) Gemm.Multiply(g, x.Span, weight.GradSpan, outF, inF, rows, true, false, accumulate: true);
+            if (bias is not null && bias.RequiresGrad)
+            {
+                var gb = bias.GradSpan;
+                for (int r = 0; r < rows; r++) TensorPrimitives.Add(gb, g.Slice(r * outF, outF), gb);
+            }
+        });
+    }
+}

@@ -1,0 +1,105 @@
+// Normalisations over the last axis: LayerNorm (GPT-2, GPT-NeoX) and RMSNorm (Llama, Qwen2), forward and backward fused.
+using System.Numerics.Tensors;
+
+namespace Rebel.Tensors;
+
+public static partial class Ops
+{
+    /// <summary>LayerNorm: y = (x − mean) / √(var + eps) · w + b over the last axis (biased variance). x (…, C), w (C), b (C) or null.</summary>
+    public static Tensor LayerNorm(Tensor x, Tensor weight, Tensor? bias, float eps)
+    {
+        int c = CheckNormShapes("LayerNorm", x, weight, bias);
+        int rows = x.Size / Math.Max(c, 1);
+        var y = Tensor.Uninitialized(x.Shape);
+        var mean = TensorScope.Rent(rows, clear: false);
+        var rstd = TensorScope.Rent(rows, clear: false);
+        var xv = x.Span; var yv = y.Span; var w = weight.Span;
+        for (int r = 0; r < rows; r++)
+        {
+            var xr = xv.Slice(r * c, c); var yr = yv.Slice(r * c, c);
+            float m = TensorPrimitives.Sum(xr) / c;
+            TensorPrimitives.Subtract(xr, m, yr);
+            float v = TensorPrimitives.Dot(yr, yr) / c;
+            float s = 1f / MathF.Sqrt(v + eps);
+            mean[r] = m; rstd[r] = s;
+            TensorPrimitives.Multiply(yr, s, yr);
+            TensorPrimitives.Multiply(yr, w, yr);
+            if (bias is not null) TensorPrimitives.Add(yr, bias.Span, yr);
+        }
+        Tensor[] parents = bias is null ? [x, weight] : [x, weight, bias];
+        return Autograd.Record(y, "layer_norm", parents, () =>
+        {
+            var g = y.GradSpan; var xs = x.Span; var ws = weight.Span;
+            var gx = x.RequiresGrad ? x.GradSpan : default;
+            var gw = weight.RequiresGrad ? weight.GradSpan : default;
+            var gb = bias is not null && bias.RequiresGrad ? bias.GradSpan : default;
+            for (int r = 0; r < rows; r++)
+            {
+                var gr = g.Slice(r * c, c); var xr = xs.Slice(r * c, c);
+                float m = mean[r], s = rstd[r];
+                float sumD = 0, sumDx = 0;
+                for (int i = 0; i < c; i++)
+                {
+                    float xhat = (xr[i] - m) * s, d = gr[i] * ws[i];
+                    sumD += d; sumDx += d * xhat;
+                    if (!gw.IsEmpty) gw[i] += gr[i] * xhat;
+                    if (!gb.IsEmpty) gb[i] += gr[i];
+                }
+                if (gx.IsEmpty) continue;
+                float meanD = sumD / c, meanDx = sumDx / c;
+                var gxr = gx.Slice(r * c, c);
+                for (int i = 0; i < c; i++)
+                {
+                    float xhat = (xr[i] - m) * s;
+                    gxr[i] += s * (gr[i] * ws[i] - meanD - xhat * meanDx);
+                }
+            }
+        });
+    }
+
+    /// <summary>RMSNorm: y = x / √(mean(x²) + eps) · w over the last axis. x (…, C), w (C).</summary>
+    public static Tensor RmsNorm(Tensor x, Tensor weight, float eps)
+    {
+        int c = CheckNormShapes("RmsNorm", x, weight, null);
+        int rows = x.Size / Math.Max(c, 1);
+        var y = Tensor.Uninitialized(x.Shape);
+        var rstd = TensorScope.Rent(rows, clear: false);
+        var xv = x.Span; var yv = y.Span; var w = weight.Span;
+        for (int r = 0; r < rows; r++)
+        {
+            var xr = xv.Slice(r * c, c); var yr = yv.Slice(r * c, c);
+            float s = 1f / MathF.Sqrt(TensorPrimitives.Dot(xr, xr) / c + eps);
+            rstd[r] = s;
+            TensorPrimitives.Multiply(xr, s, yr);
+            TensorPrimitives.Multiply(yr, w, yr);
+        }
+        return Autograd.Record(y, "rms_norm", [x, weight], () =>
+        {
+            var g = y.GradSpan; var xs = x.Span; var ws = weight.Span;
+            var gx = x.RequiresGrad ? x.GradSpan : default;
+            var gw = weight.RequiresGrad ? weight.GradSpan : default;
+            for (int r = 0; r < rows; r++)
+            {
+                var gr = g.Slice(r * c, c); var xr = xs.Slice(r * c, c);
+                float s = rstd[r], sumDx = 0;
+                for (int i = 0; i < c; i++)
+                {
+                    float xhat = xr[i] * s;
+                    sumDx += gr[i] * ws[i] * xhat;
+                    if (!gw.IsEmpty) gw[i] += gr[i] * xhat;
+                }
+                if (gx.IsEmpty) continue;
+                float meanDx = sumDx / c;
+                var gxr = gx.Slice(r * c, c);
+                for (int i = 0; i < c; i++) gxr[i] += s * (gr[i] * ws[i] - xr[i] * s * meanDx);
+            }
+        });
+    }
+
+    private static int CheckNormShapes(string op, Tensor x, Tensor weight, Tensor? bias)
+    {
+        if (x.Rank == 0 || weight.Rank != 1 || weight.Shape[0] != x.Shape[^1] || bias is not null && (bias.Rank != 1 || bias.Shape[0] != x.Shape[^1]))
+            throw new ArgumentException($"{op}: input {Tensor.Format(x.Shape)} does not match weight {Tensor.Format(weight.Shape)}{(bias is null ? "" : " and bias " + Tensor.Format(bias.Shape))}.");
+        return x.Shape[^1];
+    }
+}

@@ -1,0 +1,146 @@
+// Optimizers over a fixed list of parameters: AdamW (decoupled weight decay) and SGD with momentum,
+// plus global-norm gradient clipping. State is exposed so checkpoints can save and restore it exactly.
+using System.Numerics.Tensors;
+
+namespace Rebel.Tensors.Optim;
+
+/// <summary>Base of the optimizers: owns the parameter list and the learning rate.</summary>
+public abstract class Optimizer
+{
+    /// <summary>The parameters updated by <see cref="Step"/>.</summary>
+    public IReadOnlyList<Tensor> Parameters { get; }
+
+    /// <summary>Learning rate used by the next step (schedules set it before each step).</summary>
+    public float LearningRate { get; set; }
+
+    /// <summary>Steps taken so far.</summary>
+    public long StepCount { get; protected set; }
+
+    /// <summary>Stores the parameters and learning rate.</summary>
+    protected Optimizer(IEnumerable<Tensor> parameters, float learningRate)
+    {
+        Parameters = parameters.ToArray();
+        foreach (var p in Parameters)
+            if (!p.IsParameter) throw new ArgumentException($"Optimizer: {p} is not a parameter.");
+        LearningRate = learningRate;
+    }
+
+    /// <summary>Applies one update from the accumulated gradients (parameters without a gradient are skipped).</summary>
+    public abstract void Step();
+
+    /// <summary>Zeroes every parameter's gradient.</summary>
+    public void ZeroGrad()
+    {
+        foreach (var p in Parameters) p.ZeroGrad();
+    }
+
+    /// <summary>Per-parameter state buffers in a fixed order, for checkpoints.</summary>
+    public abstract IReadOnlyList<float[]> StateBuffers();
+
+    /// <summary>Restores the step count (state buffers are restored in place through <see cref="StateBuffers"/>).</summary>
+    public void RestoreStepCount(long steps) => StepCount = steps;
+
+    /// <summary>Scales all gradients so their global L2 norm is at most <paramref name="maxNorm"/>; returns the norm before clipping.</summary>
+    public static float ClipGradNorm(IEnumerable<Tensor> parameters, float maxNorm)
+    {
+        var list = parameters.ToArray();
+        double sq = 0;
+        foreach (var p in list)
+            if (p.Grad is { } g) { float n = TensorPrimitives.Norm(g.AsSpan(0, p.Size)); sq += (double)n * n; }
+        float norm = (float)Math.Sqrt(sq);
+        if (norm > maxNorm && norm > 0)
+        {
+            float scale = maxNorm / (norm + 1e-6f);
+            foreach (var p in list)
+                if (p.Grad is { } g) TensorPrimitives.Multiply(g.AsSpan(0, p.Size), scale, g.AsSpan(0, p.Size));
+        }
+        return norm;
+    }
+}
+
+/// <summary>
+/// AdamW (Loshchilov &amp; Hutter): m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − lr·(m̂/(√v̂ + ε) + λθ),
+/// with bias-corrected m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ). Weight decay is decoupled (applied as θ ← θ(1 − lr·λ)).
+/// </summary>
+public sealed class AdamW : Optimizer
+{
+    private readonly float[][] m, v;
+
+    /// <summary>β₁ (default 0.9).</summary>
+    public float Beta1 { get; }
+
+    /// <summary>β₂ (default 0.999).</summary>
+    public float Beta2 { get; }
+
+    /// <summary>ε (default 1e-8; REBEL's authors use 1e-5).</summary>
+    public float Epsilon { get; }
+
+    /// <summary>λ, decoupled weight decay (default 0.01 as in PyTorch).</summary>
+    public float WeightDecay { get; }
+
+    /// <summary>Creates the optimizer with zero moments.</summary>
+    public AdamW(IEnumerable<Tensor> parameters, float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f,
+        float epsilon = 1e-8f, float weightDecay = 0.01f) : base(parameters, learningRate)
+    {
+        Beta1 = beta1; Beta2 = beta2; Epsilon = epsilon; WeightDecay = weightDecay;
+        m = Parameters.Select(p => new float[p.Size]).ToArray();
+        v = Parameters.Select(p => new float[p.Size]).ToArray();
+    }
+
+    /// <inheritdoc />
+    public override void Step()
+    {
+        StepCount++;
+        float bc1 = 1f - MathF.Pow(Beta1, StepCount), bc2 = 1f - MathF.Pow(Beta2, StepCount);
+        float lr = LearningRate, decay = 1f - lr * WeightDecay;
+        Parallel.For(0, Parameters.Count, i =>
+        {
+            var p = Parameters[i];
+            if (p.Grad is null) return;
+            var theta = p.Span; var g = p.Grad.AsSpan(0, p.Size); var mi = m[i].AsSpan(); var vi = v[i].AsSpan();
+            for (int k = 0; k < theta.Length; k++)
+            {
+                float gk = g[k];
+                float mk = mi[k] = Beta1 * mi[k] + (1f - Beta1) * gk;
+                float vk = vi[k] = Beta2 * vi[k] + (1f - Beta2) * gk * gk;
+                theta[k] = theta[k] * decay - lr * (mk / bc1) / (MathF.Sqrt(vk / bc2) + Epsilon);
+            }
+        });
+    }
+
+    /// <inheritdoc />
+    public override IReadOnlyList<float[]> StateBuffers() => [.. m, .. v];
+}
+
+/// <summary>SGD with momentum: b ← μb + g, θ ← θ − lr·b (PyTorch's formulation, no dampening).</summary>
+public sealed class Sgd : Optimizer
+{
+    private readonly float[][] buffers;
+
+    /// <summary>μ (default 0.9).</summary>
+    public float Momentum { get; }
+
+    /// <summary>Creates the optimizer with zero momentum buffers.</summary>
+    public Sgd(IEnumerable<Tensor> parameters, float learningRate = 1e-2f, float momentum = 0.9f) : base(parameters, learningRate)
+    {
+        Momentum = momentum;
+        buffers = Parameters.Select(p => new float[p.Size]).ToArray();
+    }
+
+    /// <inheritdoc />
+    public override void Step()
+    {
+        StepCount++;
+        for (int i = 0; i < Parameters.Count; i++)
+        {
+            var p = Parameters[i];
+            if (p.Grad is null) continue;
+            var b = buffers[i].AsSpan(); var g = p.Grad.AsSpan(0, p.Size);
+            TensorPrimitives.MultiplyAdd(b, Momentum, g, b);
+            TensorPrimitives.MultiplyAdd(b, -LearningRate, p.Span, p.Span);
+        }
+    }
+
+    /// <inheritdoc />
+    public override IReadOnlyList<float[]> StateBuffers() => buffers;
+}
