@@ -1,0 +1,106 @@
+// Base of every causal language model: named parameters (Hugging Face names), the forward pass contract,
+// key/value caches and position ids for left-padded batches.
+using Rebel.Tensors;
+
+namespace Rebel.Models;
+
+/// <summary>A causal LM: token ids in, next-token logits out. Subclasses build one architecture family.</summary>
+public abstract class LanguageModel
+{
+    private readonly Dictionary<string, Tensor> parameters = new(StringComparer.Ordinal);
+
+    /// <summary>Hyper-parameters.</summary>
+    public ModelConfig Config { get; }
+
+    /// <summary>Parameters keyed by their Hugging Face names, in creation order.</summary>
+    public IReadOnlyDictionary<string, Tensor> NamedParameters => parameters;
+
+    /// <summary>All trainable parameters.</summary>
+    public IReadOnlyList<Tensor> Parameters => [.. parameters.Values];
+
+    /// <summary>Number of scalar parameters.</summary>
+    public long ParameterCount => parameters.Values.Sum(p => (long)p.Size);
+
+    /// <summary>Stores the configuration after validating it.</summary>
+    protected LanguageModel(ModelConfig config)
+    {
+        config.Validate("model");
+        Config = config;
+    }
+
+    /// <summary>Registers a zero parameter under its Hugging Face name.</summary>
+    protected Tensor Param(string name, params int[] shape)
+    {
+        var p = Tensor.Parameter(shape, name);
+        parameters.Add(name, p);
+        return p;
+    }
+
+    /// <summary>Fills every weight with the architecture's initialisation (normal 0.02, norms 1, biases 0).</summary>
+    public abstract void Initialize(Rng rng);
+
+    /// <summary>
+    /// Final hidden states (B, T, C) after the last norm. <paramref name="ids"/> holds B·T tokens row by row.
+    /// <paramref name="keyStart"/>[b] is the first real token of row b (left padding); <paramref name="cache"/> holds one
+    /// KvCache per layer for incremental decoding (the T tokens follow the cached ones).
+    /// </summary>
+    public abstract Tensor ForwardHidden(ReadOnlySpan<int> ids, int batch, int time, int[]? keyStart = null, KvCache[]? cache = null);
+
+    /// <summary>Next-token logits (…, V) from hidden states (…, C).</summary>
+    public abstract Tensor Logits(Tensor hidden);
+
+    /// <summary>Next-token logits (B, T, V).</summary>
+    public Tensor Forward(ReadOnlySpan<int> ids, int batch, int time, int[]? keyStart = null, KvCache[]? cache = null) =>
+        Logits(ForwardHidden(ids, batch, time, keyStart, cache));
+
+    /// <summary>One empty cache per layer for <paramref name="batch"/> rows of up to <paramref name="capacity"/> tokens.</summary>
+    public KvCache[] CreateCache(int batch, int capacity)
+    {
+        var caches = new KvCache[Config.Layers];
+        for (int i = 0; i < caches.Length; i++) caches[i] = new KvCache(batch, capacity, Config.KvHeads * Config.HeadDim);
+        return caches;
+    }
+
+    /// <summary>Position of each of the B·T new tokens: (past + t) − keyStart[b], never below 0 (as HF's cumsum(mask) − 1).</summary>
+    protected static int[] PositionIds(int batch, int time, int past, int[]? keyStart)
+    {
+        var pos = new int[batch * time];
+        for (int b = 0; b < batch; b++)
+            for (int t = 0; t < time; t++)
+                pos[b * time + t] = Math.Max(0, past + t - (keyStart is null ? 0 : keyStart[b]));
+        return pos;
+    }
+
+    /// <summary>Checks ids against the vocabulary and sizes, and returns the number of cached positions.</summary>
+    protected int ValidateInput(ReadOnlySpan<int> ids, int batch, int time, int[]? keyStart, KvCache[]? cache)
+    {
+        if (ids.Length != batch * time) throw new ArgumentException($"Forward: {ids.Length} ids do not fill batch {batch} × time {time}.");
+        if (keyStart is not null && keyStart.Length != batch) throw new ArgumentException($"Forward: keyStart has {keyStart.Length} entries for batch {batch}.");
+        if (cache is not null && cache.Length != Config.Layers) throw new ArgumentException($"Forward: {cache.Length} caches for {Config.Layers} layers.");
+        int past = cache?[0].Length ?? 0;
+        if (past + time > Config.MaxPositions && Config.Architecture == ModelArchitecture.Gpt2)
+            throw new ArgumentException($"Forward: {past + time} positions exceed the model's context of {Config.MaxPositions}.");
+        foreach (var id in ids)
+            if ((uint)id >= (uint)Config.VocabSize) throw new ArgumentException($"Forward: token id {id} is outside the vocabulary of {Config.VocabSize}.");
+        return past;
+    }
+
+    /// <summary>Copies every parameter's values from <paramref name="other"/> (same architecture and shapes).</summary>
+    public void CopyWeightsFrom(LanguageModel other)
+    {
+        foreach (var (name, p) in parameters)
+        {
+            if (!other.parameters.TryGetValue(name, out var q) || q.Size != p.Size)
+                throw new ArgumentException($"CopyWeightsFrom: parameter '{name}' is missing or has another shape in the source model.");
+            q.Span.CopyTo(p.Span);
+        }
+    }
+
+    /// <summary>A new model of the same architecture with copied weights (e.g. the frozen reference policy).</summary>
+    public LanguageModel CloneModel()
+    {
+        var copy = ModelFactory.Create(Config);
+        copy.CopyWeightsFrom(this);
+        return copy;
+    }
+}

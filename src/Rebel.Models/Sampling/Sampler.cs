@@ -1,0 +1,146 @@
+// Batched autoregressive generation with a key/value cache: prompts of different lengths are left-padded,
+// each step samples from temperature-scaled logits (optionally top-k / top-p filtered) and records the log-prob.
+using System.Numerics.Tensors;
+using Rebel.Tensors;
+
+namespace Rebel.Models.Sampling;
+
+/// <summary>How to decode.</summary>
+public sealed record SamplingOptions
+{
+    /// <summary>Most tokens generated per prompt (default 32).</summary>
+    public int MaxNewTokens { get; init; } = 32;
+
+    /// <summary>Softmax temperature; 0 means greedy (argmax). Default 1.</summary>
+    public float Temperature { get; init; } = 1f;
+
+    /// <summary>Keep only the k most likely tokens (0 = off).</summary>
+    public int TopK { get; init; }
+
+    /// <summary>Keep the smallest set of tokens whose probability reaches p (1 = off).</summary>
+    public float TopP { get; init; } = 1f;
+
+    /// <summary>Tokens that end a completion (included in it). Empty: use the model's eos_token_id.</summary>
+    public int[] EosTokenIds { get; init; } = [];
+}
+
+/// <summary>One completion.</summary>
+/// <param name="Tokens">Generated token ids (the EOS token included when one was produced).</param>
+/// <param name="LogProbs">ln π(token | prefix) of each generated token under the temperature-scaled distribution (temperature 1 when greedy).</param>
+/// <param name="EndedWithEos">True when generation stopped at an EOS token.</param>
+public sealed record Generation(int[] Tokens, float[] LogProbs, bool EndedWithEos);
+
+/// <summary>Generates completions for a batch of prompts.</summary>
+public static class Sampler
+{
+    /// <summary>Samples one completion per prompt, all prompts decoded together.</summary>
+    public static Generation[] Generate(LanguageModel model, IReadOnlyList<int[]> prompts, SamplingOptions options, Rng rng)
+    {
+        int bsz = prompts.Count;
+        if (bsz == 0) return [];
+        int maxLen = prompts.Max(p => p.Length);
+        if (prompts.Any(p => p.Length == 0)) throw new ArgumentException("Generate: every prompt needs at least one token.");
+        int capacity = maxLen + options.MaxNewTokens;
+        if (capacity > model.Config.MaxPositions && model.Config.Architecture == ModelArchitecture.Gpt2)
+            throw new ArgumentException($"Generate: prompt of {maxLen} tokens plus {options.MaxNewTokens} new tokens exceeds the context of {model.Config.MaxPositions}.");
+        var eos = options.EosTokenIds.Length > 0 ? options.EosTokenIds : model.Config.EosTokenIds;
+        int pad = model.Config.PadTokenId ?? (eos.Length > 0 ? eos[0] : 0);
+        var keyStart = new int[bsz];
+        var ids = new int[bsz * maxLen];
+        for (int b = 0; b < bsz; b++)
+        {
+            keyStart[b] = maxLen - prompts[b].Length;
+            ids.AsSpan(b * maxLen, keyStart[b]).Fill(pad);
+            prompts[b].CopyTo(ids.AsSpan(b * maxLen + keyStart[b]));
+        }
+        var cache = model.CreateCache(bsz, capacity);
+        var tokens = new List<int>[bsz];
+        var logps = new List<float>[bsz];
+        var done = new bool[bsz];
+        var ended = new bool[bsz];
+        for (int b = 0; b < bsz; b++) { tokens[b] = []; logps[b] = []; }
+        int v = model.Config.VocabSize;
+        var row = new float[v];
+        var probs = new float[v];
+        var next = new int[bsz];
+        using var noGrad = Autograd.NoGrad();
+        int time = maxLen;
+        for (int step = 0; step < options.MaxNewTokens; step++)
+        {
+            using (var scope = new TensorScope())
+            {
+                var hidden = model.ForwardHidden(ids.AsSpan(0, bsz * time), bsz, time, keyStart, cache); // (B, T, C)
+                var last = time == 1 ? hidden : Ops.Slice(hidden, 1, time - 1, 1);
+                var logits = model.Logits(last).Span; // (B, 1, V)
+                for (int b = 0; b < bsz; b++)
+                {
+                    if (done[b]) { next[b] = pad; continue; }
+                    logits.Slice(b * v, v).CopyTo(row);
+                    var (token, logp) = Pick(row, probs, options, rng);
+                    next[b] = token;
+                    tokens[b].Add(token);
+                    logps[b].Add(logp);
+                    if (Array.IndexOf(eos, token) >= 0) { done[b] = true; ended[b] = true; }
+                    else if (tokens[b].Count >= options.MaxNewTokens) done[b] = true;
+                }
+            }
+            if (done.All(d => d)) break;
+            time = 1;
+            next.CopyTo(ids, 0);
+        }
+        var result = new Generation[bsz];
+        for (int b = 0; b < bsz; b++) result[b] = new Generation([.. tokens[b]], [.. logps[b]], ended[b]);
+        return result;
+    }
+
+    /// <summary>Chooses a token from one row of logits; returns it with its log-prob under the temperature-scaled softmax.</summary>
+    internal static (int Token, float LogProb) Pick(Span<float> logits, Span<float> scratch, SamplingOptions o, Rng rng)
+    {
+        float t = o.Temperature > 0 ? o.Temperature : 1f;
+        if (t != 1f) TensorPrimitives.Divide(logits, t, logits);
+        Ops.LogSoftmaxRow(logits, scratch); // scratch = ln p
+        int token;
+        if (o.Temperature <= 0)
+        {
+            token = TensorPrimitives.IndexOfMax(logits);
+        }
+        else
+        {
+            var p = logits; // reuse as probabilities
+            TensorPrimitives.Exp(scratch, p);
+            if (o.TopK > 0 && o.TopK < p.Length) KeepTopK(p, o.TopK);
+            if (o.TopP < 1f) KeepTopP(p, o.TopP);
+            token = rng.Multinomial(p);
+        }
+        return (token, scratch[token]);
+    }
+
+    private static void KeepTopK(Span<float> p, int k)
+    {
+        var sorted = p.ToArray();
+        Array.Sort(sorted);
+        float threshold = sorted[^k];
+        int kept = 0;
+        for (int i = 0; i < p.Length; i++)
+        {
+            if (p[i] > threshold || p[i] == threshold && kept < k) kept++;
+            else p[i] = 0;
+        }
+    }
+
+    private static void KeepTopP(Span<float> p, float topP)
+    {
+        var order = new int[p.Length];
+        for (int i = 0; i < order.Length; i++) order[i] = i;
+        var keys = p.ToArray();
+        Array.Sort(keys, order);
+        float total = TensorPrimitives.Sum(p), acc = 0;
+        bool cut = false;
+        for (int j = order.Length - 1; j >= 0; j--)
+        {
+            if (cut) { p[order[j]] = 0; continue; }
+            acc += keys[j];
+            if (acc >= topP * total) cut = true;
+        }
+    }
+}
