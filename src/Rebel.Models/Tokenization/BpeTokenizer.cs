@@ -11,7 +11,7 @@ using Rebel.Models.IO;
 namespace Rebel.Models.Tokenization;
 
 /// <summary>A byte-level BPE tokenizer loaded from (and savable as) a Hugging Face tokenizer.json.</summary>
-public sealed partial class BpeTokenizer
+public sealed partial class BpeTokenizer : ITokenizer
 {
     /// <summary>The conventional file name.</summary>
     public const string FileName = "tokenizer.json";

@@ -1,0 +1,51 @@
+// Saving and restoring lists of float buffers (model weights, optimizer moments) as safetensors files.
+using Rebel.Models;
+using Rebel.Models.IO;
+using Rebel.Tensors;
+
+namespace Rebel.Training.Checkpointing;
+
+/// <summary>Weights and optimizer state as safetensors files, always written atomically.</summary>
+public static class WeightFile
+{
+    /// <summary>Writes every parameter of <paramref name="model"/> under its name (F32).</summary>
+    public static void SaveModel(LanguageModel model, string path) =>
+        SafetensorsWriter.Write(path, model.NamedParameters.ToDictionary(kv => kv.Key, kv => new TensorData(kv.Value.Shape, kv.Value.ToArray())));
+
+    /// <summary>Reads every parameter of <paramref name="model"/> from <paramref name="path"/>; names and shapes must match.</summary>
+    public static void LoadModel(LanguageModel model, string path)
+    {
+        using var reader = SafetensorsReader.Open(path);
+        foreach (var (name, p) in model.NamedParameters)
+        {
+            if (!reader.Contains(name)) throw new InvalidDataException($"{path}: tensor '{name}' is missing.");
+            var info = reader.GetInfo(name);
+            if (!info.Shape.AsSpan().SequenceEqual(p.Shape))
+                throw new InvalidDataException($"{path}: tensor '{name}' has shape {Tensor.Format(info.Shape)}, the model expects {Tensor.Format(p.Shape)}.");
+            reader.ReadInto(name, p.Span);
+        }
+    }
+
+    /// <summary>Writes buffers as tensors "state.0", "state.1", ….</summary>
+    public static void SaveBuffers(IReadOnlyList<float[]> buffers, string path)
+    {
+        var tensors = new Dictionary<string, TensorData>();
+        for (int i = 0; i < buffers.Count; i++) tensors[$"state.{i}"] = new TensorData([buffers[i].Length], buffers[i]);
+        SafetensorsWriter.Write(path, tensors);
+    }
+
+    /// <summary>Reads buffers written by <see cref="SaveBuffers"/> into the given arrays (lengths must match).</summary>
+    public static void LoadBuffers(IReadOnlyList<float[]> buffers, string path)
+    {
+        using var reader = SafetensorsReader.Open(path);
+        for (int i = 0; i < buffers.Count; i++)
+        {
+            string name = $"state.{i}";
+            if (!reader.Contains(name)) throw new InvalidDataException($"{path}: tensor '{name}' is missing.");
+            var info = reader.GetInfo(name);
+            if (info.ElementCount != buffers[i].Length)
+                throw new InvalidDataException($"{path}: tensor '{name}' has {info.ElementCount} values, expected {buffers[i].Length}.");
+            reader.ReadInto(name, buffers[i]);
+        }
+    }
+}

@@ -1,0 +1,151 @@
+// Rollouts shared by every online trainer: sample completions from π_t, score them, compute π_ref log-probs and
+// the KL-shaped reward r = score − β·Σ_t (ln π_t − ln π_ref).
+using Rebel.Models;
+using Rebel.Models.Sampling;
+using Rebel.Models.Tokenization;
+using Rebel.Tensors;
+using Rebel.Training.Data;
+using Rebel.Training.Rewards;
+
+namespace Rebel.Training.Rollouts;
+
+/// <summary>One sampled completion with everything the losses need.</summary>
+public sealed record Rollout
+{
+    /// <summary>Index of the prompt within its batch (completions of one prompt share it).</summary>
+    public required int Group { get; init; }
+
+    /// <summary>The prompt record.</summary>
+    public required PromptRecord Prompt { get; init; }
+
+    /// <summary>Prompt token ids.</summary>
+    public required int[] PromptIds { get; init; }
+
+    /// <summary>Completion token ids (EOS included when produced).</summary>
+    public required int[] Completion { get; init; }
+
+    /// <summary>Decoded completion text.</summary>
+    public required string Text { get; init; }
+
+    /// <summary>ln π_t(y|x) summed over completion tokens, recorded at sampling time.</summary>
+    public required float OldLogProb { get; init; }
+
+    /// <summary>ln π_ref(y|x).</summary>
+    public required float RefLogProb { get; init; }
+
+    /// <summary>The reward function's score (or the no-EOS penalty).</summary>
+    public required float Score { get; init; }
+
+    /// <summary>Σ_t (ln π_t − ln π_ref), the sequence-level KL estimate.</summary>
+    public float Kl => OldLogProb - RefLogProb;
+
+    /// <summary>The KL-shaped reward score − β·KL.</summary>
+    public required float Reward { get; init; }
+
+    /// <summary>True when the completion ended with EOS.</summary>
+    public required bool EndedWithEos { get; init; }
+}
+
+/// <summary>Settings for collecting rollouts.</summary>
+/// <param name="CompletionsPerPrompt">Samples per prompt.</param>
+/// <param name="Sampling">Decoding settings (temperature, length).</param>
+/// <param name="KlCoefficient">β in r = score − β·KL.</param>
+/// <param name="NoEosScore">Score given to completions without EOS, or null to keep the reward's score.</param>
+public sealed record RolloutSettings(int CompletionsPerPrompt, SamplingOptions Sampling, float KlCoefficient, float? NoEosScore);
+
+/// <summary>Samples, scores and shapes rollouts for a batch of prompts.</summary>
+public sealed class RolloutCollector(LanguageModel policy, LanguageModel reference, ITokenizer tokenizer, IReward reward)
+{
+    /// <summary>Reward queries made so far (one per scored completion).</summary>
+    public long RewardQueries { get; private set; }
+
+    /// <summary>Tokens sampled so far.</summary>
+    public long SampledTokens { get; private set; }
+
+    /// <summary>Restores the counters from a checkpoint.</summary>
+    public void Restore(long rewardQueries, long sampledTokens)
+    {
+        RewardQueries = rewardQueries;
+        SampledTokens = sampledTokens;
+    }
+
+    /// <summary>Encodes a prompt, failing with the record's source when it is empty.</summary>
+    public int[] EncodePrompt(PromptRecord prompt)
+    {
+        var ids = tokenizer.Encode(prompt.Prompt);
+        if (ids.Length == 0) throw new InvalidDataException($"{prompt.Source}: the prompt encodes to no tokens.");
+        return ids;
+    }
+
+    /// <summary>Decodes a completion, dropping a final EOS token.</summary>
+    public string DecodeCompletion(int[] tokens, bool endedWithEos) =>
+        tokenizer.Decode(endedWithEos ? tokens.AsSpan(0, tokens.Length - 1) : tokens, skipSpecialTokens: true);
+
+    /// <summary>Samples <see cref="RolloutSettings.CompletionsPerPrompt"/> completions per prompt from the policy and scores them.</summary>
+    public List<Rollout> Collect(IReadOnlyList<PromptRecord> prompts, RolloutSettings settings, Rng rng)
+    {
+        var promptIds = prompts.Select(EncodePrompt).ToArray();
+        var expanded = new List<int[]>();
+        for (int i = 0; i < prompts.Count; i++)
+            for (int j = 0; j < settings.CompletionsPerPrompt; j++) expanded.Add(promptIds[i]);
+        var generations = Sampler.Generate(policy, expanded, settings.Sampling, rng);
+        var completions = generations.Select(g => g.Tokens).ToArray();
+        var oldLogProbs = generations.Select(g => g.LogProbs.Sum()).ToArray();
+        var groups = Enumerable.Range(0, expanded.Count).Select(i => i / settings.CompletionsPerPrompt).ToArray();
+        SampledTokens += completions.Sum(c => c.Length);
+        return Score(prompts, promptIds, groups, completions, generations.Select(g => g.EndedWithEos).ToArray(), oldLogProbs, settings);
+    }
+
+    /// <summary>Scores given completions (sampled or taken from a dataset) whose π_t log-probs are already known.</summary>
+    public List<Rollout> Score(IReadOnlyList<PromptRecord> prompts, int[][] promptIds, int[] groups, int[][] completions, bool[] endedWithEos,
+        float[] oldLogProbs, RolloutSettings settings)
+    {
+        int n = completions.Length;
+        var texts = new string[n];
+        var queries = new RewardQuery[n];
+        for (int i = 0; i < n; i++)
+        {
+            texts[i] = DecodeCompletion(completions[i], endedWithEos[i]);
+            queries[i] = new RewardQuery(prompts[groups[i]], texts[i], endedWithEos[i]);
+        }
+        var scores = reward.Score(queries);
+        RewardQueries += n;
+        if (scores.Length != n) throw new InvalidOperationException($"Reward '{reward.Name}' returned {scores.Length} scores for {n} completions.");
+        var refLogProbs = LogProbs(reference, [.. groups.Select(g => promptIds[g])], completions, settings.Sampling.Temperature);
+        var rollouts = new List<Rollout>(n);
+        for (int i = 0; i < n; i++)
+        {
+            float score = !endedWithEos[i] && settings.NoEosScore is { } penalty ? penalty : scores[i];
+            rollouts.Add(new Rollout
+            {
+                Group = groups[i],
+                Prompt = prompts[groups[i]],
+                PromptIds = promptIds[groups[i]],
+                Completion = completions[i],
+                Text = texts[i],
+                OldLogProb = oldLogProbs[i],
+                RefLogProb = refLogProbs[i],
+                Score = score,
+                Reward = score - settings.KlCoefficient * (oldLogProbs[i] - refLogProbs[i]),
+                EndedWithEos = endedWithEos[i],
+            });
+        }
+        return rollouts;
+    }
+
+    /// <summary>ln model(response | prompt) per pair, without gradient, in chunks to bound memory.</summary>
+    public static float[] LogProbs(LanguageModel model, IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> responses, float temperature, int chunk = 32)
+    {
+        var result = new float[prompts.Count];
+        float t = temperature > 0 ? temperature : 1f;
+        using var noGrad = Autograd.NoGrad();
+        for (int start = 0; start < prompts.Count; start += chunk)
+        {
+            int count = Math.Min(chunk, prompts.Count - start);
+            using var scope = new TensorScope();
+            var lp = SequenceLogProbs.Compute(model, prompts.Skip(start).Take(count).ToList(), responses.Skip(start).Take(count).ToList(), t);
+            lp.Span.CopyTo(result.AsSpan(start, count));
+        }
+        return result;
+    }
+}

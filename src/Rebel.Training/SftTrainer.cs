@@ -1,0 +1,86 @@
+// Supervised fine-tuning: maximise ln π(completion | prompt), the loss averaged over completion tokens only.
+using Rebel.Models;
+using Rebel.Models.Tokenization;
+using Rebel.Tensors;
+using Rebel.Tensors.Optim;
+using Rebel.Training.Rollouts;
+
+namespace Rebel.Training;
+
+/// <summary>One supervised example.</summary>
+public sealed record SftExample(string Prompt, string Completion);
+
+/// <summary>Trains a model on (prompt, completion) pairs with an EOS token appended to each completion.</summary>
+public sealed class SftTrainer
+{
+    private readonly LanguageModel model;
+    private readonly int[][] prompts, completions;
+    private readonly AdamW optimizer;
+    private readonly LrSchedule schedule;
+    private readonly Rng rng;
+
+    /// <summary>The options in force.</summary>
+    public SftOptions Options { get; }
+
+    /// <summary>Called after each step with (step, loss).</summary>
+    public Action<int, double>? StepCompleted { get; set; }
+
+    /// <summary>Tokenises the examples; completions end with the tokenizer's EOS.</summary>
+    public SftTrainer(LanguageModel model, ITokenizer tokenizer, IReadOnlyList<SftExample> examples, SftOptions options)
+    {
+        if (examples.Count == 0) throw new ArgumentException("SftTrainer: no examples.");
+        int eos = tokenizer.EosTokenId ?? throw new ArgumentException("SftTrainer: the tokenizer has no EOS token.");
+        this.model = model;
+        Options = options;
+        prompts = [.. examples.Select(e => tokenizer.Encode(e.Prompt))];
+        completions = [.. examples.Select(e => (int[])[.. tokenizer.Encode(e.Completion, addSpecialTokens: false), eos])];
+        optimizer = new AdamW(model.Parameters, options.LearningRate, weightDecay: options.WeightDecay);
+        schedule = new LrSchedule(options.Schedule, options.LearningRate, options.Steps, options.WarmupSteps);
+        rng = new Rng(options.Seed);
+    }
+
+    /// <summary>Runs all steps; returns the mean loss of the last 10% of steps.</summary>
+    public double Train(CancellationToken cancel = default)
+    {
+        var order = Enumerable.Range(0, prompts.Length).ToArray();
+        int cursor = order.Length;
+        double tail = 0; int tailCount = 0;
+        for (int step = 0; step < Options.Steps; step++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var batchPrompts = new List<int[]>(Options.BatchSize);
+            var batchCompletions = new List<int[]>(Options.BatchSize);
+            for (int i = 0; i < Options.BatchSize; i++)
+            {
+                if (cursor == order.Length) { Shuffle(order); cursor = 0; }
+                batchPrompts.Add(prompts[order[cursor]]);
+                batchCompletions.Add(completions[order[cursor++]]);
+            }
+            double loss;
+            using (var scope = new TensorScope())
+            {
+                var seqLogp = SequenceLogProbs.Compute(model, batchPrompts, batchCompletions, 1f); // (N)
+                int tokens = batchCompletions.Sum(c => c.Length);
+                var l = Ops.Mul(Ops.Sum(seqLogp), -1f / tokens);
+                l.Backward();
+                loss = l.Item();
+            }
+            Optimizer.ClipGradNorm(model.Parameters, Options.MaxGradNorm);
+            optimizer.LearningRate = schedule.At(step);
+            optimizer.Step();
+            optimizer.ZeroGrad();
+            if (step >= Options.Steps - Math.Max(1, Options.Steps / 10)) { tail += loss; tailCount++; }
+            StepCompleted?.Invoke(step + 1, loss);
+        }
+        return tail / Math.Max(tailCount, 1);
+    }
+
+    private void Shuffle(int[] a)
+    {
+        for (int i = a.Length - 1; i > 0; i--)
+        {
+            int j = rng.NextInt(i + 1);
+            (a[i], a[j]) = (a[j], a[i]);
+        }
+    }
+}
