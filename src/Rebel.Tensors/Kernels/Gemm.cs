@@ -3,7 +3,7 @@
 namespace Rebel.Tensors.Kernels;
 
 /// <summary>Matrix multiply entry point and its scalar reference.</summary>
-public static partial class Gemm
+public static unsafe partial class Gemm
 {
     /// <summary>
     /// C = op(A)·op(B) (+ C when <paramref name="accumulate"/>). A is M×K (K×M when <paramref name="transA"/>),
@@ -13,7 +13,28 @@ public static partial class Gemm
         int m, int n, int k, bool transA = false, bool transB = false, bool accumulate = false)
     {
         CheckSizes(a.Length, b.Length, c.Length, m, n, k);
-        Reference(a, b, c, m, n, k, transA, transB, accumulate);
+        MultiplyOn(ActivePath, a, b, c, m, n, k, transA, transB, accumulate, allowThreads: true);
+    }
+
+    /// <summary>Multiply on an explicit path (tests compare every path with <see cref="Reference"/>).</summary>
+    internal static void MultiplyOn(GemmPath path, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
+        int m, int n, int k, bool transA, bool transB, bool accumulate, bool allowThreads)
+    {
+        CheckSizes(a.Length, b.Length, c.Length, m, n, k);
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        {
+            // A (m, k) or (k, m) when transA; B (k, n) or (n, k) when transB; C (m, n)
+            var av = transA ? new View(pa, 1, m) : new View(pa, k, 1);
+            var bv = transB ? new View(pb, 1, k) : new View(pb, n, 1);
+            switch (Supported(path))
+            {
+                case GemmPath.Avx512: Run<Avx512Kernel14x32>(av, bv, pc, n, m, n, k, accumulate, allowThreads); break;
+                case GemmPath.Avx2: Run<Avx2Kernel6x16>(av, bv, pc, n, m, n, k, accumulate, allowThreads); break;
+                default: Run<ScalarKernel4x4>(av, bv, pc, n, m, n, k, accumulate, allowThreads); break;
+            }
+        }
     }
 
     /// <summary>

@@ -1,0 +1,101 @@
+// The cache-blocked loop nest around a micro-kernel (single thread): B blocks (KC×NC) and A blocks (MC×KC)
+// are packed once and swept by MR×NR register tiles; edge tiles go through a small stack tile.
+using System.Runtime.CompilerServices;
+
+namespace Rebel.Tensors.Kernels;
+
+public static unsafe partial class Gemm
+{
+    /// <summary>Depth of one packed block: a KC×NR B micro-panel stays in L1 while the MR×KC A panels stream.</summary>
+    private const int KC = 256;
+    /// <summary>Rows of A packed at once (rounded to MR): the MC×KC A block stays in L2.</summary>
+    private const int MC = 256;
+    /// <summary>Columns of B packed at once (rounded to NR).</summary>
+    private const int NC = 4096;
+
+    /// <summary>C (m×n, row stride ldc) = A (m×k) · B (k×n) (+ C), on the calling thread, with micro-kernel TK.</summary>
+    internal static void RunBlocked<TK>(View a, View b, float* c, int ldc, int m, int n, int k, bool accumulate)
+        where TK : struct, IGemmKernel
+    {
+        // a: (m, k) view, b: (k, n) view, c: (m, n)
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            if (!accumulate) ClearTile(c, ldc, m, n);
+            return;
+        }
+        int mr = TK.MR, nr = TK.NR;
+        int kc = Split(k, KC, 1);
+        int mc = Split(m, MC, mr);
+        int nc = Split(n, NC, nr);
+        float* packA = PackABuffer.Get((long)RoundUp(mc, mr) * kc);
+        float* packB = PackBBuffer.Get((long)RoundUp(nc, nr) * kc);
+        float* edge = stackalloc float[mr * nr];
+
+        for (int jc = 0; jc < n; jc += nc)
+        {
+            int ncb = Math.Min(nc, n - jc);
+            for (int pc = 0; pc < k; pc += kc)
+            {
+                int kcb = Math.Min(kc, k - pc);
+                bool acc = accumulate || pc > 0;
+                // B block (kcb, ncb) → panels (ncb / NR, kcb, NR)
+                PackPanels(b.At(pc, jc), b.ColStride, b.RowStride, ncb, kcb, nr, packB);
+                for (int ic = 0; ic < m; ic += mc)
+                {
+                    int mcb = Math.Min(mc, m - ic);
+                    // A block (mcb, kcb) → panels (mcb / MR, kcb, MR)
+                    PackPanels(a.At(ic, pc), a.RowStride, a.ColStride, mcb, kcb, mr, packA);
+                    for (int jr = 0; jr < ncb; jr += nr)
+                    {
+                        int ntile = Math.Min(nr, ncb - jr);
+                        float* pb = packB + (long)jr * kcb;
+                        for (int ir = 0; ir < mcb; ir += mr)
+                        {
+                            int mtile = Math.Min(mr, mcb - ir);
+                            float* pa = packA + (long)ir * kcb;
+                            float* ct = c + (long)(ic + ir) * ldc + jc + jr;
+                            if (mtile == mr && ntile == nr)
+                            {
+                                TK.Run(kcb, pa, pb, ct, ldc, acc);
+                            }
+                            else
+                            {
+                                TK.Run(kcb, pa, pb, edge, nr, false);
+                                MergeTile(edge, nr, ct, ldc, mtile, ntile, acc);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Block size for a dimension of <paramref name="total"/>: at most about <paramref name="max"/>, equal-sized blocks, a multiple of <paramref name="unit"/>.</summary>
+    private static int Split(int total, int max, int unit)
+    {
+        int blocks = (total + max - 1) / max;
+        return RoundUp((total + blocks - 1) / blocks, unit);
+    }
+
+    private static int RoundUp(int value, int unit) => (value + unit - 1) / unit * unit;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void MergeTile(float* tile, int ldt, float* c, int ldc, int rows, int cols, bool accumulate)
+    {
+        // tile: (rows, cols) row stride ldt → c: (rows, cols) row stride ldc
+        for (int i = 0; i < rows; i++)
+        {
+            float* t = tile + (long)i * ldt;
+            float* d = c + (long)i * ldc;
+            if (accumulate) for (int j = 0; j < cols; j++) d[j] += t[j];
+            else for (int j = 0; j < cols; j++) d[j] = t[j];
+        }
+    }
+
+    private static void ClearTile(float* c, int ldc, int rows, int cols)
+    {
+        // c: (rows, cols) row stride ldc
+        for (int i = 0; i < rows; i++) new Span<float>(c + (long)i * ldc, cols).Clear();
+    }
+}
