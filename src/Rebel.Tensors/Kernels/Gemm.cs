@@ -42,11 +42,7 @@ public static unsafe partial class Gemm
     /// </summary>
     public static void MultiplyBatched(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
         int batch, int m, int n, int k, bool transA = false, bool transB = false, bool accumulate = false)
-    {
-        int sa = m * k, sb = k * n, sc = m * n;
-        for (int i = 0; i < batch; i++)
-            Multiply(a.Slice(i * sa, sa), b.Slice(i * sb, sb), c.Slice(i * sc, sc), m, n, k, transA, transB, accumulate);
-    }
+        => MultiplyBatched(a, b, c, batch, m, n, k, m * k, k * n, m * n, transA, transB, accumulate);
 
     /// <summary>Scalar reference: the straightforward triple loop (double accumulator).</summary>
     public static void Reference(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
