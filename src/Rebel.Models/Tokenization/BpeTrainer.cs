@@ -8,13 +8,19 @@ namespace Rebel.Models.Tokenization;
 /// <summary>Trains byte-level BPE tokenizers for small from-scratch models.</summary>
 public static class BpeTrainer
 {
+    /// <summary>GPT-2's pattern with every digit its own piece, so small models see numbers digit by digit.</summary>
+    public const string DigitSplitPattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
+
     /// <summary>
     /// Trains on <paramref name="texts"/> until the vocabulary holds <paramref name="vocabSize"/> tokens or no pair occurs
     /// <paramref name="minFrequency"/> times. Ids: special tokens first (0..k-1), then the 256 bytes in byte order, then
     /// merges in the order learned. Special tokens occurring in the corpus are cut out, never learned from.
     /// The result carries a <see cref="TokenizerConfig"/> whose BOS/EOS/pad token is the first special token.
+    /// <paramref name="splitPattern"/> replaces GPT-2's pre-tokenizer regex (e.g. <see cref="DigitSplitPattern"/> so numbers are
+    /// spelt digit by digit); it is saved as a Split step before ByteLevel, as Llama-3 and Qwen2 tokenizers do.
     /// </summary>
-    public static BpeTokenizer Train(IEnumerable<string> texts, int vocabSize, IReadOnlyList<string>? specialTokens = null, int minFrequency = 2)
+    public static BpeTokenizer Train(IEnumerable<string> texts, int vocabSize, IReadOnlyList<string>? specialTokens = null, int minFrequency = 2,
+        string? splitPattern = null)
     {
         ArgumentNullException.ThrowIfNull(texts);
         var specials = specialTokens ?? ["<|endoftext|>"];
@@ -29,7 +35,7 @@ public static class BpeTrainer
         var idOf = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < symbols.Count; i++) idOf.TryAdd(symbols[i], i);
 
-        var (words, counts) = CountWords(texts, specials, idOf);
+        var (words, counts) = CountWords(texts, specials, idOf, splitPattern ?? PreTokenizerRegex.Gpt2Pattern);
         var merges = new List<(string Left, string Right)>();
         var state = new PairState(words, counts);
         while (idOf.Count < vocabSize && state.TryPopBest(minFrequency, out int left, out int right))
@@ -45,16 +51,16 @@ public static class BpeTrainer
             state.Merge(left, right, newId);
         }
 
-        var json = BuildJson(symbols, specials, merges);
+        var json = BuildJson(symbols, specials, merges, splitPattern);
         return new BpeTokenizer(json, "<trained>")
         {
             Config = new TokenizerConfig { BosToken = specials.FirstOrDefault(), EosToken = specials.FirstOrDefault(), PadToken = specials.FirstOrDefault(), AddBosToken = false },
         };
     }
 
-    private static (List<int[]> Words, List<long> Counts) CountWords(IEnumerable<string> texts, IReadOnlyList<string> specials, Dictionary<string, int> idOf)
+    private static (List<int[]> Words, List<long> Counts) CountWords(IEnumerable<string> texts, IReadOnlyList<string> specials, Dictionary<string, int> idOf, string splitPattern)
     {
-        var pattern = PreTokenizerRegex.Create(PreTokenizerRegex.Gpt2Pattern);
+        var pattern = PreTokenizerRegex.Create(splitPattern);
         var splitter = specials.Count == 0 ? null : new Regex(string.Join("|", specials.OrderByDescending(s => s.Length).Select(Regex.Escape)), RegexOptions.CultureInvariant);
         var frequency = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (string text in texts)
@@ -79,7 +85,7 @@ public static class BpeTrainer
         return (words, counts);
     }
 
-    private static JsonObject BuildJson(List<string> symbols, IReadOnlyList<string> specials, List<(string Left, string Right)> merges)
+    private static JsonObject BuildJson(List<string> symbols, IReadOnlyList<string> specials, List<(string Left, string Right)> merges, string? splitPattern)
     {
         var vocab = new JsonObject();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -115,7 +121,13 @@ public static class BpeTrainer
             ["padding"] = null,
             ["added_tokens"] = added,
             ["normalizer"] = null,
-            ["pre_tokenizer"] = ByteLevelStep(true),
+            ["pre_tokenizer"] = splitPattern is null ? ByteLevelStep(true) : new JsonObject
+            {
+                ["type"] = "Sequence",
+                ["pretokenizers"] = new JsonArray(
+                    new JsonObject { ["type"] = "Split", ["pattern"] = new JsonObject { ["Regex"] = splitPattern }, ["behavior"] = "Isolated", ["invert"] = false },
+                    new JsonObject { ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["trim_offsets"] = true, ["use_regex"] = false }),
+            },
             ["post_processor"] = ByteLevelStep(false),
             ["decoder"] = ByteLevelStep(true),
             ["model"] = new JsonObject

@@ -42,7 +42,7 @@ public static class Quickstart
         progress.Message($"Task: {train.Count} training and {heldOut.Count} held-out arithmetic word problems (seed {o.Seed}).");
 
         progress.Phase("tokenizer", 1);
-        var tokenizer = BpeTrainer.Train(train.Select(p => p.Prompt + p.Completion), o.VocabSize, ["<|endoftext|>"]);
+        var tokenizer = BpeTrainer.Train(train.Select(p => p.Prompt + p.Completion), o.VocabSize, ["<|endoftext|>"], splitPattern: BpeTrainer.DigitSplitPattern);
         int eos = tokenizer.EosTokenId ?? 0;
         progress.Step(1, $"{tokenizer.VocabSize} tokens");
 
