@@ -36,7 +36,7 @@ public static partial class Ops
         if (d0 > d1) (d0, d1) = (d1, d0);
         int[] shape = (int[])a.Shape.Clone();
         (shape[d0], shape[d1]) = (shape[d1], shape[d0]);
-        bool orderKept = d0 == d1 || a.Shape[d0] == 1 || a.Shape[d1] == 1 && AllOnesBetween(a.Shape, d0, d1);
+        bool orderKept = d0 == d1 || (a.Shape[d0] == 1 || a.Shape[d1] == 1) && AllOnesBetween(a.Shape, d0, d1);
         if (orderKept) return Reshape(a, shape);
         // View a as (outer, n0, mid, n1, inner) and swap n0 with n1.
         int outer = 1, mid = 1, inner = 1, n0 = a.Shape[d0], n1 = a.Shape[d1];
