@@ -40,6 +40,12 @@ public static partial class Ops
         return Autograd.Record(y, "mul_scalar", [a], () => TensorPrimitives.MultiplyAdd(y.GradSpan, s, a.GradSpan, a.GradSpan));
     }
 
+    /// <summary>a − s.</summary>
+    public static Tensor Sub(Tensor a, float s) => Add(a, -s);
+
+    /// <summary>a / s.</summary>
+    public static Tensor Div(Tensor a, float s) => Mul(a, 1f / s);
+
     /// <summary>−a.</summary>
     public static Tensor Neg(Tensor a) => Mul(a, -1f);
 

@@ -38,6 +38,9 @@ public static partial class Ops
     public static Tensor Mean(Tensor a, int axis, bool keepDim = false) =>
         Mul(Sum(a, axis, keepDim), 1f / Math.Max(a.Dim(axis), 1));
 
+    /// <summary>Maximum of all elements, as a scalar; the gradient flows to the first maximal element.</summary>
+    public static Tensor Max(Tensor a) => Max(Reshape(a, a.Size), 0);
+
     /// <summary>Maximum along <paramref name="axis"/>; the gradient flows to the first maximal element.</summary>
     public static Tensor Max(Tensor a, int axis, bool keepDim = false)
     {
@@ -79,7 +82,7 @@ public static partial class Ops
         return Autograd.Record(y, "softmax", [a], () =>
         {
             var g = y.GradSpan; var ga = a.GradSpan; var yy = y.Span;
-            for (int r = 0; r < a.Size / n; r++)
+            for (int r = 0; r < a.Size / Math.Max(n, 1); r++)
             {
                 var gr = g.Slice(r * n, n); var yr = yy.Slice(r * n, n); var gar = ga.Slice(r * n, n);
                 float dot = TensorPrimitives.Dot(gr, yr);
@@ -98,7 +101,7 @@ public static partial class Ops
         return Autograd.Record(y, "log_softmax", [a], () =>
         {
             var g = y.GradSpan; var ga = a.GradSpan; var yy = y.Span;
-            for (int r = 0; r < a.Size / n; r++)
+            for (int r = 0; r < a.Size / Math.Max(n, 1); r++)
             {
                 var gr = g.Slice(r * n, n); var yr = yy.Slice(r * n, n); var gar = ga.Slice(r * n, n);
                 float sum = TensorPrimitives.Sum(gr);
