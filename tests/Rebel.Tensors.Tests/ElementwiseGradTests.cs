@@ -153,6 +153,42 @@ public class ElementwiseGradTests
         return index;
     }
 
+    public static TheoryData<int[], int[]> BlockCases => new()
+    {
+        { [3, 37, 19], [19] },
+        { [19], [3, 37, 19] },
+        { [3, 37, 19], [3, 1, 19] },
+        { [3, 1, 19], [3, 37, 19] },
+        { [3, 37, 19], [3, 37, 1] },
+        { [3, 37, 1], [3, 37, 19] },
+        { [3, 37, 19], [] },
+        { [], [3, 37, 19] },
+        { [2, 5, 3, 7], [2, 1, 1, 7] },
+        { [2, 5, 1, 7], [1, 5, 1, 7] },
+        { [2, 5, 3, 7], [2, 1, 3, 1] }, // two separate runs: general path
+    };
+
+    [Theory]
+    [MemberData(nameof(BlockCases))]
+    public void BlockPathMatchesGeneralPath(int[] shapeA, int[] shapeB)
+    {
+        foreach (char op in "+-*/")
+        {
+            var a = GradCheck.Uniform(51, 0.5f, 2f, shapeA);
+            var b = GradCheck.Uniform(52, 0.5f, 2f, shapeB);
+            var ra = GradCheck.Uniform(51, 0.5f, 2f, shapeA);
+            var rb = GradCheck.Uniform(52, 0.5f, 2f, shapeB);
+            var y = op switch { '+' => Ops.Add(a, b), '-' => Ops.Sub(a, b), '*' => Ops.Mul(a, b), _ => Ops.Div(a, b) };
+            var reference = Ops.BinaryReference(ra, rb, op);
+            GradCheck.AssertClose($"{op} forward", reference.ToArray().Select(v => (double)v).ToArray(), y.Span, 1e-6);
+            var w = GradCheck.Param(53, 1f, y.Shape).Detach();
+            Ops.Sum(Ops.Mul(y, w)).Backward();
+            Ops.Sum(Ops.Mul(reference, w)).Backward();
+            GradCheck.AssertClose($"{op} grad a", ra.Grad!.Select(v => (double)v).ToArray(), a.Grad, 1e-5);
+            GradCheck.AssertClose($"{op} grad b", rb.Grad!.Select(v => (double)v).ToArray(), b.Grad, 1e-5);
+        }
+    }
+
     [Fact]
     public void BroadcastMismatchNamesOpAndShapes()
     {
