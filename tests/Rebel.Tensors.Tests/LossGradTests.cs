@@ -69,6 +69,38 @@ public class LossGradTests
         GradCheck.Check($"gather_log_probs τ={temperature}", t => Ops.GatherLogProbs(t[0], targets, temperature), [logits]);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(255)]
+    [InlineData(256)]
+    [InlineData(257)]
+    [InlineData(700)]
+    public void GatherLogProbsAtLargeVocabularies(int vocab)
+    {
+        // Against the closed forms in double: ln p_t and ∂/∂xᵢ = g·(δᵢₜ − softmax(x/τ)ᵢ)/τ (finite differences cannot
+        // resolve per-element gradients of order 1/V).
+        const float temperature = 0.8f;
+        var logits = GradCheck.Param(4, 3f, 3, vocab);
+        int[] targets = [vocab - 1, 0, vocab / 2];
+        float[] weights = [0.5f, -1.5f, 2f];
+        var y = Ops.GatherLogProbs(logits, targets, temperature);
+        Ops.Sum(Ops.Mul(y, Tensor.FromArray(weights, 3))).Backward();
+        var expectedY = new double[3];
+        var expectedGrad = new double[3 * vocab];
+        for (int r = 0; r < 3; r++)
+        {
+            var row = logits.Span.Slice(r * vocab, vocab);
+            expectedY[r] = LogSoftmaxAt(row, targets[r], temperature);
+            double max = double.NegativeInfinity, z = 0;
+            foreach (var x in row) max = Math.Max(max, x / temperature);
+            foreach (var x in row) z += Math.Exp(x / temperature - max);
+            for (int i = 0; i < vocab; i++)
+                expectedGrad[r * vocab + i] = weights[r] * ((i == targets[r] ? 1 : 0) - Math.Exp(row[i] / temperature - max) / z) / temperature;
+        }
+        GradCheck.AssertClose("gather_log_probs", expectedY, y.Span, 2e-6);
+        GradCheck.AssertClose("gather_log_probs grad", expectedGrad, logits.Grad, 1e-5);
+    }
+
     [Fact]
     public void TargetOutsideVocabularyIsRejected()
     {

@@ -57,6 +57,19 @@ public static partial class Ops
     // x is (outer, n0, mid, n1, inner); y is (outer, n1, mid, n0, inner).
     private static void SwapAxes(ReadOnlySpan<float> x, Span<float> y, int outer, int n0, int mid, int n1, int inner, bool accumulate)
     {
+        if (inner == 1)
+        {
+            // Swapping the last axis: single elements, so index directly rather than through one-element spans.
+            for (int o = 0; o < outer; o++)
+                for (int i0 = 0; i0 < n0; i0++)
+                    for (int m = 0; m < mid; m++)
+                    {
+                        int src = ((o * n0 + i0) * mid + m) * n1, dst = (o * n1 * mid + m) * n0 + i0;
+                        for (int i1 = 0; i1 < n1; i1++, dst += mid * n0)
+                            y[dst] = accumulate ? y[dst] + x[src + i1] : x[src + i1];
+                    }
+            return;
+        }
         for (int o = 0; o < outer; o++)
             for (int i0 = 0; i0 < n0; i0++)
                 for (int m = 0; m < mid; m++)
