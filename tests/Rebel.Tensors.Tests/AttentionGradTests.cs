@@ -12,9 +12,9 @@ public class AttentionGradTests
     /// Naive attention: q (B, T, H·D), keys and values (B, S, Hkv·D) holding every position (past ones first);
     /// query t sits at position S − T + t. Fully masked rows give zeros.
     /// </summary>
-    private static double[] Naive(float[] q, float[] keys, float[] values, int t, int s, int heads, int kvHeads, int[]? keyStart, bool causal)
+    private static double[] Naive(float[] q, float[] keys, float[] values, int t, int s, int heads, int kvHeads, int[]? keyStart, bool causal, int d = D)
     {
-        int w = heads * D, kvw = kvHeads * D, past = s - t;
+        int w = heads * d, kvw = kvHeads * d, past = s - t;
         var y = new double[B * t * w];
         for (int b = 0; b < B; b++)
             for (int h = 0; h < heads; h++)
@@ -30,8 +30,8 @@ public class AttentionGradTests
                         live[p] = p >= (keyStart?[b] ?? 0) && (!causal || p <= past + i);
                         if (!live[p]) continue;
                         double dot = 0;
-                        for (int c = 0; c < D; c++) dot += (double)q[(b * t + i) * w + h * D + c] * keys[(b * s + p) * kvw + j * D + c];
-                        scores[p] = dot / Math.Sqrt(D);
+                        for (int c = 0; c < d; c++) dot += (double)q[(b * t + i) * w + h * d + c] * keys[(b * s + p) * kvw + j * d + c];
+                        scores[p] = dot / Math.Sqrt(d);
                         max = Math.Max(max, scores[p]);
                     }
                     double z = 0;
@@ -40,7 +40,7 @@ public class AttentionGradTests
                     {
                         if (!live[p]) continue;
                         double prob = Math.Exp(scores[p] - max) / z;
-                        for (int c = 0; c < D; c++) y[(b * t + i) * w + h * D + c] += prob * values[(b * s + p) * kvw + j * D + c];
+                        for (int c = 0; c < d; c++) y[(b * t + i) * w + h * d + c] += prob * values[(b * s + p) * kvw + j * d + c];
                     }
                 }
             }
@@ -127,6 +127,41 @@ public class AttentionGradTests
         var stepped = Ops.Concat([y1, y2], 1);
         var expected = full.ToArray().Select(x => (double)x).ToArray();
         GradCheck.AssertClose("cache vs full", expected, stepped.Span, 1e-6);
+    }
+
+    [Fact]
+    public void ParallelPathMatchesNaiveAndDirectionalDerivative()
+    {
+        // B·H·T·S·D ≥ 32768 runs the (batch row, key/value head) groups with Parallel.For; too big for element-wise finite
+        // differences, so check the forward against the naive version and the gradient along one random direction u:
+        // ⟨∇L, u⟩ ≈ (L(x + εu) − L(x − εu)) / 2ε.
+        const int heads = 4, kvHeads = 2, t = 16, d = 16;
+        var q = GradCheck.Param(16, 1f, B, t, heads * d);
+        var k = GradCheck.Param(17, 1f, B, t, kvHeads * d);
+        var v = GradCheck.Param(18, 1f, B, t, kvHeads * d);
+        int[] keyStart = [0, 5];
+        var w = GradCheck.Param(19, 1f, B, t, heads * d).Detach();
+        Tensor Loss() => Ops.Sum(Ops.Mul(Ops.Attention(q, k, v, heads, kvHeads, keyStart: keyStart), w));
+        Loss().Backward();
+        Tensor[] inputs = [q, k, v];
+        var directions = inputs.Select((x, i) => GradCheck.Param(20 + (ulong)i, 1f, x.Shape).ToArray()).ToArray();
+        double analytic = 0;
+        for (int i = 0; i < 3; i++) analytic += directions[i].Select((u, j) => (double)u * inputs[i].Grad![j]).Sum();
+        double Shifted(float eps)
+        {
+            var saved = inputs.Select(x => x.ToArray()).ToArray();
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < inputs[i].Size; j++) inputs[i].Span[j] += eps * directions[i][j];
+            double loss;
+            using (Autograd.NoGrad()) loss = Loss().Item();
+            for (int i = 0; i < 3; i++) saved[i].CopyTo(inputs[i].Span);
+            return loss;
+        }
+        const float h = 1e-2f;
+        double numeric = (Shifted(h) - Shifted(-h)) / (2 * h);
+        Assert.True(Math.Abs(numeric - analytic) <= 1e-2 * Math.Max(1, Math.Abs(analytic)), $"directional derivative: autograd {analytic} vs numeric {numeric}");
+        var y = Ops.Attention(q, k, v, heads, kvHeads, keyStart: keyStart);
+        GradCheck.AssertClose("parallel attention", Naive(q.ToArray(), k.ToArray(), v.ToArray(), t, t, heads, kvHeads, keyStart, causal: true, d), y.Span, 1e-5);
     }
 
     [Fact]
