@@ -53,6 +53,11 @@ public static class Autograd
     {
         if (!root.RequiresGrad) throw new InvalidOperationException($"Backward: tensor {root} does not require grad (no parameter reaches it, or it was made under NoGrad).");
         var order = TopologicalOrder(root);
+        foreach (var node in order)
+        {
+            if (node.BackwardFn is null && !node.IsParameter)
+                throw new InvalidOperationException($"Backward: the graph through {node} was freed by an earlier Backward; run the forward pass again.");
+        }
         var seed = root.GradSpan;
         for (int i = 0; i < seed.Length; i++) seed[i] += 1f;
         for (int i = order.Count - 1; i >= 0; i--)

@@ -30,8 +30,8 @@ public sealed class TensorScope : IDisposable
     public void Dispose()
     {
         if (disposed) return;
-        disposed = true;
         if (current != this) throw new InvalidOperationException("TensorScope: scopes must be disposed in reverse order of creation.");
+        disposed = true;
         current = parent;
         var p = Pool;
         foreach (var buffer in rented)

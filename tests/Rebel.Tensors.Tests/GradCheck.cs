@@ -47,6 +47,31 @@ internal static class GradCheck
         }
     }
 
+    /// <summary>A parameter with values uniform in [lo, hi) from <paramref name="seed"/>.</summary>
+    public static Tensor Uniform(ulong seed, float lo, float hi, params int[] shape)
+    {
+        var data = new float[Tensor.ShapeSize(shape)];
+        new Rng(seed).FillUniform(data, lo, hi);
+        return Tensor.Parameter(data, shape);
+    }
+
+    /// <summary>A parameter with values of random sign and magnitude in [margin, margin + 1): no kink of relu/clamp within ±margin.</summary>
+    public static Tensor AwayFromZero(ulong seed, float margin, params int[] shape)
+    {
+        var t = Uniform(seed, -1f, 1f, shape);
+        var s = t.Span;
+        for (int i = 0; i < s.Length; i++) s[i] = MathF.CopySign(margin + MathF.Abs(s[i]), s[i]);
+        return t;
+    }
+
+    /// <summary>Asserts |expected − actual| ≤ tol·max(1, |expected|) element-wise.</summary>
+    public static void AssertClose(string what, ReadOnlySpan<double> expected, ReadOnlySpan<float> actual, double tol)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tol * Math.Max(1.0, Math.Abs(expected[i])), $"{what}: element {i}: expected {expected[i]}, got {actual[i]}");
+    }
+
     /// <summary>A parameter filled with N(0, std²) from <paramref name="seed"/>.</summary>
     public static Tensor Param(ulong seed, float std, params int[] shape)
     {

@@ -10,8 +10,6 @@ public static partial class Ops
     private delegate void SpanMap(ReadOnlySpan<float> x, Span<float> y);
     private delegate void SpanGrad(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> g, Span<float> gx);
 
-    private enum BinaryKind { Add, Sub, Mul, Div }
-
     /// <summary>a + b with broadcasting.</summary>
     public static Tensor Add(Tensor a, Tensor b) => Binary(a, b, BinaryKind.Add);
 
@@ -39,6 +37,12 @@ public static partial class Ops
         TensorPrimitives.Multiply(a.Span, s, y.Span);
         return Autograd.Record(y, "mul_scalar", [a], () => TensorPrimitives.MultiplyAdd(y.GradSpan, s, a.GradSpan, a.GradSpan));
     }
+
+    /// <summary>a − s.</summary>
+    public static Tensor Sub(Tensor a, float s) => Add(a, -s);
+
+    /// <summary>a / s.</summary>
+    public static Tensor Div(Tensor a, float s) => Mul(a, 1f / s);
 
     /// <summary>−a.</summary>
     public static Tensor Neg(Tensor a) => Mul(a, -1f);
@@ -182,158 +186,9 @@ public static partial class Ops
         return (float)(x >= 0 ? y : -y);
     }
 
-    private static Tensor Binary(Tensor a, Tensor b, BinaryKind kind)
-    {
-        var shape = BroadcastShape(a.Shape, b.Shape, kind.ToString());
-        var y = Tensor.Uninitialized(shape);
-        var plan = BroadcastPlan.Create(a.Shape, b.Shape, shape);
-        BinaryForward(kind, a.Span, b.Span, y.Span, plan);
-        return Autograd.Record(y, kind.ToString().ToLowerInvariant(), [a, b], () => BinaryBackward(kind, a, b, y, plan));
-    }
-
-    private static void BinaryForward(BinaryKind kind, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y, BroadcastPlan plan)
-    {
-        if (plan.Same)
-        {
-            switch (kind)
-            {
-                case BinaryKind.Add: TensorPrimitives.Add(a, b, y); break;
-                case BinaryKind.Sub: TensorPrimitives.Subtract(a, b, y); break;
-                case BinaryKind.Mul: TensorPrimitives.Multiply(a, b, y); break;
-                default: TensorPrimitives.Divide(a, b, y); break;
-            }
-            return;
-        }
-        for (int i = 0; i < y.Length; i++)
-        {
-            float av = a[plan.IndexA(i)], bv = b[plan.IndexB(i)];
-            y[i] = kind switch { BinaryKind.Add => av + bv, BinaryKind.Sub => av - bv, BinaryKind.Mul => av * bv, _ => av / bv };
-        }
-    }
-
-    private static void BinaryBackward(BinaryKind kind, Tensor a, Tensor b, Tensor y, BroadcastPlan plan)
-    {
-        var g = y.GradSpan;
-        var av = a.Span; var bv = b.Span;
-        if (a.RequiresGrad)
-        {
-            var ga = a.GradSpan;
-            if (plan.Same && kind is BinaryKind.Add or BinaryKind.Sub) TensorPrimitives.Add(ga, g, ga);
-            else if (plan.Same && kind == BinaryKind.Mul) TensorPrimitives.MultiplyAdd(g, bv, ga, ga);
-            else
-            {
-                for (int i = 0; i < g.Length; i++)
-                {
-                    int ia = plan.IndexA(i), ib = plan.IndexB(i);
-                    ga[ia] += kind switch { BinaryKind.Add or BinaryKind.Sub => g[i], BinaryKind.Mul => g[i] * bv[ib], _ => g[i] / bv[ib] };
-                }
-            }
-        }
-        if (b.RequiresGrad)
-        {
-            var gb = b.GradSpan;
-            if (plan.Same && kind == BinaryKind.Add) TensorPrimitives.Add(gb, g, gb);
-            else if (plan.Same && kind == BinaryKind.Mul) TensorPrimitives.MultiplyAdd(g, av, gb, gb);
-            else
-            {
-                for (int i = 0; i < g.Length; i++)
-                {
-                    int ia = plan.IndexA(i), ib = plan.IndexB(i);
-                    gb[ib] += kind switch
-                    {
-                        BinaryKind.Add => g[i],
-                        BinaryKind.Sub => -g[i],
-                        BinaryKind.Mul => g[i] * av[ia],
-                        _ => -g[i] * av[ia] / (bv[ib] * bv[ib]),
-                    };
-                }
-            }
-        }
-    }
-
-    private static int[] BroadcastShape(int[] a, int[] b, string op)
-    {
-        int rank = Math.Max(a.Length, b.Length);
-        var shape = new int[rank];
-        for (int i = 0; i < rank; i++)
-        {
-            int da = i - (rank - a.Length) >= 0 ? a[i - (rank - a.Length)] : 1;
-            int db = i - (rank - b.Length) >= 0 ? b[i - (rank - b.Length)] : 1;
-            if (da != db && da != 1 && db != 1)
-                throw new ArgumentException($"{op}: shapes {Tensor.Format(a)} and {Tensor.Format(b)} cannot be broadcast together.");
-            shape[i] = da == 1 ? db : da;
-        }
-        return shape;
-    }
-
     private static void RequireSameShape(string op, Tensor a, Tensor b)
     {
         if (!a.Shape.AsSpan().SequenceEqual(b.Shape))
             throw new ArgumentException($"{op}: shapes {Tensor.Format(a.Shape)} and {Tensor.Format(b.Shape)} must be equal.");
-    }
-
-    /// <summary>Maps an output index of a broadcast binary op to the flat indices of its two inputs.</summary>
-    private sealed class BroadcastPlan
-    {
-        private readonly int[] outShape, stridesA, stridesB;
-        private readonly int sizeA, sizeB;
-        private readonly bool suffixA, suffixB;
-
-        public bool Same { get; }
-
-        private BroadcastPlan(int[] a, int[] b, int[] shape)
-        {
-            outShape = shape;
-            sizeA = Tensor.ShapeSize(a);
-            sizeB = Tensor.ShapeSize(b);
-            int outSize = Tensor.ShapeSize(shape);
-            Same = sizeA == outSize && sizeB == outSize;
-            suffixA = IsSuffix(a, shape);
-            suffixB = IsSuffix(b, shape);
-            stridesA = Strides(a, shape);
-            stridesB = Strides(b, shape);
-        }
-
-        public static BroadcastPlan Create(int[] a, int[] b, int[] shape) => new(a, b, shape);
-
-        public int IndexA(int i) => suffixA ? i % Math.Max(sizeA, 1) : Map(i, stridesA);
-
-        public int IndexB(int i) => suffixB ? i % Math.Max(sizeB, 1) : Map(i, stridesB);
-
-        private int Map(int i, int[] strides)
-        {
-            int index = 0;
-            for (int d = outShape.Length - 1; d >= 0; d--)
-            {
-                int coord = i % outShape[d];
-                i /= outShape[d];
-                index += coord * strides[d];
-            }
-            return index;
-        }
-
-        // True when the input's elements repeat whole over the output (its shape equals the output's trailing dims, or it is a scalar).
-        private static bool IsSuffix(int[] x, int[] shape)
-        {
-            int lead = 0;
-            while (lead < x.Length && x[lead] == 1) lead++;
-            int n = x.Length - lead;
-            for (int i = 0; i < n; i++) if (x[lead + i] != shape[shape.Length - n + i]) return false;
-            return true;
-        }
-
-        private static int[] Strides(int[] x, int[] shape)
-        {
-            var strides = new int[shape.Length];
-            int stride = 1;
-            for (int d = shape.Length - 1; d >= 0; d--)
-            {
-                int xd = d - (shape.Length - x.Length);
-                int size = xd >= 0 ? x[xd] : 1;
-                strides[d] = size == 1 ? 0 : stride;
-                stride *= size;
-            }
-            return strides;
-        }
     }
 }

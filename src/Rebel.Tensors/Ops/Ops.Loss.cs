@@ -1,4 +1,6 @@
 // Token-level losses on logits, fused with log-softmax: cross-entropy with an ignore index, and per-token log-probs.
+using System.Numerics.Tensors;
+
 namespace Rebel.Tensors;
 
 public static partial class Ops
@@ -45,20 +47,48 @@ public static partial class Ops
         return Autograd.Record(y, op == "CrossEntropy" ? "cross_entropy" : "gather_log_probs", [logits], () =>
         {
             var g = y.GradSpan; var gx = logits.GradSpan; var xs = logits.Span;
+            Span<float> chunk = stackalloc float[256];
             for (int r = 0; r < rows; r++)
             {
                 int t = kept[r];
                 if (t == ignoreIndex || g[r] == 0) continue;
                 var row = xs.Slice(r * v, v); var grow = gx.Slice(r * v, v);
                 float gr = g[r] * inv, l = lse[r];
-                for (int i = 0; i < v; i++) grow[i] -= gr * MathF.Exp(row[i] * inv - l);
+                for (int i = 0; i < v; i += chunk.Length) // grow −= gr · e^(x/τ − lse), vectorised a chunk at a time
+                {
+                    int len = Math.Min(chunk.Length, v - i);
+                    var e = chunk[..len];
+                    TensorPrimitives.Multiply(row.Slice(i, len), inv, e);
+                    TensorPrimitives.Subtract(e, l, e);
+                    TensorPrimitives.Exp(e, e);
+                    TensorPrimitives.MultiplyAdd(e, -gr, grow.Slice(i, len), grow.Slice(i, len));
+                }
                 grow[t] += gr;
             }
         });
     }
 
-    /// <summary>ln Σᵢ e^(xᵢ·s), stable.</summary>
+    /// <summary>ln Σᵢ e^(xᵢ·s) for s &gt; 0, stable; e^x vectorised a chunk at a time through a stack buffer.</summary>
     internal static float LogSumExpScaled(ReadOnlySpan<float> x, float s)
+    {
+        if (x.IsEmpty) return float.NegativeInfinity;
+        float max = TensorPrimitives.Max(x) * s;
+        Span<float> chunk = stackalloc float[256];
+        double sum = 0;
+        for (int i = 0; i < x.Length; i += chunk.Length)
+        {
+            int len = Math.Min(chunk.Length, x.Length - i);
+            var e = chunk[..len];
+            TensorPrimitives.Multiply(x.Slice(i, len), s, e);
+            TensorPrimitives.Subtract(e, max, e);
+            TensorPrimitives.Exp(e, e);
+            sum += TensorPrimitives.Sum(e);
+        }
+        return max + (float)Math.Log(sum);
+    }
+
+    /// <summary>Scalar reference for <see cref="LogSumExpScaled"/>.</summary>
+    internal static float LogSumExpScaledReference(ReadOnlySpan<float> x, float s)
     {
         float max = float.NegativeInfinity;
         for (int i = 0; i < x.Length; i++) max = MathF.Max(max, x[i] * s);

@@ -22,12 +22,25 @@ public static partial class Ops
         var (outer, n, inner, shape) = SplitAxis(a, axis, keepDim, "Sum");
         var y = Tensor.Zeros(shape);
         var x = a.Span; var yv = y.Span;
-        for (int o = 0; o < outer; o++)
-            for (int j = 0; j < n; j++)
-                TensorPrimitives.Add(yv.Slice(o * inner, inner), x.Slice((o * n + j) * inner, inner), yv.Slice(o * inner, inner));
+        if (inner == 1)
+        {
+            // Last axis: one contiguous row per output element.
+            for (int o = 0; o < outer; o++) yv[o] = TensorPrimitives.Sum(x.Slice(o * n, n));
+        }
+        else
+        {
+            for (int o = 0; o < outer; o++)
+                for (int j = 0; j < n; j++)
+                    TensorPrimitives.Add(yv.Slice(o * inner, inner), x.Slice((o * n + j) * inner, inner), yv.Slice(o * inner, inner));
+        }
         return Autograd.Record(y, "sum_axis", [a], () =>
         {
             var g = y.GradSpan; var ga = a.GradSpan;
+            if (inner == 1)
+            {
+                for (int o = 0; o < outer; o++) TensorPrimitives.Add(ga.Slice(o * n, n), g[o], ga.Slice(o * n, n));
+                return;
+            }
             for (int o = 0; o < outer; o++)
                 for (int j = 0; j < n; j++)
                     TensorPrimitives.Add(ga.Slice((o * n + j) * inner, inner), g.Slice(o * inner, inner), ga.Slice((o * n + j) * inner, inner));
@@ -37,6 +50,9 @@ public static partial class Ops
     /// <summary>Mean along <paramref name="axis"/>.</summary>
     public static Tensor Mean(Tensor a, int axis, bool keepDim = false) =>
         Mul(Sum(a, axis, keepDim), 1f / Math.Max(a.Dim(axis), 1));
+
+    /// <summary>Maximum of all elements, as a scalar; the gradient flows to the first maximal element.</summary>
+    public static Tensor Max(Tensor a) => Max(Reshape(a, a.Size), 0);
 
     /// <summary>Maximum along <paramref name="axis"/>; the gradient flows to the first maximal element.</summary>
     public static Tensor Max(Tensor a, int axis, bool keepDim = false)
@@ -79,7 +95,7 @@ public static partial class Ops
         return Autograd.Record(y, "softmax", [a], () =>
         {
             var g = y.GradSpan; var ga = a.GradSpan; var yy = y.Span;
-            for (int r = 0; r < a.Size / n; r++)
+            for (int r = 0; r < a.Size / Math.Max(n, 1); r++)
             {
                 var gr = g.Slice(r * n, n); var yr = yy.Slice(r * n, n); var gar = ga.Slice(r * n, n);
                 float dot = TensorPrimitives.Dot(gr, yr);
@@ -97,12 +113,20 @@ public static partial class Ops
         for (int r = 0; r < a.Size / Math.Max(n, 1); r++) LogSoftmaxRow(x.Slice(r * n, n), yv.Slice(r * n, n));
         return Autograd.Record(y, "log_softmax", [a], () =>
         {
+            Span<float> chunk = stackalloc float[256];
             var g = y.GradSpan; var ga = a.GradSpan; var yy = y.Span;
-            for (int r = 0; r < a.Size / n; r++)
+            for (int r = 0; r < a.Size / Math.Max(n, 1); r++)
             {
                 var gr = g.Slice(r * n, n); var yr = yy.Slice(r * n, n); var gar = ga.Slice(r * n, n);
                 float sum = TensorPrimitives.Sum(gr);
-                for (int i = 0; i < n; i++) gar[i] += gr[i] - MathF.Exp(yr[i]) * sum;
+                TensorPrimitives.Add(gar, gr, gar);
+                for (int i = 0; i < n; i += chunk.Length) // gar −= e^y · Σg, e^y vectorised a chunk at a time
+                {
+                    int len = Math.Min(chunk.Length, n - i);
+                    var e = chunk[..len];
+                    TensorPrimitives.Exp(yr.Slice(i, len), e);
+                    TensorPrimitives.MultiplyAdd(e, -sum, gar.Slice(i, len), gar.Slice(i, len));
+                }
             }
         });
     }
@@ -127,8 +151,23 @@ public static partial class Ops
         TensorPrimitives.Subtract(y, lse, y);
     }
 
-    /// <summary>ln Σ e^(xᵢ) for a row already shifted so its max is 0 (no temporary allocation).</summary>
-    private static float LogSumExpShifted(ReadOnlySpan<float> shifted)
+    /// <summary>ln Σ e^(xᵢ) for a row already shifted so its max is 0: e^x in chunks through a stack buffer (vectorised, no allocation).</summary>
+    internal static float LogSumExpShifted(ReadOnlySpan<float> shifted)
+    {
+        Span<float> chunk = stackalloc float[256];
+        double sum = 0;
+        for (int i = 0; i < shifted.Length; i += chunk.Length)
+        {
+            var part = shifted.Slice(i, Math.Min(chunk.Length, shifted.Length - i));
+            var e = chunk[..part.Length];
+            TensorPrimitives.Exp(part, e);
+            sum += TensorPrimitives.Sum(e);
+        }
+        return (float)Math.Log(sum);
+    }
+
+    /// <summary>Reference for <see cref="LogSumExpShifted"/>: one scalar e^x per element, summed in double.</summary>
+    internal static float LogSumExpShiftedReference(ReadOnlySpan<float> shifted)
     {
         double sum = 0;
         for (int i = 0; i < shifted.Length; i++) sum += MathF.Exp(shifted[i]);

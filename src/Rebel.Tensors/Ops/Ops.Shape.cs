@@ -36,7 +36,7 @@ public static partial class Ops
         if (d0 > d1) (d0, d1) = (d1, d0);
         int[] shape = (int[])a.Shape.Clone();
         (shape[d0], shape[d1]) = (shape[d1], shape[d0]);
-        bool orderKept = d0 == d1 || a.Shape[d0] == 1 || a.Shape[d1] == 1 && AllOnesBetween(a.Shape, d0, d1);
+        bool orderKept = d0 == d1 || (a.Shape[d0] == 1 || a.Shape[d1] == 1) && AllOnesBetween(a.Shape, d0, d1);
         if (orderKept) return Reshape(a, shape);
         // View a as (outer, n0, mid, n1, inner) and swap n0 with n1.
         int outer = 1, mid = 1, inner = 1, n0 = a.Shape[d0], n1 = a.Shape[d1];
@@ -57,6 +57,19 @@ public static partial class Ops
     // x is (outer, n0, mid, n1, inner); y is (outer, n1, mid, n0, inner).
     private static void SwapAxes(ReadOnlySpan<float> x, Span<float> y, int outer, int n0, int mid, int n1, int inner, bool accumulate)
     {
+        if (inner == 1)
+        {
+            // Swapping the last axis: single elements, so index directly rather than through one-element spans.
+            for (int o = 0; o < outer; o++)
+                for (int i0 = 0; i0 < n0; i0++)
+                    for (int m = 0; m < mid; m++)
+                    {
+                        int src = ((o * n0 + i0) * mid + m) * n1, dst = (o * n1 * mid + m) * n0 + i0;
+                        for (int i1 = 0; i1 < n1; i1++, dst += mid * n0)
+                            y[dst] = accumulate ? y[dst] + x[src + i1] : x[src + i1];
+                    }
+            return;
+        }
         for (int o = 0; o < outer; o++)
             for (int i0 = 0; i0 < n0; i0++)
                 for (int m = 0; m < mid; m++)

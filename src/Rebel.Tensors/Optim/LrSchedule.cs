@@ -6,9 +6,9 @@ public enum LrScheduleKind
 {
     /// <summary>Flat at the peak rate.</summary>
     Constant,
-    /// <summary>Linear from the peak to zero at the last step (REBEL's authors' choice).</summary>
+    /// <summary>Linear from the peak to zero at step TotalSteps, one past the last 0-based step (REBEL's authors' choice, as Hugging Face's linear schedule).</summary>
     Linear,
-    /// <summary>Half-cosine from the peak to zero.</summary>
+    /// <summary>Half-cosine from the peak to zero at step TotalSteps.</summary>
     Cosine,
 }
 

@@ -1,0 +1,95 @@
+// MatMul in every transpose combination (2-D, batched, shared 2-D right operand) and Linear:
+// forward against a double-precision triple loop, gradients against finite differences.
+using Rebel.Tensors;
+
+namespace Rebel.Tensors.Tests;
+
+public class MatMulGradTests
+{
+    // Naive op(A)·op(B) for one (m × k)·(k × n) product in double.
+    private static double[] Naive(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, bool transA, bool transB)
+    {
+        var c = new double[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+                for (int p = 0; p < k; p++)
+                    c[i * n + j] += (double)(transA ? a[p * m + i] : a[i * k + p]) * (transB ? b[j * k + p] : b[p * n + j]);
+        return c;
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void TwoDimensional(bool transA, bool transB)
+    {
+        int m = 3, n = 4, k = 5;
+        var a = GradCheck.Param(1, 1f, transA ? [k, m] : [m, k]);
+        var b = GradCheck.Param(2, 1f, transB ? [n, k] : [k, n]);
+        var y = Ops.MatMul(a, b, transA, transB);
+        Assert.Equal([m, n], y.Shape);
+        GradCheck.AssertClose("matmul", Naive(a.Span, b.Span, m, n, k, transA, transB), y.Span, 1e-5);
+        GradCheck.Check($"matmul transA={transA} transB={transB}", t => Ops.MatMul(t[0], t[1], transA, transB), [a, b]);
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void Batched(bool transA, bool transB)
+    {
+        int m = 2, n = 3, k = 4;
+        int[] batch = [2, 2];
+        var a = GradCheck.Param(3, 1f, transA ? [.. batch, k, m] : [.. batch, m, k]);
+        var b = GradCheck.Param(4, 1f, transB ? [.. batch, n, k] : [.. batch, k, n]);
+        var y = Ops.MatMul(a, b, transA, transB);
+        Assert.Equal([2, 2, m, n], y.Shape);
+        var expected = new double[4 * m * n];
+        for (int i = 0; i < 4; i++)
+            Naive(a.Span.Slice(i * m * k, m * k), b.Span.Slice(i * k * n, k * n), m, n, k, transA, transB).CopyTo(expected, i * m * n);
+        GradCheck.AssertClose("batched matmul", expected, y.Span, 1e-5);
+        GradCheck.Check($"batched matmul transA={transA} transB={transB}", t => Ops.MatMul(t[0], t[1], transA, transB), [a, b]);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SharedRightOperand(bool transB)
+    {
+        int m = 3, n = 4, k = 5;
+        var a = GradCheck.Param(5, 1f, 2, m, k);
+        var b = GradCheck.Param(6, 1f, transB ? [n, k] : [k, n]);
+        var y = Ops.MatMul(a, b, transB: transB);
+        Assert.Equal([2, m, n], y.Shape);
+        GradCheck.AssertClose("shared matmul", Naive(a.Span, b.Span, 2 * m, n, k, false, transB), y.Span, 1e-5);
+        GradCheck.Check($"shared matmul transB={transB}", t => Ops.MatMul(t[0], t[1], transB: transB), [a, b]);
+    }
+
+    [Fact]
+    public void InnerSizeMismatchNamesOpAndShapes()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Ops.MatMul(Tensor.Zeros(2, 3), Tensor.Zeros(4, 5)));
+        Assert.Contains("MatMul", ex.Message);
+        Assert.Contains("(2, 3)", ex.Message);
+        Assert.Contains("(4, 5)", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Linear(bool withBias)
+    {
+        var x = GradCheck.Param(7, 1f, 2, 3, 5);
+        var w = GradCheck.Param(8, 0.5f, 4, 5);
+        var b = GradCheck.Param(9, 0.5f, 4);
+        var y = withBias ? Ops.Linear(x, w, b) : Ops.Linear(x, w);
+        Assert.Equal([2, 3, 4], y.Shape);
+        var expected = Naive(x.Span, w.Span, 6, 4, 5, false, true);
+        if (withBias) for (int i = 0; i < expected.Length; i++) expected[i] += b.Span[i % 4];
+        GradCheck.AssertClose("linear", expected, y.Span, 1e-5);
+        if (withBias) GradCheck.Check("linear", t => Ops.Linear(t[0], t[1], t[2]), [x, w, b]);
+        else GradCheck.Check("linear", t => Ops.Linear(t[0], t[1]), [x, w]);
+    }
+}
