@@ -57,8 +57,9 @@ public class RebelLossTests
         {
             using var scope = new TensorScope();
             var logPi = Ops.LogSoftmax(theta);
-            var loss = RebelLoss.Compute(Ops.IndexSelect(Ops.Reshape(logPi, k, 1), [.. pairsY]), Ops.IndexSelect(Ops.Reshape(logPi, k, 1), [.. pairsOther]),
-                oldY, oldOther, target, eta);
+            var y = Ops.Reshape(Ops.IndexSelect(Ops.Reshape(logPi, k, 1), [.. pairsY]), pairsY.Count);
+            var other = Ops.Reshape(Ops.IndexSelect(Ops.Reshape(logPi, k, 1), [.. pairsOther]), pairsOther.Count);
+            var loss = RebelLoss.Compute(y, other, oldY, oldOther, target, eta);
             loss.Backward();
             opt.LearningRate = step < 2000 ? 0.05f : 0.005f;
             opt.Step();

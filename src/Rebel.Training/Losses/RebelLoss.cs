@@ -25,6 +25,8 @@ public static class RebelLoss
         ReadOnlySpan<float> target, float eta)
     {
         int n = logProbY.Size;
+        if (logProbY.Rank != 1 || logProbOther.Rank != 1)
+            throw new ArgumentException($"RebelLoss: log-probs must be vectors (P), got {Tensor.Format(logProbY.Shape)} and {Tensor.Format(logProbOther.Shape)}.");
         if (logProbOther.Size != n || oldLogProbY.Length != n || oldLogProbOther.Length != n || target.Length != n)
             throw new ArgumentException($"RebelLoss: pair counts differ (y {n}, y' {logProbOther.Size}, old {oldLogProbY.Length}/{oldLogProbOther.Length}, target {target.Length}).");
         if (!(eta > 0)) throw new ArgumentException($"RebelLoss: η = {eta} must be positive.");

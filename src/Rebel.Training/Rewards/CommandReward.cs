@@ -10,13 +10,18 @@ namespace Rebel.Training.Rewards;
 public sealed class CommandReward : IReward, IDisposable
 {
     private readonly string command;
+    private readonly TimeSpan timeout;
     private Process? process;
 
-    /// <summary>Runs <paramref name="commandLine"/> through /bin/sh (or cmd.exe on Windows) when first needed.</summary>
-    public CommandReward(string commandLine)
+    /// <summary>
+    /// Runs <paramref name="commandLine"/> through /bin/sh (or cmd.exe on Windows) when first needed. Each answer must arrive within
+    /// <paramref name="timeout"/> (default 10 minutes); the program must flush its output after every line.
+    /// </summary>
+    public CommandReward(string commandLine, TimeSpan? timeout = null)
     {
         if (string.IsNullOrWhiteSpace(commandLine)) throw new ArgumentException("cmd: reward needs a program, e.g. cmd:python3 score.py");
         command = commandLine;
+        this.timeout = timeout ?? TimeSpan.FromMinutes(10);
     }
 
     /// <inheritdoc />
@@ -39,7 +44,16 @@ public sealed class CommandReward : IReward, IDisposable
         });
         for (int i = 0; i < queries.Count; i++)
         {
-            var line = p.StandardOutput.ReadLine();
+            string? line;
+            try
+            {
+                line = p.StandardOutput.ReadLineAsync().AsTask().WaitAsync(timeout).GetAwaiter().GetResult();
+            }
+            catch (TimeoutException)
+            {
+                Dispose();
+                throw new TimeoutException($"Reward program '{command}' gave no answer within {timeout.TotalSeconds:F0} s for the prompt at {queries[i].Prompt.Source} (\"{Shorten(queries[i].Prompt.Prompt)}\"). It must print one line per input line and flush.");
+            }
             if (line is null)
             {
                 string err = ReadError(p);
