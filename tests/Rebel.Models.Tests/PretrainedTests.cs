@@ -170,15 +170,14 @@ public class PretrainedTests
     }
 
     [Fact]
-    public void SaveReplacesExistingFolderAndCopiesTokenizer()
+    public void SaveReplacesExistingFolderAndWritesTokenizer()
     {
         using var dir = new TempDirectory();
         File.WriteAllText(dir.File("stale.txt"), "old");
-        using var tok = new TempDirectory();
-        File.WriteAllText(tok.File("tokenizer.json"), "{}");
-        HfModelSaver.Save(TestModels.Create(ModelArchitecture.Gpt2), dir.Path, writeTokenizer: d => HfModelSaver.CopyTokenizerFiles(tok.Path, d));
+        var tokenizer = Rebel.Models.Tokenization.BpeTrainer.Train(["hello world", "hello there", "world peace"], 300);
+        HfModelSaver.Save(TestModels.Create(ModelArchitecture.Gpt2), dir.Path, tokenizer: tokenizer);
         Assert.False(File.Exists(dir.File("stale.txt")));
-        Assert.True(File.Exists(dir.File("tokenizer.json")));
+        Assert.Equal(tokenizer.Encode("hello world"), Rebel.Models.Tokenization.BpeTokenizer.Load(dir.File("tokenizer.json")).Encode("hello world"));
         Assert.True(File.Exists(dir.File("generation_config.json")));
         Assert.Empty(Directory.GetDirectories(Path.GetDirectoryName(dir.Path)!, $".{Path.GetFileName(dir.Path)}.*"));
     }

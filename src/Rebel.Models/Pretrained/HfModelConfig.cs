@@ -112,6 +112,7 @@ public static class HfModelConfig
         int width = c.GetInt("hidden_size"), heads = c.GetInt("num_attention_heads");
         if (c.GetIntOrNull("head_dim") is int hd && hd != width / heads)
             throw new InvalidDataException($"{c.Source}: head_dim {hd} differs from hidden_size / num_attention_heads = {width / heads}; not supported.");
+        if (c.GetBool("use_sliding_window", false)) throw new InvalidDataException($"{c.Source}: use_sliding_window true is not supported.");
         if (c.GetBool("mlp_bias", false)) throw new InvalidDataException($"{c.Source}: mlp_bias true is not supported.");
         string act = c.GetString("hidden_act", "silu")!;
         if (act != "silu") throw new InvalidDataException($"{c.Source}: hidden_act \"{act}\" is not supported (expected silu).");

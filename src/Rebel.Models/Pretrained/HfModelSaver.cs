@@ -2,23 +2,20 @@
 // heads stored once), an optional value head and tokenizer files. Everything is written into a temporary sibling
 // folder that then replaces the target, so a reader sees the old checkpoint or the new one, never a mixture.
 using Rebel.Models.IO;
+using Rebel.Models.Tokenization;
 
 namespace Rebel.Models.Pretrained;
 
 /// <summary>Writes Hugging Face checkpoints.</summary>
 public static class HfModelSaver
 {
-    /// <summary>Tokenizer files copied by <see cref="Save"/> when a tokenizer folder is given.</summary>
-    public static IReadOnlyList<string> TokenizerFileNames { get; } =
-        ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt", "added_tokens.json"];
-
     /// <summary>
     /// Writes <paramref name="model"/> (and <paramref name="valueHead"/>) into <paramref name="directory"/>, replacing the
-    /// folder if it exists. <paramref name="dtype"/> is F32 or BF16. <paramref name="writeTokenizer"/>, when given, is
-    /// called with the temporary folder to write tokenizer files into (e.g. <c>dir => tokenizer.Save(dir)</c>).
+    /// folder if it exists. <paramref name="dtype"/> is F32 or BF16. The tokenizer files (tokenizer.json, tokenizer_config.json)
+    /// are written when <paramref name="tokenizer"/> is given.
     /// </summary>
     public static void Save(LanguageModel model, string directory, SafetensorsDtype dtype = SafetensorsDtype.F32,
-        ValueHead? valueHead = null, Action<string>? writeTokenizer = null)
+        ValueHead? valueHead = null, BpeTokenizer? tokenizer = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (dtype is not (SafetensorsDtype.F32 or SafetensorsDtype.BF16))
@@ -31,23 +28,13 @@ public static class HfModelSaver
         {
             Directory.CreateDirectory(temp);
             WriteFiles(model, temp, dtype, valueHead);
-            writeTokenizer?.Invoke(temp);
+            tokenizer?.SaveFolder(temp);
             Replace(temp, full);
         }
         catch
         {
             if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
             throw;
-        }
-    }
-
-    /// <summary>Copies the tokenizer files (<see cref="TokenizerFileNames"/>) found in <paramref name="source"/> into <paramref name="destination"/>.</summary>
-    public static void CopyTokenizerFiles(string source, string destination)
-    {
-        foreach (var name in TokenizerFileNames)
-        {
-            string from = Path.Combine(source, name);
-            if (File.Exists(from)) File.Copy(from, Path.Combine(destination, name), overwrite: true);
         }
     }
 

@@ -1,6 +1,7 @@
 // Batched autoregressive generation with a key/value cache: prompts of different lengths are left-padded,
 // each step samples from temperature-scaled logits (optionally top-k / top-p filtered) and records the log-prob.
 using System.Numerics.Tensors;
+using Rebel.Models.Tokenization;
 using Rebel.Tensors;
 
 namespace Rebel.Models.Sampling;
@@ -25,7 +26,7 @@ public sealed record SamplingOptions
 
     /// <summary>
     /// Called with a completion's tokens so far after each new token; returning true ends that completion (the last token
-    /// is kept). Null (the default) never stops early. <see cref="StopStrings.Create"/> builds one from stop strings.
+    /// is kept). Null (the default) never stops early. <see cref="StopStrings"/> builds one from stop strings.
     /// </summary>
     public Func<IReadOnlyList<int>, bool>? Stop { get; init; }
 }
@@ -53,6 +54,13 @@ public static class StopStrings
             return false;
         };
     }
+
+    /// <summary>A stop predicate on the text <paramref name="tokenizer"/> decodes (special tokens included).</summary>
+    public static Func<IReadOnlyList<int>, bool> Create(BpeTokenizer tokenizer, IReadOnlyList<string> stops, int window = 32)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        return Create(ids => tokenizer.Decode(ids), stops, window);
+    }
 }
 
 /// <summary>One completion.</summary>
@@ -79,7 +87,8 @@ public static class Sampler
         if (capacity > model.Config.MaxPositions && model.Config.Architecture == ModelArchitecture.Gpt2)
             throw new ArgumentException($"Generate: prompt of {maxLen} tokens plus {options.MaxNewTokens} new tokens exceeds the context of {model.Config.MaxPositions}.");
         var eos = options.EosTokenIds.Length > 0 ? options.EosTokenIds : model.Config.EosTokenIds;
-        int pad = model.Config.PadTokenId ?? (eos.Length > 0 ? eos[0] : 0);
+        int v = model.Config.VocabSize;
+        int pad = model.Config.PadTokenId ?? eos.FirstOrDefault(id => (uint)id < (uint)v); // masked out, any valid id does
         var keyStart = new int[bsz];
         var ids = new int[bsz * maxLen];
         for (int b = 0; b < bsz; b++)
@@ -95,7 +104,6 @@ public static class Sampler
         var ended = new bool[bsz];
         var stopped = new bool[bsz];
         for (int b = 0; b < bsz; b++) { tokens[b] = []; logps[b] = []; }
-        int v = model.Config.VocabSize;
         var row = new float[v];
         var probs = new float[v];
         var next = new int[bsz];
