@@ -165,7 +165,7 @@ public static partial class Ops
             TensorPrimitives.Multiply(us, GeluC * GeluK, us);
             TensorPrimitives.Add(us, GeluC, us);
             TensorPrimitives.Multiply(us, xs, us);
-            TensorPrimitives.Tanh(us, us);
+            TanhFast(us, us);
             TensorPrimitives.Multiply(us, 0.5f, us);
             TensorPrimitives.Add(us, 0.5f, us);
             TensorPrimitives.Multiply(us, xs, ys);
@@ -185,7 +185,7 @@ public static partial class Ops
             TensorPrimitives.Multiply(ss, GeluC * GeluK, ts);
             TensorPrimitives.Add(ts, GeluC, ts);
             TensorPrimitives.Multiply(ts, xs, ts);
-            TensorPrimitives.Tanh(ts, ts); // t
+            TanhFast(ts, ts); // t
             TensorPrimitives.Multiply(ss, 3f * GeluC * GeluK, ss);
             TensorPrimitives.Add(ss, GeluC, ss); // du/dx
             TensorPrimitives.Multiply(ts, ts, ds);
@@ -204,7 +204,7 @@ public static partial class Ops
     {
         for (int i = 0; i < gx.Length; i++)
         {
-            float v = x[i], t = MathF.Tanh(GeluC * (v + GeluK * v * v * v));
+            float v = x[i], t = TanhScalar(GeluC * (v + GeluK * v * v * v));
             float du = GeluC * (1f + 3f * GeluK * v * v);
             gx[i] += g[i] * (0.5f * (1f + t) + 0.5f * v * (1f - t * t) * du);
         }
