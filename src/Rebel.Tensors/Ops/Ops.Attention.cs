@@ -181,7 +181,9 @@ public static partial class Ops
                     {
                         var pr = p.Slice(t * S, S); var dr = dsv.Slice(t * S, S);
                         float dot = TensorPrimitives.Dot(pr, dr);
-                        for (int s = 0; s < S; s++) dr[s] = pr[s] * (dr[s] - dot) * scale;
+                        TensorPrimitives.Subtract(dr, dot, dr);
+                        TensorPrimitives.Multiply(dr, pr, dr);
+                        TensorPrimitives.Multiply(dr, scale, dr); // dS = P ⊙ (dP − ⟨P, dP⟩) / √D
                     }
                     if (gq is not null)
                     {
