@@ -110,6 +110,22 @@ public sealed class SafetensorsShardedTests : IDisposable
     }
 
     [Fact]
+    public void Named_parameters_save_and_load_into_tensors()
+    {
+        var w = Rebel.Tensors.Tensor.Parameter([1f, 2f, 3f, 4f, 5f, 6f], [2, 3], "lm_head.weight");
+        var b = Rebel.Tensors.Tensor.Parameter([0.5f], [1], "bias");
+        CheckpointFolder.Save(temp.Path, TensorData.FromNamed([w, b]));
+        using var folder = CheckpointFolder.Open(temp.Path);
+        var loaded = folder.Read("lm_head.weight").ToParameter("lm_head.weight");
+        Assert.Equal(w.Shape, loaded.Shape);
+        Assert.Equal(w.ToArray(), loaded.ToArray());
+        var target = new float[1];
+        folder.ReadInto("bias", target);
+        Assert.Equal([0.5f], target);
+        Assert.Throws<ArgumentException>(() => TensorData.FromNamed([w, w]));
+    }
+
+    [Fact]
     public void Missing_tensor_is_key_not_found_naming_it()
     {
         CheckpointFolder.Save(temp.Path, Tensors(1, 2));

@@ -15,6 +15,19 @@ public sealed record TensorData(int[] Shape, float[] Data)
     /// <summary>Wraps the data (no copy) as a trainable parameter named <paramref name="name"/>.</summary>
     public Tensor ToParameter(string name) => Tensor.Parameter(Data, Shape, name);
 
+    /// <summary>Copies named tensors (e.g. a model's parameters) into a name -> data map; every tensor needs a unique name.</summary>
+    public static Dictionary<string, TensorData> FromNamed(IEnumerable<Tensor> tensors)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        var result = new Dictionary<string, TensorData>(StringComparer.Ordinal);
+        foreach (var t in tensors)
+        {
+            string name = t.Name ?? throw new ArgumentException($"FromNamed: {t} has no name.", nameof(tensors));
+            if (!result.TryAdd(name, From(t))) throw new ArgumentException($"FromNamed: two tensors are named '{name}'.", nameof(tensors));
+        }
+        return result;
+    }
+
     /// <summary>Copies a tensor's shape and values.</summary>
     public static TensorData From(Tensor tensor)
     {

@@ -36,7 +36,7 @@ public sealed partial class BpeTokenizer
         // Spans of (start, length, isMatch) covering the text; with invert the matches are the "gaps".
         var spans = new List<(int Start, int Length, bool Delimiter)>();
         int last = 0;
-        for (var m = pattern.Match(text); m.Success; m = m.NextMatch())
+        foreach (var m in pattern.EnumerateMatches(text))
         {
             if (m.Length == 0) continue;
             if (m.Index > last) spans.Add((last, m.Index - last, invert));
@@ -95,12 +95,11 @@ public sealed partial class BpeTokenizer
         var alive = new bool[n];
         int count = 0;
         int previous = -1;
-        Span<char> one = stackalloc char[1];
+        var lookup = vocab.GetAlternateLookup<ReadOnlySpan<char>>();
         for (int i = 0; i < n; i++)
         {
-            one[0] = word[i];
             int id;
-            if (vocab.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(one, out int known)) id = known;
+            if (lookup.TryGetValue(word.AsSpan(i, 1), out int known)) id = known;
             else if (unkId is int unk) id = unk;
             else continue;
             ids[count] = id;
@@ -140,7 +139,7 @@ public sealed partial class BpeTokenizer
             if (alive[i]) result.Add(ids[i]);
         }
         int[] output = [.. result];
-        if (cache.Count < CacheCapacity) cache.TryAdd(word, output);
+        if (cacheSize < CacheCapacity && cache.TryAdd(word, output)) Interlocked.Increment(ref cacheSize);
         return output;
     }
 }

@@ -32,6 +32,7 @@ public sealed partial class BpeTokenizer
     private readonly int? unkId;
     private readonly bool ignoreMerges;
     private readonly ConcurrentDictionary<string, int[]> cache = new(StringComparer.Ordinal);
+    private int cacheSize;
 
     /// <summary>Contents of tokenizer_config.json when loaded from a folder (or set by the trainer), else null.</summary>
     public TokenizerConfig? Config { get; init; }

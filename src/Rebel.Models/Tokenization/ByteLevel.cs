@@ -36,12 +36,11 @@ public static class ByteLevel
     public static string Encode(ReadOnlySpan<char> text)
     {
         int count = Encoding.UTF8.GetByteCount(text);
-        Span<byte> bytes = count <= 512 ? stackalloc byte[count] : new byte[count];
+        Span<byte> bytes = count <= 256 ? stackalloc byte[count] : new byte[count];
+        Span<char> chars = count <= 256 ? stackalloc char[count] : new char[count];
         Encoding.UTF8.GetBytes(text, bytes);
-        return string.Create(count, bytes.ToArray(), static (chars, b) =>
-        {
-            for (int i = 0; i < b.Length; i++) chars[i] = ByteToChar[b[i]];
-        });
+        for (int i = 0; i < count; i++) chars[i] = ByteToChar[bytes[i]];
+        return new string(chars);
     }
 
     /// <summary>
