@@ -11,7 +11,9 @@ public static class ModelFactory
     public static LanguageModel Create(ModelConfig config) => config.Architecture switch
     {
         ModelArchitecture.Gpt2 => new Gpt2Model(config),
-        _ => throw new NotSupportedException($"Architecture {config.Architecture} is not implemented yet."),
+        ModelArchitecture.Llama or ModelArchitecture.Qwen2 => new LlamaModel(config),
+        ModelArchitecture.GptNeoX => new GptNeoXModel(config),
+        _ => throw new NotSupportedException($"Architecture {config.Architecture} is not implemented."),
     };
 
     /// <summary>A freshly initialised model.</summary>

@@ -1,6 +1,7 @@
 // Batched autoregressive generation with a key/value cache: prompts of different lengths are left-padded,
 // each step samples from temperature-scaled logits (optionally top-k / top-p filtered) and records the log-prob.
 using System.Numerics.Tensors;
+using Rebel.Models.Tokenization;
 using Rebel.Tensors;
 
 namespace Rebel.Models.Sampling;
@@ -22,13 +23,55 @@ public sealed record SamplingOptions
 
     /// <summary>Tokens that end a completion (included in it). Empty: use the model's eos_token_id.</summary>
     public int[] EosTokenIds { get; init; } = [];
+
+    /// <summary>
+    /// Called with a completion's tokens so far after each new token; returning true ends that completion (the last token
+    /// is kept). Null (the default) never stops early. <see cref="StopStrings"/> builds one from stop strings.
+    /// </summary>
+    public Func<IReadOnlyList<int>, bool>? Stop { get; init; }
+}
+
+/// <summary>Stop conditions on decoded text.</summary>
+public static class StopStrings
+{
+    /// <summary>
+    /// A <see cref="SamplingOptions.Stop"/> predicate that is true once the decoded completion contains any of
+    /// <paramref name="stops"/>. Only the tail that can hold a new match is decoded: the last <paramref name="window"/> tokens.
+    /// </summary>
+    public static Func<IReadOnlyList<int>, bool> Create(Func<IReadOnlyList<int>, string> decode, IReadOnlyList<string> stops, int window = 32)
+    {
+        ArgumentNullException.ThrowIfNull(decode);
+        if (stops.Any(string.IsNullOrEmpty)) throw new ArgumentException("StopStrings: stop strings must not be empty.");
+        if (window <= 0) throw new ArgumentException($"StopStrings: window {window} must be positive.");
+        return tokens =>
+        {
+            int start = Math.Max(0, tokens.Count - window);
+            var tail = new int[tokens.Count - start];
+            for (int i = 0; i < tail.Length; i++) tail[i] = tokens[start + i];
+            string text = decode(tail);
+            foreach (var s in stops)
+                if (text.Contains(s, StringComparison.Ordinal)) return true;
+            return false;
+        };
+    }
+
+    /// <summary>A stop predicate on the text <paramref name="tokenizer"/> decodes (special tokens included).</summary>
+    public static Func<IReadOnlyList<int>, bool> Create(BpeTokenizer tokenizer, IReadOnlyList<string> stops, int window = 32)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        return Create(ids => tokenizer.Decode(ids), stops, window);
+    }
 }
 
 /// <summary>One completion.</summary>
 /// <param name="Tokens">Generated token ids (the EOS token included when one was produced).</param>
 /// <param name="LogProbs">ln π(token | prefix) of each generated token under the temperature-scaled distribution (temperature 1 when greedy).</param>
 /// <param name="EndedWithEos">True when generation stopped at an EOS token.</param>
-public sealed record Generation(int[] Tokens, float[] LogProbs, bool EndedWithEos);
+public sealed record Generation(int[] Tokens, float[] LogProbs, bool EndedWithEos)
+{
+    /// <summary>True when <see cref="SamplingOptions.Stop"/> ended the completion.</summary>
+    public bool EndedWithStop { get; init; }
+}
 
 /// <summary>Generates completions for a batch of prompts.</summary>
 public static class Sampler
@@ -44,7 +87,8 @@ public static class Sampler
         if (capacity > model.Config.MaxPositions && model.Config.Architecture == ModelArchitecture.Gpt2)
             throw new ArgumentException($"Generate: prompt of {maxLen} tokens plus {options.MaxNewTokens} new tokens exceeds the context of {model.Config.MaxPositions}.");
         var eos = options.EosTokenIds.Length > 0 ? options.EosTokenIds : model.Config.EosTokenIds;
-        int pad = model.Config.PadTokenId ?? (eos.Length > 0 ? eos[0] : 0);
+        int v = model.Config.VocabSize;
+        int pad = model.Config.PadTokenId ?? eos.FirstOrDefault(id => (uint)id < (uint)v); // masked out, any valid id does
         var keyStart = new int[bsz];
         var ids = new int[bsz * maxLen];
         for (int b = 0; b < bsz; b++)
@@ -58,8 +102,8 @@ public static class Sampler
         var logps = new List<float>[bsz];
         var done = new bool[bsz];
         var ended = new bool[bsz];
+        var stopped = new bool[bsz];
         for (int b = 0; b < bsz; b++) { tokens[b] = []; logps[b] = []; }
-        int v = model.Config.VocabSize;
         var row = new float[v];
         var probs = new float[v];
         var next = new int[bsz];
@@ -81,6 +125,7 @@ public static class Sampler
                     tokens[b].Add(token);
                     logps[b].Add(logp);
                     if (Array.IndexOf(eos, token) >= 0) { done[b] = true; ended[b] = true; }
+                    else if (options.Stop is { } stop && stop(tokens[b])) { done[b] = true; stopped[b] = true; }
                     else if (tokens[b].Count >= options.MaxNewTokens) done[b] = true;
                 }
             }
@@ -89,7 +134,7 @@ public static class Sampler
             next.CopyTo(ids, 0);
         }
         var result = new Generation[bsz];
-        for (int b = 0; b < bsz; b++) result[b] = new Generation([.. tokens[b]], [.. logps[b]], ended[b]);
+        for (int b = 0; b < bsz; b++) result[b] = new Generation([.. tokens[b]], [.. logps[b]], ended[b]) { EndedWithStop = stopped[b] };
         return result;
     }
 

@@ -95,6 +95,7 @@ public static partial class Ops
 
         public void Forward(int b, int j, float[] q, int qOffset, float[] y)
         {
+            if (T <= DirectMaxQueries) { ForwardDirect(b, j, q, qOffset, y); return; }
             int w = Heads * D, kvw = KvHeads * D;
             float scale = 1f / MathF.Sqrt(D);
             var pool = ArrayPool<float>.Shared;
@@ -117,6 +118,31 @@ public static partial class Ops
             finally
             {
                 pool.Return(kh); pool.Return(vh); pool.Return(qh); pool.Return(oh);
+            }
+        }
+
+        // Few queries (decoding): dot products straight from the key/value rows, no gather and no GEMM packing.
+        private const int DirectMaxQueries = 4;
+
+        private void ForwardDirect(int b, int j, float[] q, int qOffset, float[] y)
+        {
+            int w = Heads * D, kvw = KvHeads * D;
+            float scale = 1f / MathF.Sqrt(D);
+            var keys = Keys.AsSpan(KeyOffset + b * BatchStride); var values = Values.AsSpan(ValueOffset + b * BatchStride);
+            for (int g = 0; g < Group; g++)
+            {
+                int h = j * Group + g;
+                for (int t = 0; t < T; t++)
+                {
+                    var p = Probs.AsSpan((((b * Heads) + h) * T + t) * S, S);
+                    var qt = q.AsSpan(qOffset + (b * T + t) * w + h * D, D);
+                    int first = FirstKey(b), last = LastKey(t);
+                    for (int s = first; s <= last; s++) p[s] = TensorPrimitives.Dot(qt, keys.Slice(s * kvw + j * D, D));
+                    MaskedSoftmax(p, first, last, scale);
+                    var yt = y.AsSpan((b * T + t) * w + h * D, D);
+                    yt.Clear();
+                    for (int s = first; s <= last; s++) TensorPrimitives.MultiplyAdd(values.Slice(s * kvw + j * D, D), p[s], yt, yt);
+                }
             }
         }
 
@@ -155,7 +181,9 @@ public static partial class Ops
                     {
                         var pr = p.Slice(t * S, S); var dr = dsv.Slice(t * S, S);
                         float dot = TensorPrimitives.Dot(pr, dr);
-                        for (int s = 0; s < S; s++) dr[s] = pr[s] * (dr[s] - dot) * scale;
+                        TensorPrimitives.Subtract(dr, dot, dr);
+                        TensorPrimitives.Multiply(dr, pr, dr);
+                        TensorPrimitives.Multiply(dr, scale, dr); // dS = P ⊙ (dP − ⟨P, dP⟩) / √D
                     }
                     if (gq is not null)
                     {

@@ -1,0 +1,81 @@
+// Llama (LlamaForCausalLM) and Qwen2 (Qwen2ForCausalLM): pre-RMSNorm blocks, rotary positions (rope_theta, optional
+// Llama-3 frequency scaling), grouped-query attention, SwiGLU MLP, head tied or untied. Qwen2 adds q/k/v biases
+// (config.AttentionBias). Weight names equal Hugging Face's: model.embed_tokens.weight, model.layers.{i}.self_attn.q_proj.weight, …
+using Rebel.Tensors;
+
+namespace Rebel.Models.Architectures;
+
+/// <summary>Llama / Qwen2 language model.</summary>
+public sealed class LlamaModel : LanguageModel
+{
+    private readonly Tensor embed, norm;
+    private readonly Tensor? lmHead;
+    private readonly Block[] blocks;
+    private readonly RotaryTable rotary;
+
+    private sealed record Block(Tensor InputNorm, Tensor Q, Tensor? QB, Tensor K, Tensor? KB, Tensor V, Tensor? VB, Tensor O,
+        Tensor PostNorm, Tensor Gate, Tensor Up, Tensor Down);
+
+    /// <summary>Creates the parameters (zero) for <paramref name="config"/> (architecture Llama or Qwen2).</summary>
+    public LlamaModel(ModelConfig config) : base(config)
+    {
+        if (config.Architecture is not (ModelArchitecture.Llama or ModelArchitecture.Qwen2))
+            throw new ArgumentException($"LlamaModel: architecture {config.Architecture} is not Llama or Qwen2.");
+        int c = config.HiddenSize, f = config.IntermediateSize, kv = config.KvHeads * config.HeadDim;
+        bool bias = config.AttentionBias;
+        embed = Param("model.embed_tokens.weight", config.VocabSize, c);
+        blocks = new Block[config.Layers];
+        for (int i = 0; i < blocks.Length; i++)
+        {
+            string p = $"model.layers.{i}.";
+            blocks[i] = new Block(
+                Param(p + "input_layernorm.weight", c),
+                Param(p + "self_attn.q_proj.weight", c, c), bias ? Param(p + "self_attn.q_proj.bias", c) : null,
+                Param(p + "self_attn.k_proj.weight", kv, c), bias ? Param(p + "self_attn.k_proj.bias", kv) : null,
+                Param(p + "self_attn.v_proj.weight", kv, c), bias ? Param(p + "self_attn.v_proj.bias", kv) : null,
+                Param(p + "self_attn.o_proj.weight", c, c),
+                Param(p + "post_attention_layernorm.weight", c),
+                Param(p + "mlp.gate_proj.weight", f, c), Param(p + "mlp.up_proj.weight", f, c), Param(p + "mlp.down_proj.weight", c, f));
+        }
+        norm = Param("model.norm.weight", c);
+        lmHead = config.TieWordEmbeddings ? null : Param("lm_head.weight", config.VocabSize, c);
+        rotary = new RotaryTable(config.HeadDim, config.RopeTheta, config.RopeScaling);
+    }
+
+    /// <inheritdoc />
+    public override void Initialize(Rng rng)
+    {
+        foreach (var (name, p) in NamedParameters)
+        {
+            if (name.EndsWith(".bias", StringComparison.Ordinal)) p.Span.Clear();
+            else if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.Span.Fill(1f);
+            else rng.FillNormal(p.Span, 0f, 0.02f);
+        }
+    }
+
+    /// <inheritdoc />
+    public override Tensor ForwardHidden(ReadOnlySpan<int> ids, int batch, int time, int[]? keyStart = null, KvCache[]? cache = null)
+    {
+        int past = ValidateInput(ids, batch, time, keyStart, cache);
+        int h = Config.Heads, hkv = Config.KvHeads;
+        var pos = PositionIds(batch, time, past, keyStart);
+        var x = Ops.Embedding(embed, ids, batch, time); // (B, T, C)
+        for (int i = 0; i < blocks.Length; i++)
+        {
+            var blk = blocks[i];
+            var a = Ops.RmsNorm(x, blk.InputNorm, Config.NormEps); // (B, T, C)
+            var q = Ops.Rotary(Ops.Linear(a, blk.Q, blk.QB), h, rotary, pos); // (B, T, H·D)
+            var k = Ops.Rotary(Ops.Linear(a, blk.K, blk.KB), hkv, rotary, pos); // (B, T, Hkv·D)
+            var v = Ops.Linear(a, blk.V, blk.VB); // (B, T, Hkv·D)
+            var att = Ops.Attention(q, k, v, h, hkv, cache?[i], keyStart); // (B, T, C)
+            x = Ops.Add(x, Ops.Linear(att, blk.O));
+            var m = Ops.RmsNorm(x, blk.PostNorm, Config.NormEps); // (B, T, C)
+            var gated = Ops.Mul(Ops.Silu(Ops.Linear(m, blk.Gate)), Ops.Linear(m, blk.Up)); // (B, T, F)
+            x = Ops.Add(x, Ops.Linear(gated, blk.Down));
+        }
+        return Ops.RmsNorm(x, norm, Config.NormEps);
+    }
+
+    /// <inheritdoc />
+    public override Tensor Logits(Tensor hidden) => Ops.Linear(hidden, lmHead ?? embed);
+}

@@ -1,0 +1,91 @@
+// Loads a Hugging Face model folder (config.json, optional generation_config.json, safetensors weights in F32, F16
+// or BF16, single file or sharded) into one of our architectures, checking every tensor name and shape.
+using Rebel.Models.IO;
+
+namespace Rebel.Models.Pretrained;
+
+/// <summary>Reads Hugging Face checkpoints.</summary>
+public static class HfModelLoader
+{
+    /// <summary>Reads config.json (and generation_config.json when present) of <paramref name="directory"/>.</summary>
+    public static ModelConfig LoadConfig(string directory)
+    {
+        string full = Path.GetFullPath(directory);
+        if (!Directory.Exists(full)) throw new DirectoryNotFoundException($"Model folder not found: {full}");
+        var config = HfConfig.Load(Path.Combine(full, HfConfig.FileName));
+        string genPath = Path.Combine(full, GenerationConfig.FileName);
+        var generation = File.Exists(genPath) ? GenerationConfig.Load(genPath) : null;
+        return HfModelConfig.FromHf(config, generation);
+    }
+
+    /// <summary>The model stored in <paramref name="directory"/>, architecture chosen by its config.json.</summary>
+    public static LanguageModel Load(string directory)
+    {
+        var model = ModelFactory.Create(LoadConfig(directory));
+        using var folder = CheckpointFolder.Open(directory);
+        LoadWeights(model, folder);
+        return model;
+    }
+
+    /// <summary>The value head stored beside a model ("score.weight" or "v_head.summary.*"), or null when there is none.</summary>
+    public static ValueHead? LoadValueHead(string directory, int hiddenSize)
+    {
+        using var folder = CheckpointFolder.Open(directory);
+        string? prefix = folder.Contains(ValueHead.ScorePrefix + ".weight") ? ValueHead.ScorePrefix
+            : folder.Contains(ValueHead.VHeadPrefix + ".weight") ? ValueHead.VHeadPrefix : null;
+        if (prefix is null) return null;
+        var head = new ValueHead(hiddenSize, prefix, folder.Contains(prefix + ".bias"));
+        foreach (var (name, p) in head.NamedParameters) ReadParameter(folder, name, name, p);
+        return head;
+    }
+
+    /// <summary>
+    /// Fills every parameter of <paramref name="model"/> from <paramref name="folder"/>. GPT-2 names may lack the
+    /// "transformer." prefix; known buffers (attention masks, rotary inverse frequencies), value-head tensors and a
+    /// duplicated tied head are skipped. A missing tensor, a shape mismatch or any other extra tensor throws InvalidDataException.
+    /// </summary>
+    public static void LoadWeights(LanguageModel model, CheckpointFolder folder)
+    {
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, p) in model.NamedParameters)
+        {
+            string stored = folder.Contains(name) ? name
+                : name.StartsWith("transformer.", StringComparison.Ordinal) && folder.Contains(name["transformer.".Length..]) ? name["transformer.".Length..]
+                : throw new InvalidDataException($"{folder.Directory}: tensor '{name}' (shape {Rebel.Tensors.Tensor.Format(p.Shape)}) is missing from the checkpoint.");
+            ReadParameter(folder, stored, name, p);
+            used.Add(stored);
+        }
+        foreach (var name in folder.TensorNames)
+        {
+            if (used.Contains(name) || IsIgnorable(name, model.Config)) continue;
+            throw new InvalidDataException($"{FileOf(folder, name)}: unexpected tensor '{name}' for a {model.Config.Architecture} model (not a parameter or a known buffer).");
+        }
+    }
+
+    private static void ReadParameter(CheckpointFolder folder, string stored, string name, Rebel.Tensors.Tensor p)
+    {
+        var info = folder.GetInfo(stored);
+        if (!info.Shape.AsSpan().SequenceEqual(p.Shape))
+            throw new InvalidDataException($"{FileOf(folder, stored)}: tensor '{stored}' has shape {Rebel.Tensors.Tensor.Format(info.Shape)} but the configuration needs {Rebel.Tensors.Tensor.Format(p.Shape)} for '{name}'.");
+        if (info.Dtype is not (SafetensorsDtype.F32 or SafetensorsDtype.F16 or SafetensorsDtype.BF16 or SafetensorsDtype.F64))
+            throw new InvalidDataException($"{FileOf(folder, stored)}: tensor '{stored}' has dtype {SafetensorsDtypes.Name(info.Dtype)}; expected a float type (F32, F16, BF16).");
+        folder.ReadInto(stored, p.Span);
+    }
+
+    private static bool IsIgnorable(string name, ModelConfig config) =>
+        name.EndsWith(".attn.bias", StringComparison.Ordinal) || name.EndsWith(".attn.masked_bias", StringComparison.Ordinal)
+        || name.EndsWith(".attention.bias", StringComparison.Ordinal) || name.EndsWith(".attention.masked_bias", StringComparison.Ordinal)
+        || name.EndsWith("rotary_emb.inv_freq", StringComparison.Ordinal)
+        || name.StartsWith(ValueHead.ScorePrefix + ".", StringComparison.Ordinal) || name.StartsWith("v_head.", StringComparison.Ordinal)
+        || name == "lm_head.weight" && config.TieWordEmbeddings && config.Architecture != ModelArchitecture.GptNeoX;
+
+    private static string FileOf(CheckpointFolder folder, string tensor)
+    {
+        foreach (var file in folder.WeightFiles)
+        {
+            using var reader = SafetensorsReader.Open(file);
+            if (reader.Contains(tensor)) return file;
+        }
+        return folder.Directory;
+    }
+}

@@ -1,0 +1,119 @@
+// Sampler checks against full re-forward passes: greedy decoding, batching with left padding, seeds, log-probs, stops.
+using Rebel.Models.Sampling;
+using Rebel.Tensors;
+
+namespace Rebel.Models.Tests;
+
+public class SamplerTests
+{
+    private static readonly int[][] Prompts = [[5, 9, 2, 30, 7], [11], [4, 0, 36]];
+
+    // Greedy decoding by re-running the whole sequence each step, no cache, no padding.
+    private static int[] GreedyFullForward(LanguageModel model, int[] prompt, int steps)
+    {
+        var seq = new List<int>(prompt);
+        int v = model.Config.VocabSize;
+        for (int s = 0; s < steps; s++)
+        {
+            var logits = TestModels.Logits(model, [.. seq], 1);
+            seq.Add(System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits.AsSpan(logits.Length - v, v)));
+        }
+        return [.. seq.Skip(prompt.Length)];
+    }
+
+    [Theory]
+    [MemberData(nameof(TestModels.Architectures), MemberType = typeof(TestModels))]
+    public void GreedyWithCache_EqualsGreedyFullForward_AndBatchEqualsAlone(ModelArchitecture arch)
+    {
+        var model = TestModels.Create(TestModels.Config(arch) with { EosTokenIds = [] });
+        var options = new SamplingOptions { MaxNewTokens = 12, Temperature = 0 };
+        var batched = Sampler.Generate(model, Prompts, options, new Rng(1));
+        for (int i = 0; i < Prompts.Length; i++)
+        {
+            var alone = Sampler.Generate(model, [Prompts[i]], options, new Rng(1))[0];
+            Assert.Equal(GreedyFullForward(model, Prompts[i], 12), alone.Tokens);
+            Assert.Equal(alone.Tokens, batched[i].Tokens);
+            for (int t = 0; t < alone.LogProbs.Length; t++) Assert.Equal(alone.LogProbs[t], batched[i].LogProbs[t], 4);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestModels.Architectures), MemberType = typeof(TestModels))]
+    public void SameSeed_SameOutput_DifferentSeed_DifferentOutput(ModelArchitecture arch)
+    {
+        var model = TestModels.Create(TestModels.Config(arch) with { EosTokenIds = [] });
+        var options = new SamplingOptions { MaxNewTokens = 16, Temperature = 1.5f, TopK = 20, TopP = 0.95f };
+        var a = Sampler.Generate(model, Prompts, options, new Rng(42));
+        var b = Sampler.Generate(model, Prompts, options, new Rng(42));
+        var c = Sampler.Generate(model, Prompts, options, new Rng(43));
+        for (int i = 0; i < Prompts.Length; i++)
+        {
+            Assert.Equal(a[i].Tokens, b[i].Tokens);
+            Assert.Equal(a[i].LogProbs, b[i].LogProbs);
+        }
+        Assert.False(Enumerable.Range(0, Prompts.Length).All(i => a[i].Tokens.SequenceEqual(c[i].Tokens)));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestModels.Architectures), MemberType = typeof(TestModels))]
+    public void LogProbs_EqualGatherLogProbsOfFullForward(ModelArchitecture arch)
+    {
+        var model = TestModels.Create(TestModels.Config(arch) with { EosTokenIds = [] });
+        const float temperature = 0.7f;
+        var gens = Sampler.Generate(model, Prompts, new SamplingOptions { MaxNewTokens = 10, Temperature = temperature }, new Rng(5));
+        for (int i = 0; i < Prompts.Length; i++)
+        {
+            int[] seq = [.. Prompts[i], .. gens[i].Tokens];
+            using var scope = new TensorScope();
+            using var noGrad = Autograd.NoGrad();
+            var logits = model.Forward(seq, 1, seq.Length); // (1, T, V)
+            var targets = new int[seq.Length];
+            for (int t = 0; t < seq.Length; t++) targets[t] = t + 1 < seq.Length && t + 1 >= Prompts[i].Length ? seq[t + 1] : -100;
+            var logp = Ops.GatherLogProbs(logits, targets, temperature).ToArray();
+            for (int t = 0; t < gens[i].Tokens.Length; t++)
+                Assert.Equal(logp[Prompts[i].Length - 1 + t], gens[i].LogProbs[t], 4);
+        }
+    }
+
+    [Fact]
+    public void StopPredicate_EndsCompletionAfterTheMatchingToken()
+    {
+        var model = TestModels.Create(TestModels.Config(ModelArchitecture.Llama) with { EosTokenIds = [] });
+        var greedy = new SamplingOptions { MaxNewTokens = 12, Temperature = 0 };
+        var full = Sampler.Generate(model, Prompts, greedy, new Rng(1));
+        int stopToken = full[0].Tokens[4];
+        var stopped = Sampler.Generate(model, Prompts, greedy with { Stop = t => t[^1] == stopToken }, new Rng(1));
+        int cut = Array.IndexOf(full[0].Tokens, stopToken) + 1;
+        Assert.Equal(full[0].Tokens[..cut], stopped[0].Tokens);
+        Assert.True(stopped[0].EndedWithStop);
+        Assert.False(stopped[0].EndedWithEos);
+        for (int i = 1; i < Prompts.Length; i++)
+        {
+            int c = Array.IndexOf(full[i].Tokens, stopToken);
+            Assert.Equal(c < 0 ? full[i].Tokens : full[i].Tokens[..(c + 1)], stopped[i].Tokens);
+        }
+    }
+
+    [Fact]
+    public void StopStrings_MatchDecodedTextAcrossTokens()
+    {
+        static string Decode(IReadOnlyList<int> ids) => string.Concat(ids.Select(i => (char)('a' + i % 26)));
+        var stop = StopStrings.Create(Decode, ["xyz", "qq"]);
+        Assert.False(stop([23, 24]));
+        Assert.True(stop([1, 23, 24, 25]));
+        Assert.True(stop([16, 16]));
+        Assert.False(stop([16, 17, 16]));
+    }
+
+    [Fact]
+    public void Eos_EndsCompletionAndIsIncluded()
+    {
+        var model = TestModels.Create(TestModels.Config(ModelArchitecture.Gpt2) with { EosTokenIds = [] });
+        var greedy = new SamplingOptions { MaxNewTokens = 8, Temperature = 0 };
+        var full = Sampler.Generate(model, [Prompts[0]], greedy, new Rng(1))[0];
+        var eos = full.Tokens[2];
+        var ended = Sampler.Generate(model, [Prompts[0]], greedy with { EosTokenIds = [eos] }, new Rng(1))[0];
+        Assert.True(ended.EndedWithEos);
+        Assert.Equal(full.Tokens[..(Array.IndexOf(full.Tokens, eos) + 1)], ended.Tokens);
+    }
+}
