@@ -17,6 +17,7 @@ public sealed partial class RebelTrainer
         CheckpointDirectory.Write(directory, tmp =>
         {
             WeightFile.SaveModel(policy, Path.Combine(tmp, "policy.safetensors"));
+            ExportPolicy?.Invoke(Path.Combine(tmp, "policy"));
             WeightFile.SaveModel(reference, Path.Combine(tmp, "reference.safetensors"));
             WeightFile.SaveBuffers(optimizer.StateBuffers(), Path.Combine(tmp, "optimizer.safetensors"));
             var state = new JsonObject
@@ -31,11 +32,10 @@ public sealed partial class RebelTrainer
             };
             AtomicFile.WriteText(Path.Combine(tmp, StateFile), state.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         });
-        CheckpointSaved?.Invoke(directory);
     }
 
-    /// <summary>Called after a checkpoint is written (the CLI exports the policy as a Hugging Face folder here).</summary>
-    public Action<string>? CheckpointSaved { get; set; }
+    /// <summary>Writes the policy as a Hugging Face folder at the given path inside each checkpoint (set by callers that own the tokenizer).</summary>
+    public Action<string>? ExportPolicy { get; set; }
 
     /// <summary>Restores a checkpoint written by <see cref="SaveCheckpoint"/>; training then continues exactly as if never stopped.</summary>
     public void LoadCheckpoint(string directory)

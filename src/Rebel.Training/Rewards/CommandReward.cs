@@ -47,7 +47,7 @@ public sealed class CommandReward : IReward, IDisposable
             string? line;
             try
             {
-                line = p.StandardOutput.ReadLineAsync().AsTask().WaitAsync(timeout).GetAwaiter().GetResult();
+                line = p.StandardOutput.ReadLineAsync().WaitAsync(timeout).GetAwaiter().GetResult();
             }
             catch (TimeoutException)
             {

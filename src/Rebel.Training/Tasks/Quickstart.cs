@@ -4,6 +4,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Rebel.Models;
+using Rebel.Models.Pretrained;
 using Rebel.Models.Sampling;
 using Rebel.Models.Tokenization;
 using Rebel.Tensors;
@@ -65,7 +66,7 @@ public static class Quickstart
         var before = Evaluation.Run(model, tokenizer, heldOutRecords, reward, greedy);
         progress.Step(1, $"SFT accuracy {before.MeanScore:P1}");
         progress.Message($"Supervised model: held-out accuracy {before.MeanScore:P1} after {sftSeconds:F0} s.");
-        ModelExport.Save(model, tokenizer, Path.Combine(o.OutputDirectory, "sft"));
+        HfModelSaver.Save(model, Path.Combine(o.OutputDirectory, "sft"), tokenizer: tokenizer);
 
         var rebelClock = Stopwatch.StartNew();
         progress.Phase("rebel", o.Rebel.Iterations);
@@ -73,14 +74,14 @@ public static class Quickstart
         var trainer = new RebelTrainer(model, tokenizer, trainRecords, reward, o.Rebel with { Seed = o.Seed }, o.OutputDirectory)
         {
             IterationCompleted = r => progress.Step(r.Iteration, $"score {r.Metrics["objective/scores"]:F3} kl {r.Metrics["objective/kl"]:F2}"),
-            CheckpointSaved = dir => ModelExport.Save(model, tokenizer, Path.Combine(dir, "policy")),
+            ExportPolicy = dir => HfModelSaver.Save(model, dir, tokenizer: tokenizer),
         };
         trainer.Train(cancel);
         double rebelSeconds = rebelClock.Elapsed.TotalSeconds;
         progress.Phase("eval", 1);
         var after = Evaluation.Run(model, tokenizer, heldOutRecords, reward, greedy);
         progress.Step(1, $"REBEL accuracy {after.MeanScore:P1}");
-        ModelExport.Save(model, tokenizer, Path.Combine(o.OutputDirectory, "rebel"));
+        HfModelSaver.Save(model, Path.Combine(o.OutputDirectory, "rebel"), tokenizer: tokenizer);
         double kl = trainer.Metrics.Rows.Count > 0 ? trainer.Metrics.Rows[^1]["objective/kl"] : 0;
 
         var summary = new QuickstartSummary(before.MeanScore, after.MeanScore, kl, total.Elapsed.TotalSeconds, sftSeconds, rebelSeconds,
