@@ -51,6 +51,6 @@ public sealed partial class RebelTrainer
         promptCursor = state["prompt_cursor"]!.GetValue<long>();
         collector.Restore(state["reward_queries"]!.GetValue<long>(), state["sampled_tokens"]!.GetValue<long>());
         rng.SetState([.. state["rng"]!.AsArray().Select(n => ulong.Parse(n!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture))]);
-        Metrics = new MetricsLog(OutputDirectory is null ? null : Path.Combine(OutputDirectory, "metrics.jsonl"), keepUpToIteration: Iteration);
+        Metrics = MetricsLog.Resume(MetricsPath, keepUpToIteration: Iteration);
     }
 }

@@ -45,6 +45,8 @@ public sealed partial class RebelTrainer
     /// <summary>Folder receiving metrics.jsonl and checkpoints, or null for none.</summary>
     public string? OutputDirectory { get; }
 
+    private string? MetricsPath => OutputDirectory is null ? null : Path.Combine(OutputDirectory, "metrics.jsonl");
+
     /// <summary>The policy being trained.</summary>
     public LanguageModel Policy => policy;
 
@@ -75,7 +77,7 @@ public sealed partial class RebelTrainer
         rng = new Rng(options.Seed);
         OutputDirectory = outputDirectory;
         if (outputDirectory is not null) Directory.CreateDirectory(outputDirectory);
-        Metrics = new MetricsLog(outputDirectory is null ? null : Path.Combine(outputDirectory, "metrics.jsonl"), keepUpToIteration: 0);
+        Metrics = MetricsLog.Create(MetricsPath);
     }
 
     private static int PairsPerPrompt(RebelOptions o) =>

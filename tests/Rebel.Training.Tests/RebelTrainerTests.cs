@@ -16,7 +16,7 @@ public class RebelTrainerTests
     private static RebelOptions TinyOptions(int iterations) => new()
     {
         Iterations = iterations, PromptsPerIteration = 8, CompletionsPerPrompt = 4, MaxNewTokens = 8, Temperature = 1f,
-        KlCoefficient = 0.0f, Epochs = 2, MiniBatchPairs = 4, LearningRate = 3e-3f, Seed = 11,
+        KlCoefficient = 0.0f, Eta = 10f, Epochs = 2, MiniBatchPairs = 4, LearningRate = 3e-3f, Seed = 11,
     };
 
     [Fact]

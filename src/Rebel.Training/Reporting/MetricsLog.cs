@@ -12,21 +12,29 @@ public sealed class MetricsLog
     /// <summary>Rows logged so far (including rows read back on resume).</summary>
     public List<IReadOnlyDictionary<string, double>> Rows { get; } = [];
 
-    /// <summary>Logs to <paramref name="path"/> (or only in memory when null). Existing rows are read back, so resumed runs extend the file.</summary>
-    public MetricsLog(string? path, int keepUpToIteration = int.MaxValue)
+    private bool replaceOnFirstAppend;
+
+    private MetricsLog(string? path) => this.path = path;
+
+    /// <summary>A new log at <paramref name="path"/> (or in memory when null); its first row replaces the file of an earlier run.</summary>
+    public static MetricsLog Create(string? path) => new(path) { replaceOnFirstAppend = true };
+
+    /// <summary>Continues the log at <paramref name="path"/>: rows up to <paramref name="keepUpToIteration"/> are kept, later ones dropped.</summary>
+    public static MetricsLog Resume(string? path, int keepUpToIteration)
     {
-        this.path = path;
-        if (path is null || !File.Exists(path)) return;
+        var log = new MetricsLog(path);
+        if (path is null || !File.Exists(path)) return log;
         var kept = new List<string>();
         foreach (var line in File.ReadLines(path))
         {
             if (string.IsNullOrWhiteSpace(line)) continue;
             var row = Parse(line);
             if (row.TryGetValue("iteration", out var it) && it > keepUpToIteration) continue;
-            Rows.Add(row);
+            log.Rows.Add(row);
             kept.Add(line);
         }
         File.WriteAllLines(path, kept);
+        return log;
     }
 
     /// <summary>Appends one row.</summary>
@@ -34,6 +42,8 @@ public sealed class MetricsLog
     {
         Rows.Add(row);
         if (path is null) return;
+        if (replaceOnFirstAppend && File.Exists(path)) File.Delete(path);
+        replaceOnFirstAppend = false;
         var sb = new StringBuilder("{");
         bool first = true;
         foreach (var (k, v) in row)
