@@ -1,4 +1,6 @@
 // Settings of `rebel quickstart`, tuned to finish within minutes on two CPU cores.
+using Rebel.Tensors.Optim;
+
 namespace Rebel.Training.Tasks;
 
 /// <summary>Options of <see cref="Quickstart"/>.</summary>
@@ -20,7 +22,7 @@ public sealed record QuickstartOptions
     public string Preset { get; init; } = "tiny";
 
     /// <summary>Supervised settings (stopped early so the model is only partly right).</summary>
-    public SftOptions Sft { get; init; } = new() { Steps = 300, BatchSize = 32, LearningRate = 2e-3f };
+    public SftOptions Sft { get; init; } = new() { Steps = 700, BatchSize = 32, LearningRate = 1e-3f, Schedule = LrScheduleKind.Constant };
 
     /// <summary>REBEL settings.</summary>
     public RebelOptions Rebel { get; init; } = new()
