@@ -124,6 +124,20 @@ public sealed class CliTests(TinyModelFolder tiny) : IClassFixture<TinyModelFold
         Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    [Theory]
+    [InlineData("missing-model", "does not exist")]
+    [InlineData("cmd:echo broken >&2; exit 3", "exited (code 3)")]
+    public void BadInputsExitOneWithAOneLineError(string reward, string expected)
+    {
+        string model = reward == "missing-model" ? tiny.PathOf("no-such-model") : tiny.ModelDir;
+        var (code, _, err) = CliHarness.Run("train", "--model", model, "--prompts", tiny.Prompts, "--reward", reward == "missing-model" ? "length" : reward,
+            "--iterations", "1", "--max-new-tokens", "4", "--out", tiny.PathOf("failed-run"));
+        Assert.Equal(1, code);
+        Assert.Contains(expected, err, StringComparison.Ordinal);
+        Assert.StartsWith("error: ", err, StringComparison.Ordinal);
+        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
     [Fact]
     public void UnknownRewardListsTheForms()
     {

@@ -20,7 +20,7 @@ internal static class TrainCommand
         var model = new Option<string>("--model") { Description = "Hugging Face model folder (config.json, *.safetensors, tokenizer.json).", Required = true };
         var prompts = new Option<string>("--prompts") { Description = "JSONL prompts: {\"prompt\": ...} with optional extra fields, or {\"messages\": [...]}.", Required = true };
         var reward = new Option<string>("--reward") { Description = $"Reward: {RewardSpec.Forms}.", Required = true };
-        var output = new Option<string>("--out") { Description = "Output folder (default runs/train).", DefaultValueFactory = _ => Path.Combine("runs", "train") };
+        var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => Path.Combine("runs", "train") };
         var resume = new Option<string?>("--resume") { Description = "Checkpoint folder to continue from (e.g. runs/train/checkpoint)." };
         var config = new Option<string?>("--config") { Description = "JSON or YAML file of flags (kebab-case or snake_case keys); flags typed override it." };
         var evalPrompts = new Option<string?>("--eval-prompts") { Description = "JSONL prompts scored greedily before and after training (reported in report.html)." };
