@@ -60,7 +60,7 @@ internal static class EvalCommand
             ["results"] = new JsonArray([.. result.Samples.Select(s => (JsonNode)new JsonObject { ["prompt"] = s.Prompt, ["completion"] = s.Completion, ["reward"] = s.Score })]),
         };
         if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);
-        AtomicFile.WriteText(path, json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteText(path, json.ToJsonString(JsonOutput.File) + "\n");
     }
 
     private static string Shorten(string s)

@@ -51,7 +51,7 @@ internal static class SampleCommand
                         ["tokens"] = new JsonArray([.. g.Tokens.Select(t => (JsonNode)t)]),
                         ["logprobs"] = new JsonArray([.. g.LogProbs.Select(l => (JsonNode)l)]),
                     };
-                    Console.Out.WriteLine(line.ToJsonString());
+                    Console.Out.WriteLine(line.ToJsonString(JsonOutput.Line));
                 }
                 else
                 {
