@@ -1,3 +1,4 @@
+// The command tree, the --config expansion and the one error handler every command runs under.
 using System.CommandLine;
 
 namespace Rebel.Cli;
@@ -11,7 +12,51 @@ public static class RebelApp
         var root = new RootCommand("rebel: fine-tune generative models with reinforcement learning (REBEL and baselines).")
         {
             Commands.QuickstartCommand.Create(),
+            Commands.TrainCommand.Create(),
+            Commands.SampleCommand.Create(),
+            Commands.EvalCommand.Create(),
+            Commands.ScoreCommand.Create(),
+            Commands.TokenizeCommand.Create(),
+            Commands.BenchCommand.Create(),
         };
-        return root.Parse(args).Invoke();
+        root.Options.Add(new Option<bool>(VerboseFlag) { Description = "Show stack traces of errors.", Recursive = true });
+        string[] expanded;
+        try
+        {
+            expanded = ConfigFile.Expand(root, args);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            return Fail(e, args.Contains(VerboseFlag));
+        }
+        return root.Parse(expanded).Invoke();
+    }
+
+    private const string VerboseFlag = "--verbose";
+
+    /// <summary>
+    /// Runs a command's body: any exception becomes a one-line red "error: …" on stderr and exit code 1 (with --verbose, the stack trace too).
+    /// </summary>
+    internal static void SetGuardedAction(this Command command, Func<ParseResult, int> body) =>
+        command.SetAction(parse =>
+        {
+            try
+            {
+                return body(parse);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                return Fail(e, parse.Tokens.Any(t => t.Value == VerboseFlag));
+            }
+        });
+
+    private static int Fail(Exception e, bool verbose)
+    {
+        while (e is AggregateException { InnerExceptions.Count: 1 } or System.Reflection.TargetInvocationException && e.InnerException is not null)
+            e = e.InnerException!;
+        string message = e is OperationCanceledException ? "interrupted." : string.Join(' ', e.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+        Console.Error.WriteLine(Console.IsErrorRedirected ? $"error: {message}" : $"\e[31merror: {message}\e[0m");
+        if (verbose) Console.Error.WriteLine(e.ToString());
+        return 1;
     }
 }

@@ -18,7 +18,7 @@ internal static class QuickstartCommand
         {
             outOption, seedOption, itersOption, sftStepsOption,
         };
-        cmd.SetAction(parse =>
+        cmd.SetGuardedAction(parse =>
         {
             var defaults = new QuickstartOptions();
             var options = defaults with

@@ -1,0 +1,54 @@
+// `rebel bench`: quick one-line JSON speed figures (GEMM GFLOP/s, model training and sampling tokens/s).
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Rebel.Models;
+using Rebel.Tensors.Kernels;
+using Spectre.Console;
+
+namespace Rebel.Cli.Commands;
+
+/// <summary>Builds the bench command.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var what = new Argument<string>("what") { Description = "gemm (matrix-multiply GFLOP/s), model (GPT-2 train/sample tokens/s) or all.", DefaultValueFactory = _ => "all" };
+        what.AcceptOnlyFromAmong("gemm", "model", "all");
+        var json = new Option<bool>("--json") { Description = "Print the JSON lines ({\"bench\":\"gemm\",\"n\":N,\"gflops\":G}, {\"bench\":\"train\",...}, ...)." };
+        var cmd = new Command("bench",
+            "Quick speed figures as one-line JSON. For detailed, statistically sound numbers use BenchmarkDotNet: " +
+            "dotnet run -c Release --project bench/Rebel.Benchmarks -- --filter '*'")
+        {
+            what, json,
+        };
+        cmd.SetGuardedAction(parse =>
+        {
+            string choice = parse.GetValue(what)!;
+            bool asJson = parse.GetValue(json);
+            var lines = new List<string>();
+            void Emit(string line)
+            {
+                lines.Add(line);
+                if (asJson) Console.Out.WriteLine(line);
+            }
+            if (choice is "gemm" or "all") foreach (var line in GemmBench.Run()) Emit(line);
+            if (choice is "model" or "all") foreach (var line in ModelBench.Run()) Emit(line);
+            if (!asJson) Terminal.Out.Write(Table(lines));
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Table Table(IEnumerable<string> lines)
+    {
+        var table = new Table().AddColumn("bench").AddColumn("figures");
+        foreach (var line in lines)
+        {
+            var obj = JsonNode.Parse(line)!.AsObject();
+            string name = obj["bench"]?.GetValue<string>() ?? "?";
+            var figures = obj.Where(kv => kv.Key != "bench").Select(kv => $"{kv.Key} {kv.Value?.ToJsonString()}");
+            table.AddRow(Markup.Escape(name), Markup.Escape(string.Join("  ", figures)));
+        }
+        return table;
+    }
+}

@@ -1,0 +1,71 @@
+// `rebel eval`: mean reward of a model's completions (greedy by default) on a prompt file, with per-prompt results.
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Rebel.Models.IO;
+using Rebel.Models.Sampling;
+using Rebel.Training;
+using Rebel.Training.Rewards;
+using Spectre.Console;
+
+namespace Rebel.Cli.Commands;
+
+/// <summary>Builds the eval command.</summary>
+internal static class EvalCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Hugging Face model folder.", Required = true };
+        var prompts = new Option<string>("--prompts") { Description = "JSONL prompts ({\"prompt\": ...} or {\"messages\": [...]}, extra fields for the reward).", Required = true };
+        var reward = new Option<string>("--reward") { Description = $"Reward: {RewardSpec.Forms.Replace(", pref:DIR (pairwise preference model)", "", StringComparison.Ordinal)}.", Required = true };
+        var temperature = new Option<float>("--temperature") { Description = "Sampling temperature (0 = greedy).", DefaultValueFactory = _ => 0f };
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "Most new tokens per completion.", DefaultValueFactory = _ => 64 };
+        var seed = new Option<ulong>("--seed") { Description = "Random seed (for temperature > 0).", DefaultValueFactory = _ => 1UL };
+        var output = new Option<string?>("--out") { Description = "Write {\"mean_reward\", \"results\": [{\"prompt\",\"completion\",\"reward\"}]} to this JSON file." };
+        var chat = new Option<string?>("--chat-template") { Description = "Template for \"messages\" prompts: chatml or llama3 (default: detected)." };
+        var config = new Option<string?>("--config") { Description = "JSON or YAML file of flags; flags typed override it." };
+        var cmd = new Command("eval", "Score a model's completions on a prompt file with a reward: mean reward and per-prompt results.")
+        {
+            model, prompts, reward, temperature, maxNew, seed, output, chat, config,
+        };
+        cmd.SetGuardedAction(parse =>
+        {
+            var folder = ModelFolder.Load(parse.GetValue(model)!);
+            var records = folder.LoadPrompts(parse.GetValue(prompts)!, parse.GetValue(chat));
+            using var spec = RewardSpec.Parse(parse.GetValue(reward)!, folder.Tokenizer);
+            var scorer = spec.Reward ?? throw new ArgumentException("eval needs a scalar reward; a pref: preference model only compares pairs.");
+            var sampling = new SamplingOptions { Temperature = parse.GetValue(temperature), MaxNewTokens = parse.GetValue(maxNew), EosTokenIds = folder.EosIds };
+            var result = Evaluation.Run(folder.Model, folder.Tokenizer, records, scorer, sampling, parse.GetValue(seed));
+            if (parse.GetValue(output) is { } path) Write(path, folder, spec, result);
+            var table = new Table().AddColumn("#").AddColumn("prompt").AddColumn("completion").AddColumn("reward");
+            foreach (var (s, i) in result.Samples.Select((s, i) => (s, i)).Take(20))
+                table.AddRow($"{i + 1}", Markup.Escape(Shorten(s.Prompt)), Markup.Escape(Shorten(s.Completion)), s.Score.ToString("G4", CultureInfo.InvariantCulture));
+            var console = Terminal.Out;
+            console.Write(table);
+            if (result.Samples.Count > 20) console.WriteLine($"… {result.Samples.Count - 20} more (use --out FILE.json for all).");
+            console.MarkupLine($"mean reward [green]{result.MeanScore:F4}[/] over {result.Samples.Count} prompts ({Markup.Escape(spec.Text)})");
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static void Write(string path, ModelFolder folder, RewardSpec spec, EvaluationResult result)
+    {
+        var json = new JsonObject
+        {
+            ["model"] = folder.Directory,
+            ["reward"] = spec.Text,
+            ["mean_reward"] = result.MeanScore,
+            ["count"] = result.Samples.Count,
+            ["results"] = new JsonArray([.. result.Samples.Select(s => (JsonNode)new JsonObject { ["prompt"] = s.Prompt, ["completion"] = s.Completion, ["reward"] = s.Score })]),
+        };
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);
+        AtomicFile.WriteText(path, json.ToJsonString(JsonOutput.File) + "\n");
+    }
+
+    private static string Shorten(string s)
+    {
+        s = s.Replace("\n", "⏎", StringComparison.Ordinal);
+        return s.Length <= 60 ? s : s[..60] + "…";
+    }
+}

@@ -1,0 +1,124 @@
+// `rebel train`: REBEL on your own model folder, prompt file and reward; writes metrics, report, checkpoint and the policy.
+using System.CommandLine;
+using Rebel.Models.Pretrained;
+using Rebel.Models.Sampling;
+using Rebel.Training;
+using Rebel.Training.Data;
+using Rebel.Training.Reporting;
+using Rebel.Training.Rewards;
+using Spectre.Console;
+
+namespace Rebel.Cli.Commands;
+
+/// <summary>Builds the train command.</summary>
+internal static class TrainCommand
+{
+    private static readonly string[] Curves = ["objective/scores", "objective/kl", "loss/policy_avg", "objective/entropy"];
+
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Hugging Face model folder (config.json, *.safetensors, tokenizer.json).", Required = true };
+        var prompts = new Option<string>("--prompts") { Description = "JSONL prompts: {\"prompt\": ...} with optional extra fields, or {\"messages\": [...]}.", Required = true };
+        var reward = new Option<string>("--reward") { Description = $"Reward: {RewardSpec.Forms}.", Required = true };
+        var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => Path.Combine("runs", "train") };
+        var resume = new Option<string?>("--resume") { Description = "Checkpoint folder to continue from (e.g. runs/train/checkpoint)." };
+        var config = new Option<string?>("--config") { Description = "JSON or YAML file of flags (kebab-case or snake_case keys); flags typed override it." };
+        var evalPrompts = new Option<string?>("--eval-prompts") { Description = "JSONL prompts scored greedily before and after training (reported in report.html)." };
+        var chat = new Option<string?>("--chat-template") { Description = "Template for \"messages\" prompts: chatml or llama3 (default: detected from tokenizer_config.json)." };
+        var flags = new RebelOptionFlags();
+        var cmd = new Command("train", "Fine-tune a model with REBEL on a prompt file and a reward. Writes metrics.jsonl, report.html, checkpoint/ and policy/ to --out.")
+        {
+            model, prompts, reward, output, resume, config, evalPrompts, chat,
+        };
+        foreach (var f in flags.All) cmd.Options.Add(f);
+        cmd.SetGuardedAction(parse =>
+        {
+            var folder = ModelFolder.Load(parse.GetValue(model)!);
+            string? template = parse.GetValue(chat);
+            var records = folder.LoadPrompts(parse.GetValue(prompts)!, template);
+            var held = parse.GetValue(evalPrompts) is { } ep ? folder.LoadPrompts(ep, template) : null;
+            var options = flags.Read(parse);
+            string outDir = parse.GetValue(output)!;
+            using var spec = RewardSpec.Parse(parse.GetValue(reward)!, folder.Tokenizer);
+            return Train(folder, records, held, spec, options, outDir, parse.GetValue(resume));
+        });
+        return cmd;
+    }
+
+    private static int Train(ModelFolder folder, IReadOnlyList<PromptRecord> records, IReadOnlyList<PromptRecord>? held, RewardSpec spec,
+        RebelOptions options, string outDir, string? resume)
+    {
+        Directory.CreateDirectory(outDir);
+        var trainer = new RebelTrainer(folder.Model, folder.Tokenizer, records, spec.Reward, options, outDir, spec.Preference)
+        {
+            ExportPolicy = dir => HfModelSaver.Save(folder.Model, dir, tokenizer: folder.Tokenizer),
+        };
+        if (resume is not null) trainer.LoadCheckpoint(resume);
+        var greedy = new SamplingOptions { Temperature = 0, MaxNewTokens = options.MaxNewTokens, EosTokenIds = folder.EosIds };
+        EvaluationResult? Evaluate() => held is not null && spec.Reward is not null
+            ? Evaluation.Run(folder.Model, folder.Tokenizer, held, spec.Reward, greedy, options.Seed) : null;
+        var before = Evaluate();
+        IterationResult? last = null;
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            ProgressDisplay.Run(progress =>
+            {
+                progress.Phase("rebel", options.Iterations);
+                if (trainer.Iteration > 0) progress.Step(trainer.Iteration, $"resumed from {resume}");
+                trainer.IterationCompleted = r =>
+                {
+                    last = r;
+                    progress.Step(r.Iteration, $"score {r.Metrics["objective/scores"]:F3} kl {r.Metrics["objective/kl"]:F3}");
+                };
+                trainer.Train(cancel.Token);
+                return 0;
+            });
+        }
+        catch (OperationCanceledException)
+        {
+            trainer.SaveCheckpoint(Path.Combine(outDir, "checkpoint"));
+            Console.Error.WriteLine($"Interrupted after iteration {trainer.Iteration}; resume with --resume {Path.Combine(outDir, "checkpoint")}");
+            return 130;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+        HfModelSaver.Save(folder.Model, Path.Combine(outDir, "policy"), tokenizer: folder.Tokenizer);
+        var after = Evaluate();
+        WriteReport(outDir, folder, spec, trainer, before, after, last);
+        var table = new Table().AddColumn("metric").AddColumn("value");
+        foreach (var (name, value) in Summary(folder, spec, trainer, before, after)) table.AddRow(Markup.Escape(name), Markup.Escape(value));
+        var console = Terminal.Out;
+        console.Write(table);
+        console.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(outDir))}[/] (metrics.jsonl, report.html, checkpoint/, policy/).");
+        return 0;
+    }
+
+    private static List<(string, string)> Summary(ModelFolder folder, RewardSpec spec, RebelTrainer trainer, EvaluationResult? before, EvaluationResult? after)
+    {
+        var rows = new List<(string, string)> { ("model", folder.Directory), ("reward", spec.Text), ("iterations", $"{trainer.Iteration}") };
+        if (trainer.Metrics.Rows.Count > 0)
+        {
+            var m = trainer.Metrics.Rows[^1];
+            rows.Add(("score (last iteration)", $"{m["objective/scores"]:F4}"));
+            rows.Add(("KL to reference (last iteration)", $"{m["objective/kl"]:F4}"));
+        }
+        if (before is not null) rows.Add(("held-out mean reward before", $"{before.MeanScore:F4}"));
+        if (after is not null) rows.Add(("held-out mean reward after", $"{after.MeanScore:F4}"));
+        return rows;
+    }
+
+    private static void WriteReport(string outDir, ModelFolder folder, RewardSpec spec, RebelTrainer trainer,
+        EvaluationResult? before, EvaluationResult? after, IterationResult? last)
+    {
+        var samples = after is not null
+            ? after.Samples.Take(20).Select((s, i) => (s.Prompt, s.Completion, s.Score, before?.Samples[i].Completion)).ToList()
+            : (last?.Samples ?? []).Select(r => (r.Prompt.Prompt, r.Text, r.Score, (string?)null)).ToList();
+        HtmlReport.Write(Path.Combine(outDir, "report.html"), $"rebel train: {Path.GetFileName(Path.GetFullPath(folder.Directory))}",
+            Summary(folder, spec, trainer, before, after), trainer.Metrics.Rows, Curves, samples);
+    }
+}

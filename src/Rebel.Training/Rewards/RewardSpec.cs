@@ -1,0 +1,55 @@
+// Parses the reward named on the command line: exact, exact:FIELD, regex:PATTERN, length, cmd:PROGRAM ARGS, rm:DIR, pref:DIR.
+using Rebel.Models.Tokenization;
+
+namespace Rebel.Training.Rewards;
+
+/// <summary>A parsed reward: either a scalar reward or a pairwise preference model. Disposing stops a cmd: program.</summary>
+public sealed class RewardSpec : IDisposable
+{
+    /// <summary>The accepted forms, one per line, for help texts and errors.</summary>
+    public const string Forms =
+        "exact (completion's first line equals the \"answer\" field), exact:FIELD, regex:PATTERN, length, " +
+        "cmd:PROGRAM ARGS (JSON lines on stdin/stdout), rm:DIR (reward model with a value head), pref:DIR (pairwise preference model)";
+
+    private RewardSpec(string text, IReward? reward, IPreference? preference)
+    {
+        Text = text;
+        Reward = reward;
+        Preference = preference;
+    }
+
+    /// <summary>The spec as given.</summary>
+    public string Text { get; }
+
+    /// <summary>The scalar reward, or null for a preference model.</summary>
+    public IReward? Reward { get; }
+
+    /// <summary>The preference model (pref:DIR), or null.</summary>
+    public IPreference? Preference { get; }
+
+    /// <summary>
+    /// Parses <paramref name="spec"/>. Model-based rewards load their folder now; <paramref name="policyTokenizer"/> is used when the
+    /// folder has no tokenizer.json. Throws ArgumentException listing the forms for an unknown spec.
+    /// </summary>
+    public static RewardSpec Parse(string spec, ITokenizer? policyTokenizer = null)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        int colon = spec.IndexOf(':', StringComparison.Ordinal);
+        string kind = colon < 0 ? spec : spec[..colon];
+        string? arg = colon < 0 ? null : spec[(colon + 1)..];
+        return (kind, arg) switch
+        {
+            ("exact", null) => new(spec, new ExactReward(), null),
+            ("exact", { Length: > 0 }) => new(spec, new ExactReward(arg), null),
+            ("regex", { Length: > 0 }) => new(spec, new RegexReward(arg), null),
+            ("length", null) => new(spec, new LengthReward(), null),
+            ("cmd", { Length: > 0 }) when !string.IsNullOrWhiteSpace(arg) => new(spec, new CommandReward(arg), null),
+            ("rm", { Length: > 0 }) => new(spec, new RewardModelReward(arg, policyTokenizer), null),
+            ("pref", { Length: > 0 }) => new(spec, null, new PreferenceModel(new RewardModelReward(arg, policyTokenizer))),
+            _ => throw new ArgumentException($"Unknown reward '{spec}'. Use one of: {Forms}."),
+        };
+    }
+
+    /// <summary>Stops a cmd: reward program.</summary>
+    public void Dispose() => (Reward as IDisposable)?.Dispose();
+}

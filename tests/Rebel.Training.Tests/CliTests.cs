@@ -1,0 +1,190 @@
+using System.Text.Json.Nodes;
+using Rebel.Models.Pretrained;
+using Rebel.Tensors;
+
+namespace Rebel.Training.Tests;
+
+[Collection("Console")]
+public sealed class CliTests(TinyModelFolder tiny) : IClassFixture<TinyModelFolder>
+{
+    // A cmd: reward in shell: one {"reward": 1} per input line (read/echo do not buffer, unlike awk).
+    private const string ShellReward = "cmd:while IFS= read -r line; do echo '{\"reward\": 1}'; done";
+
+    private string[] TrainArgs(string outDir, int iterations) =>
+    [
+        "train", "--model", tiny.ModelDir, "--prompts", tiny.Prompts, "--reward", ShellReward, "--out", outDir,
+        "--iterations", $"{iterations}", "--prompts-per-iteration", "2", "--max-new-tokens", "4", "--epochs", "1", "--minibatch-pairs", "2", "--lr", "1e-3",
+    ];
+
+    private static List<JsonObject> Lines(string text) =>
+        [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(l => JsonNode.Parse(l)!.AsObject())];
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("quickstart")]
+    [InlineData("train")]
+    [InlineData("sample")]
+    [InlineData("eval")]
+    [InlineData("score")]
+    [InlineData("tokenize")]
+    [InlineData("bench")]
+    public void EveryCommandHasHelp(string command)
+    {
+        var (code, output, _) = CliHarness.Run(command.Length == 0 ? ["--help"] : [command, "--help"]);
+        Assert.Equal(0, code);
+        Assert.Contains("Usage:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TokenizeJsonPrintsExactlyTheIds()
+    {
+        const string text = "say 3 letters: abab";
+        var (code, output, err) = CliHarness.Run("tokenize", "--model", tiny.ModelDir, "--text", text, "--json");
+        Assert.True(code == 0, err);
+        Assert.Equal($"{{\"ids\":[{string.Join(',', tiny.Tokenizer.Encode(text))}]}}", output.Trim());
+    }
+
+    [Fact]
+    public void ScoreGivesOneLogProbPerTokenAfterTheFirstMatchingPrefixForwards()
+    {
+        var (code, output, err) = CliHarness.Run("score", "--model", tiny.ModelDir, "--text", "say 5 letters: cdcd", "--json");
+        Assert.True(code == 0, err);
+        var json = Lines(output).Single();
+        int[] ids = [.. json["ids"]!.AsArray().Select(n => n!.GetValue<int>())];
+        float[] logprobs = [.. json["logprobs"]!.AsArray().Select(n => n!.GetValue<float>())];
+        Assert.Equal(tiny.Tokenizer.Encode("say 5 letters: cdcd"), ids);
+        Assert.Equal(ids.Length - 1, logprobs.Length);
+        // Independent reference: one forward per prefix, log-softmax of the last position in double precision.
+        var model = HfModelLoader.Load(tiny.ModelDir);
+        int v = model.Config.VocabSize;
+        for (int t = 1; t < ids.Length; t++)
+        {
+            var logits = model.Forward(ids.AsSpan(0, t), 1, t).Span.Slice((t - 1) * v, v);
+            double max = double.NegativeInfinity, sum = 0;
+            foreach (var x in logits) max = Math.Max(max, x);
+            foreach (var x in logits) sum += Math.Exp(x - max);
+            double want = logits[ids[t]] - max - Math.Log(sum);
+            Assert.Equal(want, logprobs[t - 1], 4);
+        }
+        // --ids scores the same tokens as --text.
+        var (code2, output2, _) = CliHarness.Run("score", "--model", tiny.ModelDir, "--ids", string.Join(',', ids), "--json");
+        Assert.Equal(0, code2);
+        Assert.Equal(output.Trim(), output2.Trim());
+    }
+
+    [Fact]
+    public void SampleIsReproducibleWithASeed()
+    {
+        string[] Args(string seed) => ["sample", "--model", tiny.ModelDir, "--prompt", "say 2 letters:", "--max-new-tokens", "6", "--num", "3", "--seed", seed, "--json"];
+        var a = CliHarness.Run(Args("7"));
+        var b = CliHarness.Run(Args("7"));
+        var c = CliHarness.Run(Args("8"));
+        Assert.True(a.Code == 0, a.Err);
+        Assert.Equal(a.Out, b.Out);
+        Assert.NotEqual(a.Out, c.Out);
+        var lines = Lines(a.Out);
+        Assert.Equal(3, lines.Count);
+        foreach (var line in lines)
+        {
+            Assert.Equal("say 2 letters:", line["prompt"]!.GetValue<string>());
+            Assert.NotNull(line["completion"]);
+            Assert.Equal(line["tokens"]!.AsArray().Count, line["logprobs"]!.AsArray().Count);
+            Assert.All(line["logprobs"]!.AsArray(), l => Assert.True(l!.GetValue<float>() <= 0));
+        }
+    }
+
+    [Fact]
+    public void TrainWritesMetricsReportAndPolicyAndResumeContinues()
+    {
+        string outDir = tiny.PathOf("train-run");
+        var (code, _, err) = CliHarness.Run(TrainArgs(outDir, 2));
+        Assert.True(code == 0, err);
+        Assert.Equal([1.0, 2.0], Lines(File.ReadAllText(Path.Combine(outDir, "metrics.jsonl"))).Select(l => l["iteration"]!.GetValue<double>()));
+        Assert.Contains("objective/scores", File.ReadAllText(Path.Combine(outDir, "report.html")), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(outDir, "policy", "config.json")));
+        Assert.True(File.Exists(Path.Combine(outDir, "checkpoint", "policy", "config.json")));
+        var trained = HfModelLoader.Load(Path.Combine(outDir, "policy"));
+        var original = HfModelLoader.Load(tiny.ModelDir);
+        Assert.Contains(trained.NamedParameters, kv => !kv.Value.Span.SequenceEqual(original.NamedParameters[kv.Key].Span));
+
+        (code, _, err) = CliHarness.Run([.. TrainArgs(outDir, 3), "--resume", Path.Combine(outDir, "checkpoint")]);
+        Assert.True(code == 0, err);
+        Assert.Equal([1.0, 2.0, 3.0], Lines(File.ReadAllText(Path.Combine(outDir, "metrics.jsonl"))).Select(l => l["iteration"]!.GetValue<double>()));
+    }
+
+    [Fact]
+    public void MalformedPromptFileExitsOneNamingFileAndLine()
+    {
+        string bad = tiny.PathOf("bad.jsonl");
+        File.WriteAllLines(bad, ["{\"prompt\": \"say 1 letters:\"}", "{\"prompt\": \"say 2"]);
+        var (code, _, err) = CliHarness.Run("train", "--model", tiny.ModelDir, "--prompts", bad, "--reward", "length", "--out", tiny.PathOf("bad-run"));
+        Assert.Equal(1, code);
+        Assert.Contains($"{bad}:2", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
+        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Theory]
+    [InlineData("missing-model", "does not exist")]
+    [InlineData("cmd:echo broken >&2; exit 3", "exited (code 3)")]
+    public void BadInputsExitOneWithAOneLineError(string reward, string expected)
+    {
+        string model = reward == "missing-model" ? tiny.PathOf("no-such-model") : tiny.ModelDir;
+        var (code, _, err) = CliHarness.Run("train", "--model", model, "--prompts", tiny.Prompts, "--reward", reward == "missing-model" ? "length" : reward,
+            "--iterations", "1", "--max-new-tokens", "4", "--out", tiny.PathOf("failed-run"));
+        Assert.Equal(1, code);
+        Assert.Contains(expected, err, StringComparison.Ordinal);
+        Assert.StartsWith("error: ", err, StringComparison.Ordinal);
+        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void UnknownRewardListsTheForms()
+    {
+        var (code, _, err) = CliHarness.Run("eval", "--model", tiny.ModelDir, "--prompts", tiny.Prompts, "--reward", "bleu");
+        Assert.Equal(1, code);
+        Assert.Contains("regex:PATTERN", err, StringComparison.Ordinal);
+        Assert.Contains("cmd:PROGRAM", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void YamlConfigSetsOptionsAndFlagsOverrideIt()
+    {
+        string outDir = tiny.PathOf("yaml-run");
+        string config = tiny.PathOf("train.yaml");
+        File.WriteAllLines(config,
+        [
+            $"model: {tiny.ModelDir}", $"prompts: {tiny.Prompts}", "reward: exact", $"out: {outDir}",
+            "iterations: 1", "prompts_per_iteration: 3", "max-new-tokens: 4", "epochs: 1", "no_eos_score: -1", "schedule: constant",
+        ]);
+        var (code, _, err) = CliHarness.Run("train", "--config", config);
+        Assert.True(code == 0, err);
+        var rows = Lines(File.ReadAllText(Path.Combine(outDir, "metrics.jsonl")));
+        Assert.Single(rows);
+        Assert.Equal(6, rows[0]["reward_queries"]!.GetValue<double>()); // 3 prompts × 2 completions
+
+        (code, _, err) = CliHarness.Run("train", "--config", config, "--prompts-per-iteration", "2");
+        Assert.True(code == 0, err);
+        Assert.Equal(4, Lines(File.ReadAllText(Path.Combine(outDir, "metrics.jsonl")))[0]["reward_queries"]!.GetValue<double>());
+
+        File.AppendAllLines(config, ["iteratons: 3"]);
+        (code, _, err) = CliHarness.Run("train", "--config", config);
+        Assert.Equal(1, code);
+        Assert.Contains("iteratons", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EvalWritesMeanAndPerPromptResults()
+    {
+        string path = tiny.PathOf("eval.json");
+        var (code, output, err) = CliHarness.Run("eval", "--model", tiny.ModelDir, "--prompts", tiny.Prompts, "--reward", "length", "--max-new-tokens", "5", "--out", path);
+        Assert.True(code == 0, err);
+        Assert.Contains("mean reward", output, StringComparison.Ordinal);
+        var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        var results = json["results"]!.AsArray();
+        Assert.Equal(6, results.Count);
+        double mean = results.Average(r => r!["reward"]!.GetValue<double>());
+        Assert.Equal(mean, json["mean_reward"]!.GetValue<double>(), 5);
+        Assert.All(results, r => Assert.Equal(r!["completion"]!.GetValue<string>().Length / 100.0, r["reward"]!.GetValue<double>(), 5));
+    }
+}
