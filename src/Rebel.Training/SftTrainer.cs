@@ -22,6 +22,9 @@ public sealed class SftTrainer
     /// <summary>The options in force.</summary>
     public SftOptions Options { get; }
 
+    /// <summary>Steps taken by the last <see cref="Train"/> call.</summary>
+    public int StepsTaken { get; private set; }
+
     /// <summary>Called after each step with (step, loss).</summary>
     public Action<int, double>? StepCompleted { get; set; }
 
@@ -39,8 +42,11 @@ public sealed class SftTrainer
         rng = new Rng(options.Seed);
     }
 
-    /// <summary>Runs all steps; returns the mean loss of the last 10% of steps.</summary>
-    public double Train(CancellationToken cancel = default)
+    /// <summary>
+    /// Runs up to <see cref="SftOptions.Steps"/> steps; returns the mean loss of the last 10% of them.
+    /// <paramref name="stopAfter"/>, when given, is asked after each step whether to stop early (e.g. once a validation score is reached).
+    /// </summary>
+    public double Train(CancellationToken cancel = default, Func<int, bool>? stopAfter = null)
     {
         var order = Enumerable.Range(0, prompts.Length).ToArray();
         int cursor = order.Length;
@@ -71,7 +77,13 @@ public sealed class SftTrainer
             optimizer.ZeroGrad();
             if (step >= Options.Steps - Math.Max(1, Options.Steps / 10)) { tail += loss; tailCount++; }
             StepCompleted?.Invoke(step + 1, loss);
+            if (stopAfter?.Invoke(step + 1) == true)
+            {
+                StepsTaken = step + 1;
+                return loss;
+            }
         }
+        StepsTaken = Options.Steps;
         return tail / Math.Max(tailCount, 1);
     }
 

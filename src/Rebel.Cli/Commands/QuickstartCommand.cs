@@ -12,8 +12,8 @@ internal static class QuickstartCommand
     {
         var outOption = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => Path.Combine("runs", "quickstart") };
         var seedOption = new Option<ulong>("--seed") { Description = "Seed of the task, model and training.", DefaultValueFactory = _ => 1UL };
-        var itersOption = new Option<int?>("--iterations") { Description = "REBEL iterations (default 40)." };
-        var sftStepsOption = new Option<int?>("--sft-steps") { Description = "Supervised steps before REBEL (default 300)." };
+        var itersOption = new Option<int?>("--iterations") { Description = "REBEL iterations (default 100)." };
+        var sftStepsOption = new Option<int?>("--sft-steps") { Description = "Most supervised steps before REBEL (default 2000; training stops earlier once validation accuracy reaches 35%)." };
         var cmd = new Command("quickstart", "Train a small GPT from scratch on arithmetic word problems, then improve it with REBEL; writes summary.json, report.html, metrics.jsonl and checkpoints.")
         {
             outOption, seedOption, itersOption, sftStepsOption,

@@ -52,16 +52,25 @@ public static class Quickstart
         progress.Message($"Model: GPT-2 '{o.Preset}' with {model.ParameterCount:N0} parameters.");
 
         var sftClock = Stopwatch.StartNew();
-        progress.Phase("sft", o.Sft.Steps);
-        var sft = new SftTrainer(model, tokenizer, [.. train.Select(p => new SftExample(p.Prompt, p.Completion))], o.Sft with { Seed = o.Seed })
-        {
-            StepCompleted = (step, loss) => progress.Step(step, $"loss {loss:F3}"),
-        };
-        sft.Train(cancel);
-        double sftSeconds = sftClock.Elapsed.TotalSeconds;
-        var heldOutRecords = heldOut.Select((p, i) => p.ToRecord($"held-out:{i + 1}")).ToList();
         var reward = new ExactReward();
         var greedy = new SamplingOptions { Temperature = 0, MaxNewTokens = o.Rebel.MaxNewTokens, EosTokenIds = [eos] };
+        var validation = train.Take(o.Validation).Select((p, i) => p.ToRecord($"validation:{i + 1}")).ToList();
+        progress.Phase("sft", o.Sft.Steps);
+        double validationAccuracy = 0;
+        var sft = new SftTrainer(model, tokenizer, [.. train.Skip(o.Validation).Select(p => new SftExample(p.Prompt, p.Completion))], o.Sft with { Seed = o.Seed })
+        {
+            StepCompleted = (step, loss) => progress.Step(step, $"loss {loss:F3} validation {validationAccuracy:P0}"),
+        };
+        // "Partly right": stop supervised training once validation accuracy reaches the target, so REBEL has room to improve.
+        sft.Train(cancel, step =>
+        {
+            if (step % o.ValidateEvery != 0) return false;
+            validationAccuracy = Evaluation.Run(model, tokenizer, validation, reward, greedy).MeanScore;
+            return validationAccuracy >= o.SftTargetAccuracy;
+        });
+        double sftSeconds = sftClock.Elapsed.TotalSeconds;
+        progress.Message($"Supervised training stopped after {sft.StepsTaken} steps (validation accuracy {validationAccuracy:P1}).");
+        var heldOutRecords = heldOut.Select((p, i) => p.ToRecord($"held-out:{i + 1}")).ToList();
         progress.Phase("eval", 1);
         var before = Evaluation.Run(model, tokenizer, heldOutRecords, reward, greedy);
         progress.Step(1, $"SFT accuracy {before.MeanScore:P1}");

@@ -21,15 +21,27 @@ public sealed record QuickstartOptions
     /// <summary>Model preset. Default tiny.</summary>
     public string Preset { get; init; } = "tiny";
 
-    /// <summary>Supervised settings (stopped early so the model is only partly right).</summary>
-    public SftOptions Sft { get; init; } = new() { Steps = 700, BatchSize = 32, LearningRate = 1e-3f, Schedule = LrScheduleKind.Constant };
+    /// <summary>Supervised settings; <see cref="SftOptions.Steps"/> is the most steps taken if the target is never reached.</summary>
+    public SftOptions Sft { get; init; } = new() { Steps = 2000, BatchSize = 32, LearningRate = 1e-3f, Schedule = LrScheduleKind.Constant };
 
-    /// <summary>REBEL settings.</summary>
+    /// <summary>Supervised training stops once greedy accuracy on a validation split of training problems reaches this ("partly right"). Default 0.35.</summary>
+    public double SftTargetAccuracy { get; init; } = 0.35;
+
+    /// <summary>Validation problems carved from the training split (not used for supervised training). Default 200.</summary>
+    public int Validation { get; init; } = 200;
+
+    /// <summary>Supervised steps between validation checks. Default 50.</summary>
+    public int ValidateEvery { get; init; } = 50;
+
+    /// <summary>
+    /// REBEL settings: 8 completions per prompt paired best-vs-worst, sampling at temperature 1, η = 1, a light KL penalty.
+    /// The learning rate is the supervised one divided by about 3; larger steps first collapse the policy.
+    /// </summary>
     public RebelOptions Rebel { get; init; } = new()
     {
-        Iterations = 40,
+        Iterations = 100,
         PromptsPerIteration = 64,
-        CompletionsPerPrompt = 4,
+        CompletionsPerPrompt = 8,
         MaxNewTokens = 6,
         Temperature = 1f,
         KlCoefficient = 0.01f,
@@ -38,5 +50,6 @@ public sealed record QuickstartOptions
         MiniBatchPairs = 32,
         LearningRate = 3e-4f,
         AdamEpsilon = 1e-5f,
+        CheckpointEvery = 25,
     };
 }
