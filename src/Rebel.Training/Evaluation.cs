@@ -5,6 +5,7 @@ using Rebel.Models.Tokenization;
 using Rebel.Tensors;
 using Rebel.Training.Data;
 using Rebel.Training.Rewards;
+using Rebel.Training.Rollouts;
 
 namespace Rebel.Training;
 
@@ -26,13 +27,13 @@ public static class Evaluation
         for (int start = 0; start < prompts.Count; start += batchSize)
         {
             var batch = prompts.Skip(start).Take(batchSize).ToList();
-            var ids = batch.Select(p => tokenizer.Encode(p.Prompt)).ToList();
+            var ids = batch.Select(p => p.Encode(tokenizer)).ToList();
             var gens = Sampler.Generate(model, ids, sampling, rng);
             var queries = new List<RewardQuery>(batch.Count);
             for (int i = 0; i < batch.Count; i++)
             {
                 var g = gens[i];
-                var text = tokenizer.Decode(g.EndedWithEos ? g.Tokens.AsSpan(0, g.Tokens.Length - 1) : g.Tokens, skipSpecialTokens: true);
+                var text = RolloutCollector.DecodeCompletion(tokenizer, g.Tokens, g.EndedWithEos);
                 queries.Add(new RewardQuery(batch[i], text, g.EndedWithEos));
             }
             var scores = reward.Score(queries);

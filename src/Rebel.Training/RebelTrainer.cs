@@ -172,7 +172,7 @@ public sealed partial class RebelTrainer
     private List<Rollout> DatasetResponses(List<PromptRecord> batch, RolloutSettings settings)
     {
         var eos = EosIds()[0];
-        var promptIds = batch.Select(collector.EncodePrompt).ToArray();
+        var promptIds = batch.Select(p => p.Encode(tokenizer)).ToArray();
         var responses = batch.Select(p =>
         {
             var text = p.Field(Options.OfflineResponseField!) ?? throw new InvalidDataException($"{p.Source}: missing the offline response field \"{Options.OfflineResponseField}\".");

@@ -1,6 +1,7 @@
 // Prompt datasets: JSONL files whose lines are {"prompt": ...} (extra fields kept for rewards) or {"messages": [...]}.
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Rebel.Models.Tokenization;
 
 namespace Rebel.Training.Data;
 
@@ -10,6 +11,17 @@ namespace Rebel.Training.Data;
 /// <param name="Source">"file:line" for error messages.</param>
 public sealed record PromptRecord(string Prompt, JsonObject Fields, string Source)
 {
+    /// <summary>True for "messages" records, whose prompt was rendered by a chat template (which writes its own BOS).</summary>
+    public bool IsChat => Fields["messages"] is not null;
+
+    /// <summary>Token ids of the prompt; the tokenizer adds BOS only to plain prompts. Fails with the record's source when empty.</summary>
+    public int[] Encode(ITokenizer tokenizer)
+    {
+        var ids = tokenizer.Encode(Prompt, addSpecialTokens: !IsChat);
+        if (ids.Length == 0) throw new InvalidDataException($"{Source}: the prompt encodes to no tokens.");
+        return ids;
+    }
+
     /// <summary>The string value of <paramref name="field"/>, or null when absent.</summary>
     public string? Field(string field) => Fields[field] switch
     {

@@ -69,22 +69,14 @@ public sealed class RolloutCollector(LanguageModel policy, LanguageModel referen
         SampledTokens = sampledTokens;
     }
 
-    /// <summary>Encodes a prompt, failing with the record's source when it is empty.</summary>
-    public int[] EncodePrompt(PromptRecord prompt)
-    {
-        var ids = tokenizer.Encode(prompt.Prompt);
-        if (ids.Length == 0) throw new InvalidDataException($"{prompt.Source}: the prompt encodes to no tokens.");
-        return ids;
-    }
-
     /// <summary>Decodes a completion, dropping a final EOS token.</summary>
-    public string DecodeCompletion(int[] tokens, bool endedWithEos) =>
+    public static string DecodeCompletion(ITokenizer tokenizer, int[] tokens, bool endedWithEos) =>
         tokenizer.Decode(endedWithEos ? tokens.AsSpan(0, tokens.Length - 1) : tokens, skipSpecialTokens: true);
 
     /// <summary>Samples <see cref="RolloutSettings.CompletionsPerPrompt"/> completions per prompt from the policy and scores them.</summary>
     public List<Rollout> Collect(IReadOnlyList<PromptRecord> prompts, RolloutSettings settings, Rng rng)
     {
-        var promptIds = prompts.Select(EncodePrompt).ToArray();
+        var promptIds = prompts.Select(p => p.Encode(tokenizer)).ToArray();
         var expanded = new List<int[]>();
         for (int i = 0; i < prompts.Count; i++)
             for (int j = 0; j < settings.CompletionsPerPrompt; j++) expanded.Add(promptIds[i]);
@@ -105,7 +97,7 @@ public sealed class RolloutCollector(LanguageModel policy, LanguageModel referen
         var queries = new RewardQuery[n];
         for (int i = 0; i < n; i++)
         {
-            texts[i] = DecodeCompletion(completions[i], endedWithEos[i]);
+            texts[i] = DecodeCompletion(tokenizer, completions[i], endedWithEos[i]);
             queries[i] = new RewardQuery(prompts[groups[i]], texts[i], endedWithEos[i]);
         }
         var scores = reward.Score(queries);
