@@ -1,5 +1,6 @@
-// Buffer reuse: tensors created inside a TensorScope take their arrays from a per-thread pool keyed by exact
-// length and give them back when the scope ends, so a steady training step allocates no new float arrays.
+// Buffer reuse: tensors created inside a TensorScope take their arrays from a per-thread pool and give them back
+// when the scope ends, so a steady training step allocates no new float arrays. Lengths are rounded up to size
+// classes (at most 1/8 wasted) so batches of varying shapes share buffers, and the pool holds at most 256 MiB.
 namespace Rebel.Tensors;
 
 /// <summary>
@@ -11,6 +12,10 @@ public sealed class TensorScope : IDisposable
 {
     [ThreadStatic] private static TensorScope? current;
     [ThreadStatic] private static Dictionary<int, Stack<float[]>>? pool;
+    [ThreadStatic] private static long pooledFloats;
+
+    /// <summary>Most floats the pool of one thread keeps (256 MiB); buffers returned beyond it are left to the GC.</summary>
+    public const long MaxPooledFloats = 64L << 20;
 
     private readonly TensorScope? parent;
     private readonly List<float[]> rented = [];
@@ -36,34 +41,50 @@ public sealed class TensorScope : IDisposable
         var p = Pool;
         foreach (var buffer in rented)
         {
+            if (pooledFloats + buffer.Length > MaxPooledFloats) continue;
             if (!p.TryGetValue(buffer.Length, out var stack)) p[buffer.Length] = stack = new Stack<float[]>();
             stack.Push(buffer);
+            pooledFloats += buffer.Length;
         }
         rented.Clear();
     }
 
     private static Dictionary<int, Stack<float[]>> Pool => pool ??= [];
 
-    /// <summary>An array of exactly <paramref name="length"/> floats: pooled inside a scope, fresh outside one.</summary>
+    /// <summary>
+    /// An array of at least <paramref name="length"/> floats (the first <paramref name="length"/> cleared when asked): pooled and
+    /// rounded up to a size class inside a scope, exactly <paramref name="length"/> long outside one.
+    /// </summary>
     internal static float[] Rent(int length, bool clear)
     {
         var scope = current;
         if (scope is null || length == 0) return new float[length];
+        int size = SizeClass(length);
         float[] buffer;
-        if (Pool.TryGetValue(length, out var stack) && stack.Count > 0)
+        if (Pool.TryGetValue(size, out var stack) && stack.Count > 0)
         {
             buffer = stack.Pop();
-            if (clear) Array.Clear(buffer);
+            pooledFloats -= buffer.Length;
+            if (clear) Array.Clear(buffer, 0, length);
         }
         else
         {
-            buffer = new float[length];
+            buffer = new float[size];
         }
         scope.rented.Add(buffer);
         return buffer;
     }
 
     internal static float[] RentCleared(int length) => Rent(length, clear: true);
+
+    /// <summary>Rounds up to the next multiple of an eighth of the largest power of two not above the length.</summary>
+    internal static int SizeClass(int length)
+    {
+        if (length <= 64) return length;
+        int step = (int)(System.Numerics.BitOperations.RoundUpToPowerOf2((uint)length + 1) >> 4);
+        long rounded = (length + (long)step - 1) / step * step;
+        return (int)Math.Min(rounded, Array.MaxLength);
+    }
 
     internal static Tensor Allocate(int[] shape, bool clear)
     {
@@ -72,5 +93,9 @@ public sealed class TensorScope : IDisposable
     }
 
     /// <summary>Drops every pooled buffer of this thread (for tests and memory-sensitive callers).</summary>
-    public static void TrimPool() => pool?.Clear();
+    public static void TrimPool()
+    {
+        pool?.Clear();
+        pooledFloats = 0;
+    }
 }

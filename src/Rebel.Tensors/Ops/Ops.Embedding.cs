@@ -62,7 +62,7 @@ public static partial class Ops
         if (p == 0) return x;
         var mask = TensorScope.Rent(x.Size, clear: false);
         float scale = 1f / (1f - p);
-        for (int i = 0; i < mask.Length; i++) mask[i] = rng.NextFloat() < p ? 0f : scale;
+        for (int i = 0; i < x.Size; i++) mask[i] = rng.NextFloat() < p ? 0f : scale;
         var y = Tensor.Uninitialized(x.Shape);
         TensorPrimitives.Multiply(x.Span, mask.AsSpan(0, x.Size), y.Span);
         return Autograd.Record(y, "dropout", [x], () => TensorPrimitives.MultiplyAdd(y.GradSpan, mask.AsSpan(0, x.Size), x.GradSpan, x.GradSpan));
