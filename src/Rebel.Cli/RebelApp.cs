@@ -13,6 +13,8 @@ public static class RebelApp
         {
             Commands.QuickstartCommand.Create(),
             Commands.TrainCommand.Create(),
+            Commands.SftCommand.Create(),
+            Commands.RewardCommand.Create(),
             Commands.SampleCommand.Create(),
             Commands.EvalCommand.Create(),
             Commands.ScoreCommand.Create(),

@@ -7,8 +7,8 @@ using Rebel.Training.Rollouts;
 
 namespace Rebel.Training;
 
-/// <summary>One supervised example.</summary>
-public sealed record SftExample(string Prompt, string Completion);
+/// <summary>One supervised example. <paramref name="IsChat"/>: the prompt was rendered by a chat template (which writes its own BOS).</summary>
+public sealed record SftExample(string Prompt, string Completion, bool IsChat = false);
 
 /// <summary>Trains a model on (prompt, completion) pairs with an EOS token appended to each completion.</summary>
 public sealed class SftTrainer
@@ -25,6 +25,9 @@ public sealed class SftTrainer
     /// <summary>Steps taken by the last <see cref="Train"/> call.</summary>
     public int StepsTaken { get; private set; }
 
+    /// <summary>The learning rate of the last step taken.</summary>
+    public float LearningRate => optimizer.LearningRate;
+
     /// <summary>Called after each step with (step, loss).</summary>
     public Action<int, double>? StepCompleted { get; set; }
 
@@ -35,7 +38,7 @@ public sealed class SftTrainer
         int eos = tokenizer.EosTokenId ?? throw new ArgumentException("SftTrainer: the tokenizer has no EOS token.");
         this.model = model;
         Options = options;
-        prompts = [.. examples.Select(e => tokenizer.Encode(e.Prompt))];
+        prompts = [.. examples.Select(e => tokenizer.Encode(e.Prompt, addSpecialTokens: !e.IsChat))];
         completions = [.. examples.Select(e => (int[])[.. tokenizer.Encode(e.Completion, addSpecialTokens: false), eos])];
         optimizer = new AdamW(model.Parameters, options.LearningRate, weightDecay: options.WeightDecay);
         schedule = new LrSchedule(options.Schedule, options.LearningRate, options.Steps, options.WarmupSteps);

@@ -52,11 +52,22 @@ public sealed class RewardModelReward : IReward
     public int[] Encode(RewardQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var ids = tokenizer.Encode(query.Prompt.Prompt + query.Completion).ToList();
-        int? eos = model.Config.EosTokenIds.Length > 0 ? model.Config.EosTokenIds[0] : tokenizer.EosTokenId;
-        if (query.EndedWithEos && eos is { } e) ids.Add(e);
-        if (ids.Count == 0) throw new InvalidDataException($"{query.Prompt.Source}: prompt and completion encode to no tokens for the reward model.");
-        int max = model.Config.MaxPositions;
+        return Encode(model.Config, tokenizer, query.Prompt.Prompt, query.Completion, query.EndedWithEos, query.Prompt.Source);
+    }
+
+    /// <summary>
+    /// The reward-model input convention, shared with <see cref="RewardModelTrainer"/>: tokens of prompt ⧺ completion, then the model's
+    /// EOS (else the tokenizer's) when <paramref name="endedWithEos"/>, the last MaxPositions kept. <paramref name="source"/> names the record in errors.
+    /// </summary>
+    public static int[] Encode(ModelConfig config, ITokenizer tokenizer, string prompt, string completion, bool endedWithEos, string source)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        var ids = tokenizer.Encode(prompt + completion).ToList();
+        int? eos = config.EosTokenIds.Length > 0 ? config.EosTokenIds[0] : tokenizer.EosTokenId;
+        if (endedWithEos && eos is { } e) ids.Add(e);
+        if (ids.Count == 0) throw new InvalidDataException($"{source}: prompt and completion encode to no tokens for the reward model.");
+        int max = config.MaxPositions;
         return ids.Count <= max ? [.. ids] : [.. ids.Skip(ids.Count - max)];
     }
 

@@ -1,0 +1,83 @@
+// `rebel sft`: supervised fine-tuning on a JSONL file of (prompt, completion) or chat messages; writes the model, metrics and report.
+using System.CommandLine;
+using Rebel.Models.Pretrained;
+using Rebel.Tensors.Optim;
+using Rebel.Training;
+using Rebel.Training.Data;
+using Rebel.Training.Reporting;
+using Spectre.Console;
+
+namespace Rebel.Cli.Commands;
+
+/// <summary>Builds the sft command.</summary>
+internal static class SftCommand
+{
+    private static readonly SftOptions D = new();
+
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Hugging Face model folder (config.json, *.safetensors, tokenizer.json).", Required = true };
+        var data = new Option<string>("--data") { Description = "JSONL: {\"prompt\", \"completion\"}, or {\"messages\": [...]} whose last assistant message is the completion.", Required = true };
+        var output = new Option<string>("--out") { Description = "Output folder (model/, metrics.jsonl, report.html).", DefaultValueFactory = _ => Path.Combine("runs", "sft") };
+        var steps = new Option<int?>("--steps") { Description = $"Optimizer steps (default {D.Steps})." };
+        var batch = new Option<int?>("--batch-size") { Description = $"Examples per step (default {D.BatchSize})." };
+        var lr = new Option<float?>("--lr") { Description = $"Peak learning rate (default {D.LearningRate}; ~1e-5 for pretrained models)." };
+        var schedule = new Option<string?>("--schedule") { Description = "Learning-rate schedule: cosine (default), linear or constant." }.AcceptOnlyFromAmong("linear", "cosine", "constant");
+        var warmup = new Option<int?>("--warmup-steps") { Description = $"Linear warmup steps (default {D.WarmupSteps})." };
+        var seed = new Option<ulong?>("--seed") { Description = $"Seed of the data order (default {D.Seed})." };
+        var chat = new Option<string?>("--chat-template") { Description = "Template for \"messages\" records: chatml or llama3 (default: detected from tokenizer_config.json)." };
+        var config = new Option<string?>("--config") { Description = "JSON or YAML file of flags (kebab-case or snake_case keys); flags typed override it." };
+        var cmd = new Command("sft", "Supervised fine-tuning (loss on completion tokens only). Writes model/, metrics.jsonl and report.html to --out.")
+        {
+            model, data, output, steps, batch, lr, schedule, warmup, seed, chat, config,
+        };
+        cmd.SetGuardedAction(parse =>
+        {
+            var folder = ModelFolder.Load(parse.GetValue(model)!);
+            var examples = SftDataset.Load(parse.GetValue(data)!, folder.MessageRenderer(parse.GetValue(chat)));
+            var options = D with
+            {
+                Steps = parse.GetValue(steps) ?? D.Steps,
+                BatchSize = parse.GetValue(batch) ?? D.BatchSize,
+                LearningRate = parse.GetValue(lr) ?? D.LearningRate,
+                Schedule = parse.GetValue(schedule) switch { null => D.Schedule, "linear" => LrScheduleKind.Linear, "constant" => LrScheduleKind.Constant, _ => LrScheduleKind.Cosine },
+                WarmupSteps = parse.GetValue(warmup) ?? D.WarmupSteps,
+                Seed = parse.GetValue(seed) ?? D.Seed,
+            };
+            return Run(folder, examples, options, parse.GetValue(output)!);
+        });
+        return cmd;
+    }
+
+    private static int Run(ModelFolder folder, IReadOnlyList<SftExample> examples, SftOptions options, string outDir)
+    {
+        Directory.CreateDirectory(outDir);
+        var metrics = MetricsLog.Create(Path.Combine(outDir, "metrics.jsonl"));
+        var trainer = new SftTrainer(folder.Model, folder.Tokenizer, examples, options);
+        ProgressDisplay.Run(progress =>
+        {
+            progress.Phase("sft", options.Steps);
+            trainer.StepCompleted = (step, loss) =>
+            {
+                metrics.Append(new Dictionary<string, double> { ["step"] = step, ["loss"] = loss, ["lr"] = trainer.LearningRate });
+                progress.Step(step, $"loss {loss:F4}");
+            };
+            return trainer.Train();
+        });
+        string modelDir = Path.Combine(outDir, "model");
+        HfModelSaver.Save(folder.Model, modelDir, tokenizer: folder.Tokenizer);
+        var rows = metrics.Rows;
+        var summary = new List<(string, string)>
+        {
+            ("model", folder.Directory), ("examples", $"{examples.Count}"), ("steps", $"{trainer.StepsTaken}"),
+            ("loss (first step)", $"{rows[0]["loss"]:F4}"), ("loss (last step)", $"{rows[^1]["loss"]:F4}"),
+        };
+        HtmlReport.Write(Path.Combine(outDir, "report.html"), $"rebel sft: {Path.GetFileName(Path.GetFullPath(folder.Directory))}",
+            summary, [.. rows.Select(r => (IReadOnlyDictionary<string, double>)new Dictionary<string, double>(r) { ["iteration"] = r["step"] })], ["loss", "lr"], []);
+        var table = new Table().AddColumn("metric").AddColumn("value");
+        foreach (var (name, value) in summary) table.AddRow(Markup.Escape(name), Markup.Escape(value));
+        Terminal.Out.Write(table);
+        Terminal.Out.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(outDir))}[/] (model/, metrics.jsonl, report.html).");
+        return 0;
+    }
+}
