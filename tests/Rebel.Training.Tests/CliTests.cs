@@ -23,6 +23,8 @@ public sealed class CliTests(TinyModelFolder tiny) : IClassFixture<TinyModelFold
     [InlineData("")]
     [InlineData("quickstart")]
     [InlineData("train")]
+    [InlineData("sft")]
+    [InlineData("reward")]
     [InlineData("sample")]
     [InlineData("eval")]
     [InlineData("score")]
