@@ -38,6 +38,7 @@ public sealed class RewardModelTrainerTests : IDisposable
         var trainer = new RewardModelTrainer(model, head, tokenizer, Pairs(200, seed: 11), options);
         Assert.Equal(20, trainer.HeldOutCount);
         double before = trainer.HeldOutAccuracy();
+        Assert.True(before < 0.9, $"the untrained model already ranks {before:P1} of held-out pairs correctly; the test could not fail");
         var losses = new List<double>();
         trainer.StepCompleted = s => losses.Add(s.Loss);
         double accuracy = trainer.Train();
