@@ -51,7 +51,7 @@ public interface IOnlineOptions
 }
 
 /// <summary>Base of the online baselines: rollouts, optimizer, schedule, metrics and checkpoints; subclasses supply the update.</summary>
-public abstract class OnlineTrainer
+public abstract class OnlineTrainer : IPolicyTrainer
 {
     private readonly IOnlineOptions options;
     private readonly PromptStream promptStream;

@@ -21,7 +21,7 @@ public sealed record RebelPair(Rollout Y, Rollout Other, float Target);
 public sealed record IterationResult(int Iteration, IReadOnlyDictionary<string, double> Metrics, IReadOnlyList<Rollout> Samples);
 
 /// <summary>Trains a policy with REBEL against a reward (or a pairwise preference model).</summary>
-public sealed partial class RebelTrainer
+public sealed partial class RebelTrainer : IPolicyTrainer
 {
     private readonly LanguageModel policy, reference;
     private readonly IReadOnlyList<PromptRecord> prompts;
