@@ -13,6 +13,7 @@ public static class RebelApp
         {
             Commands.QuickstartCommand.Create(),
             Commands.TrainCommand.Create(),
+            Commands.DpoCommand.Create(),
             Commands.SampleCommand.Create(),
             Commands.EvalCommand.Create(),
             Commands.ScoreCommand.Create(),

@@ -86,6 +86,9 @@ public abstract class OnlineTrainer : IPolicyTrainer
     /// <summary>The policy being trained.</summary>
     public LanguageModel Policy => PolicyModel;
 
+    /// <summary>The shared settings in force (the subclass's options record).</summary>
+    public IOnlineOptions Settings => options;
+
     /// <summary>Called after every iteration (progress displays).</summary>
     public Action<IterationResult>? IterationCompleted { get; set; }
 
