@@ -23,6 +23,17 @@ public sealed class BaselineCliTests(TinyModelFolder tiny) : IClassFixture<TinyM
         Assert.Contains(algo, File.ReadAllText(Path.Combine(outDir, "checkpoint", "trainer_state.json")), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("ppo", "--eta", "2")]
+    [InlineData("rebel", "--clip-range", "0.1")]
+    public void FlagsOfAnotherAlgorithmAreRejected(string algo, string flag, string value)
+    {
+        var (code, _, err) = CliHarness.Run("train", "--algo", algo, "--model", tiny.ModelDir, "--prompts", tiny.Prompts, "--reward", "length",
+            "--out", tiny.PathOf("misplaced"), flag, value);
+        Assert.NotEqual(0, code);
+        Assert.Contains(flag, err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void DpoTrainsOnPairs()
     {

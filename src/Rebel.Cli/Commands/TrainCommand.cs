@@ -43,6 +43,8 @@ internal static class TrainCommand
             string outDir = parse.GetValue(output)!;
             using var spec = RewardSpec.Parse(parse.GetValue(reward)!, folder.Tokenizer);
             string algo = parse.GetValue(baseline.Algo)!;
+            var misplaced = (algo == "rebel" ? baseline.All.Skip(1) : flags.RebelOnly).FirstOrDefault(o => parse.GetResult(o) is not null);
+            if (misplaced is not null) throw new ArgumentException($"{misplaced.Name} does not apply to --algo {algo}.");
             if (algo == "rebel")
                 return Train(folder, records, held, spec, algo, new RebelTrainer(folder.Model, folder.Tokenizer, records, spec.Reward, options, outDir, spec.Preference),
                     (options.Iterations, options.MaxNewTokens, options.Seed), outDir, parse.GetValue(resume));
