@@ -15,6 +15,7 @@ public static class RebelApp
             Commands.TrainCommand.Create(),
             Commands.SftCommand.Create(),
             Commands.RewardCommand.Create(),
+            Commands.DpoCommand.Create(),
             Commands.SampleCommand.Create(),
             Commands.EvalCommand.Create(),
             Commands.ScoreCommand.Create(),

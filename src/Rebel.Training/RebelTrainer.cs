@@ -21,7 +21,7 @@ public sealed record RebelPair(Rollout Y, Rollout Other, float Target);
 public sealed record IterationResult(int Iteration, IReadOnlyDictionary<string, double> Metrics, IReadOnlyList<Rollout> Samples);
 
 /// <summary>Trains a policy with REBEL against a reward (or a pairwise preference model).</summary>
-public sealed partial class RebelTrainer
+public sealed partial class RebelTrainer : IPolicyTrainer
 {
     private readonly LanguageModel policy, reference;
     private readonly IReadOnlyList<PromptRecord> prompts;
@@ -31,7 +31,7 @@ public sealed partial class RebelTrainer
     private readonly LrSchedule schedule;
     private readonly Rng rng;
     private readonly ITokenizer tokenizer;
-    private long promptCursor;
+    private readonly PromptStream promptStream;
 
     /// <summary>The options in force.</summary>
     public RebelOptions Options { get; }
@@ -75,6 +75,7 @@ public sealed partial class RebelTrainer
         int stepsPerEpoch = (pairsPerIteration + options.MiniBatchPairs - 1) / options.MiniBatchPairs;
         schedule = new LrSchedule(options.Schedule, options.LearningRate, options.Iterations * options.Epochs * stepsPerEpoch, options.WarmupSteps);
         rng = new Rng(options.Seed);
+        promptStream = new PromptStream(prompts, options.Seed);
         OutputDirectory = outputDirectory;
         if (outputDirectory is not null) Directory.CreateDirectory(outputDirectory);
         Metrics = MetricsLog.Create(MetricsPath);
@@ -100,7 +101,7 @@ public sealed partial class RebelTrainer
     public IterationResult RunIteration()
     {
         var clock = Stopwatch.StartNew();
-        var batch = NextPrompts();
+        var batch = promptStream.Next(Options.PromptsPerIteration);
         var settings = new RolloutSettings(Options.OfflineResponseField is null ? Options.CompletionsPerPrompt : 1,
             new SamplingOptions { MaxNewTokens = Options.MaxNewTokens, Temperature = Options.Temperature, EosTokenIds = EosIds() },
             Options.KlCoefficient, Options.NoEosScore);
@@ -111,25 +112,16 @@ public sealed partial class RebelTrainer
         var (loss, residual, entropy, gradNorm) = Regress(pairs);
         Iteration++;
         double seconds = clock.Elapsed.TotalSeconds;
-        var metrics = new Dictionary<string, double>
-        {
-            ["iteration"] = Iteration,
-            ["objective/scores"] = rollouts.Average(r => r.Score),
-            ["objective/scores_std"] = Std(rollouts.Select(r => (double)r.Score)),
-            ["objective/rlhf_reward"] = rollouts.Average(r => r.Reward),
-            ["objective/rlhf_reward_std"] = Std(rollouts.Select(r => (double)r.Reward)),
-            ["objective/kl"] = rollouts.Average(r => r.Kl),
-            ["objective/entropy"] = entropy,
-            ["loss/policy_avg"] = loss,
-            ["rebel/residual_abs"] = residual,
-            ["val/completion_length"] = rollouts.Average(r => r.Completion.Length),
-            ["val/eos_rate"] = rollouts.Average(r => r.EndedWithEos ? 1.0 : 0.0),
-            ["grad_norm"] = gradNorm,
-            ["lr"] = optimizer.LearningRate,
-            ["reward_queries"] = collector.RewardQueries,
-            ["time/tokens_per_s"] = (collector.SampledTokens - tokensBefore) / Math.Max(seconds, 1e-9),
-            ["time/seconds_per_iteration"] = seconds,
-        };
+        var metrics = RolloutMetrics.Common(Iteration, rollouts);
+        metrics["objective/entropy"] = entropy;
+        metrics["loss/policy_avg"] = loss;
+        metrics["rebel/residual_abs"] = residual;
+        RolloutMetrics.AddLengths(metrics, rollouts);
+        metrics["grad_norm"] = gradNorm;
+        metrics["lr"] = optimizer.LearningRate;
+        metrics["reward_queries"] = collector.RewardQueries;
+        metrics["time/tokens_per_s"] = (collector.SampledTokens - tokensBefore) / Math.Max(seconds, 1e-9);
+        metrics["time/seconds_per_iteration"] = seconds;
         Metrics.Append(metrics);
         var result = new IterationResult(Iteration, metrics, rollouts.Take(8).ToList());
         IterationCompleted?.Invoke(result);
@@ -138,36 +130,6 @@ public sealed partial class RebelTrainer
 
     private int[] EosIds() => policy.Config.EosTokenIds.Length > 0 ? policy.Config.EosTokenIds
         : tokenizer.EosTokenId is { } e ? [e] : throw new InvalidOperationException("RebelTrainer: neither the model nor the tokenizer names an EOS token.");
-
-    private List<PromptRecord> NextPrompts()
-    {
-        var batch = new List<PromptRecord>(Options.PromptsPerIteration);
-        for (int i = 0; i < Options.PromptsPerIteration; i++, promptCursor++)
-        {
-            long epoch = promptCursor / prompts.Count;
-            int pos = (int)(promptCursor % prompts.Count);
-            batch.Add(prompts[DataOrder(epoch)[pos]]);
-        }
-        return batch;
-    }
-
-    private long orderEpoch = -1;
-    private int[] order = [];
-
-    // The dataset order of one pass: a permutation fixed by the seed and the pass number, so resuming needs only the cursor.
-    private int[] DataOrder(long epoch)
-    {
-        if (epoch == orderEpoch) return order;
-        var r = new Rng(Options.Seed * 0x9E3779B97F4A7C15UL + (ulong)epoch);
-        order = Enumerable.Range(0, prompts.Count).ToArray();
-        for (int i = order.Length - 1; i > 0; i--)
-        {
-            int j = r.NextInt(i + 1);
-            (order[i], order[j]) = (order[j], order[i]);
-        }
-        orderEpoch = epoch;
-        return order;
-    }
 
     private List<Rollout> DatasetResponses(List<PromptRecord> batch, RolloutSettings settings)
     {
@@ -267,14 +229,6 @@ public sealed partial class RebelTrainer
         double abs = 0;
         foreach (var r in residual.Span) abs += Math.Abs(r);
         return (RebelLoss.FromResidual(residual), abs);
-    }
-
-    private static double Std(IEnumerable<double> values)
-    {
-        var v = values.ToArray();
-        if (v.Length < 2) return 0;
-        double mean = v.Average();
-        return Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Length - 1));
     }
 
     private sealed class ConstantReward : IReward

@@ -2,6 +2,7 @@ using Rebel.Models;
 using Rebel.Models.Tokenization;
 using Rebel.Tensors;
 using Rebel.Training.Data;
+using Rebel.Training.Rewards;
 
 namespace Rebel.Training.Tests;
 
@@ -24,4 +25,20 @@ internal static class TinySetup
 
     public static List<PromptRecord> Prompts(int n) =>
         [.. Enumerable.Range(0, n).Select(i => PromptDataset.Parse($"{{\"prompt\": \"say {i % 7} letters:\", \"answer\": \"{i % 7}\"}}", $"test:{i + 1}"))];
+
+    /// <summary>Fraction of 'a' characters in the completion: a dense reward a random tiny model can climb quickly.</summary>
+    public sealed class LetterReward : IReward
+    {
+        public string Name => "letter-a";
+
+        public float[] Score(IReadOnlyList<RewardQuery> queries) =>
+            [.. queries.Select(q => q.Completion.Length == 0 ? 0f : q.Completion.Count(c => c == 'a') / (float)q.Completion.Length)];
+    }
+
+    /// <summary>Mean score of the last five iterations minus that of the first five.</summary>
+    public static (double First, double Last) ScoreTrend(Reporting.MetricsLog metrics)
+    {
+        var scores = metrics.Rows.Select(r => r["objective/scores"]).ToArray();
+        return (scores.Take(5).Average(), scores.TakeLast(5).Average());
+    }
 }

@@ -39,6 +39,9 @@ internal sealed class RebelOptionFlags
         MiniBatchPairs, GradAccum, Lr, Schedule, WarmupSteps, AdamEps, WeightDecay, MaxGradNorm, Seed, CheckpointEvery, OfflineField,
     ];
 
+    /// <summary>Flags that only REBEL reads (the baselines reject them).</summary>
+    public IEnumerable<Option> RebelOnly => [Pairing, Eta, MiniBatchPairs, GradAccum, WarmupSteps, WeightDecay, OfflineField];
+
     /// <summary>The options given on the command line (or config file), defaults elsewhere.</summary>
     public RebelOptions Read(ParseResult p) => D with
     {

@@ -1,4 +1,4 @@
-// `rebel train`: REBEL on your own model folder, prompt file and reward; writes metrics, report, checkpoint and the policy.
+// `rebel train`: REBEL (or a baseline chosen with --algo) on your own model folder, prompt file and reward; writes metrics, report, checkpoint and the policy.
 using System.CommandLine;
 using Rebel.Models.Pretrained;
 using Rebel.Models.Sampling;
@@ -26,11 +26,13 @@ internal static class TrainCommand
         var evalPrompts = new Option<string?>("--eval-prompts") { Description = "JSONL prompts scored greedily before and after training (reported in report.html)." };
         var chat = new Option<string?>("--chat-template") { Description = "Template for \"messages\" prompts: chatml or llama3 (default: detected from tokenizer_config.json)." };
         var flags = new RebelOptionFlags();
-        var cmd = new Command("train", "Fine-tune a model with REBEL on a prompt file and a reward. Writes metrics.jsonl, report.html, checkpoint/ and policy/ to --out.")
+        var baseline = new BaselineOptionFlags();
+        var cmd = new Command("train", "Fine-tune a model with REBEL (or --algo ppo|rloo|reinforce|grpo|online-dpo) on a prompt file and a reward. Writes metrics.jsonl, report.html, checkpoint/ and policy/ to --out.")
         {
             model, prompts, reward, output, resume, config, evalPrompts, chat,
         };
         foreach (var f in flags.All) cmd.Options.Add(f);
+        foreach (var f in baseline.All) cmd.Options.Add(f);
         cmd.SetGuardedAction(parse =>
         {
             var folder = ModelFolder.Load(parse.GetValue(model)!);
@@ -40,19 +42,25 @@ internal static class TrainCommand
             var options = flags.Read(parse);
             string outDir = parse.GetValue(output)!;
             using var spec = RewardSpec.Parse(parse.GetValue(reward)!, folder.Tokenizer);
-            return Train(folder, records, held, spec, options, outDir, parse.GetValue(resume));
+            string algo = parse.GetValue(baseline.Algo)!;
+            var misplaced = (algo == "rebel" ? baseline.All.Skip(1) : flags.RebelOnly).FirstOrDefault(o => parse.GetResult(o) is not null);
+            if (misplaced is not null) throw new ArgumentException($"{misplaced.Name} does not apply to --algo {algo}.");
+            if (algo == "rebel")
+                return Train(folder, records, held, spec, algo, new RebelTrainer(folder.Model, folder.Tokenizer, records, spec.Reward, options, outDir, spec.Preference),
+                    (options.Iterations, options.MaxNewTokens, options.Seed), outDir, parse.GetValue(resume));
+            if (spec.Reward is null) throw new ArgumentException($"--algo {algo} needs a reward; preference models work with REBEL only.");
+            var trainer = baseline.Create(algo, parse, flags, folder.Model, folder.Tokenizer, records, spec.Reward, outDir);
+            var shape = BaselineOptionFlags.Shape(trainer.Settings);
+            return Train(folder, records, held, spec, algo, trainer, shape, outDir, parse.GetValue(resume));
         });
         return cmd;
     }
 
-    private static int Train(ModelFolder folder, IReadOnlyList<PromptRecord> records, IReadOnlyList<PromptRecord>? held, RewardSpec spec,
-        RebelOptions options, string outDir, string? resume)
+    private static int Train(ModelFolder folder, IReadOnlyList<PromptRecord> records, IReadOnlyList<PromptRecord>? held, RewardSpec spec, string algo,
+        IPolicyTrainer trainer, (int Iterations, int MaxNewTokens, ulong Seed) options, string outDir, string? resume)
     {
         Directory.CreateDirectory(outDir);
-        var trainer = new RebelTrainer(folder.Model, folder.Tokenizer, records, spec.Reward, options, outDir, spec.Preference)
-        {
-            ExportPolicy = dir => HfModelSaver.Save(folder.Model, dir, tokenizer: folder.Tokenizer),
-        };
+        trainer.ExportPolicy = dir => HfModelSaver.Save(folder.Model, dir, tokenizer: folder.Tokenizer);
         if (resume is not null) trainer.LoadCheckpoint(resume);
         var greedy = new SamplingOptions { Temperature = 0, MaxNewTokens = options.MaxNewTokens, EosTokenIds = folder.EosIds };
         EvaluationResult? Evaluate() => held is not null && spec.Reward is not null
@@ -66,7 +74,7 @@ internal static class TrainCommand
         {
             ProgressDisplay.Run(progress =>
             {
-                progress.Phase("rebel", options.Iterations);
+                progress.Phase(algo, options.Iterations);
                 if (trainer.Iteration > 0) progress.Step(trainer.Iteration, $"resumed from {resume}");
                 trainer.IterationCompleted = r =>
                 {
@@ -89,18 +97,18 @@ internal static class TrainCommand
         }
         HfModelSaver.Save(folder.Model, Path.Combine(outDir, "policy"), tokenizer: folder.Tokenizer);
         var after = Evaluate();
-        WriteReport(outDir, folder, spec, trainer, before, after, last);
+        WriteReport(outDir, folder, spec, algo, trainer, before, after, last);
         var table = new Table().AddColumn("metric").AddColumn("value");
-        foreach (var (name, value) in Summary(folder, spec, trainer, before, after)) table.AddRow(Markup.Escape(name), Markup.Escape(value));
+        foreach (var (name, value) in Summary(folder, spec, algo, trainer, before, after)) table.AddRow(Markup.Escape(name), Markup.Escape(value));
         var console = Terminal.Out;
         console.Write(table);
         console.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(outDir))}[/] (metrics.jsonl, report.html, checkpoint/, policy/).");
         return 0;
     }
 
-    private static List<(string, string)> Summary(ModelFolder folder, RewardSpec spec, RebelTrainer trainer, EvaluationResult? before, EvaluationResult? after)
+    private static List<(string, string)> Summary(ModelFolder folder, RewardSpec spec, string algo, IPolicyTrainer trainer, EvaluationResult? before, EvaluationResult? after)
     {
-        var rows = new List<(string, string)> { ("model", folder.Directory), ("reward", spec.Text), ("iterations", $"{trainer.Iteration}") };
+        var rows = new List<(string, string)> { ("algorithm", algo), ("model", folder.Directory), ("reward", spec.Text), ("iterations", $"{trainer.Iteration}") };
         if (trainer.Metrics.Rows.Count > 0)
         {
             var m = trainer.Metrics.Rows[^1];
@@ -112,13 +120,13 @@ internal static class TrainCommand
         return rows;
     }
 
-    private static void WriteReport(string outDir, ModelFolder folder, RewardSpec spec, RebelTrainer trainer,
+    private static void WriteReport(string outDir, ModelFolder folder, RewardSpec spec, string algo, IPolicyTrainer trainer,
         EvaluationResult? before, EvaluationResult? after, IterationResult? last)
     {
         var samples = after is not null
             ? after.Samples.Take(20).Select((s, i) => (s.Prompt, s.Completion, s.Score, before?.Samples[i].Completion)).ToList()
             : (last?.Samples ?? []).Select(r => (r.Prompt.Prompt, r.Text, r.Score, (string?)null)).ToList();
-        HtmlReport.Write(Path.Combine(outDir, "report.html"), $"rebel train: {Path.GetFileName(Path.GetFullPath(folder.Directory))}",
-            Summary(folder, spec, trainer, before, after), trainer.Metrics.Rows, Curves, samples);
+        HtmlReport.Write(Path.Combine(outDir, "report.html"), $"rebel train --algo {algo}: {Path.GetFileName(Path.GetFullPath(folder.Directory))}",
+            Summary(folder, spec, algo, trainer, before, after), trainer.Metrics.Rows, Curves, samples);
     }
 }

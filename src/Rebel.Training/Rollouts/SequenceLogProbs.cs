@@ -13,7 +13,32 @@ public static class SequenceLogProbs
     /// Sequences are right-padded (causal attention never sees the padding). Optionally writes the mean per-token entropy.
     /// </summary>
     public static Tensor Compute(LanguageModel model, IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> responses, float temperature,
-        Span<float> entropy = default)
+        Span<float> entropy = default) =>
+        Ops.Sum(ComputeTokens(model, prompts, responses, temperature, out _, entropy), 1); // (N)
+
+    /// <summary>
+    /// Per-token ln π(y_t | x, y_&lt;t), shape (N, T) with gradient, 0 at positions that are not response tokens; <paramref name="mask"/>
+    /// (N·T) is 1 at response tokens. Response token k of sequence i sits at column prompt_i.Length − 1 + k.
+    /// </summary>
+    public static Tensor ComputeTokens(LanguageModel model, IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> responses, float temperature,
+        out float[] mask, Span<float> entropy = default)
+    {
+        var (ids, targets, n, time) = Layout(prompts, responses);
+        var logits = model.Forward(ids, n, time); // (N, T, V)
+        if (!entropy.IsEmpty) MeanEntropy(logits, targets, temperature, entropy);
+        mask = [.. targets.Select(t => t == -100 ? 0f : 1f)];
+        return Ops.GatherLogProbs(logits, targets, temperature); // (N, T), 0 at ignored positions
+    }
+
+    /// <summary>Per-position values V(x, y_&lt;t) of a critic (body + head), shape (N, T), aligned with <see cref="ComputeTokens"/>.</summary>
+    public static Tensor Values(LanguageModel body, ValueHead head, IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> responses)
+    {
+        var (ids, _, n, time) = Layout(prompts, responses);
+        return head.Score(body.ForwardHidden(ids, n, time)); // (N, T)
+    }
+
+    // Right-padded input ids (N·T) and next-token targets (−100 outside the response).
+    private static (int[] Ids, int[] Targets, int N, int Time) Layout(IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> responses)
     {
         int n = prompts.Count;
         if (responses.Count != n) throw new ArgumentException($"SequenceLogProbs: {n} prompts but {responses.Count} responses.");
@@ -33,10 +58,7 @@ public static class SequenceLogProbs
                 if (t >= p.Length - 1) targets[i * time + t] = r[t - p.Length + 1];
             }
         }
-        var logits = model.Forward(ids, n, time); // (N, T, V)
-        if (!entropy.IsEmpty) MeanEntropy(logits, targets, temperature, entropy);
-        var tokenLogp = Ops.GatherLogProbs(logits, targets, temperature); // (N, T), 0 at ignored positions
-        return Ops.Sum(tokenLogp, 1); // (N)
+        return (ids, targets, n, time);
     }
 
     // Mean entropy (nats) of the temperature-scaled next-token distribution over each sequence's response positions.

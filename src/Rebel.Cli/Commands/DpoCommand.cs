@@ -1,0 +1,67 @@
+// `rebel dpo`: offline DPO on a {"prompt", "chosen", "rejected"} JSONL file; writes metrics, a report and the policy.
+using System.CommandLine;
+using Rebel.Models.Pretrained;
+using Rebel.Training;
+using Rebel.Training.Reporting;
+using Spectre.Console;
+
+namespace Rebel.Cli.Commands;
+
+/// <summary>Builds the dpo command.</summary>
+internal static class DpoCommand
+{
+    private static readonly string[] Curves = ["loss/policy_avg", "rewards/accuracies", "rewards/margins"];
+
+    public static Command Create()
+    {
+        var d = new DpoOptions();
+        var model = new Option<string>("--model") { Description = "Hugging Face model folder; also the fixed reference π_ref.", Required = true };
+        var pairs = new Option<string>("--pairs") { Description = "JSONL preference pairs: {\"prompt\": ..., \"chosen\": ..., \"rejected\": ...}.", Required = true };
+        var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => Path.Combine("runs", "dpo") };
+        var chat = new Option<string?>("--chat-template") { Description = "Template for \"messages\" prompts: chatml or llama3 (default: detected)." };
+        var beta = new Option<float?>("--beta") { Description = $"β of the implicit reward (default {d.Beta})." };
+        var epochs = new Option<int?>("--epochs") { Description = $"Passes over the pairs (default {d.Epochs})." };
+        var batch = new Option<int?>("--batch-pairs") { Description = $"Pairs per optimizer step (default {d.BatchPairs})." };
+        var lr = new Option<float?>("--lr") { Description = $"Peak learning rate (default {d.LearningRate})." };
+        var warmup = new Option<int?>("--warmup-steps") { Description = $"Linear warmup optimizer steps (default {d.WarmupSteps})." };
+        var seed = new Option<ulong?>("--seed") { Description = $"Seed of the pair order (default {d.Seed})." };
+        var cmd = new Command("dpo", "Fine-tune a model with offline DPO on preference pairs. Writes metrics.jsonl, report.html and policy/ to --out.")
+        {
+            model, pairs, output, chat, beta, epochs, batch, lr, warmup, seed,
+        };
+        cmd.SetGuardedAction(parse =>
+        {
+            var folder = ModelFolder.Load(parse.GetValue(model)!);
+            var records = folder.LoadPrompts(parse.GetValue(pairs)!, parse.GetValue(chat));
+            var options = d with
+            {
+                Beta = parse.GetValue(beta) ?? d.Beta, Epochs = parse.GetValue(epochs) ?? d.Epochs, BatchPairs = parse.GetValue(batch) ?? d.BatchPairs,
+                LearningRate = parse.GetValue(lr) ?? d.LearningRate, WarmupSteps = parse.GetValue(warmup) ?? d.WarmupSteps, Seed = parse.GetValue(seed) ?? d.Seed,
+            };
+            string outDir = parse.GetValue(output)!;
+            var trainer = new DpoTrainer(folder.Model, folder.Tokenizer, records, options, outDir);
+            int steps = options.Epochs * ((trainer.PairCount + options.BatchPairs - 1) / options.BatchPairs);
+            ProgressDisplay.Run(progress =>
+            {
+                progress.Phase("dpo", steps);
+                trainer.StepCompleted = row => progress.Step((int)row["iteration"], $"loss {row["loss/policy_avg"]:F4} acc {row["rewards/accuracies"]:F2}");
+                trainer.Train();
+                return 0;
+            });
+            HfModelSaver.Save(folder.Model, Path.Combine(outDir, "policy"), tokenizer: folder.Tokenizer);
+            var last = trainer.Metrics.Rows[^1];
+            var summary = new List<(string, string)>
+            {
+                ("model", folder.Directory), ("pairs", $"{trainer.PairCount}"), ("steps", $"{trainer.Step}"),
+                ("loss (last step)", $"{last["loss/policy_avg"]:F4}"), ("accuracy (last step)", $"{last["rewards/accuracies"]:F3}"),
+            };
+            HtmlReport.Write(Path.Combine(outDir, "report.html"), $"rebel dpo: {Path.GetFileName(Path.GetFullPath(folder.Directory))}", summary, trainer.Metrics.Rows, Curves, []);
+            var table = new Table().AddColumn("metric").AddColumn("value");
+            foreach (var (name, value) in summary) table.AddRow(Markup.Escape(name), Markup.Escape(value));
+            Terminal.Out.Write(table);
+            Terminal.Out.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(outDir))}[/] (metrics.jsonl, report.html, policy/).");
+            return 0;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,29 @@
+// What a command-line front end needs from any online policy trainer (REBEL or a baseline): run, observe, checkpoint.
+using Rebel.Training.Reporting;
+
+namespace Rebel.Training;
+
+/// <summary>An online policy trainer as the CLI drives it.</summary>
+public interface IPolicyTrainer
+{
+    /// <summary>Iterations completed.</summary>
+    int Iteration { get; }
+
+    /// <summary>Metrics of every iteration so far.</summary>
+    MetricsLog Metrics { get; }
+
+    /// <summary>Called after every iteration.</summary>
+    Action<IterationResult>? IterationCompleted { get; set; }
+
+    /// <summary>Writes the policy as a Hugging Face folder at the given path inside each checkpoint.</summary>
+    Action<string>? ExportPolicy { get; set; }
+
+    /// <summary>Runs the remaining iterations.</summary>
+    void Train(CancellationToken cancel = default);
+
+    /// <summary>Writes a resumable checkpoint.</summary>
+    void SaveCheckpoint(string directory);
+
+    /// <summary>Restores a checkpoint.</summary>
+    void LoadCheckpoint(string directory);
+}

@@ -1,0 +1,26 @@
+// REINFORCE with a baseline (Williams 1992): the score-function gradient with a running mean of past rewards subtracted.
+using Rebel.Tensors;
+
+namespace Rebel.Training.Losses;
+
+/// <summary>REINFORCE loss and its running-mean baseline.</summary>
+public static class ReinforceLoss
+{
+    /// <summary>b ← α·b + (1−α)·mean(r); the first batch (<paramref name="baseline"/> null) sets b = mean(r).</summary>
+    public static float UpdateBaseline(float? baseline, ReadOnlySpan<float> rewards, float decay)
+    {
+        double mean = 0;
+        foreach (var r in rewards) mean += r;
+        mean /= Math.Max(rewards.Length, 1);
+        return baseline is { } b ? (float)(decay * b + (1 - decay) * mean) : (float)mean;
+    }
+
+    /// <summary>L(θ) = −mean_i (r_i − b)·ln π_θ(y_i|x); <paramref name="logProbs"/> (N) with gradient, b the baseline before this batch.</summary>
+    public static Tensor Compute(Tensor logProbs, ReadOnlySpan<float> rewards, float baseline)
+    {
+        if (logProbs.Size != rewards.Length) throw new ArgumentException($"ReinforceLoss: {logProbs.Size} log-probs, {rewards.Length} rewards.");
+        var adv = new float[rewards.Length];
+        for (int i = 0; i < adv.Length; i++) adv[i] = rewards[i] - baseline;
+        return Ops.Neg(Ops.Mean(Ops.Mul(logProbs, Tensor.FromArray(adv, adv.Length))));
+    }
+}

@@ -1,0 +1,130 @@
+// PPO for language models (Schulman et al. 2017; the RLHF recipe of Ziegler et al. 2019 / Ouyang et al. 2022, as in TRL):
+// per-token rewards (KL penalty at every token, score at the last), a critic (ValueHead on a copy of the policy), token-level
+// GAE, whitened advantages, the clipped surrogate and a clipped value loss, several epochs per batch.
+using System.Text.Json.Nodes;
+using Rebel.Models;
+using Rebel.Models.Tokenization;
+using Rebel.Tensors;
+using Rebel.Tensors.Optim;
+using Rebel.Training.Checkpointing;
+using Rebel.Training.Data;
+using Rebel.Training.Losses;
+using Rebel.Training.Rewards;
+using Rebel.Training.Rollouts;
+
+namespace Rebel.Training;
+
+/// <summary>Trains a policy with PPO and a learned critic.</summary>
+public sealed class PpoTrainer : OnlineTrainer
+{
+    private readonly LanguageModel criticBody;
+    private readonly ValueHead valueHead;
+    private readonly AdamW criticOptimizer;
+
+    /// <summary>The options in force.</summary>
+    public PpoOptions Options { get; }
+
+    /// <summary>Sets up PPO on <paramref name="policy"/>; π_ref and the critic's body start as copies of it, the value head at zero.</summary>
+    public PpoTrainer(LanguageModel policy, ITokenizer tokenizer, IReadOnlyList<PromptRecord> prompts, IReward reward, PpoOptions options,
+        string? outputDirectory = null)
+        : base("ppo", policy, tokenizer, prompts, reward, Validated(options), options.PromptsPerIteration * options.CompletionsPerPrompt, outputDirectory)
+    {
+        Options = options;
+        criticBody = policy.CloneModel();
+        valueHead = new ValueHead(policy.Config.HiddenSize, ValueHead.VHeadPrefix, bias: true);
+        criticOptimizer = new AdamW([.. criticBody.Parameters, .. valueHead.Parameters], options.LearningRate, epsilon: options.AdamEpsilon, weightDecay: 0f);
+    }
+
+    private static PpoOptions Validated(PpoOptions o)
+    {
+        o.Validate();
+        return o;
+    }
+
+    /// <inheritdoc/>
+    protected override void Update(List<Rollout> rollouts, Dictionary<string, double> metrics)
+    {
+        var old = TokenLayout.TokenLogProbs(Policy, rollouts, Options.Temperature);
+        var reference = TokenLayout.TokenLogProbs(Reference, rollouts, Options.Temperature);
+        var oldValues = TokenLayout.Values(criticBody, valueHead, rollouts);
+        var advantages = new float[rollouts.Count][];
+        var returns = new float[rollouts.Count][];
+        for (int i = 0; i < rollouts.Count; i++)
+        {
+            int n = rollouts[i].Completion.Length;
+            var rewards = new float[n];
+            Gae.TokenRewards(rollouts[i].Score, old[i], reference[i], Options.KlCoefficient, rewards);
+            advantages[i] = new float[n];
+            returns[i] = new float[n];
+            Gae.Compute(rewards, oldValues[i], Options.Gamma, Options.Lambda, advantages[i], returns[i]);
+        }
+        if (Options.WhitenAdvantages) WhitenAll(advantages);
+
+        double policyLoss = 0, valueLoss = 0, clipFraction = 0, gradNorm = 0; int steps = 0;
+        for (int epoch = 0; epoch < Options.Epochs; epoch++)
+        {
+            foreach (var mb in MiniBatches(rollouts.Count))
+            {
+                using var scope = new TensorScope();
+                var batch = mb.Select(i => rollouts[i]).ToList();
+                var prompts = batch.Select(r => r.PromptIds).ToList();
+                var completions = batch.Select(r => r.Completion).ToList();
+                var logp = SequenceLogProbs.ComputeTokens(Policy, prompts, completions, Options.Temperature, out var mask); // (B, T)
+                int time = logp.Shape[1];
+                var oldFlat = TokenLayout.Scatter(batch, [.. mb.Select(i => old[i])], time);
+                var loss = PpoLoss.Policy(logp, oldFlat, TokenLayout.Scatter(batch, [.. mb.Select(i => advantages[i])], time), mask, Options.ClipRange);
+                clipFraction += PpoLoss.ClipFraction(logp.Span, oldFlat, mask, Options.ClipRange);
+                loss.Backward();
+                policyLoss += loss.Item();
+                gradNorm = StepPolicy();
+
+                var values = SequenceLogProbs.Values(criticBody, valueHead, prompts, completions); // (B, T)
+                var vLoss = PpoLoss.Value(values, TokenLayout.Scatter(batch, [.. mb.Select(i => oldValues[i])], time),
+                    TokenLayout.Scatter(batch, [.. mb.Select(i => returns[i])], time), mask, Options.ValueClipRange);
+                vLoss.Backward();
+                valueLoss += vLoss.Item();
+                Tensors.Optim.Optimizer.ClipGradNorm(criticOptimizer.Parameters, Options.MaxGradNorm);
+                criticOptimizer.LearningRate = Optimizer.LearningRate;
+                criticOptimizer.Step();
+                criticOptimizer.ZeroGrad();
+                steps++;
+            }
+        }
+        metrics["loss/policy_avg"] = policyLoss / Math.Max(steps, 1);
+        metrics["loss/value_avg"] = valueLoss / Math.Max(steps, 1);
+        metrics["policy/clipfrac_avg"] = clipFraction / Math.Max(steps, 1);
+        metrics["val/value_mean"] = oldValues.SelectMany(v => v).DefaultIfEmpty().Average();
+        metrics["grad_norm"] = gradNorm;
+    }
+
+    private static void WhitenAll(float[][] perRollout)
+    {
+        var flat = perRollout.SelectMany(a => a).ToArray();
+        var ones = new float[flat.Length];
+        Array.Fill(ones, 1f);
+        Advantages.Whiten(flat, ones);
+        int k = 0;
+        foreach (var a in perRollout)
+            for (int t = 0; t < a.Length; t++) a[t] = flat[k++];
+    }
+
+    /// <inheritdoc/>
+    protected override void SaveExtra(string directory, JsonObject state)
+    {
+        WeightFile.SaveModel(criticBody, Path.Combine(directory, "critic.safetensors"));
+        WeightFile.SaveBuffers([.. valueHead.Parameters.Select(p => p.ToArray())], Path.Combine(directory, "value_head.safetensors"));
+        WeightFile.SaveBuffers(criticOptimizer.StateBuffers(), Path.Combine(directory, "critic_optimizer.safetensors"));
+        state["critic_optimizer_steps"] = criticOptimizer.StepCount;
+    }
+
+    /// <inheritdoc/>
+    protected override void LoadExtra(string directory, JsonObject state)
+    {
+        WeightFile.LoadModel(criticBody, Path.Combine(directory, "critic.safetensors"));
+        var head = valueHead.Parameters.Select(p => new float[p.Size]).ToArray();
+        WeightFile.LoadBuffers(head, Path.Combine(directory, "value_head.safetensors"));
+        for (int i = 0; i < head.Length; i++) head[i].CopyTo(valueHead.Parameters[i].Span);
+        WeightFile.LoadBuffers(criticOptimizer.StateBuffers(), Path.Combine(directory, "critic_optimizer.safetensors"));
+        criticOptimizer.RestoreStepCount(state["critic_optimizer_steps"]!.GetValue<long>());
+    }
+}

@@ -1,0 +1,63 @@
+// REINFORCE with a running-mean baseline (Williams 1992): advantage r − b, b an exponential average of past batch rewards.
+using System.Text.Json.Nodes;
+using Rebel.Models;
+using Rebel.Models.Tokenization;
+using Rebel.Tensors;
+using Rebel.Training.Data;
+using Rebel.Training.Losses;
+using Rebel.Training.Rewards;
+using Rebel.Training.Rollouts;
+
+namespace Rebel.Training;
+
+/// <summary>Trains a policy with REINFORCE and a running-mean baseline.</summary>
+public sealed class ReinforceTrainer : OnlineTrainer
+{
+    private float? baseline;
+
+    /// <summary>The options in force.</summary>
+    public ReinforceOptions Options { get; }
+
+    /// <summary>Sets up REINFORCE on <paramref name="policy"/> (π_ref is a frozen copy of it as given).</summary>
+    public ReinforceTrainer(LanguageModel policy, ITokenizer tokenizer, IReadOnlyList<PromptRecord> prompts, IReward reward, ReinforceOptions options,
+        string? outputDirectory = null)
+        : base("reinforce", policy, tokenizer, prompts, reward, Validated(options), options.PromptsPerIteration * options.CompletionsPerPrompt, outputDirectory) =>
+        Options = options;
+
+    private static ReinforceOptions Validated(ReinforceOptions o)
+    {
+        o.Validate();
+        return o;
+    }
+
+    /// <inheritdoc/>
+    protected override void Update(List<Rollout> rollouts, Dictionary<string, double> metrics)
+    {
+        float[] rewards = [.. rollouts.Select(r => r.Reward)];
+        // The first batch has no history: its own mean is the baseline. Later batches use the average of earlier ones.
+        float b = baseline ?? rewards.Average();
+        double lossSum = 0, gradNorm = 0; int steps = 0;
+        for (int epoch = 0; epoch < Options.Epochs; epoch++)
+        {
+            foreach (var mb in MiniBatches(rollouts.Count))
+            {
+                using var scope = new TensorScope();
+                var logp = SequenceLogProbs.Compute(Policy, [.. mb.Select(i => rollouts[i].PromptIds)], [.. mb.Select(i => rollouts[i].Completion)], Options.Temperature); // (B)
+                var loss = ReinforceLoss.Compute(logp, [.. mb.Select(i => rewards[i])], b);
+                loss.Backward();
+                lossSum += loss.Item(); steps++;
+                gradNorm = StepPolicy();
+            }
+        }
+        baseline = ReinforceLoss.UpdateBaseline(baseline, rewards, Options.BaselineDecay);
+        metrics["loss/policy_avg"] = lossSum / Math.Max(steps, 1);
+        metrics["reinforce/baseline"] = b;
+        metrics["grad_norm"] = gradNorm;
+    }
+
+    /// <inheritdoc/>
+    protected override void SaveExtra(string directory, JsonObject state) => state["baseline"] = baseline;
+
+    /// <inheritdoc/>
+    protected override void LoadExtra(string directory, JsonObject state) => baseline = state["baseline"]?.GetValue<float>();
+}

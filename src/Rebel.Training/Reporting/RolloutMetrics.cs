@@ -1,0 +1,35 @@
+// The metrics every online trainer reports about its rollouts, with TRL-style names so runs of different methods line up.
+using Rebel.Training.Rollouts;
+
+namespace Rebel.Training.Reporting;
+
+/// <summary>Builds the shared part of a metrics row.</summary>
+public static class RolloutMetrics
+{
+    /// <summary>iteration, objective/* (scores, shaped reward, KL), completion length and EOS rate of <paramref name="rollouts"/>.</summary>
+    public static Dictionary<string, double> Common(int iteration, IReadOnlyList<Rollout> rollouts) => new()
+    {
+        ["iteration"] = iteration,
+        ["objective/scores"] = rollouts.Average(r => r.Score),
+        ["objective/scores_std"] = Std(rollouts.Select(r => (double)r.Score)),
+        ["objective/rlhf_reward"] = rollouts.Average(r => r.Reward),
+        ["objective/rlhf_reward_std"] = Std(rollouts.Select(r => (double)r.Reward)),
+        ["objective/kl"] = rollouts.Average(r => r.Kl),
+    };
+
+    /// <summary>Completion length and EOS rate.</summary>
+    public static void AddLengths(Dictionary<string, double> metrics, IReadOnlyList<Rollout> rollouts)
+    {
+        metrics["val/completion_length"] = rollouts.Average(r => r.Completion.Length);
+        metrics["val/eos_rate"] = rollouts.Average(r => r.EndedWithEos ? 1.0 : 0.0);
+    }
+
+    /// <summary>Sample standard deviation (n − 1); 0 for fewer than two values.</summary>
+    public static double Std(IEnumerable<double> values)
+    {
+        var v = values.ToArray();
+        if (v.Length < 2) return 0;
+        double mean = v.Average();
+        return Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Length - 1));
+    }
+}

@@ -1,0 +1,52 @@
+// RLOO (Ahmadian et al. 2024): k completions per prompt, each with advantage r_i − mean_{j≠i} r_j, trained with the score-function gradient.
+using Rebel.Models;
+using Rebel.Models.Tokenization;
+using Rebel.Tensors;
+using Rebel.Training.Data;
+using Rebel.Training.Losses;
+using Rebel.Training.Rewards;
+using Rebel.Training.Rollouts;
+
+namespace Rebel.Training;
+
+/// <summary>Trains a policy with REINFORCE Leave-One-Out.</summary>
+public sealed class RlooTrainer : OnlineTrainer
+{
+    /// <summary>The options in force.</summary>
+    public RlooOptions Options { get; }
+
+    /// <summary>Sets up RLOO on <paramref name="policy"/> (π_ref is a frozen copy of it as given).</summary>
+    public RlooTrainer(LanguageModel policy, ITokenizer tokenizer, IReadOnlyList<PromptRecord> prompts, IReward reward, RlooOptions options,
+        string? outputDirectory = null)
+        : base("rloo", policy, tokenizer, prompts, reward, Validated(options), options.PromptsPerIteration * options.CompletionsPerPrompt, outputDirectory) =>
+        Options = options;
+
+    private static RlooOptions Validated(RlooOptions o)
+    {
+        o.Validate();
+        return o;
+    }
+
+    /// <inheritdoc/>
+    protected override void Update(List<Rollout> rollouts, Dictionary<string, double> metrics)
+    {
+        var advantages = new float[rollouts.Count];
+        RlooLoss.Advantages([.. rollouts.Select(r => r.Reward)], Options.CompletionsPerPrompt, advantages);
+        double lossSum = 0, gradNorm = 0; int steps = 0;
+        for (int epoch = 0; epoch < Options.Epochs; epoch++)
+        {
+            foreach (var mb in MiniBatches(rollouts.Count))
+            {
+                using var scope = new TensorScope();
+                var logp = SequenceLogProbs.Compute(Policy, [.. mb.Select(i => rollouts[i].PromptIds)], [.. mb.Select(i => rollouts[i].Completion)], Options.Temperature); // (B)
+                var loss = RlooLoss.Compute(logp, [.. mb.Select(i => advantages[i])]);
+                loss.Backward();
+                lossSum += loss.Item(); steps++;
+                gradNorm = StepPolicy();
+            }
+        }
+        metrics["loss/policy_avg"] = lossSum / Math.Max(steps, 1);
+        metrics["rloo/advantage_abs"] = advantages.Average(a => Math.Abs(a));
+        metrics["grad_norm"] = gradNorm;
+    }
+}
