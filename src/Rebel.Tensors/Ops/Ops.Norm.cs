@@ -33,26 +33,23 @@ public static partial class Ops
             var gx = x.RequiresGrad ? x.GradSpan : default;
             var gw = weight.RequiresGrad ? weight.GradSpan : default;
             var gb = bias is not null && bias.RequiresGrad ? bias.GradSpan : default;
+            var buffer = TensorScope.Rent(2 * c, clear: false);
+            var xhat = buffer.AsSpan(0, c); var d = buffer.AsSpan(c, c); // (C) each, one row at a time
             for (int r = 0; r < rows; r++)
             {
                 var gr = g.Slice(r * c, c); var xr = xs.Slice(r * c, c);
-                float m = mean[r], s = rstd[r];
-                float sumD = 0, sumDx = 0;
-                for (int i = 0; i < c; i++)
-                {
-                    float xhat = (xr[i] - m) * s, d = gr[i] * ws[i];
-                    sumD += d; sumDx += d * xhat;
-                    if (!gw.IsEmpty) gw[i] += gr[i] * xhat;
-                    if (!gb.IsEmpty) gb[i] += gr[i];
-                }
+                float s = rstd[r];
+                TensorPrimitives.Subtract(xr, mean[r], xhat);
+                TensorPrimitives.Multiply(xhat, s, xhat); // x̂ = (x − mean)·rstd
+                if (!gw.IsEmpty) TensorPrimitives.MultiplyAdd(gr, xhat, gw, gw); // dw += g ⊙ x̂
+                if (!gb.IsEmpty) TensorPrimitives.Add(gb, gr, gb); // db += g
                 if (gx.IsEmpty) continue;
-                float meanD = sumD / c, meanDx = sumDx / c;
+                TensorPrimitives.Multiply(gr, ws, d); // d = g ⊙ w
+                float meanD = TensorPrimitives.Sum(d) / c, meanDx = TensorPrimitives.Dot(d, xhat) / c;
+                TensorPrimitives.MultiplyAdd(xhat, -meanDx, d, d);
+                TensorPrimitives.Subtract(d, meanD, d);
                 var gxr = gx.Slice(r * c, c);
-                for (int i = 0; i < c; i++)
-                {
-                    float xhat = (xr[i] - m) * s;
-                    gxr[i] += s * (gr[i] * ws[i] - meanD - xhat * meanDx);
-                }
+                TensorPrimitives.MultiplyAdd(d, s, gxr, gxr); // dx += rstd·(d − mean(d) − x̂·mean(d ⊙ x̂))
             }
         });
     }
