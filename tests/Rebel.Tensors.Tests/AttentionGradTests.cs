@@ -164,6 +164,76 @@ public class AttentionGradTests
         GradCheck.AssertClose("parallel attention", Naive(q.ToArray(), k.ToArray(), v.ToArray(), t, t, heads, kvHeads, keyStart, causal: true, d), y.Span, 1e-5);
     }
 
+    [Theory]
+    [InlineData(true, null)]
+    [InlineData(false, null)]
+    [InlineData(true, new[] { 0, 37 })]
+    public void LongCallSpansSeveralQueryChunks(bool causal, int[]? keyStart)
+    {
+        // T = 61 runs three causal query chunks (28, 28, 5 queries), each scoring only the keys it can see.
+        const int heads = 2, kvHeads = 1, t = 61;
+        var q = GradCheck.Param(30, 1f, B, t, heads * D);
+        var k = GradCheck.Param(31, 1f, B, t, kvHeads * D);
+        var v = GradCheck.Param(32, 1f, B, t, kvHeads * D);
+        var y = Ops.Attention(q, k, v, heads, kvHeads, keyStart: keyStart, causal: causal);
+        GradCheck.AssertClose("long attention", Naive(q.ToArray(), k.ToArray(), v.ToArray(), t, t, heads, kvHeads, keyStart, causal), y.Span, 1e-5);
+        GradCheck.Check("long attention", x => Ops.Attention(x[0], x[1], x[2], heads, kvHeads, keyStart: keyStart, causal: causal), [q, k, v]);
+    }
+
+    [Fact]
+    public void LongCachedCallEqualsFullSequence()
+    {
+        // A 40-token call after 30 cached ones: the causal chunks start at past + t0.
+        const int heads = 2, kvHeads = 2, t = 70, first = 30, d = 8;
+        int[] keyStart = [0, 3];
+        var q = GradCheck.Param(33, 1f, B, t, heads * d);
+        var k = GradCheck.Param(34, 1f, B, t, kvHeads * d);
+        var v = GradCheck.Param(35, 1f, B, t, kvHeads * d);
+        using var _ = Autograd.NoGrad();
+        var full = Ops.Attention(q, k, v, heads, kvHeads, keyStart: keyStart);
+        var cache = new KvCache(B, t, kvHeads * d);
+        var y1 = Ops.Attention(Ops.Slice(q, 1, 0, first), Ops.Slice(k, 1, 0, first), Ops.Slice(v, 1, 0, first), heads, kvHeads, cache, keyStart);
+        var y2 = Ops.Attention(Ops.Slice(q, 1, first, t - first), Ops.Slice(k, 1, first, t - first), Ops.Slice(v, 1, first, t - first), heads, kvHeads, cache, keyStart);
+        var expected = full.ToArray().Select(x => (double)x).ToArray();
+        GradCheck.AssertClose("long cache vs full", expected, Ops.Concat([y1, y2], 1).Span, 1e-5);
+    }
+
+    [Theory]
+    [InlineData(5, null)]
+    [InlineData(33, new[] { 0, 2 })]
+    public void FusedQkvEqualsSlices(int t, int[]? keyStart)
+    {
+        const int heads = 2, c = heads * D;
+        var qkv = GradCheck.Param(36, 1f, B, t, 3 * c);
+        var seed = GradCheck.Param(37, 1f, B, t, c).Detach();
+        Tensor Sliced(Tensor x) => Ops.Attention(Ops.Slice(x, 2, 0, c), Ops.Slice(x, 2, c, c), Ops.Slice(x, 2, 2 * c, c), heads, heads, keyStart: keyStart);
+        (float[] Y, float[] Grad) Run(Func<Tensor, Tensor> f)
+        {
+            qkv.ZeroGrad();
+            var y = f(qkv);
+            Ops.Sum(Ops.Mul(y, seed)).Backward();
+            return (y.ToArray(), qkv.Grad!.ToArray());
+        }
+        var fused = Run(x => Ops.AttentionQkv(x, heads, keyStart: keyStart));
+        var sliced = Run(Sliced);
+        GradCheck.AssertClose("qkv forward", sliced.Y.Select(x => (double)x).ToArray(), fused.Y, 1e-6);
+        GradCheck.AssertClose("qkv gradient", sliced.Grad.Select(x => (double)x).ToArray(), fused.Grad, 1e-6);
+        if (t < 10) GradCheck.Check("qkv attention", x => Ops.AttentionQkv(x[0], heads, keyStart: keyStart), [qkv]);
+    }
+
+    [Fact]
+    public void FusedQkvWithCacheEqualsSlices()
+    {
+        const int heads = 2, c = heads * D, t = 6, first = 4;
+        var qkv = GradCheck.Param(38, 1f, B, t, 3 * c);
+        using var _ = Autograd.NoGrad();
+        var expected = Ops.AttentionQkv(qkv, heads, keyStart: [1, 0]).ToArray().Select(x => (double)x).ToArray();
+        var cache = new KvCache(B, t, c);
+        var y1 = Ops.AttentionQkv(Ops.Slice(qkv, 1, 0, first), heads, cache, [1, 0]);
+        var y2 = Ops.AttentionQkv(Ops.Slice(qkv, 1, first, t - first), heads, cache, [1, 0]);
+        GradCheck.AssertClose("qkv cache vs full", expected, Ops.Concat([y1, y2], 1).Span, 1e-6);
+    }
+
     [Fact]
     public void ShapeMismatchNamesOpAndShapes()
     {

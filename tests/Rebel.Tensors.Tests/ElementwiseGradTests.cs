@@ -208,4 +208,29 @@ public class ElementwiseGradTests
         for (int i = 0; i < 6; i++) Assert.Equal(mask.Span[i] != 0 ? a.Span[i] : b.Span[i], y.Span[i]);
         GradCheck.Check("where", t => Ops.Where(mask, t[0], t[1]), [a, b]);
     }
+
+    [Fact]
+    public void LargeGeluAndAddSplitAcrossThreadsEqualSmallCalls()
+    {
+        // 300 007 elements ≥ 2¹⁸: the threaded block path, against the same elements in one small call each 1000 elements.
+        const int n = 300_007, piece = 1000;
+        var x = GradCheck.Param(50, 2f, n);
+        var z = GradCheck.Param(51, 1f, n);
+        var seed = GradCheck.Param(52, 1f, n).Detach();
+        Ops.Sum(Ops.Mul(Ops.Add(Ops.Gelu(x), z), seed)).Backward();
+        var y = Ops.Add(Ops.Gelu(x), z).ToArray();
+        var expectedY = new double[n]; var expectedGx = new double[n]; var expectedGz = new double[n];
+        for (int s0 = 0; s0 < n; s0 += piece)
+        {
+            int len = Math.Min(piece, n - s0);
+            var xp = Tensor.Parameter(x.ToArray().AsSpan(s0, len).ToArray(), [len]);
+            var zp = Tensor.Parameter(z.ToArray().AsSpan(s0, len).ToArray(), [len]);
+            var yp = Ops.Add(Ops.Gelu(xp), zp);
+            Ops.Sum(Ops.Mul(yp, Tensor.FromArray(seed.ToArray().AsSpan(s0, len).ToArray(), len))).Backward();
+            for (int i = 0; i < len; i++) { expectedY[s0 + i] = yp.Span[i]; expectedGx[s0 + i] = xp.Grad![i]; expectedGz[s0 + i] = zp.Grad![i]; }
+        }
+        GradCheck.AssertClose("gelu + add y", expectedY, y, 1e-6);
+        GradCheck.AssertClose("gelu dx", expectedGx, x.Grad!.AsSpan(0, n), 1e-6);
+        GradCheck.AssertClose("add dz", expectedGz, z.Grad!.AsSpan(0, n), 1e-6);
+    }
 }

@@ -125,6 +125,44 @@ public class GemmTests
         }
     }
 
+    [Theory]
+    [InlineData(0, 0, 0)]
+    [InlineData(1, 1, 1)]
+    [InlineData(28, 56, 64)]
+    [InlineData(15, 33, 7)]
+    [InlineData(130, 97, 129)]
+    public void Strided_equals_reference_on_dense_copies(int m, int n, int k)
+    {
+        // Operands sit inside wider rows (padding 3..5 columns), as one head inside a (T, H·D) matrix; C's padding is untouched.
+        var rng = new Random(17 + m);
+        for (int t = 0; t < 8; t++)
+        {
+            bool transA = (t & 1) != 0, transB = (t & 2) != 0, accumulate = (t & 4) != 0;
+            int aRows = transA ? k : m, aCols = transA ? m : k, bRows = transB ? n : k, bCols = transB ? k : n;
+            int lda = aCols + 3, ldb = bCols + 5, ldc = n + 4;
+            float[] a = RandomArray(rng, aRows * lda), b = RandomArray(rng, bRows * ldb), c = RandomArray(rng, m * ldc);
+            float[] c0 = (float[])c.Clone();
+            Gemm.MultiplyStrided(a, lda, b, ldb, c, ldc, m, n, k, transA, transB, accumulate, allowThreads: t % 3 == 0);
+            float[] ad = Dense(a, aRows, aCols, lda), bd = Dense(b, bRows, bCols, ldb), expected = Dense(c0, m, n, ldc);
+            float[] scale = Magnitude(ad, bd, accumulate ? (float[])expected.Clone() : null, m, n, k, transA, transB);
+            Gemm.Reference(ad, bd, expected, m, n, k, transA, transB, accumulate);
+            AssertClose(expected, Dense(c, m, n, ldc), scale, k, $"strided m={m} n={n} k={k} transA={transA} transB={transB} accumulate={accumulate}");
+            for (int i = 0; i < m; i++)
+                for (int j = n; j < ldc; j++) Assert.Equal(c0[i * ldc + j], c[i * ldc + j]);
+        }
+    }
+
+    [Fact]
+    public void Strided_rejects_a_row_stride_below_the_width() =>
+        Assert.Throws<ArgumentException>(() => Gemm.MultiplyStrided(new float[12], 2, new float[12], 3, new float[12], 3, 3, 3, 3));
+
+    private static float[] Dense(float[] x, int rows, int cols, int ld)
+    {
+        var d = new float[rows * cols];
+        for (int i = 0; i < rows; i++) x.AsSpan(i * ld, cols).CopyTo(d.AsSpan(i * cols, cols));
+        return d;
+    }
+
     private static void AssertMatchesReference(GemmPath path, Random rng, int m, int n, int k, bool transA, bool transB, bool accumulate)
     {
         float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n);

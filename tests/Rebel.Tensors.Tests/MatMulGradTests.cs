@@ -1,4 +1,4 @@
-// MatMul in every transpose combination (2-D, batched, shared 2-D right operand) and Linear:
+// MatMul in every transpose combination (2-D, batched, shared 2-D right operand), Linear and Conv1D (against MatMul + Add):
 // forward against a double-precision triple loop, gradients against finite differences.
 using Rebel.Tensors;
 
@@ -91,5 +91,44 @@ public class MatMulGradTests
         GradCheck.AssertClose("linear", expected, y.Span, 1e-5);
         if (withBias) GradCheck.Check("linear", t => Ops.Linear(t[0], t[1], t[2]), [x, w, b]);
         else GradCheck.Check("linear", t => Ops.Linear(t[0], t[1]), [x, w]);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Conv1DEqualsMatMulPlusBias(bool withBias)
+    {
+        var x = GradCheck.Param(10, 1f, 2, 3, 5);
+        var w = GradCheck.Param(11, 0.5f, 5, 4);
+        var b = GradCheck.Param(12, 0.5f, 4);
+        var y = withBias ? Ops.Conv1D(x, w, b) : Ops.Conv1D(x, w);
+        Assert.Equal([2, 3, 4], y.Shape);
+        var expected = Naive(x.Span, w.Span, 6, 4, 5, false, false);
+        if (withBias) for (int i = 0; i < expected.Length; i++) expected[i] += b.Span[i % 4];
+        GradCheck.AssertClose("conv1d", expected, y.Span, 1e-5);
+        if (withBias) GradCheck.Check("conv1d", t => Ops.Conv1D(t[0], t[1], t[2]), [x, w, b]);
+        else GradCheck.Check("conv1d", t => Ops.Conv1D(t[0], t[1]), [x, w]);
+    }
+
+    [Fact]
+    public void Conv1DGradientsEqualComposite()
+    {
+        // The fused op against MatMul + Add at a size where the GEMMs block and thread (rows 2·67, In 300, Out 97).
+        var x = GradCheck.Param(13, 1f, 2, 67, 300);
+        var w = GradCheck.Param(14, 0.1f, 300, 97);
+        var b = GradCheck.Param(15, 1f, 97);
+        var seed = GradCheck.Param(16, 1f, 2, 67, 97).Detach();
+        float[][] Grads(Func<Tensor> f)
+        {
+            foreach (var p in new[] { x, w, b }) p.ZeroGrad();
+            var y = f();
+            Ops.Sum(Ops.Mul(y, seed)).Backward();
+            return [y.ToArray(), x.Grad!.ToArray(), w.Grad!.ToArray(), b.Grad!.ToArray()];
+        }
+        var fused = Grads(() => Ops.Conv1D(x, w, b));
+        var composite = Grads(() => Ops.Add(Ops.MatMul(x, w), b));
+        string[] names = ["y", "dx", "dW", "db"];
+        for (int i = 0; i < names.Length; i++)
+            GradCheck.AssertClose("conv1d " + names[i], composite[i].Select(v => (double)v).ToArray(), fused[i], 1e-5);
     }
 }

@@ -63,4 +63,35 @@ public class NormGradTests
         var w = GradCheck.Param(10, 1f, C);
         GradCheck.Check("rms_norm", t => Ops.RmsNorm(t[0], t[1], 1e-6f), [x, w], h: 5e-3);
     }
+
+    [Fact]
+    public void LayerNormRowRangesEqualRowByRow()
+    {
+        // 1031 × 257 ≥ 2¹⁸ elements: the row-range (threaded) path, against the same rows normalised in small serial calls.
+        const int rows = 1031, c = 257, piece = 10;
+        var x = GradCheck.Param(40, 2f, rows, c);
+        var w = GradCheck.Param(41, 1f, c);
+        var b = GradCheck.Param(42, 1f, c);
+        var seed = GradCheck.Param(43, 1f, rows, c).Detach();
+        Ops.Sum(Ops.Mul(Ops.LayerNorm(x, w, b, 1e-5f), seed)).Backward();
+        var y = Ops.LayerNorm(x, w, b, 1e-5f).ToArray();
+        float[] gx = x.Grad!.ToArray(), gw = w.Grad!.ToArray(), gb = b.Grad!.ToArray();
+        var xs = Tensor.Parameter(new float[piece * c], [piece, c]);
+        var ws = Tensor.Parameter(w.ToArray(), [c]);
+        var bs = Tensor.Parameter(b.ToArray(), [c]);
+        var expectedY = new double[rows * c]; var expectedGx = new double[rows * c];
+        for (int r0 = 0; r0 < rows; r0 += piece)
+        {
+            int n = Math.Min(piece, rows - r0);
+            var xp = Tensor.Parameter(x.ToArray().AsSpan(r0 * c, n * c).ToArray(), [n, c]);
+            var sp = Tensor.FromArray(seed.ToArray().AsSpan(r0 * c, n * c).ToArray(), n, c);
+            var yp = Ops.LayerNorm(xp, ws, bs, 1e-5f);
+            Ops.Sum(Ops.Mul(yp, sp)).Backward();
+            for (int i = 0; i < n * c; i++) { expectedY[r0 * c + i] = yp.Span[i]; expectedGx[r0 * c + i] = xp.Grad![i]; }
+        }
+        GradCheck.AssertClose("layer_norm rows y", expectedY, y, 1e-6);
+        GradCheck.AssertClose("layer_norm rows dx", expectedGx, gx, 1e-5);
+        GradCheck.AssertClose("layer_norm rows dw", ws.Grad!.Select(v => (double)v).ToArray(), gw, 1e-4);
+        GradCheck.AssertClose("layer_norm rows db", bs.Grad!.Select(v => (double)v).ToArray(), gb, 1e-4);
+    }
 }

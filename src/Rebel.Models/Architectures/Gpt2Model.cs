@@ -51,27 +51,21 @@ public sealed class Gpt2Model : LanguageModel
     public override Tensor ForwardHidden(ReadOnlySpan<int> ids, int batch, int time, int[]? keyStart = null, KvCache[]? cache = null)
     {
         int past = ValidateInput(ids, batch, time, keyStart, cache);
-        int c = Config.HiddenSize, h = Config.Heads;
+        int h = Config.Heads;
         var x = Ops.Add(Ops.Embedding(wte, ids, batch, time), Ops.Embedding(wpe, PositionIds(batch, time, past, keyStart), batch, time)); // (B, T, C)
         for (int i = 0; i < blocks.Length; i++)
         {
             var blk = blocks[i];
             var a = Ops.LayerNorm(x, blk.Ln1W, blk.Ln1B, Config.NormEps);
-            var qkv = Conv1D(a, blk.AttnW, blk.AttnB); // (B, T, 3C)
-            var q = Ops.Slice(qkv, 2, 0, c);
-            var k = Ops.Slice(qkv, 2, c, c);
-            var v = Ops.Slice(qkv, 2, 2 * c, c);
-            var att = Ops.Attention(q, k, v, h, h, cache?[i], keyStart); // (B, T, C)
-            x = Ops.Add(x, Conv1D(att, blk.ProjW, blk.ProjB));
+            var qkv = Ops.Conv1D(a, blk.AttnW, blk.AttnB); // (B, T, 3C) = [q | k | v]
+            var att = Ops.AttentionQkv(qkv, h, cache?[i], keyStart); // (B, T, C)
+            x = Ops.Add(x, Ops.Conv1D(att, blk.ProjW, blk.ProjB));
             var m = Ops.LayerNorm(x, blk.Ln2W, blk.Ln2B, Config.NormEps);
-            x = Ops.Add(x, Conv1D(Ops.Gelu(Conv1D(m, blk.FcW, blk.FcB)), blk.MlpProjW, blk.MlpProjB));
+            x = Ops.Add(x, Ops.Conv1D(Ops.Gelu(Ops.Conv1D(m, blk.FcW, blk.FcB)), blk.MlpProjW, blk.MlpProjB));
         }
         return Ops.LayerNorm(x, lnFW, lnFB, Config.NormEps);
     }
 
     /// <inheritdoc />
     public override Tensor Logits(Tensor hidden) => Ops.Linear(hidden, wte);
-
-    // HF Conv1D: y = x·W + b with W stored (in, out).
-    private static Tensor Conv1D(Tensor x, Tensor w, Tensor b) => Ops.Add(Ops.MatMul(x, w), b);
 }

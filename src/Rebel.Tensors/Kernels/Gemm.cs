@@ -38,6 +38,44 @@ public static unsafe partial class Gemm
     }
 
     /// <summary>
+    /// Strided form of <see cref="Multiply"/>: C (M×N, rows <paramref name="ldc"/> apart) = op(A)·op(B) (+ C), where A is stored
+    /// M×K (K×M when <paramref name="transA"/>) with rows <paramref name="lda"/> apart and B is stored K×N (N×K when
+    /// <paramref name="transB"/>) with rows <paramref name="ldb"/> apart. Reads one head's columns of a (T, H·D) matrix in place.
+    /// <paramref name="allowThreads"/> false keeps the product on the calling thread (for callers that are already parallel).
+    /// </summary>
+    public static void MultiplyStrided(ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc,
+        int m, int n, int k, bool transA = false, bool transB = false, bool accumulate = false, bool allowThreads = true)
+    {
+        int aRows = transA ? k : m, aCols = transA ? m : k, bRows = transB ? n : k, bCols = transB ? k : n;
+        CheckStrided("A", a.Length, aRows, aCols, lda);
+        CheckStrided("B", b.Length, bRows, bCols, ldb);
+        CheckStrided("C", c.Length, m, n, ldc);
+        if (m == 0 || n == 0) return;
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        {
+            // A (m, k) view, B (k, n) view, C (m, n) with row stride ldc
+            var av = transA ? new View(pa, 1, lda) : new View(pa, lda, 1);
+            var bv = transB ? new View(pb, 1, ldb) : new View(pb, ldb, 1);
+            switch (Supported(ActivePath))
+            {
+                case GemmPath.Avx512: Run<Avx512Kernel14x32>(av, bv, pc, ldc, m, n, k, accumulate, allowThreads); break;
+                case GemmPath.Avx2: Run<Avx2Kernel6x16>(av, bv, pc, ldc, m, n, k, accumulate, allowThreads); break;
+                default: Run<ScalarKernel4x4>(av, bv, pc, ldc, m, n, k, accumulate, allowThreads); break;
+            }
+        }
+    }
+
+    private static void CheckStrided(string name, int length, int rows, int cols, int ld)
+    {
+        if (rows < 0 || cols < 0 || ld < 0 || rows > 1 && ld < cols)
+            throw new ArgumentException($"Gemm: {name} of {rows}×{cols} cannot have row stride {ld}.");
+        if (rows > 0 && cols > 0 && length < (long)(rows - 1) * ld + cols)
+            throw new ArgumentException($"Gemm: {name} buffer of {length} is too small for {rows}×{cols} with row stride {ld}.");
+    }
+
+    /// <summary>
     /// <paramref name="batch"/> independent products, matrices packed back to back: A_i = a[i·M·K ..], B_i = b[i·K·N ..], C_i = c[i·M·N ..].
     /// </summary>
     public static void MultiplyBatched(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,

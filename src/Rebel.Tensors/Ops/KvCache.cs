@@ -37,13 +37,18 @@ public sealed class KvCache
         Length = length;
     }
 
-    internal void Append(ReadOnlySpan<float> k, ReadOnlySpan<float> v, int t)
+    /// <summary>Appends t positions: row r of batch b of k (and v) starts at (b·t + r)·<paramref name="rowStride"/>.</summary>
+    internal void Append(ReadOnlySpan<float> k, ReadOnlySpan<float> v, int t, int rowStride)
     {
         if (Length + t > Capacity) throw new InvalidOperationException($"KvCache: {Length} + {t} positions exceed the capacity {Capacity}.");
         for (int b = 0; b < Batch; b++)
         {
-            k.Slice(b * t * Width, t * Width).CopyTo(Keys.AsSpan((b * Capacity + Length) * Width, t * Width));
-            v.Slice(b * t * Width, t * Width).CopyTo(Values.AsSpan((b * Capacity + Length) * Width, t * Width));
+            for (int r = 0; r < t; r++)
+            {
+                int src = (b * t + r) * rowStride, dst = (b * Capacity + Length + r) * Width;
+                k.Slice(src, Width).CopyTo(Keys.AsSpan(dst, Width));
+                v.Slice(src, Width).CopyTo(Values.AsSpan(dst, Width));
+            }
         }
         Length += t;
     }

@@ -1,5 +1,6 @@
 // Causal self-attention as one fused op: scores, mask, softmax and weighted sum, with grouped-query heads,
-// left padding (per-row first valid key) and an optional key/value cache for decoding.
+// left padding (per-row first valid key) and an optional key/value cache for decoding. Heads are read and written
+// in place through strided GEMMs (no gather copies); causal calls skip the key blocks after each chunk of queries.
 using System.Buffers;
 using System.Numerics.Tensors;
 using Rebel.Tensors.Kernels;
@@ -23,34 +24,65 @@ public static partial class Ops
         int bsz = q.Shape[0], t = q.Shape[1], d = q.Shape[2] / heads, kvw = kvHeads * d;
         if (!k.Shape.AsSpan().SequenceEqual(v.Shape) || k.Shape[0] != bsz || k.Shape[1] != t || k.Shape[2] != kvw)
             throw new ArgumentException($"Attention: k {Tensor.Format(k.Shape)} and v {Tensor.Format(v.Shape)} must both be ({bsz}, {t}, {kvw}) for q {Tensor.Format(q.Shape)}.");
+        return AttentionCore(new(q, 0, q.Shape[2]), new(k, 0, kvw), new(v, 0, kvw), [q, k, v], bsz, t, heads, kvHeads, d, cache, keyStart, causal);
+    }
+
+    /// <summary>
+    /// <see cref="Attention"/> on a fused projection qkv (B, T, 3·H·D) laid out [q | k | v] along the last axis (GPT-2's c_attn),
+    /// read in place; the gradient lands in qkv's gradient. Returns (B, T, H·D).
+    /// </summary>
+    public static Tensor AttentionQkv(Tensor qkv, int heads, KvCache? cache = null, int[]? keyStart = null, bool causal = true)
+    {
+        if (qkv.Rank != 3 || heads <= 0 || qkv.Shape[2] % (3 * heads) != 0)
+            throw new ArgumentException($"AttentionQkv: qkv {Tensor.Format(qkv.Shape)} with {heads} heads is not (B, T, 3·H·D).");
+        int bsz = qkv.Shape[0], t = qkv.Shape[1], c = qkv.Shape[2] / 3;
+        return AttentionCore(new(qkv, 0, 3 * c), new(qkv, c, 3 * c), new(qkv, 2 * c, 3 * c), [qkv], bsz, t, heads, heads, c / heads, cache, keyStart, causal);
+    }
+
+    /// <summary>One of q, k, v: columns [Column, Column + width) of every row of Owner, rows RowStride apart.</summary>
+    private readonly record struct AttentionOperand(Tensor Owner, int Column, int RowStride)
+    {
+        public StridedRows Values(int t) => new(Owner.Data, Owner.Offset + Column, RowStride, t * RowStride);
+
+        public StridedRows? Gradient(int t) => Owner.RequiresGrad ? new(GradArray(Owner), Column, RowStride, t * RowStride) : null;
+    }
+
+    /// <summary>A (B, rows, …) buffer: row r of batch b starts at Offset + b·BatchStride + r·RowStride.</summary>
+    private readonly record struct StridedRows(float[] Data, int Offset, int RowStride, int BatchStride)
+    {
+        /// <summary>From column <paramref name="col"/> of row 0 of batch <paramref name="b"/> to the end of the buffer.</summary>
+        public Span<float> At(int b, int col) => Data.AsSpan(Offset + b * BatchStride + col);
+    }
+
+    private static Tensor AttentionCore(AttentionOperand q, AttentionOperand k, AttentionOperand v, Tensor[] parents,
+        int bsz, int t, int heads, int kvHeads, int d, KvCache? cache, int[]? keyStart, bool causal)
+    {
         if (keyStart is not null && keyStart.Length != bsz) throw new ArgumentException($"Attention: keyStart has {keyStart.Length} entries for batch {bsz}.");
-        int past = 0;
-        float[] keys, values;
-        int kOffset, vOffset, batchStride;
+        int past = 0, kvw = kvHeads * d, w = heads * d;
+        StridedRows keys, values;
         if (cache is not null)
         {
-            if (cache.Batch != bsz || cache.Width != kvw) throw new ArgumentException($"Attention: cache (batch {cache.Batch}, width {cache.Width}) does not match k {Tensor.Format(k.Shape)}.");
+            if (cache.Batch != bsz || cache.Width != kvw) throw new ArgumentException($"Attention: cache (batch {cache.Batch}, width {cache.Width}) does not match keys ({bsz}, {t}, {kvw}).");
             past = cache.Length;
-            cache.Append(k.Span, v.Span, t);
-            keys = cache.Keys; values = cache.Values; kOffset = vOffset = 0; batchStride = cache.Capacity * kvw;
+            cache.Append(k.Values(t).At(0, 0), v.Values(t).At(0, 0), t, k.RowStride);
+            keys = new(cache.Keys, 0, kvw, cache.Capacity * kvw);
+            values = new(cache.Values, 0, kvw, cache.Capacity * kvw);
         }
         else
         {
-            keys = k.Data; values = v.Data; kOffset = k.Offset; vOffset = v.Offset; batchStride = t * kvw;
+            keys = k.Values(t);
+            values = v.Values(t);
         }
-        var plan = new AttentionPlan(bsz, t, past + t, past, heads, kvHeads, d, causal, keyStart,
-            keys, kOffset, values, vOffset, batchStride, TensorScope.Rent(bsz * heads * t * (past + t), clear: false));
-        var y = Tensor.Uninitialized(q.Shape);
-        var qData = q.Data; int qOffset = q.Offset; var yData = y.Data;
-        ForEachGroup(plan, (b, j) => plan.Forward(b, j, qData, qOffset, yData));
-        return Autograd.Record(y, "attention", [q, k, v], () =>
+        var plan = new AttentionPlan(bsz, t, past + t, past, heads, kvHeads, d, causal, keyStart, q.Values(t), keys, values,
+            TensorScope.Rent(bsz * heads * t * (past + t), clear: false));
+        var y = Tensor.Uninitialized([bsz, t, w]);
+        var yRows = new StridedRows(y.Data, 0, w, t * w);
+        ForEachGroup(plan, (b, j, threads) => plan.Forward(b, j, yRows, threads));
+        return Autograd.Record(y, "attention", parents, () =>
         {
-            var gq = q.RequiresGrad ? q.GradSpan : default;
-            var gk = k.RequiresGrad ? k.GradSpan : default;
-            var gv = v.RequiresGrad ? v.GradSpan : default;
-            var gqArr = gq.IsEmpty ? null : GradArray(q); var gkArr = gk.IsEmpty ? null : GradArray(k); var gvArr = gv.IsEmpty ? null : GradArray(v);
-            var gy = GradArray(y);
-            ForEachGroup(plan, (b, j) => plan.Backward(b, j, qData, qOffset, gy, gqArr, gkArr, gvArr));
+            var gy = new StridedRows(GradArray(y), 0, w, t * w);
+            StridedRows? gq = q.Gradient(t), gk = k.Gradient(t), gv = v.Gradient(t);
+            ForEachGroup(plan, (b, j, threads) => plan.Backward(b, j, gy, gq, gk, gv, threads));
         });
     }
 
@@ -60,88 +92,76 @@ public static partial class Ops
         return x.Grad!;
     }
 
-    private static void ForEachGroup(AttentionPlan p, Action<int, int> body)
+    // Runs body(b, j, allowGemmThreads) for every (batch row, key/value head); GEMMs stay single-threaded when the groups are parallel.
+    private static void ForEachGroup(AttentionPlan p, Action<int, int, bool> body)
     {
         int n = p.Batch * p.KvHeads;
         long work = (long)p.Batch * p.Heads * p.T * p.S * p.D;
-        if (n == 1 || work < 32_768) { for (int i = 0; i < n; i++) body(i / p.KvHeads, i % p.KvHeads); }
-        else Parallel.For(0, n, i => body(i / p.KvHeads, i % p.KvHeads));
+        if (n == 1 || work < 32_768) { for (int i = 0; i < n; i++) body(i / p.KvHeads, i % p.KvHeads, true); }
+        else Parallel.For(0, n, i => body(i / p.KvHeads, i % p.KvHeads, false));
     }
 
     /// <summary>Geometry and saved state of one attention call; Forward/Backward work on one (batch row, key/value head).</summary>
     private sealed record AttentionPlan(int Batch, int T, int S, int Past, int Heads, int KvHeads, int D, bool Causal, int[]? KeyStart,
-        float[] Keys, int KeyOffset, float[] Values, int ValueOffset, int BatchStride, float[] Probs)
+        StridedRows Queries, StridedRows Keys, StridedRows Values, float[] Probs)
     {
+        /// <summary>Queries per causal chunk (two AVX-512 register tiles of rows): each chunk only scores the keys it can see.</summary>
+        private const int QueryChunk = 28;
+
+        // Few queries (decoding): dot products straight from the key/value rows, no GEMM packing.
+        private const int DirectMaxQueries = 4;
+
         private int Group => Heads / KvHeads;
+
+        private int Chunk => Causal ? QueryChunk : T;
 
         private int FirstKey(int b) => KeyStart is null ? 0 : KeyStart[b];
 
         private int LastKey(int t) => Causal ? Math.Min(S - 1, Past + t) : S - 1;
 
-        // Copies rows (n × D) of head h from a (…, rows, heads·D) buffer into a dense (n × D) block.
-        private static void GatherHead(ReadOnlySpan<float> src, Span<float> dst, int n, int rowStride, int col, int d)
-        {
-            for (int i = 0; i < n; i++) src.Slice(i * rowStride + col, d).CopyTo(dst.Slice(i * d, d));
-        }
+        // Keys [0, n) that queries [0, end) may see; the rest of their score rows is never read.
+        private int KeyCount(int end) => Causal ? Math.Min(S, Past + end) : S;
 
-        private static void ScatterHeadAdd(ReadOnlySpan<float> src, Span<float> dst, int n, int rowStride, int col, int d)
+        public void Forward(int b, int j, StridedRows y, bool threads)
         {
-            for (int i = 0; i < n; i++)
-            {
-                var target = dst.Slice(i * rowStride + col, d);
-                TensorPrimitives.Add(target, src.Slice(i * d, d), target);
-            }
-        }
-
-        public void Forward(int b, int j, float[] q, int qOffset, float[] y)
-        {
-            if (T <= DirectMaxQueries) { ForwardDirect(b, j, q, qOffset, y); return; }
-            int w = Heads * D, kvw = KvHeads * D;
+            if (T <= DirectMaxQueries) { ForwardDirect(b, j, y); return; }
             float scale = 1f / MathF.Sqrt(D);
-            var pool = ArrayPool<float>.Shared;
-            var kh = pool.Rent(S * D); var vh = pool.Rent(S * D); var qh = pool.Rent(T * D); var oh = pool.Rent(T * D);
-            try
-            {
-                GatherHead(Keys.AsSpan(KeyOffset + b * BatchStride), kh, S, kvw, j * D, D);
-                GatherHead(Values.AsSpan(ValueOffset + b * BatchStride), vh, S, kvw, j * D, D);
-                for (int g = 0; g < Group; g++)
-                {
-                    int h = j * Group + g;
-                    GatherHead(q.AsSpan(qOffset + b * T * w), qh, T, w, h * D, D);
-                    var p = Probs.AsSpan(((b * Heads) + h) * T * S, T * S); // (T, S)
-                    Gemm.Multiply(qh.AsSpan(0, T * D), kh.AsSpan(0, S * D), p, T, S, D, false, true);
-                    for (int t = 0; t < T; t++) MaskedSoftmax(p.Slice(t * S, S), FirstKey(b), LastKey(t), scale);
-                    Gemm.Multiply(p, vh.AsSpan(0, S * D), oh.AsSpan(0, T * D), T, D, S);
-                    for (int t = 0; t < T; t++) oh.AsSpan(t * D, D).CopyTo(y.AsSpan((b * T + t) * w + h * D, D));
-                }
-            }
-            finally
-            {
-                pool.Return(kh); pool.Return(vh); pool.Return(qh); pool.Return(oh);
-            }
-        }
-
-        // Few queries (decoding): dot products straight from the key/value rows, no gather and no GEMM packing.
-        private const int DirectMaxQueries = 4;
-
-        private void ForwardDirect(int b, int j, float[] q, int qOffset, float[] y)
-        {
-            int w = Heads * D, kvw = KvHeads * D;
-            float scale = 1f / MathF.Sqrt(D);
-            var keys = Keys.AsSpan(KeyOffset + b * BatchStride); var values = Values.AsSpan(ValueOffset + b * BatchStride);
+            var keys = Keys.At(b, j * D); var values = Values.At(b, j * D); // rows (S, D), strided
             for (int g = 0; g < Group; g++)
             {
                 int h = j * Group + g;
+                var qh = Queries.At(b, h * D); var yh = y.At(b, h * D); // rows (T, D), strided
+                var p = Probs.AsSpan((b * Heads + h) * T * S, T * S); // (T, S)
+                for (int t0 = 0; t0 < T; t0 += Chunk)
+                {
+                    int rows = Math.Min(Chunk, T - t0), n = KeyCount(t0 + rows);
+                    var pc = p[(t0 * S)..]; // (rows, S), columns [0, n) used
+                    Gemm.MultiplyStrided(qh[(t0 * Queries.RowStride)..], Queries.RowStride, keys, Keys.RowStride, pc, S,
+                        rows, n, D, transB: true, allowThreads: threads);
+                    for (int i = 0; i < rows; i++) MaskedSoftmax(pc.Slice(i * S, n), FirstKey(b), LastKey(t0 + i), scale);
+                    Gemm.MultiplyStrided(pc, S, values, Values.RowStride, yh[(t0 * y.RowStride)..], y.RowStride, rows, D, n, allowThreads: threads);
+                }
+            }
+        }
+
+        private void ForwardDirect(int b, int j, StridedRows y)
+        {
+            float scale = 1f / MathF.Sqrt(D);
+            var keys = Keys.At(b, j * D); var values = Values.At(b, j * D);
+            for (int g = 0; g < Group; g++)
+            {
+                int h = j * Group + g;
+                var qh = Queries.At(b, h * D); var yh = y.At(b, h * D);
                 for (int t = 0; t < T; t++)
                 {
-                    var p = Probs.AsSpan((((b * Heads) + h) * T + t) * S, S);
-                    var qt = q.AsSpan(qOffset + (b * T + t) * w + h * D, D);
+                    var p = Probs.AsSpan(((b * Heads + h) * T + t) * S, S);
+                    var qt = qh.Slice(t * Queries.RowStride, D);
                     int first = FirstKey(b), last = LastKey(t);
-                    for (int s = first; s <= last; s++) p[s] = TensorPrimitives.Dot(qt, keys.Slice(s * kvw + j * D, D));
+                    for (int s = first; s <= last; s++) p[s] = TensorPrimitives.Dot(qt, keys.Slice(s * Keys.RowStride, D));
                     MaskedSoftmax(p, first, last, scale);
-                    var yt = y.AsSpan((b * T + t) * w + h * D, D);
+                    var yt = yh.Slice(t * y.RowStride, D);
                     yt.Clear();
-                    for (int s = first; s <= last; s++) TensorPrimitives.MultiplyAdd(values.Slice(s * kvw + j * D, D), p[s], yt, yt);
+                    for (int s = first; s <= last; s++) TensorPrimitives.MultiplyAdd(values.Slice(s * Values.RowStride, D), p[s], yt, yt);
                 }
             }
         }
@@ -156,50 +176,58 @@ public static partial class Ops
             row[(last + 1)..].Clear();
         }
 
-        public void Backward(int b, int j, float[] q, int qOffset, float[] gy, float[]? gq, float[]? gk, float[]? gv)
+        public void Backward(int b, int j, StridedRows gy, StridedRows? gq, StridedRows? gk, StridedRows? gv, bool threads)
         {
-            int w = Heads * D, kvw = KvHeads * D;
             float scale = 1f / MathF.Sqrt(D);
             var pool = ArrayPool<float>.Shared;
-            var kh = pool.Rent(S * D); var vh = pool.Rent(S * D); var qh = pool.Rent(T * D); var goh = pool.Rent(T * D);
-            var dk = pool.Rent(S * D); var dv = pool.Rent(S * D); var dq = pool.Rent(T * D); var ds = pool.Rent(T * S);
+            var dk = pool.Rent(S * D); var dv = pool.Rent(S * D); var ds = pool.Rent(Math.Min(Chunk, T) * S);
             try
             {
-                Array.Clear(dk, 0, S * D); Array.Clear(dv, 0, S * D);
-                GatherHead(Keys.AsSpan(KeyOffset + b * BatchStride), kh, S, kvw, j * D, D);
-                GatherHead(Values.AsSpan(ValueOffset + b * BatchStride), vh, S, kvw, j * D, D);
+                Array.Clear(dk, 0, S * D); Array.Clear(dv, 0, S * D); // (S, D) each
+                var keys = Keys.At(b, j * D); var values = Values.At(b, j * D); // rows (S, D), strided
                 for (int g = 0; g < Group; g++)
                 {
                     int h = j * Group + g;
-                    GatherHead(q.AsSpan(qOffset + b * T * w), qh, T, w, h * D, D);
-                    GatherHead(gy.AsSpan(b * T * w), goh, T, w, h * D, D);
-                    var p = Probs.AsSpan(((b * Heads) + h) * T * S, T * S);
-                    var dsv = ds.AsSpan(0, T * S);
-                    Gemm.Multiply(p, goh.AsSpan(0, T * D), dv.AsSpan(0, S * D), S, D, T, transA: true, accumulate: true);
-                    Gemm.Multiply(goh.AsSpan(0, T * D), vh.AsSpan(0, S * D), dsv, T, S, D, false, true); // dP
-                    for (int t = 0; t < T; t++)
+                    var qh = Queries.At(b, h * D); var gyh = gy.At(b, h * D); // rows (T, D), strided
+                    var p = Probs.AsSpan((b * Heads + h) * T * S, T * S); // (T, S)
+                    for (int t0 = 0; t0 < T; t0 += Chunk)
                     {
-                        var pr = p.Slice(t * S, S); var dr = dsv.Slice(t * S, S);
-                        float dot = TensorPrimitives.Dot(pr, dr);
-                        TensorPrimitives.Subtract(dr, dot, dr);
-                        TensorPrimitives.Multiply(dr, pr, dr);
-                        TensorPrimitives.Multiply(dr, scale, dr); // dS = P ⊙ (dP − ⟨P, dP⟩) / √D
+                        int rows = Math.Min(Chunk, T - t0), n = KeyCount(t0 + rows);
+                        var pc = p[(t0 * S)..]; var dsc = ds.AsSpan(0, rows * n); // (rows, S) of which [0, n); (rows, n)
+                        var gyc = gyh[(t0 * gy.RowStride)..]; var qc = qh[(t0 * Queries.RowStride)..];
+                        Gemm.MultiplyStrided(pc, S, gyc, gy.RowStride, dv, D, n, D, rows, transA: true, accumulate: true, allowThreads: threads); // dV += Pᵀ·dO
+                        Gemm.MultiplyStrided(gyc, gy.RowStride, values, Values.RowStride, dsc, n, rows, n, D, transB: true, allowThreads: threads); // dP = dO·Vᵀ
+                        for (int i = 0; i < rows; i++)
+                        {
+                            var pr = pc.Slice(i * S, n); var dr = dsc.Slice(i * n, n);
+                            float dot = TensorPrimitives.Dot(pr, dr);
+                            TensorPrimitives.Subtract(dr, dot, dr);
+                            TensorPrimitives.Multiply(dr, pr, dr);
+                            TensorPrimitives.Multiply(dr, scale, dr); // dS = P ⊙ (dP − ⟨P, dP⟩) / √D
+                        }
+                        if (gq is { } gqr)
+                            Gemm.MultiplyStrided(dsc, n, keys, Keys.RowStride, gqr.At(b, h * D)[(t0 * gqr.RowStride)..], gqr.RowStride,
+                                rows, D, n, accumulate: true, allowThreads: threads); // dQ += dS·K
+                        Gemm.MultiplyStrided(dsc, n, qc, Queries.RowStride, dk, D, n, D, rows, transA: true, accumulate: true, allowThreads: threads); // dK += dSᵀ·Q
                     }
-                    if (gq is not null)
-                    {
-                        Gemm.Multiply(dsv, kh.AsSpan(0, S * D), dq.AsSpan(0, T * D), T, D, S);
-                        ScatterHeadAdd(dq.AsSpan(0, T * D), gq.AsSpan(b * T * w), T, w, h * D, D);
-                    }
-                    Gemm.Multiply(dsv, qh.AsSpan(0, T * D), dk.AsSpan(0, S * D), S, D, T, transA: true, accumulate: true);
                 }
                 // Only the new positions [Past, S) belong to this call's k and v.
-                if (gk is not null) ScatterHeadAdd(dk.AsSpan(Past * D, T * D), gk.AsSpan(b * T * kvw), T, kvw, j * D, D);
-                if (gv is not null) ScatterHeadAdd(dv.AsSpan(Past * D, T * D), gv.AsSpan(b * T * kvw), T, kvw, j * D, D);
+                if (gk is { } gkr) ScatterRowsAdd(dk.AsSpan(Past * D, T * D), gkr.At(b, j * D), T, gkr.RowStride, D);
+                if (gv is { } gvr) ScatterRowsAdd(dv.AsSpan(Past * D, T * D), gvr.At(b, j * D), T, gvr.RowStride, D);
             }
             finally
             {
-                pool.Return(kh); pool.Return(vh); pool.Return(qh); pool.Return(goh);
-                pool.Return(dk); pool.Return(dv); pool.Return(dq); pool.Return(ds);
+                pool.Return(dk); pool.Return(dv); pool.Return(ds);
+            }
+        }
+
+        // dst row i (rowStride apart) += src row i (dense n × d).
+        private static void ScatterRowsAdd(ReadOnlySpan<float> src, Span<float> dst, int n, int rowStride, int d)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                var target = dst.Slice(i * rowStride, d);
+                TensorPrimitives.Add(target, src.Slice(i * d, d), target);
             }
         }
     }

@@ -25,6 +25,7 @@ public static partial class Ops
     private static Tensor Binary(Tensor a, Tensor b, BinaryKind kind, bool general = false)
     {
         var shape = BroadcastShape(a.Shape, b.Shape, kind.ToString());
+        if (kind == BinaryKind.Add && !general && a.Shape.AsSpan().SequenceEqual(b.Shape)) return AddSameShape(a, b, shape);
         var y = Tensor.Uninitialized(shape);
         var plan = BroadcastPlan.Create(a.Shape, b.Shape, shape, general);
         if (plan.Blocks) BlockForward(kind, a.Span, b.Span, y.Span, plan);
@@ -33,6 +34,26 @@ public static partial class Ops
         {
             if (plan.Blocks) BlockBackward(kind, a, b, y, plan);
             else BinaryBackward(kind, a, b, y, plan);
+        });
+    }
+
+    // a + b over equal shapes (residual connections): element-wise, split across threads when large.
+    private static Tensor AddSameShape(Tensor a, Tensor b, int[] shape)
+    {
+        var y = Tensor.Uninitialized(shape);
+        float[] ad = a.Data, bd = b.Data, yd = y.Data;
+        int ao = a.Offset, bo = b.Offset;
+        ForEachBlock(y.Size, (s, n) => TensorPrimitives.Add(ad.AsSpan(ao + s, n), bd.AsSpan(bo + s, n), yd.AsSpan(s, n)));
+        return Autograd.Record(y, BinaryNames[(int)BinaryKind.Add], [a, b], () =>
+        {
+            float[] g = GradArray(y);
+            float[]? ga = a.RequiresGrad ? GradArray(a) : null, gb = b.RequiresGrad ? GradArray(b) : null;
+            ForEachBlock(y.Size, (s, n) =>
+            {
+                var gs = g.AsSpan(s, n);
+                if (ga is not null) TensorPrimitives.Add(ga.AsSpan(s, n), gs, ga.AsSpan(s, n));
+                if (gb is not null) TensorPrimitives.Add(gb.AsSpan(s, n), gs, gb.AsSpan(s, n));
+            });
         });
     }
 

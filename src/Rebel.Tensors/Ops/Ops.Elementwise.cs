@@ -145,8 +145,32 @@ public static partial class Ops
     private static Tensor Unary(Tensor a, string name, SpanMap forward, SpanGrad backward)
     {
         var y = Tensor.Uninitialized(a.Shape);
-        forward(a.Span, y.Span);
-        return Autograd.Record(y, name, [a], () => backward(a.Span, y.Span, y.GradSpan, a.GradSpan));
+        float[] x = a.Data, ya = y.Data;
+        int xo = a.Offset;
+        ForEachBlock(a.Size, (s, n) => forward(x.AsSpan(xo + s, n), ya.AsSpan(s, n)));
+        return Autograd.Record(y, name, [a], () =>
+        {
+            float[] g = GradArray(y), gx = GradArray(a);
+            ForEachBlock(a.Size, (s, n) => backward(x.AsSpan(xo + s, n), ya.AsSpan(s, n), g.AsSpan(s, n), gx.AsSpan(s, n)));
+        });
+    }
+
+    /// <summary>Element-wise maps over at least this many elements are split across threads.</summary>
+    private const int ParallelElements = 1 << 18;
+
+    /// <summary>Split points are multiples of this, so every kernel sees the same 512-element chunks as a serial call.</summary>
+    private const int ElementBlock = 4096;
+
+    // body(start, count) over [0, length): one call, or one per thread on whole blocks for large lengths.
+    private static void ForEachBlock(int length, Action<int, int> body)
+    {
+        int blocks = (length + ElementBlock - 1) / ElementBlock, parts = Math.Min(blocks, Environment.ProcessorCount);
+        if (length < ParallelElements || parts <= 1) { body(0, length); return; }
+        Parallel.For(0, parts, p =>
+        {
+            int start = (int)((long)blocks * p / parts) * ElementBlock, end = Math.Min(length, (int)((long)blocks * (p + 1) / parts) * ElementBlock);
+            body(start, end - start);
+        });
     }
 
     internal static void SiluForward(ReadOnlySpan<float> x, Span<float> y)

@@ -1,4 +1,5 @@
-// Matrix products: MatMul (2-D and batched, either operand transposed) and Linear (x·Wᵀ + b, the nn.Linear layout).
+// Matrix products: MatMul (2-D and batched, either operand transposed), Linear (x·Wᵀ + b, the nn.Linear layout) and
+// Conv1D (x·W + b, GPT-2's layout); the affine ops fill the output with the bias and let the GEMM accumulate onto it.
 using System.Numerics.Tensors;
 using Rebel.Tensors.Kernels;
 
@@ -78,11 +79,44 @@ public static partial class Ops
             var g = y.GradSpan; // (rows, Out)
             if (x.RequiresGrad) Gemm.Multiply(g, weight.Span, x.GradSpan, rows, inF, outF, false, false, accumulate: true);
             if (weight.RequiresGrad) Gemm.Multiply(g, x.Span, weight.GradSpan, outF, inF, rows, true, false, accumulate: true);
-            if (bias is not null && bias.RequiresGrad)
-            {
-                var gb = bias.GradSpan;
-                for (int r = 0; r < rows; r++) TensorPrimitives.Add(gb, g.Slice(r * outF, outF), gb);
-            }
+            if (bias is not null && bias.RequiresGrad) AddRows(g, rows, outF, bias.GradSpan);
         });
+    }
+
+    /// <summary>
+    /// y = x·W + b with x (…, In), W (In, Out) as GPT-2's Conv1D stores it, b (Out) or null → y (…, Out).
+    /// Equals MatMul(x, W) + b (tests compare the two); fused, it writes y once and needs no intermediate gradient.
+    /// </summary>
+    public static Tensor Conv1D(Tensor x, Tensor weight, Tensor? bias = null)
+    {
+        if (weight.Rank != 2 || x.Rank == 0 || x.Shape[^1] != weight.Shape[0])
+            throw new ArgumentException($"Conv1D: input {Tensor.Format(x.Shape)} does not match weight {Tensor.Format(weight.Shape)} (expected (…, {(weight.Rank == 2 ? weight.Shape[0] : -1)})).");
+        int inF = weight.Shape[0], outF = weight.Shape[1];
+        if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != outF))
+            throw new ArgumentException($"Conv1D: bias {Tensor.Format(bias.Shape)} does not match weight {Tensor.Format(weight.Shape)}.");
+        int rows = x.Size / Math.Max(inF, 1);
+        if (inF == 0) rows = Tensor.ShapeSize(x.Shape.AsSpan(0, x.Rank - 1));
+        var y = Tensor.Uninitialized([.. x.Shape[..^1], outF]); // (rows, Out)
+        var yv = y.Span;
+        if (bias is not null)
+        {
+            var bv = bias.Span;
+            for (int r = 0; r < rows; r++) bv.CopyTo(yv.Slice(r * outF, outF));
+        }
+        Gemm.Multiply(x.Span, weight.Span, yv, rows, outF, inF, false, false, accumulate: bias is not null);
+        Tensor[] parents = bias is null ? [x, weight] : [x, weight, bias];
+        return Autograd.Record(y, "conv1d", parents, () =>
+        {
+            var g = y.GradSpan; // (rows, Out)
+            if (x.RequiresGrad) Gemm.Multiply(g, weight.Span, x.GradSpan, rows, inF, outF, false, true, accumulate: true); // dx += g·Wᵀ
+            if (weight.RequiresGrad) Gemm.Multiply(x.Span, g, weight.GradSpan, inF, outF, rows, true, false, accumulate: true); // dW += xᵀ·g
+            if (bias is not null && bias.RequiresGrad) AddRows(g, rows, outF, bias.GradSpan); // db += Σ_rows g
+        });
+    }
+
+    // sums (width) += Σ over the rows of m (rows, width).
+    private static void AddRows(ReadOnlySpan<float> m, int rows, int width, Span<float> sums)
+    {
+        for (int r = 0; r < rows; r++) TensorPrimitives.Add(sums, m.Slice(r * width, width), sums);
     }
 }

@@ -1,4 +1,5 @@
-// Normalisations over the last axis: LayerNorm (GPT-2, GPT-NeoX) and RMSNorm (Llama, Qwen2), forward and backward fused.
+// Normalisations over the last axis: LayerNorm (GPT-2, GPT-NeoX) and RMSNorm (Llama, Qwen2), forward and backward fused;
+// LayerNorm splits large inputs into row ranges across threads (partial weight/bias gradients are summed at the end).
 using System.Numerics.Tensors;
 
 namespace Rebel.Tensors;
@@ -9,52 +10,70 @@ public static partial class Ops
     public static Tensor LayerNorm(Tensor x, Tensor weight, Tensor? bias, float eps)
     {
         int c = CheckNormShapes("LayerNorm", x, weight, bias);
-        int rows = x.Size / Math.Max(c, 1);
+        int rows = x.Size / Math.Max(c, 1), parts = RowParts(rows, c);
         var y = Tensor.Uninitialized(x.Shape);
         var mean = TensorScope.Rent(rows, clear: false);
         var rstd = TensorScope.Rent(rows, clear: false);
-        var xv = x.Span; var yv = y.Span; var w = weight.Span;
-        for (int r = 0; r < rows; r++)
+        ForEachRowRange(rows, parts, (r0, r1, _) =>
         {
-            var xr = xv.Slice(r * c, c); var yr = yv.Slice(r * c, c);
-            float m = TensorPrimitives.Sum(xr) / c;
-            TensorPrimitives.Subtract(xr, m, yr);
-            float v = TensorPrimitives.Dot(yr, yr) / c;
-            float s = 1f / MathF.Sqrt(v + eps);
-            mean[r] = m; rstd[r] = s;
-            TensorPrimitives.Multiply(yr, s, yr);
-            TensorPrimitives.Multiply(yr, w, yr);
-            if (bias is not null) TensorPrimitives.Add(yr, bias.Span, yr);
-        }
+            var xv = x.Span; var yv = y.Span; var w = weight.Span;
+            for (int r = r0; r < r1; r++)
+            {
+                var xr = xv.Slice(r * c, c); var yr = yv.Slice(r * c, c);
+                float m = TensorPrimitives.Sum(xr) / c;
+                TensorPrimitives.Subtract(xr, m, yr);
+                float v = TensorPrimitives.Dot(yr, yr) / c;
+                float s = 1f / MathF.Sqrt(v + eps);
+                mean[r] = m; rstd[r] = s;
+                TensorPrimitives.Multiply(yr, s, yr);
+                TensorPrimitives.Multiply(yr, w, yr);
+                if (bias is not null) TensorPrimitives.Add(yr, bias.Span, yr);
+            }
+        });
         Tensor[] parents = bias is null ? [x, weight] : [x, weight, bias];
         return Autograd.Record(y, "layer_norm", parents, () =>
         {
-            var g = y.GradSpan; var xs = x.Span; var ws = weight.Span;
-            var gx = x.RequiresGrad ? x.GradSpan : default;
-            var gw = weight.RequiresGrad ? weight.GradSpan : default;
-            var gb = bias is not null && bias.RequiresGrad ? bias.GradSpan : default;
-            for (int r = 0; r < rows; r++)
+            var g = GradArray(y);
+            float[]? gx = x.RequiresGrad ? GradArray(x) : null, gw = weight.RequiresGrad ? GradArray(weight) : null;
+            float[]? gb = bias is not null && bias.RequiresGrad ? GradArray(bias) : null;
+            var scratch = TensorScope.Rent(parts * 4 * c, clear: true); // per part: x̂, d, partial dw, partial db, each (C)
+            ForEachRowRange(rows, parts, (r0, r1, part) =>
             {
-                var gr = g.Slice(r * c, c); var xr = xs.Slice(r * c, c);
-                float m = mean[r], s = rstd[r];
-                float sumD = 0, sumDx = 0;
-                for (int i = 0; i < c; i++)
+                var xs = x.Span; var ws = weight.Span; var sp = scratch.AsSpan(part * 4 * c, 4 * c);
+                var xhat = sp[..c]; var d = sp.Slice(c, c); var pgw = sp.Slice(2 * c, c); var pgb = sp.Slice(3 * c, c);
+                for (int r = r0; r < r1; r++)
                 {
-                    float xhat = (xr[i] - m) * s, d = gr[i] * ws[i];
-                    sumD += d; sumDx += d * xhat;
-                    if (!gw.IsEmpty) gw[i] += gr[i] * xhat;
-                    if (!gb.IsEmpty) gb[i] += gr[i];
+                    var gr = g.AsSpan(r * c, c); var xr = xs.Slice(r * c, c);
+                    float s = rstd[r];
+                    TensorPrimitives.Subtract(xr, mean[r], xhat);
+                    TensorPrimitives.Multiply(xhat, s, xhat); // x̂ = (x − mean)·rstd
+                    if (gw is not null) TensorPrimitives.MultiplyAdd(gr, xhat, pgw, pgw); // dw += g ⊙ x̂
+                    if (gb is not null) TensorPrimitives.Add(pgb, gr, pgb); // db += g
+                    if (gx is null) continue;
+                    TensorPrimitives.Multiply(gr, ws, d); // d = g ⊙ w
+                    float meanD = TensorPrimitives.Sum(d) / c, meanDx = TensorPrimitives.Dot(d, xhat) / c;
+                    TensorPrimitives.MultiplyAdd(xhat, -meanDx, d, d);
+                    TensorPrimitives.Subtract(d, meanD, d);
+                    var gxr = gx.AsSpan(r * c, c);
+                    TensorPrimitives.MultiplyAdd(d, s, gxr, gxr); // dx += rstd·(d − mean(d) − x̂·mean(d ⊙ x̂))
                 }
-                if (gx.IsEmpty) continue;
-                float meanD = sumD / c, meanDx = sumDx / c;
-                var gxr = gx.Slice(r * c, c);
-                for (int i = 0; i < c; i++)
-                {
-                    float xhat = (xr[i] - m) * s;
-                    gxr[i] += s * (gr[i] * ws[i] - meanD - xhat * meanDx);
-                }
+            });
+            for (int part = 0; part < parts; part++)
+            {
+                if (gw is not null) TensorPrimitives.Add(gw.AsSpan(0, c), scratch.AsSpan(part * 4 * c + 2 * c, c), gw.AsSpan(0, c));
+                if (gb is not null) TensorPrimitives.Add(gb.AsSpan(0, c), scratch.AsSpan(part * 4 * c + 3 * c, c), gb.AsSpan(0, c));
             }
         });
+    }
+
+    // Row ranges for a row-wise op on (rows, width): one per thread when the tensor is large, else one.
+    private static int RowParts(int rows, int width) => (long)rows * width >= ParallelElements ? Math.Max(1, Math.Min(rows, Environment.ProcessorCount)) : 1;
+
+    // body(firstRow, endRow, part) for each of `parts` equal row ranges, in parallel when there are several.
+    private static void ForEachRowRange(int rows, int parts, Action<int, int, int> body)
+    {
+        if (parts <= 1) { body(0, rows, 0); return; }
+        Parallel.For(0, parts, p => body((int)((long)rows * p / parts), (int)((long)rows * (p + 1) / parts), p));
     }
 
     /// <summary>RMSNorm: y = x / √(mean(x²) + eps) · w over the last axis. x (…, C), w (C).</summary>

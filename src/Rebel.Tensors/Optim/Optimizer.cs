@@ -92,19 +92,12 @@ public sealed class AdamW : Optimizer
     {
         StepCount++;
         float bc1 = 1f - MathF.Pow(Beta1, StepCount), bc2 = 1f - MathF.Pow(Beta2, StepCount);
-        float lr = LearningRate, decay = 1f - lr * WeightDecay;
+        var step = new AdamWStep(Beta1, Beta2, Epsilon, bc1, bc2, LearningRate, 1f - LearningRate * WeightDecay);
         Parallel.For(0, Parameters.Count, i =>
         {
             var p = Parameters[i];
             if (p.Grad is null) return;
-            var theta = p.Span; var g = p.Grad.AsSpan(0, p.Size); var mi = m[i].AsSpan(); var vi = v[i].AsSpan();
-            for (int k = 0; k < theta.Length; k++)
-            {
-                float gk = g[k];
-                float mk = mi[k] = Beta1 * mi[k] + (1f - Beta1) * gk;
-                float vk = vi[k] = Beta2 * vi[k] + (1f - Beta2) * gk * gk;
-                theta[k] = theta[k] * decay - lr * (mk / bc1) / (MathF.Sqrt(vk / bc2) + Epsilon);
-            }
+            AdamWKernel.Update(p.Span, p.Grad.AsSpan(0, p.Size), m[i], v[i], step);
         });
     }
 
