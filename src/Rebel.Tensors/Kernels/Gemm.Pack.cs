@@ -2,6 +2,7 @@
 // zero-padding partial panels; transposed operands are handled here so the kernels see one layout.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Rebel.Tensors.Kernels;
 
@@ -68,6 +69,11 @@ public static unsafe partial class Gemm
     private static void PackContiguousLines(float* s, long strideW, int length, int w, float* dest)
     {
         // s: (w, length) with row stride strideW; dest: (length, w)
+        if (w == 14 && Avx512F.IsSupported)
+        {
+            PackLines14Avx512(s, strideW, length, dest);
+            return;
+        }
         for (int i = 0; i < w; i++)
         {
             float* line = s + i * strideW;
