@@ -1,6 +1,7 @@
 // AVX-512 micro-kernel: 14 rows × 32 columns of C held in 28 zmm accumulators, A broadcast, packed B streamed.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Rebel.Tensors.Kernels;
 
@@ -16,6 +17,12 @@ public static unsafe partial class Gemm
         public static void Run(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
         {
             // a: (kc, MR) packed, b: (kc, NR) packed, c: (MR, NR) with row stride ldc
+            // the C tile (14 rows of 128 bytes, likely out of cache) is fetched while the k loop runs
+            for (int i = 0; i < 14; i++)
+            {
+                Sse.Prefetch0(c + i * ldc);
+                Sse.Prefetch0(c + i * ldc + 31);
+            }
             Vector512<float> c0_0 = default, c0_1 = default;
             Vector512<float> c1_0 = default, c1_1 = default;
             Vector512<float> c2_0 = default, c2_1 = default;

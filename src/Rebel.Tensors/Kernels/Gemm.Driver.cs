@@ -8,8 +8,8 @@ public static unsafe partial class Gemm
 {
     /// <summary>Depth of one packed block: a KC×NR B micro-panel stays in L1 while the MR×KC A panels stream.</summary>
     private const int KC = 256;
-    /// <summary>Rows of A packed at once (rounded to MR): the MC×KC A block stays in L2.</summary>
-    private const int MC = 256;
+    /// <summary>Rows of A packed at once (rounded to MR): the MC×KC A block (112 KB) stays in L2 beside B's panels; measured faster than 256 at 512..2048.</summary>
+    private const int MC = 112;
     /// <summary>Columns of B packed at once (rounded to NR).</summary>
     private const int NC = 4096;
 
