@@ -1,73 +1,30 @@
 // Options of the GRPO trainer (Shao et al. 2024, DeepSeekMath), each with its default and where that default comes from.
-using Rebel.Tensors.Optim;
-
 namespace Rebel.Training;
 
 /// <summary>Options of <see cref="GrpoTrainer"/>.</summary>
-public sealed record GrpoOptions : IOnlineOptions
+public sealed record GrpoOptions : OnlineOptions
 {
-    /// <summary>Policy iterations. Default 100 (as <see cref="RebelOptions.Iterations"/>, so runs compare at equal sample counts).</summary>
-    public int Iterations { get; init; } = 100;
-
-    /// <summary>Prompts per iteration. Default 64 (as REBEL).</summary>
-    public int PromptsPerIteration { get; init; } = 64;
-
-    /// <summary>Most new tokens per completion. Default 53 (the REBEL paper's summarisation response length).</summary>
-    public int MaxNewTokens { get; init; } = 53;
-
-    /// <summary>Sampling temperature, also applied to training log-probs. Default 0.7 (REBEL paper, all methods).</summary>
-    public float Temperature { get; init; } = 0.7f;
-
-    /// <summary>Score for completions without EOS, or null to keep the reward's score. Default off (the paper uses −1).</summary>
-    public float? NoEosScore { get; init; }
-
-    /// <summary>Learning-rate schedule. Default linear decay (TRL).</summary>
-    public LrScheduleKind Schedule { get; init; } = LrScheduleKind.Linear;
-
-    /// <summary>AdamW ε. Default 1e-5 (TRL's RLHF trainers, REBEL authors' code).</summary>
-    public float AdamEpsilon { get; init; } = 1e-5f;
-
-    /// <summary>Global gradient-norm clip. Default 1.0 (TRL max_grad_norm).</summary>
-    public float MaxGradNorm { get; init; } = 1f;
-
-    /// <summary>Seed of every random choice. Default 1.</summary>
-    public ulong Seed { get; init; } = 1;
-
-    /// <summary>Write a checkpoint every N iterations (0 = only at the end). Default 0.</summary>
-    public int CheckpointEvery { get; init; }
-
-
     /// <summary>G, completions per prompt (the group). Default 8 (TRL GRPOConfig num_generations).</summary>
-    public int CompletionsPerPrompt { get; init; } = 8;
+    public override int CompletionsPerPrompt { get; init; } = 8;
 
     /// <summary>β of the per-token k3 KL term in the loss (the reward itself carries no KL). Default 0.04 (DeepSeekMath; TRL's older default).</summary>
-    public float KlCoefficient { get; init; } = 0.04f;
+    public override float KlCoefficient { get; init; } = 0.04f;
 
     /// <summary>ε of the clipped ratio. Default 0.2 (TRL GRPOConfig epsilon).</summary>
     public float ClipRange { get; init; } = 0.2f;
 
     /// <summary>μ, epochs over each batch. Default 1 (TRL GRPOConfig num_iterations; the ratio is then 1 but keeps the gradient).</summary>
-    public int Epochs { get; init; } = 1;
+    public override int Epochs { get; init; } = 1;
 
     /// <summary>Completions per optimizer step. Default 64.</summary>
-    public int MiniBatchSize { get; init; } = 64;
+    public override int MiniBatchSize { get; init; } = 64;
 
     /// <summary>Peak learning rate. Default 1e-6 (TRL GRPOConfig learning_rate).</summary>
-    public float LearningRate { get; init; } = 1e-6f;
+    public override float LearningRate { get; init; } = 1e-6f;
 
-    float IOnlineOptions.RewardKlCoefficient => 0f;
+    /// <inheritdoc/>
+    internal override float RewardKlCoefficient => 0f;
 
-    /// <summary>Throws ArgumentException naming the first invalid option.</summary>
-    public void Validate()
-    {
-        void Require(bool ok, string what)
-        {
-            if (!ok) throw new ArgumentException($"GrpoOptions: {what}.");
-        }
-        Require(Iterations > 0 && PromptsPerIteration > 0 && MaxNewTokens > 0 && Epochs > 0 && MiniBatchSize > 0,
-            "iterations, prompts, max new tokens, epochs and minibatch size must be positive");
-        Require(CompletionsPerPrompt >= 2, $"completions per prompt must be at least 2, got {CompletionsPerPrompt}");
-        Require(Temperature > 0, $"temperature must be positive for training, got {Temperature}");
-        Require(LearningRate >= 0, $"learning rate must be non-negative, got {LearningRate}");
-    }
+    /// <inheritdoc/>
+    protected override int MinCompletionsPerPrompt => 2;
 }

@@ -19,14 +19,8 @@ public sealed class GrpoTrainer : OnlineTrainer
     /// <summary>Sets up GRPO on <paramref name="policy"/> (π_ref is a frozen copy of it as given).</summary>
     public GrpoTrainer(LanguageModel policy, ITokenizer tokenizer, IReadOnlyList<PromptRecord> prompts, IReward reward, GrpoOptions options,
         string? outputDirectory = null)
-        : base("grpo", policy, tokenizer, prompts, reward, Validated(options), options.PromptsPerIteration * options.CompletionsPerPrompt, outputDirectory) =>
+        : base("grpo", policy, tokenizer, prompts, reward, options, options.PromptsPerIteration * options.CompletionsPerPrompt, outputDirectory) =>
         Options = options;
-
-    private static GrpoOptions Validated(GrpoOptions o)
-    {
-        o.Validate();
-        return o;
-    }
 
     /// <inheritdoc/>
     protected override void Update(List<Rollout> rollouts, Dictionary<string, double> metrics)

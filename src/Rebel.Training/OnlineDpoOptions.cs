@@ -1,74 +1,34 @@
 // Options of the online (iterative) DPO trainer (Guo et al. 2024; the REBEL paper's iterative DPO), each with its default and where that default comes from.
-using Rebel.Tensors.Optim;
-
 namespace Rebel.Training;
 
 /// <summary>Options of <see cref="OnlineDpoTrainer"/>.</summary>
-public sealed record OnlineDpoOptions : IOnlineOptions
+public sealed record OnlineDpoOptions : OnlineOptions
 {
-    /// <summary>Policy iterations. Default 100 (as <see cref="RebelOptions.Iterations"/>, so runs compare at equal sample counts).</summary>
-    public int Iterations { get; init; } = 100;
-
-    /// <summary>Prompts per iteration. Default 64 (as REBEL).</summary>
-    public int PromptsPerIteration { get; init; } = 64;
-
-    /// <summary>Most new tokens per completion. Default 53 (the REBEL paper's summarisation response length).</summary>
-    public int MaxNewTokens { get; init; } = 53;
-
-    /// <summary>Sampling temperature, also applied to training log-probs. Default 0.7 (REBEL paper, all methods).</summary>
-    public float Temperature { get; init; } = 0.7f;
-
-    /// <summary>Score for completions without EOS, or null to keep the reward's score. Default off (the paper uses −1).</summary>
-    public float? NoEosScore { get; init; }
-
-    /// <summary>Learning-rate schedule. Default linear decay (TRL).</summary>
-    public LrScheduleKind Schedule { get; init; } = LrScheduleKind.Linear;
-
-    /// <summary>AdamW ε. Default 1e-5 (TRL's RLHF trainers, REBEL authors' code).</summary>
-    public float AdamEpsilon { get; init; } = 1e-5f;
-
-    /// <summary>Global gradient-norm clip. Default 1.0 (TRL max_grad_norm).</summary>
-    public float MaxGradNorm { get; init; } = 1f;
-
-    /// <summary>Seed of every random choice. Default 1.</summary>
-    public ulong Seed { get; init; } = 1;
-
-    /// <summary>Write a checkpoint every N iterations (0 = only at the end). Default 0.</summary>
-    public int CheckpointEvery { get; init; }
-
-
     /// <summary>Completions per prompt; the best and worst by reward form the pair. Default 2 (sample two, label by reward).</summary>
-    public int CompletionsPerPrompt { get; init; } = 2;
+    public override int CompletionsPerPrompt { get; init; } = 2;
 
     /// <summary>β of DPO's implicit reward. Default 0.1 (TRL OnlineDPOConfig beta).</summary>
     public float Beta { get; init; } = 0.1f;
 
     /// <summary>β of the KL-shaped reward used to label pairs. Default 0 (pairs labelled by the score alone, as TRL).</summary>
-    public float KlCoefficient { get; init; }
+    public override float KlCoefficient { get; init; }
 
     /// <summary>Epochs over each batch of pairs. Default 1 (TRL).</summary>
-    public int Epochs { get; init; } = 1;
+    public override int Epochs { get; init; } = 1;
 
     /// <summary>Pairs per optimizer step. Default 32.</summary>
-    public int MiniBatchSize { get; init; } = 32;
+    public override int MiniBatchSize { get; init; } = 32;
 
     /// <summary>Peak learning rate. Default 5e-7 (TRL OnlineDPOConfig learning_rate).</summary>
-    public float LearningRate { get; init; } = 5e-7f;
+    public override float LearningRate { get; init; } = 5e-7f;
 
-    float IOnlineOptions.RewardKlCoefficient => KlCoefficient;
+    /// <inheritdoc/>
+    protected override int MinCompletionsPerPrompt => 2;
 
-    /// <summary>Throws ArgumentException naming the first invalid option.</summary>
-    public void Validate()
+    /// <inheritdoc/>
+    public override void Validate()
     {
-        void Require(bool ok, string what)
-        {
-            if (!ok) throw new ArgumentException($"OnlineDpoOptions: {what}.");
-        }
-        Require(Iterations > 0 && PromptsPerIteration > 0 && MaxNewTokens > 0 && Epochs > 0 && MiniBatchSize > 0,
-            "iterations, prompts, max new tokens, epochs and minibatch size must be positive");
-        Require(CompletionsPerPrompt >= 2, $"completions per prompt must be at least 2, got {CompletionsPerPrompt}");
-        Require(Temperature > 0, $"temperature must be positive for training, got {Temperature}");
-        Require(LearningRate >= 0, $"learning rate must be non-negative, got {LearningRate}");
+        base.Validate();
         Require(Beta > 0, $"beta must be positive, got {Beta}");
     }
 }

@@ -19,14 +19,8 @@ public sealed class OnlineDpoTrainer : OnlineTrainer
     /// <summary>Sets up online DPO on <paramref name="policy"/> (π_ref is a frozen copy of it as given).</summary>
     public OnlineDpoTrainer(LanguageModel policy, ITokenizer tokenizer, IReadOnlyList<PromptRecord> prompts, IReward reward, OnlineDpoOptions options,
         string? outputDirectory = null)
-        : base("online-dpo", policy, tokenizer, prompts, reward, Validated(options), options.PromptsPerIteration, outputDirectory) =>
+        : base("online-dpo", policy, tokenizer, prompts, reward, options, options.PromptsPerIteration, outputDirectory) =>
         Options = options;
-
-    private static OnlineDpoOptions Validated(OnlineDpoOptions o)
-    {
-        o.Validate();
-        return o;
-    }
 
     /// <inheritdoc/>
     protected override void Update(List<Rollout> rollouts, Dictionary<string, double> metrics)

@@ -15,45 +15,10 @@ using Rebel.Training.Rollouts;
 
 namespace Rebel.Training;
 
-/// <summary>Settings every online trainer's options record provides.</summary>
-public interface IOnlineOptions
-{
-    /// <summary>Policy iterations.</summary>
-    int Iterations { get; }
-    /// <summary>Prompts per iteration.</summary>
-    int PromptsPerIteration { get; }
-    /// <summary>Completions sampled per prompt.</summary>
-    int CompletionsPerPrompt { get; }
-    /// <summary>Most new tokens per completion.</summary>
-    int MaxNewTokens { get; }
-    /// <summary>Sampling (and training) temperature.</summary>
-    float Temperature { get; }
-    /// <summary>β of the KL-shaped reward in the rollouts (0 where the method puts the KL in its loss instead).</summary>
-    float RewardKlCoefficient { get; }
-    /// <summary>Score of completions without EOS, or null.</summary>
-    float? NoEosScore { get; }
-    /// <summary>Inner epochs over each batch.</summary>
-    int Epochs { get; }
-    /// <summary>Samples (or pairs) per optimizer step.</summary>
-    int MiniBatchSize { get; }
-    /// <summary>Peak learning rate.</summary>
-    float LearningRate { get; }
-    /// <summary>Learning-rate schedule.</summary>
-    LrScheduleKind Schedule { get; }
-    /// <summary>AdamW ε.</summary>
-    float AdamEpsilon { get; }
-    /// <summary>Global gradient-norm clip.</summary>
-    float MaxGradNorm { get; }
-    /// <summary>Seed of every random choice.</summary>
-    ulong Seed { get; }
-    /// <summary>Checkpoint every N iterations (0 = only at the end).</summary>
-    int CheckpointEvery { get; }
-}
-
 /// <summary>Base of the online baselines: rollouts, optimizer, schedule, metrics and checkpoints; subclasses supply the update.</summary>
 public abstract class OnlineTrainer : IPolicyTrainer
 {
-    private readonly IOnlineOptions options;
+    private readonly OnlineOptions options;
     private readonly PromptStream promptStream;
     private readonly LrSchedule schedule;
     private readonly ITokenizer tokenizer;
@@ -87,7 +52,7 @@ public abstract class OnlineTrainer : IPolicyTrainer
     public LanguageModel Policy => PolicyModel;
 
     /// <summary>The shared settings in force (the subclass's options record).</summary>
-    public IOnlineOptions Settings => options;
+    public OnlineOptions Settings => options;
 
     /// <summary>Called after every iteration (progress displays).</summary>
     public Action<IterationResult>? IterationCompleted { get; set; }
@@ -97,10 +62,11 @@ public abstract class OnlineTrainer : IPolicyTrainer
 
     private string? MetricsPath => OutputDirectory is null ? null : Path.Combine(OutputDirectory, "metrics.jsonl");
 
-    /// <summary>Sets up the loop; <paramref name="samplesPerIteration"/> is what one epoch iterates over (completions or pairs).</summary>
+    /// <summary>Sets up the loop; <paramref name="samplesPerIteration"/> is what one epoch iterates over (completions or pairs); validates <paramref name="options"/> first.</summary>
     protected OnlineTrainer(string algorithm, LanguageModel policy, ITokenizer tokenizer, IReadOnlyList<PromptRecord> prompts, IReward reward,
-        IOnlineOptions options, int samplesPerIteration, string? outputDirectory)
+        OnlineOptions options, int samplesPerIteration, string? outputDirectory)
     {
+        options.Validate();
         if (prompts.Count == 0) throw new ArgumentException($"{algorithm}: no prompts.");
         this.algorithm = algorithm;
         this.options = options;

@@ -27,18 +27,12 @@ public sealed class PpoTrainer : OnlineTrainer
     /// <summary>Sets up PPO on <paramref name="policy"/>; π_ref and the critic's body start as copies of it, the value head at zero.</summary>
     public PpoTrainer(LanguageModel policy, ITokenizer tokenizer, IReadOnlyList<PromptRecord> prompts, IReward reward, PpoOptions options,
         string? outputDirectory = null)
-        : base("ppo", policy, tokenizer, prompts, reward, Validated(options), options.PromptsPerIteration * options.CompletionsPerPrompt, outputDirectory)
+        : base("ppo", policy, tokenizer, prompts, reward, options, options.PromptsPerIteration * options.CompletionsPerPrompt, outputDirectory)
     {
         Options = options;
         criticBody = policy.CloneModel();
         valueHead = new ValueHead(policy.Config.HiddenSize, ValueHead.VHeadPrefix, bias: true);
         criticOptimizer = new AdamW([.. criticBody.Parameters, .. valueHead.Parameters], options.LearningRate, epsilon: options.AdamEpsilon, weightDecay: 0f);
-    }
-
-    private static PpoOptions Validated(PpoOptions o)
-    {
-        o.Validate();
-        return o;
     }
 
     /// <inheritdoc/>

@@ -1,74 +1,31 @@
 // Options of the REINFORCE-with-baseline trainer (Williams 1992), each with its default and where that default comes from.
-using Rebel.Tensors.Optim;
-
 namespace Rebel.Training;
 
 /// <summary>Options of <see cref="ReinforceTrainer"/>.</summary>
-public sealed record ReinforceOptions : IOnlineOptions
+public sealed record ReinforceOptions : OnlineOptions
 {
-    /// <summary>Policy iterations. Default 100 (as <see cref="RebelOptions.Iterations"/>, so runs compare at equal sample counts).</summary>
-    public int Iterations { get; init; } = 100;
-
-    /// <summary>Prompts per iteration. Default 64 (as REBEL).</summary>
-    public int PromptsPerIteration { get; init; } = 64;
-
-    /// <summary>Most new tokens per completion. Default 53 (the REBEL paper's summarisation response length).</summary>
-    public int MaxNewTokens { get; init; } = 53;
-
-    /// <summary>Sampling temperature, also applied to training log-probs. Default 0.7 (REBEL paper, all methods).</summary>
-    public float Temperature { get; init; } = 0.7f;
-
-    /// <summary>Score for completions without EOS, or null to keep the reward's score. Default off (the paper uses −1).</summary>
-    public float? NoEosScore { get; init; }
-
-    /// <summary>Learning-rate schedule. Default linear decay (TRL).</summary>
-    public LrScheduleKind Schedule { get; init; } = LrScheduleKind.Linear;
-
-    /// <summary>AdamW ε. Default 1e-5 (TRL's RLHF trainers, REBEL authors' code).</summary>
-    public float AdamEpsilon { get; init; } = 1e-5f;
-
-    /// <summary>Global gradient-norm clip. Default 1.0 (TRL max_grad_norm).</summary>
-    public float MaxGradNorm { get; init; } = 1f;
-
-    /// <summary>Seed of every random choice. Default 1.</summary>
-    public ulong Seed { get; init; } = 1;
-
-    /// <summary>Write a checkpoint every N iterations (0 = only at the end). Default 0.</summary>
-    public int CheckpointEvery { get; init; }
-
-
     /// <summary>Completions per prompt. Default 2 (same sample count as REBEL's online setting).</summary>
-    public int CompletionsPerPrompt { get; init; } = 2;
+    public override int CompletionsPerPrompt { get; init; } = 2;
 
     /// <summary>β of the KL-shaped sequence reward. Default 0.05 (REBEL paper, all methods).</summary>
-    public float KlCoefficient { get; init; } = 0.05f;
+    public override float KlCoefficient { get; init; } = 0.05f;
 
     /// <summary>α of the running-mean baseline b ← α·b + (1−α)·mean(r). Default 0.9 (a common choice; Williams leaves it open).</summary>
     public float BaselineDecay { get; init; } = 0.9f;
 
     /// <summary>Epochs over each batch. Default 1 (on-policy).</summary>
-    public int Epochs { get; init; } = 1;
+    public override int Epochs { get; init; } = 1;
 
     /// <summary>Completions per optimizer step. Default 64.</summary>
-    public int MiniBatchSize { get; init; } = 64;
+    public override int MiniBatchSize { get; init; } = 64;
 
     /// <summary>Peak learning rate. Default 3e-6 (as REBEL).</summary>
-    public float LearningRate { get; init; } = 3e-6f;
+    public override float LearningRate { get; init; } = 3e-6f;
 
-    float IOnlineOptions.RewardKlCoefficient => KlCoefficient;
-
-    /// <summary>Throws ArgumentException naming the first invalid option.</summary>
-    public void Validate()
+    /// <inheritdoc/>
+    public override void Validate()
     {
-        void Require(bool ok, string what)
-        {
-            if (!ok) throw new ArgumentException($"ReinforceOptions: {what}.");
-        }
-        Require(Iterations > 0 && PromptsPerIteration > 0 && MaxNewTokens > 0 && Epochs > 0 && MiniBatchSize > 0,
-            "iterations, prompts, max new tokens, epochs and minibatch size must be positive");
-        Require(CompletionsPerPrompt >= 1, $"completions per prompt must be at least 1, got {CompletionsPerPrompt}");
-        Require(Temperature > 0, $"temperature must be positive for training, got {Temperature}");
-        Require(LearningRate >= 0, $"learning rate must be non-negative, got {LearningRate}");
+        base.Validate();
         Require(BaselineDecay is >= 0 and < 1, $"baseline decay must be in [0, 1), got {BaselineDecay}");
     }
 }

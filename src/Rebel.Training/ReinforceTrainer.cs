@@ -21,14 +21,8 @@ public sealed class ReinforceTrainer : OnlineTrainer
     /// <summary>Sets up REINFORCE on <paramref name="policy"/> (π_ref is a frozen copy of it as given).</summary>
     public ReinforceTrainer(LanguageModel policy, ITokenizer tokenizer, IReadOnlyList<PromptRecord> prompts, IReward reward, ReinforceOptions options,
         string? outputDirectory = null)
-        : base("reinforce", policy, tokenizer, prompts, reward, Validated(options), options.PromptsPerIteration * options.CompletionsPerPrompt, outputDirectory) =>
+        : base("reinforce", policy, tokenizer, prompts, reward, options, options.PromptsPerIteration * options.CompletionsPerPrompt, outputDirectory) =>
         Options = options;
-
-    private static ReinforceOptions Validated(ReinforceOptions o)
-    {
-        o.Validate();
-        return o;
-    }
 
     /// <inheritdoc/>
     protected override void Update(List<Rollout> rollouts, Dictionary<string, double> metrics)

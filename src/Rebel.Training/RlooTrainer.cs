@@ -18,14 +18,8 @@ public sealed class RlooTrainer : OnlineTrainer
     /// <summary>Sets up RLOO on <paramref name="policy"/> (π_ref is a frozen copy of it as given).</summary>
     public RlooTrainer(LanguageModel policy, ITokenizer tokenizer, IReadOnlyList<PromptRecord> prompts, IReward reward, RlooOptions options,
         string? outputDirectory = null)
-        : base("rloo", policy, tokenizer, prompts, reward, Validated(options), options.PromptsPerIteration * options.CompletionsPerPrompt, outputDirectory) =>
+        : base("rloo", policy, tokenizer, prompts, reward, options, options.PromptsPerIteration * options.CompletionsPerPrompt, outputDirectory) =>
         Options = options;
-
-    private static RlooOptions Validated(RlooOptions o)
-    {
-        o.Validate();
-        return o;
-    }
 
     /// <inheritdoc/>
     protected override void Update(List<Rollout> rollouts, Dictionary<string, double> metrics)

@@ -42,7 +42,7 @@ internal sealed class BaselineOptionFlags
     };
 
     /// <summary>Iterations, max new tokens and seed the run will use (for progress and evaluation).</summary>
-    public static (int Iterations, int MaxNewTokens, ulong Seed) Shape(IOnlineOptions o) => (o.Iterations, o.MaxNewTokens, o.Seed);
+    public static (int Iterations, int MaxNewTokens, ulong Seed) Shape(OnlineOptions o) => (o.Iterations, o.MaxNewTokens, o.Seed);
 
     private static LrScheduleKind? ScheduleOf(ParseResult p, RebelOptionFlags s) => p.GetValue(s.Schedule) switch
     {
@@ -51,72 +51,39 @@ internal sealed class BaselineOptionFlags
 
     private PpoOptions Ppo(ParseResult p, RebelOptionFlags s)
     {
-        var d = new PpoOptions();
+        var d = Shared(new PpoOptions(), p, s);
         return d with
         {
-            Iterations = p.GetValue(s.Iterations) ?? d.Iterations, PromptsPerIteration = p.GetValue(s.PromptsPerIteration) ?? d.PromptsPerIteration,
-            CompletionsPerPrompt = p.GetValue(s.CompletionsPerPrompt) ?? d.CompletionsPerPrompt, MaxNewTokens = p.GetValue(s.MaxNewTokens) ?? d.MaxNewTokens,
-            Temperature = p.GetValue(s.Temperature) ?? d.Temperature, KlCoefficient = p.GetValue(s.KlCoef) ?? d.KlCoefficient,
-            NoEosScore = p.GetValue(s.NoEosScore) ?? d.NoEosScore, Epochs = p.GetValue(s.Epochs) ?? d.Epochs,
-            MiniBatchSize = p.GetValue(MiniBatchSize) ?? d.MiniBatchSize, LearningRate = p.GetValue(s.Lr) ?? d.LearningRate,
-            Schedule = ScheduleOf(p, s) ?? d.Schedule, AdamEpsilon = p.GetValue(s.AdamEps) ?? d.AdamEpsilon, MaxGradNorm = p.GetValue(s.MaxGradNorm) ?? d.MaxGradNorm,
-            Seed = p.GetValue(s.Seed) ?? d.Seed, CheckpointEvery = p.GetValue(s.CheckpointEvery) ?? d.CheckpointEvery,
             ClipRange = p.GetValue(ClipRange) ?? d.ClipRange, ValueClipRange = p.GetValue(ValueClipRange) ?? d.ValueClipRange,
             Gamma = p.GetValue(Gamma) ?? d.Gamma, Lambda = p.GetValue(Lambda) ?? d.Lambda, WhitenAdvantages = p.GetValue(Whiten) ?? d.WhitenAdvantages,
         };
     }
 
-    private RlooOptions Rloo(ParseResult p, RebelOptionFlags s)
-    {
-        var d = new RlooOptions();
-        return d with
-        {
-            Iterations = p.GetValue(s.Iterations) ?? d.Iterations, PromptsPerIteration = p.GetValue(s.PromptsPerIteration) ?? d.PromptsPerIteration,
-            CompletionsPerPrompt = p.GetValue(s.CompletionsPerPrompt) ?? d.CompletionsPerPrompt, MaxNewTokens = p.GetValue(s.MaxNewTokens) ?? d.MaxNewTokens,
-            Temperature = p.GetValue(s.Temperature) ?? d.Temperature, KlCoefficient = p.GetValue(s.KlCoef) ?? d.KlCoefficient,
-            NoEosScore = p.GetValue(s.NoEosScore) ?? d.NoEosScore, Epochs = p.GetValue(s.Epochs) ?? d.Epochs,
-            MiniBatchSize = p.GetValue(MiniBatchSize) ?? d.MiniBatchSize, LearningRate = p.GetValue(s.Lr) ?? d.LearningRate,
-            Schedule = ScheduleOf(p, s) ?? d.Schedule, AdamEpsilon = p.GetValue(s.AdamEps) ?? d.AdamEpsilon, MaxGradNorm = p.GetValue(s.MaxGradNorm) ?? d.MaxGradNorm,
-            Seed = p.GetValue(s.Seed) ?? d.Seed, CheckpointEvery = p.GetValue(s.CheckpointEvery) ?? d.CheckpointEvery,
-        };
-    }
+    private RlooOptions Rloo(ParseResult p, RebelOptionFlags s) => Shared(new RlooOptions(), p, s);
 
     private ReinforceOptions Reinforce(ParseResult p, RebelOptionFlags s)
     {
-        var d = new ReinforceOptions();
-        return d with
-        {
-            Iterations = p.GetValue(s.Iterations) ?? d.Iterations, PromptsPerIteration = p.GetValue(s.PromptsPerIteration) ?? d.PromptsPerIteration,
-            CompletionsPerPrompt = p.GetValue(s.CompletionsPerPrompt) ?? d.CompletionsPerPrompt, MaxNewTokens = p.GetValue(s.MaxNewTokens) ?? d.MaxNewTokens,
-            Temperature = p.GetValue(s.Temperature) ?? d.Temperature, KlCoefficient = p.GetValue(s.KlCoef) ?? d.KlCoefficient,
-            NoEosScore = p.GetValue(s.NoEosScore) ?? d.NoEosScore, Epochs = p.GetValue(s.Epochs) ?? d.Epochs,
-            MiniBatchSize = p.GetValue(MiniBatchSize) ?? d.MiniBatchSize, LearningRate = p.GetValue(s.Lr) ?? d.LearningRate,
-            Schedule = ScheduleOf(p, s) ?? d.Schedule, AdamEpsilon = p.GetValue(s.AdamEps) ?? d.AdamEpsilon, MaxGradNorm = p.GetValue(s.MaxGradNorm) ?? d.MaxGradNorm,
-            Seed = p.GetValue(s.Seed) ?? d.Seed, CheckpointEvery = p.GetValue(s.CheckpointEvery) ?? d.CheckpointEvery,
-            BaselineDecay = p.GetValue(BaselineDecay) ?? d.BaselineDecay,
-        };
+        var d = Shared(new ReinforceOptions(), p, s);
+        return d with { BaselineDecay = p.GetValue(BaselineDecay) ?? d.BaselineDecay };
     }
 
     private GrpoOptions Grpo(ParseResult p, RebelOptionFlags s)
     {
-        var d = new GrpoOptions();
-        return d with
-        {
-            Iterations = p.GetValue(s.Iterations) ?? d.Iterations, PromptsPerIteration = p.GetValue(s.PromptsPerIteration) ?? d.PromptsPerIteration,
-            CompletionsPerPrompt = p.GetValue(s.CompletionsPerPrompt) ?? d.CompletionsPerPrompt, MaxNewTokens = p.GetValue(s.MaxNewTokens) ?? d.MaxNewTokens,
-            Temperature = p.GetValue(s.Temperature) ?? d.Temperature, KlCoefficient = p.GetValue(s.KlCoef) ?? d.KlCoefficient,
-            NoEosScore = p.GetValue(s.NoEosScore) ?? d.NoEosScore, Epochs = p.GetValue(s.Epochs) ?? d.Epochs,
-            MiniBatchSize = p.GetValue(MiniBatchSize) ?? d.MiniBatchSize, LearningRate = p.GetValue(s.Lr) ?? d.LearningRate,
-            Schedule = ScheduleOf(p, s) ?? d.Schedule, AdamEpsilon = p.GetValue(s.AdamEps) ?? d.AdamEpsilon, MaxGradNorm = p.GetValue(s.MaxGradNorm) ?? d.MaxGradNorm,
-            Seed = p.GetValue(s.Seed) ?? d.Seed, CheckpointEvery = p.GetValue(s.CheckpointEvery) ?? d.CheckpointEvery,
-            ClipRange = p.GetValue(ClipRange) ?? d.ClipRange,
-        };
+        var d = Shared(new GrpoOptions(), p, s);
+        return d with { ClipRange = p.GetValue(ClipRange) ?? d.ClipRange };
     }
 
     private OnlineDpoOptions OnlineDpo(ParseResult p, RebelOptionFlags s)
     {
-        var d = new OnlineDpoOptions();
-        return d with
+        var d = Shared(new OnlineDpoOptions(), p, s);
+        return d with { Beta = p.GetValue(Beta) ?? d.Beta };
+    }
+
+    /// <summary><paramref name="d"/> (a record of defaults) with every set shared flag applied; unset flags keep its defaults.</summary>
+    private T Shared<T>(T d, ParseResult p, RebelOptionFlags s) where T : OnlineOptions
+    {
+        OnlineOptions o = d;
+        return (T)(o with
         {
             Iterations = p.GetValue(s.Iterations) ?? d.Iterations, PromptsPerIteration = p.GetValue(s.PromptsPerIteration) ?? d.PromptsPerIteration,
             CompletionsPerPrompt = p.GetValue(s.CompletionsPerPrompt) ?? d.CompletionsPerPrompt, MaxNewTokens = p.GetValue(s.MaxNewTokens) ?? d.MaxNewTokens,
@@ -125,7 +92,6 @@ internal sealed class BaselineOptionFlags
             MiniBatchSize = p.GetValue(MiniBatchSize) ?? d.MiniBatchSize, LearningRate = p.GetValue(s.Lr) ?? d.LearningRate,
             Schedule = ScheduleOf(p, s) ?? d.Schedule, AdamEpsilon = p.GetValue(s.AdamEps) ?? d.AdamEpsilon, MaxGradNorm = p.GetValue(s.MaxGradNorm) ?? d.MaxGradNorm,
             Seed = p.GetValue(s.Seed) ?? d.Seed, CheckpointEvery = p.GetValue(s.CheckpointEvery) ?? d.CheckpointEvery,
-            Beta = p.GetValue(Beta) ?? d.Beta,
-        };
+        });
     }
 }
