@@ -34,8 +34,8 @@ internal static class QuickstartCommand
             table.AddRow("REBEL held-out accuracy", $"{summary.RebelAccuracy:P1}");
             table.AddRow("KL to reference", $"{summary.Kl:F3}");
             table.AddRow("seconds", $"{summary.Seconds:F0}");
-            AnsiConsole.Write(table);
-            AnsiConsole.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(options.OutputDirectory))}[/] (summary.json, report.html, metrics.jsonl, sft/, rebel/, checkpoint/).");
+            Terminal.Out.Write(table);
+            Terminal.Out.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(options.OutputDirectory))}[/] (summary.json, report.html, metrics.jsonl, sft/, rebel/, checkpoint/).");
             return 0;
         });
         return cmd;
