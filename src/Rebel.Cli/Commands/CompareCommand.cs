@@ -46,9 +46,11 @@ internal static class CompareCommand
             var table = new Table();
             foreach (var h in header) table.AddColumn(Markup.Escape(h));
             foreach (var row in rows) table.AddRow([.. row.Select(Markup.Escape)]);
-            Terminal.Out.Write(table);
-            Terminal.Out.MarkupLine($"± is the standard deviation over {summary.Seeds} seed(s); every run made {summary.Budget.Iterations} × {summary.Budget.PromptsPerIteration} × {summary.Budget.CompletionsPerPrompt} reward queries.");
-            Terminal.Out.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(options.OutputDirectory))}[/] (summary.json, report.html, setup/, runs/).");
+            var console = Terminal.Out;
+            if (Console.IsOutputRedirected) console.Profile.Width = 200; // logs: one line per algorithm
+            console.Write(table);
+            console.MarkupLine($"± is the standard deviation over {summary.Seeds} seed(s); every run made {summary.Budget.Iterations} × {summary.Budget.PromptsPerIteration} × {summary.Budget.CompletionsPerPrompt} reward queries.");
+            console.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(options.OutputDirectory))}[/] (summary.json, report.html, setup/, runs/).");
             return 0;
         });
         return cmd;
