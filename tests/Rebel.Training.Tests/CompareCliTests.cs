@@ -19,6 +19,7 @@ public class CompareCliTests
             Assert.True(code == 0, err);
             var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")))!.AsObject();
             Assert.Equal(16, summary["budget"]!["reward_queries"]!.GetValue<long>());
+            Assert.InRange(summary["start"]!["held_out_accuracy"]!["mean"]!.GetValue<double>(), 0, 1);
             var algorithms = summary["algorithms"]!.AsObject();
             Assert.Equal(["rebel", "ppo"], algorithms.Select(a => a.Key));
             foreach (var (name, node) in algorithms)

@@ -12,6 +12,15 @@ namespace Rebel.Training.Compare;
 /// <param name="PrefixArguments">Arguments before "compare-run".</param>
 public sealed record ChildCommand(string FileName, IReadOnlyList<string> PrefixArguments);
 
+/// <summary>Greedy held-out figures of a seed's starting point (start.json), before any RL.</summary>
+/// <param name="HeldOut">As <see cref="CompareResult.HeldOut"/>.</param>
+/// <param name="HeldOutLearnedReward">As <see cref="CompareResult.HeldOutLearnedReward"/>.</param>
+public sealed record StartResult(double HeldOut, double? HeldOutLearnedReward)
+{
+    /// <summary>File name inside the seed's setup folder.</summary>
+    public const string FileName = "start.json";
+}
+
 /// <summary>Runs a comparison.</summary>
 public static class CompareRunner
 {
@@ -31,14 +40,21 @@ public static class CompareRunner
         Directory.CreateDirectory(options.OutputDirectory);
         WritePlan(options);
         var results = new List<CompareResult>();
+        var starts = new List<StartResult>();
         for (ulong seed = 1; seed <= (ulong)options.Seeds; seed++)
         {
             string setup = options.SetupDirectory(seed);
-            if (!File.Exists(Path.Combine(setup, "setup.json")))
+            if (!File.Exists(Path.Combine(setup, StartResult.FileName)))
             {
                 progress.Message($"Seed {seed}: building the starting point in {setup}.");
-                options.TaskFor(seed).Prepare(setup, progress, cancel);
+                var task = options.TaskFor(seed);
+                var env = File.Exists(Path.Combine(setup, "setup.json")) ? task.Load(setup) : task.Prepare(setup, progress, cancel);
+                progress.Phase("eval", 1);
+                var (heldOut, learned) = env.Evaluate();
+                progress.Step(1, $"starting point: held-out {task.HeldOutMetric} {heldOut.MeanScore:F3}");
+                Models.IO.AtomicFile.WriteText(Path.Combine(setup, StartResult.FileName), JsonSerializer.Serialize(new StartResult(heldOut.MeanScore, learned), CompareResult.Json));
             }
+            starts.Add(JsonSerializer.Deserialize<StartResult>(File.ReadAllText(Path.Combine(setup, StartResult.FileName)), CompareResult.Json)!);
             foreach (var algorithm in options.Algorithms)
             {
                 cancel.ThrowIfCancellationRequested();
@@ -49,7 +65,7 @@ public static class CompareRunner
                 results.Add(r);
             }
         }
-        var summary = CompareSummary.From(options, results);
+        var summary = CompareSummary.From(options, starts, results);
         summary.Write(options);
         return summary;
     }

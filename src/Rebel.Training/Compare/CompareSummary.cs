@@ -34,13 +34,15 @@ public sealed record AlgorithmSummary(string Algorithm, int Runs, Spread FinalRe
 /// <param name="HeldOutMetric">What the held-out figure measures.</param>
 /// <param name="Seeds">Seeds run.</param>
 /// <param name="Budget">Iterations, prompts per iteration and completions per prompt every algorithm used.</param>
+/// <param name="Start">Held-out figure of the starting points (before RL) over seeds.</param>
+/// <param name="StartLearned">Their learned reward on the same completions (tasks with a learned reward), else null.</param>
 /// <param name="Algorithms">Per-algorithm figures, in the order run.</param>
 /// <param name="Curves">Per algorithm: (reward queries, mean score, mean gold score or NaN) per iteration, averaged over seeds.</param>
-public sealed record CompareSummary(string Task, string HeldOutMetric, int Seeds, RebelOptions Budget, IReadOnlyList<AlgorithmSummary> Algorithms,
+public sealed record CompareSummary(string Task, string HeldOutMetric, int Seeds, RebelOptions Budget, Spread Start, Spread? StartLearned, IReadOnlyList<AlgorithmSummary> Algorithms,
     IReadOnlyDictionary<string, IReadOnlyList<(double Queries, double Score, double Gold)>> Curves)
 {
     /// <summary>Aggregates the runs' results and metrics.jsonl files.</summary>
-    public static CompareSummary From(CompareOptions options, IReadOnlyList<CompareResult> results)
+    public static CompareSummary From(CompareOptions options, IReadOnlyList<StartResult> starts, IReadOnlyList<CompareResult> results)
     {
         var task = options.TaskFor(1);
         var algorithms = new List<AlgorithmSummary>();
@@ -57,7 +59,8 @@ public sealed record CompareSummary(string Task, string HeldOutMetric, int Seeds
             curves[group.Key] = [.. Enumerable.Range(0, n).Select(i => (logs.Average(l => l[i]["reward_queries"]), logs.Average(l => l[i]["objective/scores"]),
                 logs.Average(l => l[i].TryGetValue("objective/gold_scores", out var gold) ? gold : double.NaN)))];
         }
-        return new CompareSummary(task.Name, task.HeldOutMetric, options.Seeds, task.Rebel, algorithms, curves);
+        var startLearned = starts.All(s => s.HeldOutLearnedReward is not null) ? Spread.Of(starts.Select(s => s.HeldOutLearnedReward!.Value)) : null;
+        return new CompareSummary(task.Name, task.HeldOutMetric, options.Seeds, task.Rebel, Spread.Of(starts.Select(s => s.HeldOut)), startLearned, algorithms, curves);
     }
 
     private string HeldOutKey => $"held_out_{HeldOutMetric}";
@@ -77,9 +80,11 @@ public sealed record CompareSummary(string Task, string HeldOutMetric, int Seeds
             if (a.HeldOutLearnedReward is { } l) o["held_out_learned_reward"] = l.ToJson();
             algorithms[a.Algorithm] = o;
         }
+        var start = new JsonObject { [HeldOutKey] = Start.ToJson() };
+        if (StartLearned is { } sl) start["held_out_learned_reward"] = sl.ToJson();
         return new JsonObject
         {
-            ["task"] = Task, ["held_out_metric"] = HeldOutMetric, ["seeds"] = Seeds,
+            ["task"] = Task, ["held_out_metric"] = HeldOutMetric, ["seeds"] = Seeds, ["start"] = start,
             ["budget"] = new JsonObject
             {
                 ["iterations"] = Budget.Iterations, ["prompts_per_iteration"] = Budget.PromptsPerIteration, ["completions_per_prompt"] = Budget.CompletionsPerPrompt,
@@ -95,15 +100,24 @@ public sealed record CompareSummary(string Task, string HeldOutMetric, int Seeds
         bool gold = Algorithms.Any(a => a.FinalGoldReward is not null);
         var header = new List<string> { "algorithm", "final reward" };
         if (gold) header.Add("final gold reward");
-        header.AddRange([HeldOutMetric == "accuracy" ? "held-out accuracy" : "held-out gold reward", "KL", "s / iteration", "peak memory MB", "reward queries"]);
+        header.Add(HeldOutMetric == "accuracy" ? "held-out accuracy" : "held-out gold reward");
+        if (gold) header.Add("held-out learned reward");
+        header.AddRange(["KL", "s / iteration", "peak memory MB", "reward queries"]);
+        string HeldOut(Spread s) => HeldOutMetric == "accuracy" ? $"{100 * s.Mean:F1} % ± {100 * s.Std:F1}" : s.Format("F3");
+        var start = new List<string> { "start (supervised)", "" };
+        if (gold) start.Add("");
+        start.Add(HeldOut(Start));
+        if (gold) start.Add(StartLearned?.Format("F3") ?? "");
+        start.AddRange(["0", "", "", "0"]);
         var rows = Algorithms.Select(a =>
         {
             var row = new List<string> { a.Algorithm, a.FinalReward.Format("F3") };
             if (gold) row.Add(a.FinalGoldReward?.Format("F3") ?? "");
-            row.AddRange([HeldOutMetric == "accuracy" ? $"{100 * a.HeldOut.Mean:F1} % ± {100 * a.HeldOut.Std:F1}" : a.HeldOut.Format("F3"),
-                a.Kl.Format("F3"), a.SecondsPerIteration.Format("F2"), a.PeakMemoryMb.Format("F0"), $"{a.RewardQueries.Mean:F0}"]);
+            row.Add(HeldOut(a.HeldOut));
+            if (gold) row.Add(a.HeldOutLearnedReward?.Format("F3") ?? "");
+            row.AddRange([a.Kl.Format("F3"), a.SecondsPerIteration.Format("F2"), a.PeakMemoryMb.Format("F0"), $"{a.RewardQueries.Mean:F0}"]);
             return row;
-        }).ToList();
+        }).Prepend(start).ToList();
         return (header, rows);
     }
 
