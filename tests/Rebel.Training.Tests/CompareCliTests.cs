@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Rebel.Training.Compare;
 
 namespace Rebel.Training.Tests;
 
@@ -6,6 +7,26 @@ namespace Rebel.Training.Tests;
 public class CompareCliTests
 {
     private static readonly string[] Fields = ["final_reward", "held_out_accuracy", "kl", "seconds_per_iteration", "peak_memory_mb", "reward_queries"];
+
+    [Fact]
+    public void SpreadIsMeanAndSampleStandardDeviation()
+    {
+        Assert.Equal(new Spread(2, 1), Spread.Of([1, 2, 3]));
+        Assert.Equal(new Spread(5, 0), Spread.Of([5]));
+        Assert.Equal("0.50 ± 0.71", Spread.Of([0, 1]).Format("F2"));
+    }
+
+    [Fact]
+    public void UnknownAlgorithmsAndTasksAreRejectedBeforeAnyWork()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"rebel-compare-{Guid.NewGuid():N}");
+        var (code, _, err) = CliHarness.Run("compare", "--algos", "rebel,sac", "--out", dir);
+        Assert.Equal(1, code);
+        Assert.Contains("unknown algorithm 'sac'", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir));
+        (code, _, _) = CliHarness.Run("compare", "--task", "chess", "--out", dir);
+        Assert.Equal(1, code);
+    }
 
     [Fact]
     public void TinyComparisonWritesEveryFigureWithEqualRewardQueriesAndResumes()
