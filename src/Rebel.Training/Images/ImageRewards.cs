@@ -2,16 +2,6 @@
 // and prompt alignment (how surely the shape classifier reads the caption's attributes in the image).
 namespace Rebel.Training.Images;
 
-/// <summary>Scores a batch of images, each generated for a prompt.</summary>
-public interface IImageReward
-{
-    /// <summary>A short name for reports ("alignment", "compressibility", "cmd:python3 score.py", …).</summary>
-    string Name { get; }
-
-    /// <summary>One reward per image: <paramref name="images"/> are (3, S, S) in [-1, 1] with S = <paramref name="size"/>, one prompt each.</summary>
-    float[] Score(IReadOnlyList<float[]> images, IReadOnlyList<string> prompts, int size);
-}
-
 /// <summary>
 /// r = −(PNG size in kB), kB = 1000 bytes. DDPO's compressibility reward is the negative JPEG size (quality 95) in kB; we use the
 /// lossless PNG/deflate size of the image as 8-bit RGB (<see cref="Png.Encode"/>), so flat images with few colours score highest.

@@ -4,6 +4,7 @@
 using System.Globalization;
 using Rebel.Models.IO;
 using Rebel.Tensors;
+using Rebel.Training.Checkpointing;
 
 namespace Rebel.Training.Images;
 
@@ -218,14 +219,7 @@ public sealed partial class ShapeClassifier
         if (reader.Metadata.GetValueOrDefault("format") != Format)
             throw new InvalidDataException($"{path}: not a shape classifier (expected metadata format={Format}).");
         var classifier = new ShapeClassifier(Number("size"), Number("kernel"), Number("channels"), Number("hidden"), new Rng(0));
-        foreach (var (name, p) in classifier.parameters)
-        {
-            if (!reader.Contains(name)) throw new InvalidDataException($"{path}: tensor '{name}' is missing.");
-            var info = reader.GetInfo(name);
-            if (!info.Shape.AsSpan().SequenceEqual(p.Shape))
-                throw new InvalidDataException($"{path}: tensor '{name}' has shape {Tensor.Format(info.Shape)}, expected {Tensor.Format(p.Shape)}.");
-            reader.ReadInto(name, p.Span);
-        }
+        WeightFile.LoadParameters(classifier.parameters, path);
         return classifier;
     }
 
