@@ -7,6 +7,9 @@ public sealed record ShapeClassifierOptions
     /// <summary>Side of the convolution's square patches. Default 5 (a corner or an edge of a shape at size 16 fits in one).</summary>
     public int Kernel { get; init; } = 5;
 
+    /// <summary>Step between patches. Default 2 (a quarter of the positions of stride 1 for the same accuracy; shifts in training cover the gaps).</summary>
+    public int Stride { get; init; } = 2;
+
     /// <summary>Convolution channels. Default 32.</summary>
     public int Channels { get; init; } = 32;
 
@@ -16,8 +19,8 @@ public sealed record ShapeClassifierOptions
     /// <summary>Images per step. Default 64.</summary>
     public int BatchSize { get; init; } = 64;
 
-    /// <summary>Peak AdamW learning rate: 20 warmup steps, then cosine decay to zero. Default 2e-3.</summary>
-    public float LearningRate { get; init; } = 2e-3f;
+    /// <summary>Peak AdamW learning rate: 20 warmup steps, then cosine decay to zero. Default 4e-3.</summary>
+    public float LearningRate { get; init; } = 4e-3f;
 
     /// <summary>AdamW weight decay. Default 0.01 (PyTorch).</summary>
     public float WeightDecay { get; init; } = 0.01f;

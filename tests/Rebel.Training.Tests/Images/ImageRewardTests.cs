@@ -83,7 +83,7 @@ public class ImageRewardTests
     {
         Assert.IsType<CompressibilityReward>(ImageRewardSpec.Parse("compressibility", null));
         Assert.IsType<IncompressibilityReward>(ImageRewardSpec.Parse("incompressibility", null));
-        Assert.Equal("alignment", ImageRewardSpec.Parse("alignment", new ShapeClassifier(8, 3, 2, 2, new Rng(1))).Name);
+        Assert.Equal("alignment", ImageRewardSpec.Parse("alignment", new ShapeClassifier(8, 3, 1, 2, 2, new Rng(1))).Name);
         Assert.Contains("classifier", Assert.Throws<ArgumentException>(() => ImageRewardSpec.Parse("alignment", null)).Message);
         Assert.Contains("compressibility", Assert.Throws<ArgumentException>(() => ImageRewardSpec.Parse("jpeg", null)).Message);
         Assert.Throws<ArgumentException>(() => ImageRewardSpec.Parse("cmd: ", null));

@@ -21,7 +21,7 @@ public class ShapeClassifierTests
     public void AnUntrainedClassifierIsNearChance()
     {
         var test = TrainedClassifier.HeldOut(300);
-        var untrained = new ShapeClassifier(TrainedClassifier.Size, 5, 8, 16, new Rng(9));
+        var untrained = new ShapeClassifier(TrainedClassifier.Size, 5, 2, 8, 16, new Rng(9));
         Assert.True(untrained.Accuracy(Pixels(test), Targets(test)) < 0.3);
     }
 
@@ -68,7 +68,7 @@ public class ShapeClassifierTests
             var path = Path.Combine(dir.FullName, "classifier.safetensors");
             TrainedClassifier.Instance.Save(path);
             var loaded = ShapeClassifier.Load(path);
-            Assert.Equal((16, 5, 32, 64), (loaded.Size, loaded.Kernel, loaded.Channels, loaded.Hidden));
+            Assert.Equal((16, 5, 2, 32, 64), (loaded.Size, loaded.Kernel, loaded.Stride, loaded.Channels, loaded.Hidden));
             var test = Pixels(TrainedClassifier.HeldOut(10));
             Assert.Equal(TrainedClassifier.Instance.Probabilities(test), loaded.Probabilities(test));
             var other = Path.Combine(dir.FullName, "other.safetensors");
