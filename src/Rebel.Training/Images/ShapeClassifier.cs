@@ -25,10 +25,9 @@ public sealed partial class ShapeClassifier
     private static readonly string[] HeadNames = ["shape", "color", "background"];
 
     /// <summary>
-    /// A classifier for images of side <paramref name="size"/> with <paramref name="kernel"/> × <paramref name="kernel"/> patches
-    /// every <paramref name="stride"/> pixels,
-    /// <paramref name="channels"/> convolution channels and <paramref name="hidden"/> hidden units; weights drawn from
-    /// <paramref name="rng"/> (normal, std 1/√fan-in; zero biases).
+    /// A classifier for images of side <paramref name="size"/> with <paramref name="kernel"/> × <paramref name="kernel"/> patches every
+    /// <paramref name="stride"/> pixels, <paramref name="channels"/> convolution channels and <paramref name="hidden"/> hidden units;
+    /// weights drawn from <paramref name="rng"/> (normal, std 1/√fan-in; zero biases). <see cref="Train"/> picks these from its options.
     /// </summary>
     public ShapeClassifier(int size, int kernel, int stride, int channels, int hidden, Rng rng)
     {
@@ -65,7 +64,7 @@ public sealed partial class ShapeClassifier
     /// <summary>Hidden width.</summary>
     public int Hidden { get; }
 
-    /// <summary>Parameters in creation order, named like "hidden.0.weight".</summary>
+    /// <summary>Parameters in creation order, named like "conv.weight", "head.shape.bias".</summary>
     public IReadOnlyList<Tensor> Parameters => [.. parameters.Values];
 
     private void AddLinear(string name, int outFeatures, int inFeatures, Rng rng)

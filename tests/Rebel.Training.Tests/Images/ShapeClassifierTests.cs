@@ -92,6 +92,19 @@ public class ShapeClassifierTests
         Assert.Throws<ArgumentException>(() => a.Probabilities([new float[5]]));
     }
 
+    [Theory]
+    [InlineData(8, 3, 1)]
+    [InlineData(16, 5, 2)]
+    [InlineData(24, 8, 3)]
+    [InlineData(32, 10, 4)]
+    public void PatchesScaleWithTheImageSize(int size, int kernel, int stride)
+    {
+        var options = new ShapeClassifierOptions();
+        Assert.Equal((kernel, stride), (options.KernelFor(size), options.StrideFor(size)));
+        var given = options with { Kernel = 7, Stride = 3 };
+        Assert.Equal((7, 3), (given.KernelFor(size), given.StrideFor(size)));
+    }
+
     private static float[] Blur(float[] chw, int size)
     {
         var result = new float[chw.Length];
