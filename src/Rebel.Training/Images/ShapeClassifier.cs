@@ -2,6 +2,7 @@
 // global max and mean pooling, a hidden layer and three softmax heads, all on our own engine. It is the judge of the
 // prompt-alignment reward, so it is trained on shifted, noisy and blurred images too.
 using System.Globalization;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Rebel.Models.IO;
 using Rebel.Tensors;
 using Rebel.Training.Checkpointing;
@@ -9,7 +10,8 @@ using Rebel.Training.Checkpointing;
 namespace Rebel.Training.Images;
 
 /// <summary>
-/// Reads <see cref="ShapeAttributes"/> from (3, S, S) pixels: K × K patches (B, P, 3·K·K) → GELU(Linear) = a strided convolution with C
+/// Reads <see cref="ShapeAttributes"/> from (3, S, S) pixels, clamped to [-1, 1] first (what an 8-bit image of them shows, so values
+/// out of range cannot sway it): K × K patches (B, P, 3·K·K) → GELU(Linear) = a strided convolution with C
 /// channels (B, P, C) → max and mean over the P positions (B, 2C), translation invariant → GELU(Linear) (B, H) → three linear heads
 /// (shape, colour, background), each a softmax over its attribute's names.
 /// </summary>
@@ -92,7 +94,7 @@ public sealed partial class ShapeClassifier
     }
 
     // K × K windows of every image at every Stride-th valid position: x (B, 3·S·S) → (B, P, 3·K·K), P = ((S − K) / Stride + 1)²;
-    // feature c·K·K + v·K + u of window (wy, wx) is pixel (c, Stride·wy + v, Stride·wx + u).
+    // feature c·K·K + v·K + u of window (wy, wx) is pixel (c, Stride·wy + v, Stride·wx + u), clamped to [-1, 1].
     private Tensor Patches(Tensor x)
     {
         int s = Size, k = Kernel, side = (s - k) / Stride + 1, positions = side * side, features = 3 * k * k;
@@ -110,6 +112,8 @@ public sealed partial class ShapeClassifier
                         for (int v = 0; v < k; v++)
                             source.Slice(b * 3 * s * s + c * s * s + (Stride * wy + v) * s + Stride * wx, k).CopyTo(row.Slice(c * k * k + v * k, k));
                 }
+        TensorPrimitives.Min(destination, 1f, destination);
+        TensorPrimitives.Max(destination, -1f, destination);
         return patches;
     }
 

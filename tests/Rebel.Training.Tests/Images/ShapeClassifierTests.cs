@@ -60,6 +60,16 @@ public class ShapeClassifierTests
     }
 
     [Fact]
+    public void OutOfRangePixelsReadAsTheirClampedImage()
+    {
+        var image = TrainedClassifier.HeldOut(3)[2].Pixels;
+        var wild = image.Select((v, i) => v * 5f + (i % 7 == 0 ? 3f : 0f)).ToArray();
+        var clamped = wild.Select(v => Math.Clamp(v, -1f, 1f)).ToArray();
+        Assert.Equal(TrainedClassifier.Instance.Probabilities([clamped]), TrainedClassifier.Instance.Probabilities([wild]));
+        Assert.NotEqual(TrainedClassifier.Instance.Probabilities([image]), TrainedClassifier.Instance.Probabilities([wild]));
+    }
+
+    [Fact]
     public void SaveAndLoadGiveTheSameReadings()
     {
         var dir = Directory.CreateTempSubdirectory("rebel-classifier-");
