@@ -9,14 +9,20 @@ namespace Rebel.Training.Checkpointing;
 public static class WeightFile
 {
     /// <summary>Writes every parameter of <paramref name="model"/> under its name (F32).</summary>
-    public static void SaveModel(LanguageModel model, string path) =>
-        SafetensorsWriter.Write(path, model.NamedParameters.ToDictionary(kv => kv.Key, kv => new TensorData(kv.Value.Shape, kv.Value.ToArray())));
+    public static void SaveModel(LanguageModel model, string path) => SaveParameters(model.NamedParameters, path);
+
+    /// <summary>Writes named parameters (any model's) under their names (F32).</summary>
+    public static void SaveParameters(IReadOnlyDictionary<string, Tensor> parameters, string path) =>
+        SafetensorsWriter.Write(path, parameters.ToDictionary(kv => kv.Key, kv => new TensorData(kv.Value.Shape, kv.Value.ToArray())));
 
     /// <summary>Reads every parameter of <paramref name="model"/> from <paramref name="path"/>; names and shapes must match.</summary>
-    public static void LoadModel(LanguageModel model, string path)
+    public static void LoadModel(LanguageModel model, string path) => LoadParameters(model.NamedParameters, path);
+
+    /// <summary>Reads named parameters (any model's) from <paramref name="path"/>; names and shapes must match.</summary>
+    public static void LoadParameters(IReadOnlyDictionary<string, Tensor> parameters, string path)
     {
         using var reader = SafetensorsReader.Open(path);
-        foreach (var (name, p) in model.NamedParameters)
+        foreach (var (name, p) in parameters)
         {
             if (!reader.Contains(name)) throw new InvalidDataException($"{path}: tensor '{name}' is missing.");
             var info = reader.GetInfo(name);
