@@ -1,7 +1,9 @@
 // DDIM (Song et al. 2021) with the stochastic setting η: a K-step policy over denoising trajectories. Each step draws
 // x_{prev} ~ N(μ_θ(x_t, t, c), σ_t² I) and records the step's Gaussian log-density averaged over the image's dimensions
-// (as DDPO and the REBEL authors do); a trajectory's log-prob is the sum over steps. The same tensor code computes μ
-// while sampling and, with gradients, when a trainer replays recorded trajectories.
+// (as DDPO and the REBEL authors do); a trajectory's log-prob is the sum over steps. The last step lands on the clean
+// image (ᾱ = 1, diffusers' set_alpha_to_one), where DDIM's σ is 0: it is deterministic and carries no density, so K steps
+// give K − 1 log-densities. The same tensor code computes μ while sampling and, with gradients, when a trainer replays
+// recorded trajectories.
 using Rebel.Tensors;
 
 namespace Rebel.Models.Diffusion;
@@ -9,7 +11,10 @@ namespace Rebel.Models.Diffusion;
 /// <summary>Settings of <see cref="DdimSampler"/>.</summary>
 public sealed record DdimOptions
 {
-    /// <summary>K, denoising steps (timesteps T−1, T−1−T/K, …, spaced by T/K). Default 10, as few as RL on two cores affords.</summary>
+    /// <summary>
+    /// K ≥ 2, denoising steps (timesteps T−1, T−1−T/K, …, spaced by T/K; the last one to the clean image is deterministic).
+    /// Default 10, as few as RL on two cores affords.
+    /// </summary>
     public int Steps { get; init; } = 10;
 
     /// <summary>η: 0 is deterministic DDIM, 1 gives DDPM-like posterior noise. Must be positive for log-densities. Default 1 (DDPO uses 1).</summary>
@@ -19,10 +24,10 @@ public sealed record DdimOptions
     public bool ClipSample { get; init; } = true;
 }
 
-/// <summary>One sampled trajectory: the condition, the K + 1 states x_{τ₀} (noise) … x_{τ_K} (the image) and each step's log-density.</summary>
+/// <summary>One sampled trajectory: the condition, the K + 1 states x_{τ₀} (noise) … x_{τ_K} (the image) and each stochastic step's log-density.</summary>
 /// <param name="Condition">Condition ids (A).</param>
 /// <param name="States">K + 1 states, each (Channels·S·S) in (channel, row, column) order.</param>
-/// <param name="StepLogProbs">(K) mean over dimensions of ln N(x_{k+1}; μ_θ(x_k), σ_k²).</param>
+/// <param name="StepLogProbs">(K − 1) mean over dimensions of ln N(x_{k+1}; μ_θ(x_k), σ_k²) for the stochastic steps k &lt; K − 1.</param>
 public sealed record DdimTrajectory(int[] Condition, float[][] States, float[] StepLogProbs)
 {
     /// <summary>The final sample (Channels·S·S), roughly in [−1, 1].</summary>
@@ -54,7 +59,7 @@ public sealed class DdimSampler
     public DdimSampler(DitModel model, DdimOptions options)
     {
         int t = model.Config.TrainTimesteps;
-        if (options.Steps < 1 || options.Steps > t) throw new ArgumentException($"DdimSampler: {options.Steps} steps; need 1..{t}.");
+        if (options.Steps < 2 || options.Steps > t) throw new ArgumentException($"DdimSampler: {options.Steps} steps; need 2..{t}.");
         if (!(options.Eta > 0)) throw new ArgumentException($"DdimSampler: η = {options.Eta}; a policy needs η > 0 for step log-densities.");
         Model = model;
         Options = options;
@@ -62,8 +67,11 @@ public sealed class DdimSampler
         var timesteps = Enumerable.Range(0, options.Steps).Select(k => t - 1 - (int)((long)k * t / options.Steps)).ToArray();
         steps = new StepCoefficients[options.Steps];
         for (int k = 0; k < steps.Length; k++)
-            steps[k] = Coefficients(schedule, timesteps[k], k + 1 < timesteps.Length ? timesteps[k + 1] : 0, options.Eta);
+            steps[k] = Coefficients(schedule, timesteps[k], k + 1 < timesteps.Length ? timesteps[k + 1] : -1, options.Eta);
     }
+
+    /// <summary>K − 1: the steps that draw noise and carry a log-density (all but the last).</summary>
+    public int StochasticSteps => steps.Length - 1;
 
     /// <summary>
     /// DDIM step from t to s: σ = η·√((1 − ᾱ_s)/(1 − ᾱ_t))·√(1 − ᾱ_t/ᾱ_s), x̂₀ = (x_t − √(1 − ᾱ_t)·ε)/√ᾱ_t,
@@ -93,7 +101,7 @@ public sealed class DdimSampler
             rowRngs[i].FillNormal(x.AsSpan(i * d, d));
             states[i] = new float[steps.Length + 1][];
             states[i][0] = x.AsSpan(i * d, d).ToArray();
-            logps[i] = new float[steps.Length];
+            logps[i] = new float[StochasticSteps];
         }
         var cond = conditions.ToArray();
         using var noGrad = Autograd.NoGrad();
@@ -107,24 +115,25 @@ public sealed class DdimSampler
             for (int i = 0; i < b; i++)
             {
                 var noise = next.AsSpan(i * d, d);
-                rowRngs[i].FillNormal(noise, 0f, steps[k].Sigma);
+                if (k < StochasticSteps) rowRngs[i].FillNormal(noise, 0f, steps[k].Sigma);
                 for (int j = 0; j < d; j++) noise[j] += mv[i * d + j];
                 states[i][k + 1] = noise.ToArray();
             }
+            x = next;
+            if (k == StochasticSteps) break;
             var lp = StepLogDensity(mean, next, rows).Span; // (B)
             for (int i = 0; i < b; i++) logps[i][k] = lp[i];
-            x = next;
         }
         return [.. Enumerable.Range(0, b).Select(i => new DdimTrajectory(cond.AsSpan(i * attrs, attrs).ToArray(), states[i], logps[i]))];
     }
 
     /// <summary>
-    /// Replays <paramref name="trajectories"/> under the current model: (R, K) step log-densities with gradients, all R·K
-    /// steps in one forward pass. For an unchanged model this equals each trajectory's recorded <see cref="DdimTrajectory.StepLogProbs"/>.
+    /// Replays <paramref name="trajectories"/> under the current model: (R, K − 1) log-densities of the stochastic steps with
+    /// gradients, all R·(K − 1) steps in one forward pass. For an unchanged model this equals each trajectory's recorded <see cref="DdimTrajectory.StepLogProbs"/>.
     /// </summary>
     public Tensor StepLogProbs(IReadOnlyList<DdimTrajectory> trajectories)
     {
-        int r = trajectories.Count, k = steps.Length, d = Model.Config.ImageValues, attrs = Model.Config.ConditionSizes.Length;
+        int r = trajectories.Count, k = StochasticSteps, d = Model.Config.ImageValues, attrs = Model.Config.ConditionSizes.Length;
         var x = new float[r * k * d];
         var target = new float[r * k * d];
         var cond = new int[r * k * attrs];
@@ -132,7 +141,7 @@ public sealed class DdimSampler
         for (int i = 0; i < r; i++)
         {
             var tr = trajectories[i];
-            if (tr.States.Length != k + 1) throw new ArgumentException($"DdimSampler: a trajectory of {tr.States.Length - 1} steps replayed by a {k}-step sampler.");
+            if (tr.States.Length != steps.Length + 1) throw new ArgumentException($"DdimSampler: a trajectory of {tr.States.Length - 1} steps replayed by a {steps.Length}-step sampler.");
             for (int s = 0; s < k; s++)
             {
                 int row = i * k + s;

@@ -20,7 +20,7 @@ public sealed class DdpoTrainer : ImagePolicyTrainer
     /// <inheritdoc/>
     protected override void Update(List<ImageRollout> rollouts, Dictionary<string, double> metrics)
     {
-        int k = Options.Sampler.Steps;
+        int k = Sampler.StochasticSteps;
         double lossSum = 0, clipSum = 0, klSum = 0, gradNorm = 0;
         int count = 0;
         for (int epoch = 0; epoch < Options.Epochs; epoch++)
