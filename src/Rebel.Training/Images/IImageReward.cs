@@ -1,12 +1,12 @@
-// Stand-in for the imgdata branch's reward contract (replaced by theirs on merge).
+// The reward interface for images: a batch of (image, prompt) in, one score per image out.
 namespace Rebel.Training.Images;
 
-/// <summary>Scores images against prompts.</summary>
+/// <summary>Scores a batch of images, each generated for a prompt.</summary>
 public interface IImageReward
 {
-    /// <summary>Name.</summary>
+    /// <summary>A short name for reports ("alignment", "compressibility", "cmd:python3 score.py", …).</summary>
     string Name { get; }
 
-    /// <summary>One score per image.</summary>
+    /// <summary>One reward per image: <paramref name="images"/> are (3, S, S) in [-1, 1] with S = <paramref name="size"/>, one prompt each.</summary>
     float[] Score(IReadOnlyList<float[]> images, IReadOnlyList<string> prompts, int size);
 }

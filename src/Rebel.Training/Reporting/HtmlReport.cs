@@ -7,7 +7,7 @@ using System.Text;
 namespace Rebel.Training.Reporting;
 
 /// <summary>Writes the run report.</summary>
-public static class HtmlReport
+public static partial class HtmlReport
 {
     /// <summary>
     /// Writes <paramref name="path"/>: a title, summary rows, one SVG chart per metric key in <paramref name="curves"/> (x = iteration),

@@ -1,0 +1,241 @@
+// A small classifier that reads shape, colour and background of a built-in image: one convolution (as a Linear over image patches),
+// global max and mean pooling, a hidden layer and three softmax heads, all on our own engine. It is the judge of the
+// prompt-alignment reward, so it is trained on shifted, noisy and blurred images too.
+using System.Globalization;
+using Rebel.Models.IO;
+using Rebel.Tensors;
+using Rebel.Training.Checkpointing;
+
+namespace Rebel.Training.Images;
+
+/// <summary>
+/// Reads <see cref="ShapeAttributes"/> from (3, S, S) pixels: K × K patches (B, P, 3·K·K) → GELU(Linear) = a valid convolution with C
+/// channels (B, P, C) → max and mean over the P positions (B, 2C), translation invariant → GELU(Linear) (B, H) → three linear heads
+/// (shape, colour, background), each a softmax over its attribute's names.
+/// </summary>
+public sealed partial class ShapeClassifier
+{
+    private const string Format = "rebel-shape-classifier";
+
+    private readonly Dictionary<string, Tensor> parameters = new(StringComparer.Ordinal);
+
+    /// <summary>Number of classes of each head, in head order: shape, colour, background.</summary>
+    public static IReadOnlyList<int> HeadClasses { get; } = [ShapeAttributes.Shapes.Length, ShapeAttributes.Colors.Length, ShapeAttributes.Backgrounds.Length];
+
+    private static readonly string[] HeadNames = ["shape", "color", "background"];
+
+    /// <summary>
+    /// A classifier for images of side <paramref name="size"/> with <paramref name="kernel"/> × <paramref name="kernel"/> patches,
+    /// <paramref name="channels"/> convolution channels and <paramref name="hidden"/> hidden units; weights drawn from
+    /// <paramref name="rng"/> (normal, std 1/√fan-in; zero biases).
+    /// </summary>
+    public ShapeClassifier(int size, int kernel, int channels, int hidden, Rng rng)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, ShapesDataset.MinSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(size, ShapesDataset.MaxSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(kernel);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(kernel, size);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hidden);
+        ArgumentNullException.ThrowIfNull(rng);
+        Size = size;
+        Kernel = kernel;
+        Channels = channels;
+        Hidden = hidden;
+        AddLinear("conv", channels, 3 * kernel * kernel, rng);
+        AddLinear("hidden", hidden, 2 * channels, rng);
+        for (int h = 0; h < HeadNames.Length; h++) AddLinear($"head.{HeadNames[h]}", HeadClasses[h], hidden, rng);
+    }
+
+    /// <summary>Image side the classifier reads.</summary>
+    public int Size { get; }
+
+    /// <summary>Side of the square patches of the convolution.</summary>
+    public int Kernel { get; }
+
+    /// <summary>Convolution channels.</summary>
+    public int Channels { get; }
+
+    /// <summary>Hidden width.</summary>
+    public int Hidden { get; }
+
+    /// <summary>Parameters in creation order, named like "hidden.0.weight".</summary>
+    public IReadOnlyList<Tensor> Parameters => [.. parameters.Values];
+
+    private void AddLinear(string name, int outFeatures, int inFeatures, Rng rng)
+    {
+        var weight = Tensor.Parameter([outFeatures, inFeatures], name + ".weight");
+        rng.FillNormal(weight.Span, 0f, 1f / MathF.Sqrt(inFeatures));
+        parameters[weight.Name!] = weight;
+        parameters[name + ".bias"] = Tensor.Parameter([outFeatures], name + ".bias");
+    }
+
+    private Tensor LinearLayer(Tensor x, string name) => Ops.Linear(x, parameters[name + ".weight"], parameters[name + ".bias"]);
+
+    /// <summary>
+    /// Logits of each head for a batch x (B, 3·S·S): shape (B, 3), colour (B, 4), background (B, 3). The pixels are read as data
+    /// (no gradient flows back to <paramref name="x"/>).
+    /// </summary>
+    public Tensor[] Forward(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var patches = Patches(x); // (B, P, 3·K·K)
+        var features = Ops.Gelu(LinearLayer(patches, "conv")); // (B, P, C)
+        var pooled = Ops.Concat([Ops.Max(features, 1), Ops.Mean(features, 1)], 1); // (B, 2C)
+        var h = Ops.Gelu(LinearLayer(pooled, "hidden")); // (B, H)
+        return [.. HeadNames.Select(name => LinearLayer(h, $"head.{name}"))];
+    }
+
+    // Every K × K window of every image (valid positions, stride 1): x (B, 3·S·S) → (B, P, 3·K·K), P = (S − K + 1)²,
+    // feature c·K·K + v·K + u of position (py, px) is pixel (c, py + v, px + u).
+    private Tensor Patches(Tensor x)
+    {
+        int s = Size, k = Kernel, side = s - k + 1, positions = side * side, features = 3 * k * k;
+        if (x.Rank != 2 || x.Shape[1] != 3 * s * s) throw new ArgumentException($"ShapeClassifier: input {Tensor.Format(x.Shape)} is not (B, 3·{s}·{s}).", nameof(x));
+        int batch = x.Shape[0];
+        var patches = Tensor.Zeros(batch, positions, features);
+        var source = x.Span;
+        var destination = patches.Span;
+        for (int b = 0; b < batch; b++)
+            for (int py = 0; py < side; py++)
+                for (int px = 0; px < side; px++)
+                {
+                    var row = destination.Slice(((b * positions) + py * side + px) * features, features);
+                    for (int c = 0; c < 3; c++)
+                        for (int v = 0; v < k; v++)
+                            source.Slice(b * 3 * s * s + c * s * s + (py + v) * s + px, k).CopyTo(row.Slice(c * k * k + v * k, k));
+                }
+        return patches;
+    }
+
+    /// <summary>
+    /// Softmax probabilities of each head, in head order (shape, colour, background): element h is (B, K_h) row-major, so the
+    /// probability that image b shows class k of head h is result[h][b·K_h + k].
+    /// </summary>
+    public float[][] Probabilities(IReadOnlyList<float[]> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        int inputs = 3 * Size * Size;
+        var result = new float[HeadClasses.Count][];
+        for (int h = 0; h < result.Length; h++) result[h] = new float[images.Count * HeadClasses[h]];
+        const int Chunk = 256;
+        for (int start = 0; start < images.Count; start += Chunk)
+        {
+            int count = Math.Min(Chunk, images.Count - start);
+            using var scope = new TensorScope();
+            using var noGrad = Autograd.NoGrad();
+            var x = Tensor.Zeros(count, inputs); // (B, 3·S·S)
+            for (int b = 0; b < count; b++)
+            {
+                var image = images[start + b];
+                if (image.Length != inputs) throw new ArgumentException($"ShapeClassifier: image {start + b} has {image.Length} values, expected 3·{Size}·{Size} = {inputs}.", nameof(images));
+                image.CopyTo(x.Span.Slice(b * inputs, inputs));
+            }
+            var logits = Forward(x);
+            for (int h = 0; h < logits.Length; h++)
+            {
+                int k = HeadClasses[h];
+                var probs = Ops.Softmax(logits[h]).Span; // (B, K)
+                probs[..(count * k)].CopyTo(result[h].AsSpan(start * k));
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Probabilities for images given as <see cref="ShapeImage"/>s.</summary>
+    public float[][] Probabilities(IReadOnlyList<ShapeImage> images) =>
+        Probabilities([.. images.Select(i => i.Pixels)]);
+
+    /// <summary>
+    /// The probability that each image shows its target: the PRODUCT of the three heads' probabilities of the target's shape,
+    /// colour and background (the heads treated as independent), so it is high only when all three attributes are read right.
+    /// </summary>
+    public double[] AlignmentProbabilities(IReadOnlyList<float[]> images, IReadOnlyList<ShapeAttributes> targets)
+    {
+        CheckTargets(images, targets);
+        var probs = Probabilities(images);
+        var result = new double[images.Count];
+        for (int b = 0; b < images.Count; b++)
+        {
+            int[] wanted = Classes(targets[b]);
+            double p = 1;
+            for (int h = 0; h < wanted.Length; h++) p *= probs[h][b * HeadClasses[h] + wanted[h]];
+            result[b] = p;
+        }
+        return result;
+    }
+
+    /// <summary>The alignment probability of one image (see <see cref="AlignmentProbabilities"/>).</summary>
+    public double AlignmentProbability(float[] pixels, ShapeAttributes target) => AlignmentProbabilities([pixels], [target])[0];
+
+    /// <summary>The most probable class of each head for each image: (shape, colour, background) indices.</summary>
+    public (int Shape, int Color, int Background)[] Predict(IReadOnlyList<float[]> images)
+    {
+        var probs = Probabilities(images);
+        var result = new (int, int, int)[images.Count];
+        for (int b = 0; b < images.Count; b++)
+        {
+            int Argmax(int h) => ArgMax(probs[h].AsSpan(b * HeadClasses[h], HeadClasses[h]));
+            result[b] = (Argmax(0), Argmax(1), Argmax(2));
+        }
+        return result;
+    }
+
+    /// <summary>For each image, whether the argmax of all three heads equals its target's attributes.</summary>
+    public bool[] ReadsAs(IReadOnlyList<float[]> images, IReadOnlyList<ShapeAttributes> targets)
+    {
+        CheckTargets(images, targets);
+        var predicted = Predict(images);
+        return [.. predicted.Select((p, b) => p == (targets[b].Shape, targets[b].Color, targets[b].Background))];
+    }
+
+    /// <summary>Whether the argmax of all three heads equals <paramref name="target"/>'s shape, colour and background.</summary>
+    public bool ReadsAs(float[] pixels, ShapeAttributes target) => ReadsAs([pixels], [target])[0];
+
+    /// <summary>Share of images (0..1) that the classifier reads as their target (<see cref="ReadsAs(IReadOnlyList{float[]}, IReadOnlyList{ShapeAttributes})"/>).</summary>
+    public double Accuracy(IReadOnlyList<float[]> images, IReadOnlyList<ShapeAttributes> targets) =>
+        images.Count == 0 ? 0 : ReadsAs(images, targets).Count(ok => ok) / (double)images.Count;
+
+    /// <summary>Writes the weights (F32) and the sizes (metadata) to a safetensors file, atomically.</summary>
+    public void Save(string path)
+    {
+        var metadata = new Dictionary<string, string>
+        {
+            ["format"] = Format,
+            ["size"] = Size.ToString(CultureInfo.InvariantCulture),
+            ["kernel"] = Kernel.ToString(CultureInfo.InvariantCulture),
+            ["channels"] = Channels.ToString(CultureInfo.InvariantCulture),
+            ["hidden"] = Hidden.ToString(CultureInfo.InvariantCulture),
+        };
+        SafetensorsWriter.Write(path, TensorData.FromNamed(parameters.Values), metadata: metadata);
+    }
+
+    /// <summary>Reads a classifier written by <see cref="Save"/>; throws InvalidDataException when the file is not one.</summary>
+    public static ShapeClassifier Load(string path)
+    {
+        using var reader = SafetensorsReader.Open(path);
+        int Number(string key) => int.TryParse(reader.Metadata.GetValueOrDefault(key), CultureInfo.InvariantCulture, out int n) ? n
+            : throw new InvalidDataException($"{path}: not a shape classifier (metadata '{key}' is missing or not a number).");
+        if (reader.Metadata.GetValueOrDefault("format") != Format)
+            throw new InvalidDataException($"{path}: not a shape classifier (expected metadata format={Format}).");
+        var classifier = new ShapeClassifier(Number("size"), Number("kernel"), Number("channels"), Number("hidden"), new Rng(0));
+        WeightFile.LoadParameters(classifier.parameters, path);
+        return classifier;
+    }
+
+    internal static int[] Classes(ShapeAttributes a) => [a.Shape, a.Color, a.Background];
+
+    private static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
+        return best;
+    }
+
+    private static void CheckTargets(IReadOnlyList<float[]> images, IReadOnlyList<ShapeAttributes> targets)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (images.Count != targets.Count) throw new ArgumentException($"ShapeClassifier: {images.Count} images but {targets.Count} targets.");
+    }
+}

@@ -1,0 +1,36 @@
+// Options of the shape classifier's training, each with its default and where it comes from.
+namespace Rebel.Training.Images;
+
+/// <summary>Options of <see cref="ShapeClassifier.Train"/>. Defaults were tuned on the built-in set at size 16 (see the tests).</summary>
+public sealed record ShapeClassifierOptions
+{
+    /// <summary>Side of the convolution's square patches. Default 5 (a corner or an edge of a shape at size 16 fits in one).</summary>
+    public int Kernel { get; init; } = 5;
+
+    /// <summary>Convolution channels. Default 32.</summary>
+    public int Channels { get; init; } = 32;
+
+    /// <summary>Width of the hidden layer after pooling. Default 64.</summary>
+    public int Hidden { get; init; } = 64;
+
+    /// <summary>Images per step. Default 64.</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>Peak AdamW learning rate: 20 warmup steps, then cosine decay to zero. Default 2e-3.</summary>
+    public float LearningRate { get; init; } = 2e-3f;
+
+    /// <summary>AdamW weight decay. Default 0.01 (PyTorch).</summary>
+    public float WeightDecay { get; init; } = 0.01f;
+
+    /// <summary>
+    /// Largest standard deviation of the Gaussian noise added to a training image (drawn uniformly in [0, this] per image), so
+    /// imperfect generated images are read sensibly. Default 0.3 (pixels span [-1, 1]).
+    /// </summary>
+    public float MaxNoiseStd { get; init; } = 0.3f;
+
+    /// <summary>Share of training images blurred by mixing them with their 3 × 3 box average (by a uniform amount). Default 0.5.</summary>
+    public float BlurProbability { get; init; } = 0.5f;
+
+    /// <summary>Largest shift in pixels (each axis, edges repeated) applied to a training image. Default 1.</summary>
+    public int MaxShift { get; init; } = 1;
+}

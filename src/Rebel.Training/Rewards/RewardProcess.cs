@@ -1,0 +1,146 @@
+// A long-lived child process that answers one {"reward": x} JSON line per request line: the transport behind every cmd: reward
+// (text and images), with its timeout, crash and malformed-answer handling in one place.
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Rebel.Training.Rewards;
+
+/// <summary>Runs a reward program through the shell and exchanges JSON lines with it. One process lives until disposed.</summary>
+public sealed class RewardProcess : IDisposable
+{
+    private readonly TimeSpan timeout;
+    private Process? process;
+
+    /// <summary>
+    /// Runs <paramref name="commandLine"/> through /bin/sh (or cmd.exe on Windows) when first needed. Each answer must arrive within
+    /// <paramref name="timeout"/> (default 10 minutes); the program must flush its output after every line.
+    /// </summary>
+    public RewardProcess(string commandLine, TimeSpan? timeout = null)
+    {
+        if (string.IsNullOrWhiteSpace(commandLine)) throw new ArgumentException("cmd: reward needs a program, e.g. cmd:python3 score.py");
+        Command = commandLine;
+        this.timeout = timeout ?? TimeSpan.FromMinutes(10);
+    }
+
+    /// <summary>The command line as given.</summary>
+    public string Command { get; }
+
+    /// <summary>
+    /// Sends <paramref name="requests"/> (one JSON object per line) and reads one finite reward per request, in order. Errors name the
+    /// item through <paramref name="describe"/> (e.g. "the prompt at data.jsonl:3 (…)"): TimeoutException when an answer is late,
+    /// InvalidOperationException when the program exited, InvalidDataException for an answer that is not {"reward": number}.
+    /// </summary>
+    public float[] Score(IReadOnlyList<JsonObject> requests, Func<int, string> describe)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        ArgumentNullException.ThrowIfNull(describe);
+        var p = EnsureStarted();
+        var scores = new float[requests.Count];
+        // Write all lines first from another task so a program that answers only after reading everything cannot deadlock us.
+        var writer = Task.Run(() =>
+        {
+            foreach (var request in requests) p.StandardInput.WriteLine(request.ToJsonString());
+            p.StandardInput.Flush();
+        });
+        for (int i = 0; i < requests.Count; i++)
+        {
+            string? line;
+            try
+            {
+                line = p.StandardOutput.ReadLineAsync().WaitAsync(timeout).GetAwaiter().GetResult();
+            }
+            catch (TimeoutException)
+            {
+                Dispose();
+                throw new TimeoutException($"Reward program '{Command}' gave no answer within {timeout.TotalSeconds:F0} s for {describe(i)}. It must print one line per input line and flush.");
+            }
+            if (line is null)
+            {
+                string err = ReadError(p);
+                throw new InvalidOperationException($"Reward program '{Command}' exited (code {ExitCode(p)}) before answering for {describe(i)}.{err}");
+            }
+            scores[i] = ParseReward(line, describe(i));
+        }
+        writer.Wait();
+        return scores;
+    }
+
+    /// <summary>Cuts <paramref name="s"/> to <paramref name="max"/> characters with an ellipsis, for error messages.</summary>
+    public static string Shorten(string s, int max = 80)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return s.Length <= max ? s : s[..max] + "…";
+    }
+
+    private float ParseReward(string line, string what)
+    {
+        try
+        {
+            if (JsonNode.Parse(line) is JsonObject o && o["reward"] is JsonValue v && v.TryGetValue<double>(out var r) && double.IsFinite(r)) return (float)r;
+        }
+        catch (JsonException)
+        {
+        }
+        throw new InvalidDataException($"Reward program '{Command}' answered '{Shorten(line)}' for {what}; expected a line {{\"reward\": <finite number>}}.");
+    }
+
+    private Process EnsureStarted()
+    {
+        if (process is { HasExited: false }) return process;
+        if (process is not null)
+            throw new InvalidOperationException($"Reward program '{Command}' has exited (code {process.ExitCode}).{ReadError(process)}");
+        bool windows = OperatingSystem.IsWindows();
+        var info = new ProcessStartInfo(windows ? "cmd.exe" : "/bin/sh")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(windows ? "/c" : "-c");
+        info.ArgumentList.Add(Command);
+        process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start reward program '{Command}'.");
+        process.StandardInput.AutoFlush = false;
+        return process;
+    }
+
+    private static int ExitCode(Process p)
+    {
+        p.WaitForExit(2000);
+        return p.HasExited ? p.ExitCode : -1;
+    }
+
+    private static string ReadError(Process p)
+    {
+        try
+        {
+            p.WaitForExit(2000);
+            var err = p.StandardError.ReadToEnd().Trim();
+            return err.Length == 0 ? "" : $" Its stderr: {Shorten(err, 400)}";
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        return "";
+    }
+
+    /// <summary>Closes the program's stdin and waits briefly for it to exit.</summary>
+    public void Dispose()
+    {
+        if (process is null) return;
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.StandardInput.Close();
+                if (!process.WaitForExit(2000)) process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        process.Dispose();
+        process = null;
+    }
+}
