@@ -1,6 +1,7 @@
 // A small class-conditional diffusion transformer (DiT, Peebles & Xie 2023) predicting the noise ε in x_t:
 // patch embedding plus learned positions, blocks of non-causal attention and GELU MLP modulated by adaLN-Zero from
-// c = timestep MLP(sinusoidal features) + Σ attribute embeddings, and a modulated linear head back to patches.
+// c = timestep MLP(sinusoidal features) + Σ attribute embeddings, and a modulated linear head back to patches. c is also
+// added to every input token, a direct path that lets a short pretraining pick up the condition sooner than adaLN alone.
 using Rebel.Tensors;
 
 namespace Rebel.Models.Diffusion;
@@ -92,7 +93,7 @@ public sealed class DitModel
         int b = CheckInput(x, timesteps, conditions), c = Config.HiddenSize;
         var c0 = Ops.Add(TimestepEmbedding(timesteps), ConditionEmbedding(conditions, b)); // (B, C)
         var cond = Ops.Silu(c0); // (B, C)
-        var h = Ops.Add(Ops.Linear(Patchify(x), patchW, patchB), pos); // (B, N, C)
+        var h = Ops.Add(Ops.Add(Ops.Linear(Patchify(x), patchW, patchB), pos), Ops.Reshape(c0, b, 1, c)); // (B, N, C), c added to every token too
         foreach (var blk in blocks)
         {
             var mod = Ops.Linear(cond, blk.AdaW, blk.AdaB); // (B, 6C): shift, scale, gate of attention, then of the MLP
