@@ -68,6 +68,9 @@ public class DiffusionTests
                 float recorded = trajectories[order[i]].StepLogProbs[k];
                 Assert.Equal(recorded, r[i * 3 + k], 2e-3f * Math.Max(1f, Math.Abs(recorded)));
             }
+        var leading = sampler.StepLogProbs([trajectories[2], trajectories[0], trajectories[1]], 2).ToArray(); // the first 2 steps only
+        for (int i = 0; i < 3; i++)
+            for (int k = 0; k < 2; k++) Assert.Equal(r[i * 3 + k], leading[i * 2 + k], 1e-3f * Math.Max(1f, Math.Abs(r[i * 3 + k])));
         // A row's sample depends only on its own random source, not on its batch.
         var alone = sampler.Sample([2, 3], [new Rng(2)])[0];
         Assert.Equal(trajectories[1].Image, alone.Image, (a, b) => Math.Abs(a - b) < 1e-4f);

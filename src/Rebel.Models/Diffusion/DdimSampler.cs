@@ -131,9 +131,13 @@ public sealed class DdimSampler
     /// Replays <paramref name="trajectories"/> under the current model: (R, K − 1) log-densities of the stochastic steps with
     /// gradients, all R·(K − 1) steps in one forward pass. For an unchanged model this equals each trajectory's recorded <see cref="DdimTrajectory.StepLogProbs"/>.
     /// </summary>
-    public Tensor StepLogProbs(IReadOnlyList<DdimTrajectory> trajectories)
+    public Tensor StepLogProbs(IReadOnlyList<DdimTrajectory> trajectories) => StepLogProbs(trajectories, StochasticSteps);
+
+    /// <summary>The first <paramref name="leadingSteps"/> columns of <see cref="StepLogProbs(IReadOnlyList{DdimTrajectory})"/>, (R, leadingSteps), computing only those steps.</summary>
+    public Tensor StepLogProbs(IReadOnlyList<DdimTrajectory> trajectories, int leadingSteps)
     {
-        int r = trajectories.Count, k = StochasticSteps, d = Model.Config.ImageValues, attrs = Model.Config.ConditionSizes.Length;
+        if (leadingSteps < 1 || leadingSteps > StochasticSteps) throw new ArgumentException($"DdimSampler: {leadingSteps} leading steps of {StochasticSteps} stochastic ones.");
+        int r = trajectories.Count, k = leadingSteps, d = Model.Config.ImageValues, attrs = Model.Config.ConditionSizes.Length;
         var x = new float[r * k * d];
         var target = new float[r * k * d];
         var cond = new int[r * k * attrs];

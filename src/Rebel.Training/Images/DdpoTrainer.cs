@@ -20,7 +20,7 @@ public sealed class DdpoTrainer : ImagePolicyTrainer
     /// <inheritdoc/>
     protected override void Update(List<ImageRollout> rollouts, Dictionary<string, double> metrics)
     {
-        int k = Sampler.StochasticSteps;
+        int k = Options.TrainedStepCount;
         double lossSum = 0, clipSum = 0, klSum = 0, gradNorm = 0;
         int count = 0;
         for (int epoch = 0; epoch < Options.Epochs; epoch++)
@@ -30,8 +30,8 @@ public sealed class DdpoTrainer : ImagePolicyTrainer
                 using (var scope = new TensorScope())
                 {
                     var chunk = mb.Select(i => rollouts[i]).ToList();
-                    var logp = Sampler.StepLogProbs([.. chunk.Select(r => r.Trajectory)]); // (R, K)
-                    float[] old = [.. chunk.SelectMany(r => r.Trajectory.StepLogProbs)];
+                    var logp = Sampler.StepLogProbs([.. chunk.Select(r => r.Trajectory)], k); // (R, k)
+                    float[] old = [.. chunk.SelectMany(r => r.Trajectory.StepLogProbs.Take(k))];
                     float[] adv = [.. chunk.SelectMany(r => Enumerable.Repeat(Math.Clamp(r.Advantage, -Options.AdvantageClip, Options.AdvantageClip), k))];
                     float[] mask = [.. Enumerable.Repeat(1f, old.Length)];
                     var loss = PpoLoss.Policy(logp, old, adv, mask, Options.ClipRange);

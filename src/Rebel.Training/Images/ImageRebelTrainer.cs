@@ -49,10 +49,11 @@ public sealed class ImageRebelTrainer : ImagePolicyTrainer
     private (Tensor Loss, double ResidualAbsSum) PairLoss(List<(ImageRollout Y, ImageRollout Other)> chunk)
     {
         int p = chunk.Count;
-        var logp = Ops.Reshape(Ops.Sum(Sampler.StepLogProbs([.. chunk.SelectMany(c => new[] { c.Y.Trajectory, c.Other.Trajectory })]), 1), p, 2); // (P, 2)
+        int steps = Options.TrainedStepCount;
+        var logp = Ops.Reshape(Ops.Sum(Sampler.StepLogProbs([.. chunk.SelectMany(c => new[] { c.Y.Trajectory, c.Other.Trajectory })], steps), 1), p, 2); // (P, 2)
         var y = Ops.Reshape(Ops.Slice(logp, 1, 0, 1), p);
         var other = Ops.Reshape(Ops.Slice(logp, 1, 1, 1), p);
-        float[] oldY = [.. chunk.Select(c => c.Y.Trajectory.LogProb)], oldOther = [.. chunk.Select(c => c.Other.Trajectory.LogProb)];
+        float[] oldY = [.. chunk.Select(c => c.Y.Trajectory.StepLogProbs.Take(steps).Sum())], oldOther = [.. chunk.Select(c => c.Other.Trajectory.StepLogProbs.Take(steps).Sum())];
         float[] target = [.. chunk.Select(c => c.Y.Advantage - c.Other.Advantage)];
         var residual = RebelLoss.Residual(y, other, oldY, oldOther, target, Options.Eta);
         double abs = 0;

@@ -20,6 +20,16 @@ public abstract record ImageRlOptions
     /// <summary>The sampler that is the policy: K DDIM steps with noise η. Default 10 steps, η = 1 (DDPO samples with η = 1).</summary>
     public DdimOptions Sampler { get; init; } = new();
 
+    /// <summary>
+    /// The leading (noisiest) stochastic steps whose log-densities enter the loss, or 0 for all K − 1 (DDPO's timestep_fraction).
+    /// Later steps have small σ: their log-density gradients are large and mostly noise for rewards decided early (shape,
+    /// colour), so training on the first steps only raises the signal-to-noise ratio. Default 0 (all).
+    /// </summary>
+    public int TrainedSteps { get; init; }
+
+    /// <summary>The number of steps trained for a K-step sampler: <see cref="TrainedSteps"/>, or K − 1 when 0.</summary>
+    public int TrainedStepCount => TrainedSteps == 0 ? Sampler.Steps - 1 : TrainedSteps;
+
     /// <summary>Rewards kept per prompt by the running per-prompt statistics. Default 32.</summary>
     public int StatBufferSize { get; init; } = 32;
 
@@ -59,6 +69,7 @@ public abstract record ImageRlOptions
         Require(Iterations > 0 && PromptsPerIteration > 0 && Epochs > 0 && MiniBatchSize > 0, "iterations, prompts, epochs and minibatch size must be positive");
         Require(SamplesPerPrompt >= 2, $"samples per prompt must be at least 2, got {SamplesPerPrompt}");
         Require(Sampler.Steps >= 1 && Sampler.Eta > 0, $"the sampler needs at least one step and η > 0, got {Sampler.Steps} steps and η = {Sampler.Eta}");
+        Require(TrainedSteps >= 0 && TrainedSteps < Sampler.Steps, $"trained steps must be 0 (all) or 1..{Sampler.Steps - 1}, got {TrainedSteps}");
         Require(StatBufferSize >= 2 && StatMinCount >= 2, "the per-prompt statistics need a buffer and minimum count of at least 2");
         Require(LearningRate >= 0, $"learning rate must be non-negative, got {LearningRate}");
     }

