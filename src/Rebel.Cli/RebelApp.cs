@@ -17,6 +17,8 @@ public static class RebelApp
             Commands.SftCommand.Create(),
             Commands.RewardCommand.Create(),
             Commands.DpoCommand.Create(),
+            Commands.CompareCommand.Create(),
+            Commands.CompareCommand.CreateChild(),
             Commands.SampleCommand.Create(),
             Commands.EvalCommand.Create(),
             Commands.ScoreCommand.Create(),

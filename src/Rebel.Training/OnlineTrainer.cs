@@ -54,6 +54,9 @@ public abstract class OnlineTrainer : IPolicyTrainer
     /// <summary>The shared settings in force (the subclass's options record).</summary>
     public OnlineOptions Settings => options;
 
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, IReward> EvaluationRewards { get; set; } = new Dictionary<string, IReward>();
+
     /// <summary>Called after every iteration (progress displays).</summary>
     public Action<IterationResult>? IterationCompleted { get; set; }
 
@@ -118,6 +121,7 @@ public abstract class OnlineTrainer : IPolicyTrainer
         metrics["reward_queries"] = Collector.RewardQueries;
         metrics["time/tokens_per_s"] = (Collector.SampledTokens - tokensBefore) / Math.Max(seconds, 1e-9);
         metrics["time/seconds_per_iteration"] = seconds;
+        RolloutMetrics.AddEvaluations(metrics, rollouts, EvaluationRewards);
         Metrics.Append(metrics);
         var result = new IterationResult(Iteration, metrics, rollouts.Take(8).ToList());
         IterationCompleted?.Invoke(result);

@@ -50,6 +50,9 @@ public sealed partial class RebelTrainer : IPolicyTrainer
     /// <summary>The policy being trained.</summary>
     public LanguageModel Policy => policy;
 
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, IReward> EvaluationRewards { get; set; } = new Dictionary<string, IReward>();
+
     /// <summary>Called after every iteration (progress displays).</summary>
     public Action<IterationResult>? IterationCompleted { get; set; }
 
@@ -122,6 +125,7 @@ public sealed partial class RebelTrainer : IPolicyTrainer
         metrics["reward_queries"] = collector.RewardQueries;
         metrics["time/tokens_per_s"] = (collector.SampledTokens - tokensBefore) / Math.Max(seconds, 1e-9);
         metrics["time/seconds_per_iteration"] = seconds;
+        RolloutMetrics.AddEvaluations(metrics, rollouts, EvaluationRewards);
         Metrics.Append(metrics);
         var result = new IterationResult(Iteration, metrics, rollouts.Take(8).ToList());
         IterationCompleted?.Invoke(result);

@@ -6,7 +6,7 @@ namespace Rebel.Training.Tests;
 
 public class QuickstartTests
 {
-    private sealed class Silent : IQuickstartProgress
+    internal sealed class Silent : IQuickstartProgress
     {
         public List<string> Phases { get; } = [];
 
@@ -43,18 +43,19 @@ public class QuickstartTests
             var d = new QuickstartOptions();
             var o = d with
             {
-                OutputDirectory = dir, HeldOut = 40, Validation = 20, ValidateEvery = 10,
+                HeldOut = 40, Validation = 20, ValidateEvery = 10,
                 Sft = d.Sft with { Steps = 20 },
                 Rebel = d.Rebel with { Iterations = 2, PromptsPerIteration = 8, CompletionsPerPrompt = 4, CheckpointEvery = 1 },
             };
             var progress = new Silent();
-            var summary = Quickstart.Run(o, progress);
+            var summary = Quickstart.Run(new ArithmeticTaskSetup(o), dir, progress);
             Assert.Contains("sft", progress.Phases);
             Assert.Contains("rebel", progress.Phases);
             var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")))!.AsObject();
             foreach (var key in new[] { "sft_accuracy", "rebel_accuracy", "kl", "seconds" }) Assert.True(json.ContainsKey(key), key);
-            Assert.Equal(summary.RebelAccuracy, json["rebel_accuracy"]!.GetValue<double>());
-            Assert.InRange(summary.SftAccuracy, 0, 1);
+            Assert.Equal(summary.RebelHeldOut, json["rebel_accuracy"]!.GetValue<double>());
+            Assert.InRange(summary.SftHeldOut, 0, 1);
+            Assert.Null(summary.RebelLearned);
             Assert.Equal(2, File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Length);
             Assert.Contains("<svg", File.ReadAllText(Path.Combine(dir, "report.html")));
             foreach (var model in new[] { "sft", "rebel", Path.Combine("checkpoint", "policy") })

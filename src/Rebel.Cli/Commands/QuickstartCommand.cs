@@ -1,4 +1,4 @@
-// `rebel quickstart`: the built-in end-to-end run (tokenizer, supervised model, REBEL, held-out accuracy).
+// `rebel quickstart`: the built-in end-to-end run (tokenizer, supervised model, for rlhf a learned reward model, REBEL, held-out evaluation).
 using System.CommandLine;
 using Rebel.Training.Tasks;
 using Spectre.Console;
@@ -10,32 +10,29 @@ internal static class QuickstartCommand
 {
     public static Command Create()
     {
-        var outOption = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => Path.Combine("runs", "quickstart") };
-        var seedOption = new Option<ulong>("--seed") { Description = "Seed of the task, model and training.", DefaultValueFactory = _ => 1UL };
-        var itersOption = new Option<int?>("--iterations") { Description = "REBEL iterations (default 100)." };
-        var sftStepsOption = new Option<int?>("--sft-steps") { Description = "Most supervised steps before REBEL (default 2000; training stops earlier once validation accuracy reaches 35%)." };
-        var cmd = new Command("quickstart", "Train a small GPT from scratch on arithmetic word problems, then improve it with REBEL; writes summary.json, report.html, metrics.jsonl and checkpoints.")
+        var taskOption = new Option<string>("--task")
         {
-            outOption, seedOption, itersOption, sftStepsOption,
+            Description = "arithmetic: exact-answer word problems; rlhf: reviews, a reward model learned from a hidden gold scorer's labels, REBEL against it.",
+            DefaultValueFactory = _ => "arithmetic",
+        }.AcceptOnlyFromAmong(BuiltInTasks.Names);
+        var outOption = new Option<string?>("--out") { Description = "Output folder (default runs/quickstart, or runs/quickstart-rlhf for --task rlhf)." };
+        var seedOption = new Option<ulong>("--seed") { Description = "Seed of the task, model and training.", DefaultValueFactory = _ => 1UL };
+        var itersOption = new Option<int?>("--iterations") { Description = "REBEL iterations (default 100; rlhf 60)." };
+        var sftStepsOption = new Option<int?>("--sft-steps") { Description = "Most supervised steps before REBEL (arithmetic: default 2000, stopping earlier once validation accuracy reaches 35%; rlhf: 300)." };
+        var cmd = new Command("quickstart", "Train a small GPT from scratch on a built-in task, then improve it with REBEL; writes summary.json, report.html, metrics.jsonl and the models.")
+        {
+            taskOption, outOption, seedOption, itersOption, sftStepsOption,
         };
         cmd.SetGuardedAction(parse =>
         {
-            var defaults = new QuickstartOptions();
-            var options = defaults with
-            {
-                OutputDirectory = parse.GetValue(outOption)!,
-                Seed = parse.GetValue(seedOption),
-                Rebel = defaults.Rebel with { Iterations = parse.GetValue(itersOption) ?? defaults.Rebel.Iterations },
-                Sft = defaults.Sft with { Steps = parse.GetValue(sftStepsOption) ?? defaults.Sft.Steps },
-            };
-            var summary = ProgressDisplay.Run(progress => Quickstart.Run(options, progress));
+            string name = parse.GetValue(taskOption)!;
+            var task = BuiltInTasks.Create(name, parse.GetValue(seedOption), new TaskOverrides { Iterations = parse.GetValue(itersOption), SftSteps = parse.GetValue(sftStepsOption) });
+            string outDir = parse.GetValue(outOption) ?? Path.Combine("runs", name == "arithmetic" ? "quickstart" : $"quickstart-{name}");
+            var summary = ProgressDisplay.Run(progress => Quickstart.Run(task, outDir, progress));
             var table = new Table().AddColumn("metric").AddColumn("value");
-            table.AddRow("SFT held-out accuracy", $"{summary.SftAccuracy:P1}");
-            table.AddRow("REBEL held-out accuracy", $"{summary.RebelAccuracy:P1}");
-            table.AddRow("KL to reference", $"{summary.Kl:F3}");
-            table.AddRow("seconds", $"{summary.Seconds:F0}");
+            foreach (var (metric, value) in Quickstart.SummaryRows(summary)) table.AddRow(Markup.Escape(metric), Markup.Escape(value));
             Terminal.Out.Write(table);
-            Terminal.Out.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(options.OutputDirectory))}[/] (summary.json, report.html, metrics.jsonl, sft/, rebel/, checkpoint/).");
+            Terminal.Out.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(outDir))}[/] (summary.json, report.html, metrics.jsonl, sft/, {(name == "rlhf" ? "reward/, pairs.jsonl, " : "")}rebel/, checkpoint/).");
             return 0;
         });
         return cmd;

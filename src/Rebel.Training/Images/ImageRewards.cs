@@ -19,7 +19,7 @@ public sealed class CompressibilityReward : IImageReward
     internal static float[] PngKilobytes(IReadOnlyList<float[]> images, IReadOnlyList<string> prompts, int size)
     {
         ImageRewardChecks.Batch(images, prompts, size);
-        return [.. images.Select(i => Png.Encode(ShapesDataset.ToRgb(i, size), size, size).Length / 1000f)];
+        return [.. images.Select(i => ShapesDataset.ToPng(i, size).Length / 1000f)];
     }
 }
 

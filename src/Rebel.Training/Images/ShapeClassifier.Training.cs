@@ -1,5 +1,6 @@
 // Training of the shape classifier: cross-entropy summed over the three heads, AdamW, and augmentation (shift, blur, noise)
 // drawn afresh every step so the classifier also reads the imperfect images a generator makes.
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Rebel.Tensors;
 using Rebel.Tensors.Optim;
 
@@ -19,10 +20,13 @@ public sealed partial class ShapeClassifier
         ArgumentOutOfRangeException.ThrowIfNegative(steps);
         options ??= new ShapeClassifierOptions();
         var rng = new Rng(seed);
-        var classifier = new ShapeClassifier(size, options.Kernel, options.Channels, options.Hidden, rng.Split());
+        var classifier = new ShapeClassifier(size, options.KernelFor(size), options.StrideFor(size), options.Channels, options.Hidden, rng.Split());
         var optimizer = new AdamW(classifier.Parameters, options.LearningRate, weightDecay: options.WeightDecay);
         var schedule = new LrSchedule(LrScheduleKind.Cosine, options.LearningRate, steps, Math.Min(20, steps / 10));
         int inputs = 3 * size * size, batch = options.BatchSize;
+        // Standard normal samples drawn once; each image's noise is a window at a random offset (far cheaper than fresh draws).
+        var normals = new float[Math.Max(1 << 16, 4 * inputs)];
+        rng.FillNormal(normals);
         var targets = new int[HeadClasses.Count][];
         for (int h = 0; h < targets.Length; h++) targets[h] = new int[batch];
         for (int step = 0; step < steps; step++)
@@ -34,7 +38,7 @@ public sealed partial class ShapeClassifier
                 {
                     var image = data[rng.NextInt(data.Count)];
                     if (image.Pixels.Length != inputs) throw new ArgumentException($"ShapeClassifier.Train: an image has {image.Pixels.Length} values, expected 3·{size}·{size}.", nameof(data));
-                    Augment(image.Pixels, size, options, rng, x.Span.Slice(b * inputs, inputs));
+                    Augment(image.Pixels, size, options, rng, normals, x.Span.Slice(b * inputs, inputs));
                     int[] classes = Classes(image.Attributes);
                     for (int h = 0; h < classes.Length; h++) targets[h][b] = classes[h];
                 }
@@ -53,9 +57,10 @@ public sealed partial class ShapeClassifier
     /// <summary>
     /// Writes an augmented copy of <paramref name="pixels"/> (3, S, S) into <paramref name="destination"/>: a shift of up to
     /// MaxShift pixels per axis (edges repeated), then with probability BlurProbability a mix (1 − a)·x + a·box3×3(x) with a ~ U(0, 1),
-    /// then Gaussian noise of standard deviation ~ U(0, MaxNoiseStd).
+    /// then Gaussian noise of standard deviation ~ U(0, MaxNoiseStd): <paramref name="normals"/> (standard normal samples) read
+    /// from a random offset.
     /// </summary>
-    public static void Augment(float[] pixels, int size, ShapeClassifierOptions options, Rng rng, Span<float> destination)
+    internal static void Augment(float[] pixels, int size, ShapeClassifierOptions options, Rng rng, ReadOnlySpan<float> normals, Span<float> destination)
     {
         int dx = rng.NextInt(2 * options.MaxShift + 1) - options.MaxShift;
         int dy = rng.NextInt(2 * options.MaxShift + 1) - options.MaxShift;
@@ -81,6 +86,7 @@ public sealed partial class ShapeClassifier
                     }
         }
         float std = options.MaxNoiseStd * rng.NextFloat();
-        for (int i = 0; i < destination.Length; i++) destination[i] += std * (float)rng.NextNormal();
+        var noise = normals.Slice(rng.NextInt(normals.Length - destination.Length + 1), destination.Length);
+        TensorPrimitives.MultiplyAdd(noise, std, destination, destination);
     }
 }

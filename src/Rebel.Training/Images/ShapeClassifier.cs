@@ -9,7 +9,7 @@ using Rebel.Training.Checkpointing;
 namespace Rebel.Training.Images;
 
 /// <summary>
-/// Reads <see cref="ShapeAttributes"/> from (3, S, S) pixels: K × K patches (B, P, 3·K·K) → GELU(Linear) = a valid convolution with C
+/// Reads <see cref="ShapeAttributes"/> from (3, S, S) pixels: K × K patches (B, P, 3·K·K) → GELU(Linear) = a strided convolution with C
 /// channels (B, P, C) → max and mean over the P positions (B, 2C), translation invariant → GELU(Linear) (B, H) → three linear heads
 /// (shape, colour, background), each a softmax over its attribute's names.
 /// </summary>
@@ -25,21 +25,23 @@ public sealed partial class ShapeClassifier
     private static readonly string[] HeadNames = ["shape", "color", "background"];
 
     /// <summary>
-    /// A classifier for images of side <paramref name="size"/> with <paramref name="kernel"/> × <paramref name="kernel"/> patches,
-    /// <paramref name="channels"/> convolution channels and <paramref name="hidden"/> hidden units; weights drawn from
-    /// <paramref name="rng"/> (normal, std 1/√fan-in; zero biases).
+    /// A classifier for images of side <paramref name="size"/> with <paramref name="kernel"/> × <paramref name="kernel"/> patches every
+    /// <paramref name="stride"/> pixels, <paramref name="channels"/> convolution channels and <paramref name="hidden"/> hidden units;
+    /// weights drawn from <paramref name="rng"/> (normal, std 1/√fan-in; zero biases). <see cref="Train"/> picks these from its options.
     /// </summary>
-    public ShapeClassifier(int size, int kernel, int channels, int hidden, Rng rng)
+    public ShapeClassifier(int size, int kernel, int stride, int channels, int hidden, Rng rng)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, ShapesDataset.MinSize);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(size, ShapesDataset.MaxSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(kernel);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(kernel, size);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stride);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hidden);
         ArgumentNullException.ThrowIfNull(rng);
         Size = size;
         Kernel = kernel;
+        Stride = stride;
         Channels = channels;
         Hidden = hidden;
         AddLinear("conv", channels, 3 * kernel * kernel, rng);
@@ -53,13 +55,16 @@ public sealed partial class ShapeClassifier
     /// <summary>Side of the square patches of the convolution.</summary>
     public int Kernel { get; }
 
+    /// <summary>Step in pixels between neighbouring patches.</summary>
+    public int Stride { get; }
+
     /// <summary>Convolution channels.</summary>
     public int Channels { get; }
 
     /// <summary>Hidden width.</summary>
     public int Hidden { get; }
 
-    /// <summary>Parameters in creation order, named like "hidden.0.weight".</summary>
+    /// <summary>Parameters in creation order, named like "conv.weight", "head.shape.bias".</summary>
     public IReadOnlyList<Tensor> Parameters => [.. parameters.Values];
 
     private void AddLinear(string name, int outFeatures, int inFeatures, Rng rng)
@@ -86,24 +91,24 @@ public sealed partial class ShapeClassifier
         return [.. HeadNames.Select(name => LinearLayer(h, $"head.{name}"))];
     }
 
-    // Every K × K window of every image (valid positions, stride 1): x (B, 3·S·S) → (B, P, 3·K·K), P = (S − K + 1)²,
-    // feature c·K·K + v·K + u of position (py, px) is pixel (c, py + v, px + u).
+    // K × K windows of every image at every Stride-th valid position: x (B, 3·S·S) → (B, P, 3·K·K), P = ((S − K) / Stride + 1)²;
+    // feature c·K·K + v·K + u of window (wy, wx) is pixel (c, Stride·wy + v, Stride·wx + u).
     private Tensor Patches(Tensor x)
     {
-        int s = Size, k = Kernel, side = s - k + 1, positions = side * side, features = 3 * k * k;
+        int s = Size, k = Kernel, side = (s - k) / Stride + 1, positions = side * side, features = 3 * k * k;
         if (x.Rank != 2 || x.Shape[1] != 3 * s * s) throw new ArgumentException($"ShapeClassifier: input {Tensor.Format(x.Shape)} is not (B, 3·{s}·{s}).", nameof(x));
         int batch = x.Shape[0];
         var patches = Tensor.Zeros(batch, positions, features);
         var source = x.Span;
         var destination = patches.Span;
         for (int b = 0; b < batch; b++)
-            for (int py = 0; py < side; py++)
-                for (int px = 0; px < side; px++)
+            for (int wy = 0; wy < side; wy++)
+                for (int wx = 0; wx < side; wx++)
                 {
-                    var row = destination.Slice(((b * positions) + py * side + px) * features, features);
+                    var row = destination.Slice(((b * positions) + wy * side + wx) * features, features);
                     for (int c = 0; c < 3; c++)
                         for (int v = 0; v < k; v++)
-                            source.Slice(b * 3 * s * s + c * s * s + (py + v) * s + px, k).CopyTo(row.Slice(c * k * k + v * k, k));
+                            source.Slice(b * 3 * s * s + c * s * s + (Stride * wy + v) * s + Stride * wx, k).CopyTo(row.Slice(c * k * k + v * k, k));
                 }
         return patches;
     }
@@ -204,6 +209,7 @@ public sealed partial class ShapeClassifier
             ["format"] = Format,
             ["size"] = Size.ToString(CultureInfo.InvariantCulture),
             ["kernel"] = Kernel.ToString(CultureInfo.InvariantCulture),
+            ["stride"] = Stride.ToString(CultureInfo.InvariantCulture),
             ["channels"] = Channels.ToString(CultureInfo.InvariantCulture),
             ["hidden"] = Hidden.ToString(CultureInfo.InvariantCulture),
         };
@@ -218,7 +224,7 @@ public sealed partial class ShapeClassifier
             : throw new InvalidDataException($"{path}: not a shape classifier (metadata '{key}' is missing or not a number).");
         if (reader.Metadata.GetValueOrDefault("format") != Format)
             throw new InvalidDataException($"{path}: not a shape classifier (expected metadata format={Format}).");
-        var classifier = new ShapeClassifier(Number("size"), Number("kernel"), Number("channels"), Number("hidden"), new Rng(0));
+        var classifier = new ShapeClassifier(Number("size"), Number("kernel"), Number("stride"), Number("channels"), Number("hidden"), new Rng(0));
         WeightFile.LoadParameters(classifier.parameters, path);
         return classifier;
     }

@@ -104,6 +104,9 @@ public static class ShapesDataset
         return rgb;
     }
 
+    /// <summary>(3, S, S) floats in [-1, 1] as PNG bytes (<see cref="ToRgb"/>, then <see cref="Png.Encode"/>).</summary>
+    public static byte[] ToPng(ReadOnlySpan<float> chw, int size) => Png.Encode(ToRgb(chw, size), size, size);
+
     /// <summary>(S, S, 3) RGB bytes to (3, S, S) floats in [-1, 1]; the inverse of <see cref="ToRgb"/> up to rounding.</summary>
     public static float[] FromRgb(ReadOnlySpan<byte> rgb, int size)
     {

@@ -50,34 +50,8 @@ public static partial class HtmlReport
     }
 
     /// <summary>An SVG line chart of metric <paramref name="key"/> against "iteration" (or row number).</summary>
-    public static string Chart(string key, IReadOnlyList<IReadOnlyDictionary<string, double>> rows, string xKey = "iteration")
-    {
-        var pts = rows.Select((r, i) => (X: r.TryGetValue(xKey, out var x) ? x : i + 1, Y: r.TryGetValue(key, out var y) ? y : double.NaN))
-            .Where(p => double.IsFinite(p.Y)).ToList();
-        const int w = 340, h = 200, left = 48, bottom = 28, top = 22, right = 10;
-        var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"<svg class=\"chart\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" xmlns=\"http://www.w3.org/2000/svg\">");
-        sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{w / 2}\" y=\"15\" text-anchor=\"middle\" font-size=\"13\">{E(key)}</text>");
-        if (pts.Count > 0)
-        {
-            double x0 = pts.Min(p => p.X), x1 = pts.Max(p => p.X), y0 = pts.Min(p => p.Y), y1 = pts.Max(p => p.Y);
-            if (x1 == x0) x1 = x0 + 1;
-            if (y1 == y0) { y0 -= 0.5; y1 += 0.5; }
-            double Sx(double x) => left + (x - x0) / (x1 - x0) * (w - left - right);
-            double Sy(double y) => h - bottom - (y - y0) / (y1 - y0) * (h - bottom - top);
-            sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{left}\" y1=\"{h - bottom}\" x2=\"{w - right}\" y2=\"{h - bottom}\" stroke=\"#999\"/>");
-            sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{h - bottom}\" stroke=\"#999\"/>");
-            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{left - 4}\" y=\"{top + 4}\" text-anchor=\"end\" font-size=\"10\">{y1:G3}</text>");
-            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{left - 4}\" y=\"{h - bottom}\" text-anchor=\"end\" font-size=\"10\">{y0:G3}</text>");
-            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{left}\" y=\"{h - 8}\" font-size=\"10\">{x0:G4}</text>");
-            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{w - right}\" y=\"{h - 8}\" text-anchor=\"end\" font-size=\"10\">{E(xKey)} {x1:G4}</text>");
-            sb.Append("<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\"");
-            foreach (var p in pts) sb.Append(CultureInfo.InvariantCulture, $"{Sx(p.X):F1},{Sy(p.Y):F1} ");
-            sb.Append("\"/>");
-        }
-        sb.Append("</svg>");
-        return sb.ToString();
-    }
+    public static string Chart(string key, IReadOnlyList<IReadOnlyDictionary<string, double>> rows, string xKey = "iteration") =>
+        Chart(key, [(key, [.. rows.Select((r, i) => (r.TryGetValue(xKey, out var x) ? x : i + 1, r.TryGetValue(key, out var y) ? y : double.NaN))])], xKey);
 
     private static string E(string s) => WebUtility.HtmlEncode(s);
 }

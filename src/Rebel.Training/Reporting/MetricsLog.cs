@@ -56,6 +56,10 @@ public sealed class MetricsLog
         File.AppendAllText(path, sb + "\n");
     }
 
+    /// <summary>The rows of a metrics.jsonl file, read only.</summary>
+    public static List<IReadOnlyDictionary<string, double>> Read(string path) =>
+        [.. File.ReadLines(path).Where(l => !string.IsNullOrWhiteSpace(l)).Select(Parse)];
+
     private static Dictionary<string, double> Parse(string line)
     {
         var obj = System.Text.Json.Nodes.JsonNode.Parse(line)!.AsObject();

@@ -1,4 +1,5 @@
 // The metrics every online trainer reports about its rollouts, with TRL-style names so runs of different methods line up.
+using Rebel.Training.Rewards;
 using Rebel.Training.Rollouts;
 
 namespace Rebel.Training.Reporting;
@@ -22,6 +23,17 @@ public static class RolloutMetrics
     {
         metrics["val/completion_length"] = rollouts.Average(r => r.Completion.Length);
         metrics["val/eos_rate"] = rollouts.Average(r => r.EndedWithEos ? 1.0 : 0.0);
+    }
+
+    /// <summary>
+    /// Scores <paramref name="rollouts"/> with each evaluation reward as metric objective/{name}_scores (e.g. a hidden gold scorer
+    /// beside the learned reward model trained on). These scores are not reward queries and never reach the update.
+    /// </summary>
+    public static void AddEvaluations(Dictionary<string, double> metrics, IReadOnlyList<Rollout> rollouts, IReadOnlyDictionary<string, IReward> rewards)
+    {
+        if (rewards.Count == 0 || rollouts.Count == 0) return;
+        var queries = rollouts.Select(r => new RewardQuery(r.Prompt, r.Text, r.EndedWithEos)).ToList();
+        foreach (var (name, reward) in rewards) metrics[$"objective/{name}_scores"] = reward.Score(queries).Average();
     }
 
     /// <summary>Sample standard deviation (n − 1); 0 for fewer than two values.</summary>

@@ -1,14 +1,11 @@
-// Settings of `rebel quickstart`, tuned to finish within minutes on two CPU cores.
+// Settings of `rebel quickstart` on the arithmetic task, tuned to finish within minutes on two CPU cores.
 using Rebel.Tensors.Optim;
 
 namespace Rebel.Training.Tasks;
 
-/// <summary>Options of <see cref="Quickstart"/>.</summary>
+/// <summary>Options of the arithmetic task (<see cref="ArithmeticTaskSetup"/>) and its quickstart.</summary>
 public sealed record QuickstartOptions
 {
-    /// <summary>Output folder. Default runs/quickstart.</summary>
-    public string OutputDirectory { get; init; } = Path.Combine("runs", "quickstart");
-
     /// <summary>Seed of the task, the model and the training. Default 1.</summary>
     public ulong Seed { get; init; } = 1;
 

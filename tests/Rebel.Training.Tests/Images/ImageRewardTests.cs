@@ -25,7 +25,7 @@ public class ImageRewardTests
         Assert.True(compress[0] > compress[1] + 0.3f, $"flat {compress[0]}, noise {compress[1]}");
         Assert.True(incompress[1] > incompress[0] + 0.3f);
         Assert.Equal(-incompress[1], compress[1]);
-        Assert.Equal(Png.Encode(ShapesDataset.ToRgb(Noise(), Size), Size, Size).Length / 1000f, incompress[1]);
+        Assert.Equal(ShapesDataset.ToPng(Noise(), Size).Length / 1000f, incompress[1]);
     }
 
     [Fact]
@@ -59,8 +59,8 @@ public class ImageRewardTests
         using (var reward = (CommandImageReward)ImageRewardSpec.Parse("cmd:" + Program, null))
         {
             var scores = reward.Score([Flat(), Noise()], ["red circle on black", "blue square on white"], Size);
-            Assert.Equal(Png.Encode(ShapesDataset.ToRgb(Flat(), Size), Size, Size).Length, scores[0]);
-            Assert.Equal(-Png.Encode(ShapesDataset.ToRgb(Noise(), Size), Size, Size).Length, scores[1]);
+            Assert.Equal(ShapesDataset.ToPng(Flat(), Size).Length, scores[0]);
+            Assert.Equal(-ShapesDataset.ToPng(Noise(), Size).Length, scores[1]);
             Assert.Equal(scores, reward.Score([Flat(), Noise()], ["red circle on black", "blue square on white"], Size));
             folder = reward.Folder!;
             Assert.True(Directory.Exists(folder));
@@ -83,7 +83,7 @@ public class ImageRewardTests
     {
         Assert.IsType<CompressibilityReward>(ImageRewardSpec.Parse("compressibility", null));
         Assert.IsType<IncompressibilityReward>(ImageRewardSpec.Parse("incompressibility", null));
-        Assert.Equal("alignment", ImageRewardSpec.Parse("alignment", new ShapeClassifier(8, 3, 2, 2, new Rng(1))).Name);
+        Assert.Equal("alignment", ImageRewardSpec.Parse("alignment", new ShapeClassifier(8, 3, 1, 2, 2, new Rng(1))).Name);
         Assert.Contains("classifier", Assert.Throws<ArgumentException>(() => ImageRewardSpec.Parse("alignment", null)).Message);
         Assert.Contains("compressibility", Assert.Throws<ArgumentException>(() => ImageRewardSpec.Parse("jpeg", null)).Message);
         Assert.Throws<ArgumentException>(() => ImageRewardSpec.Parse("cmd: ", null));

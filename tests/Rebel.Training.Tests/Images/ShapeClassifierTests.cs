@@ -21,7 +21,7 @@ public class ShapeClassifierTests
     public void AnUntrainedClassifierIsNearChance()
     {
         var test = TrainedClassifier.HeldOut(300);
-        var untrained = new ShapeClassifier(TrainedClassifier.Size, 5, 8, 16, new Rng(9));
+        var untrained = new ShapeClassifier(TrainedClassifier.Size, 5, 2, 8, 16, new Rng(9));
         Assert.True(untrained.Accuracy(Pixels(test), Targets(test)) < 0.3);
     }
 
@@ -68,7 +68,7 @@ public class ShapeClassifierTests
             var path = Path.Combine(dir.FullName, "classifier.safetensors");
             TrainedClassifier.Instance.Save(path);
             var loaded = ShapeClassifier.Load(path);
-            Assert.Equal((16, 5, 32, 64), (loaded.Size, loaded.Kernel, loaded.Channels, loaded.Hidden));
+            Assert.Equal((16, 5, 2, 32, 64), (loaded.Size, loaded.Kernel, loaded.Stride, loaded.Channels, loaded.Hidden));
             var test = Pixels(TrainedClassifier.HeldOut(10));
             Assert.Equal(TrainedClassifier.Instance.Probabilities(test), loaded.Probabilities(test));
             var other = Path.Combine(dir.FullName, "other.safetensors");
@@ -90,6 +90,19 @@ public class ShapeClassifierTests
         Assert.Equal(a.Probabilities(data), b.Probabilities(data));
         Assert.Throws<ArgumentException>(() => ShapeClassifier.Train(data, 16, 7, 1));
         Assert.Throws<ArgumentException>(() => a.Probabilities([new float[5]]));
+    }
+
+    [Theory]
+    [InlineData(8, 3, 1)]
+    [InlineData(16, 5, 2)]
+    [InlineData(24, 8, 3)]
+    [InlineData(32, 10, 4)]
+    public void PatchesScaleWithTheImageSize(int size, int kernel, int stride)
+    {
+        var options = new ShapeClassifierOptions();
+        Assert.Equal((kernel, stride), (options.KernelFor(size), options.StrideFor(size)));
+        var given = options with { Kernel = 7, Stride = 3 };
+        Assert.Equal((7, 3), (given.KernelFor(size), given.StrideFor(size)));
     }
 
     private static float[] Blur(float[] chw, int size)

@@ -1,0 +1,88 @@
+// `rebel compare`: REBEL and the baselines side by side on a built-in task with the same budget of reward queries; and the hidden
+// `compare-run` subcommand that runs one (algorithm, seed) in a child process of this same executable.
+using System.CommandLine;
+using Rebel.Training.Compare;
+using Rebel.Training.Tasks;
+using Spectre.Console;
+
+namespace Rebel.Cli.Commands;
+
+/// <summary>Builds the compare and compare-run commands.</summary>
+internal static class CompareCommand
+{
+    public static Command Create()
+    {
+        var d = new CompareOptions();
+        var task = new Option<string>("--task") { Description = "Built-in task: arithmetic or rlhf.", DefaultValueFactory = _ => d.Task }.AcceptOnlyFromAmong(BuiltInTasks.Names);
+        var algos = new Option<string>("--algos") { Description = $"Comma-separated algorithms among {string.Join(",", CompareOptions.AllAlgorithms)}.", DefaultValueFactory = _ => string.Join(",", d.Algorithms) };
+        var seeds = new Option<int>("--seeds") { Description = "Seeds 1..N; each builds one starting point shared by every algorithm.", DefaultValueFactory = _ => d.Seeds };
+        var output = new Option<string>("--out") { Description = "Output folder; finished runs in it are kept and skipped (resume).", DefaultValueFactory = _ => d.OutputDirectory };
+        var iterations = new Option<int?>("--iterations") { Description = $"Iterations of every algorithm (default {d.Budget.Iterations})." };
+        var prompts = new Option<int?>("--prompts-per-iteration") { Description = $"Prompts per iteration (default {d.Budget.PromptsPerIteration})." };
+        var completions = new Option<int?>("--completions-per-prompt") { Description = "Completions per prompt for every algorithm (default 8; REBEL pairs the best with the worst)." };
+        var sftSteps = new Option<int?>("--sft-steps") { Description = "Most supervised steps of each seed's starting point (default: the task's)." };
+        var heldOut = new Option<int?>("--held-out") { Description = "Held-out prompts (default: arithmetic 500, rlhf 6 of 30 prompts)." };
+        var pairs = new Option<int?>("--pairs") { Description = "rlhf: gold-labelled pairs for the reward model (default 3000)." };
+        var cmd = new Command("compare", "Run REBEL and baselines with the same budget of reward queries on a built-in task over several seeds; writes summary.json, report.html and runs/ALGO/seedN/.")
+        {
+            task, algos, seeds, output, iterations, prompts, completions, sftSteps, heldOut, pairs,
+        };
+        cmd.SetGuardedAction(parse =>
+        {
+            var options = d with
+            {
+                Task = parse.GetValue(task)!,
+                Algorithms = [.. parse.GetValue(algos)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
+                Seeds = parse.GetValue(seeds),
+                OutputDirectory = parse.GetValue(output)!,
+                Budget = d.Budget with
+                {
+                    Iterations = parse.GetValue(iterations) ?? d.Budget.Iterations, PromptsPerIteration = parse.GetValue(prompts) ?? d.Budget.PromptsPerIteration,
+                    CompletionsPerPrompt = parse.GetValue(completions), SftSteps = parse.GetValue(sftSteps), HeldOut = parse.GetValue(heldOut), Pairs = parse.GetValue(pairs),
+                },
+            };
+            var summary = ProgressDisplay.Run(progress => CompareRunner.Run(options, Self(), progress));
+            var (header, rows) = summary.Table();
+            var table = new Table();
+            foreach (var h in header) table.AddColumn(Markup.Escape(h));
+            foreach (var row in rows) table.AddRow([.. row.Select(Markup.Escape)]);
+            var console = Terminal.Out;
+            if (Console.IsOutputRedirected) console.Profile.Width = 200; // logs: one line per algorithm
+            console.Write(table);
+            console.MarkupLine($"± is the standard deviation over {summary.Seeds} seed(s); every run made {summary.Budget.Iterations} × {summary.Budget.PromptsPerIteration} × {summary.Budget.CompletionsPerPrompt} reward queries.");
+            console.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(options.OutputDirectory))}[/] (summary.json, report.html, setup/, runs/).");
+            return 0;
+        });
+        return cmd;
+    }
+
+    public static Command CreateChild()
+    {
+        var plan = new Option<string>("--plan") { Description = "compare.json of the comparison.", Required = true };
+        var algo = new Option<string>("--algo") { Description = "Algorithm.", Required = true };
+        var seed = new Option<ulong>("--seed") { Description = "Seed.", Required = true };
+        var cmd = new Command(CompareRunner.ChildVerb, "One run of rebel compare (started by it in a child process).") { plan, algo, seed };
+        cmd.Hidden = true;
+        cmd.SetGuardedAction(parse =>
+        {
+            var options = CompareRunner.ReadPlan(parse.GetValue(plan)!);
+            CompareRun.Execute(options, parse.GetValue(algo)!, parse.GetValue(seed), r =>
+            {
+                Console.Out.WriteLine($"iteration {r.Iteration} score {r.Metrics["objective/scores"]:F3} kl {r.Metrics["objective/kl"]:F2}");
+                Console.Out.Flush();
+            });
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// <summary>This executable: its apphost when one sits beside the entry assembly, else the dotnet host with the assembly.</summary>
+    private static ChildCommand Self()
+    {
+        string dll = typeof(RebelApp).Assembly.Location;
+        string apphost = Path.Combine(Path.GetDirectoryName(dll)!, Path.GetFileNameWithoutExtension(dll) + (OperatingSystem.IsWindows() ? ".exe" : ""));
+        if (File.Exists(apphost)) return new ChildCommand(apphost, []);
+        string host = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
+        return new ChildCommand(host, [dll]);
+    }
+}

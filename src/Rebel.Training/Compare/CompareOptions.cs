@@ -1,0 +1,49 @@
+// Settings of `rebel compare`: which task, algorithms and seeds, and the one budget every algorithm shares.
+using Rebel.Training.Tasks;
+
+namespace Rebel.Training.Compare;
+
+/// <summary>Options of <see cref="CompareRunner"/>; saved as compare.json in the output folder, which the child runs read.</summary>
+public sealed record CompareOptions
+{
+    /// <summary>Every algorithm `rebel compare` can run.</summary>
+    public static readonly string[] AllAlgorithms = ["rebel", "ppo", "rloo", "grpo", "reinforce", "online-dpo"];
+
+    /// <summary>The built-in task. Default arithmetic.</summary>
+    public string Task { get; init; } = "arithmetic";
+
+    /// <summary>Algorithms, run in this order for each seed. Default all six.</summary>
+    public IReadOnlyList<string> Algorithms { get; init; } = AllAlgorithms;
+
+    /// <summary>Seeds 1..N; each builds its own starting point, shared by every algorithm. Default 3.</summary>
+    public int Seeds { get; init; } = 3;
+
+    /// <summary>Output folder. Default runs/compare.</summary>
+    public string OutputDirectory { get; init; } = Path.Combine("runs", "compare");
+
+    /// <summary>
+    /// Changes to the task's defaults. Default: 40 iterations × 32 prompts × 8 completions (10,240 reward queries per run, a fifth of
+    /// the arithmetic quickstart's), so six algorithms × three seeds fit in about half an hour on two cores (PPO takes most of it).
+    /// </summary>
+    public TaskOverrides Budget { get; init; } = new() { Iterations = 40, PromptsPerIteration = 32 };
+
+    /// <summary>The task for <paramref name="seed"/> with <see cref="Budget"/> applied.</summary>
+    public IBuiltInTask TaskFor(ulong seed) => BuiltInTasks.Create(Task, seed, Budget);
+
+    /// <summary>Folder of the starting point shared by every algorithm for <paramref name="seed"/>.</summary>
+    public string SetupDirectory(ulong seed) => Path.Combine(OutputDirectory, "setup", $"seed{seed}");
+
+    /// <summary>Folder of one run.</summary>
+    public string RunDirectory(string algorithm, ulong seed) => Path.Combine(OutputDirectory, "runs", algorithm, $"seed{seed}");
+
+    /// <summary>Throws ArgumentException naming the first invalid option.</summary>
+    public void Validate()
+    {
+        if (!BuiltInTasks.Names.Contains(Task)) throw new ArgumentException($"compare: unknown task '{Task}'; expected one of {string.Join(", ", BuiltInTasks.Names)}.");
+        if (Algorithms.Count == 0) throw new ArgumentException("compare: no algorithms.");
+        var unknown = Algorithms.FirstOrDefault(a => !AllAlgorithms.Contains(a));
+        if (unknown is not null) throw new ArgumentException($"compare: unknown algorithm '{unknown}'; expected some of {string.Join(", ", AllAlgorithms)}.");
+        if (Algorithms.Distinct().Count() != Algorithms.Count) throw new ArgumentException("compare: an algorithm is listed twice.");
+        if (Seeds <= 0) throw new ArgumentException($"compare: seeds must be positive, got {Seeds}.");
+    }
+}

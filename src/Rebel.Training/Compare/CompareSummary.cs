@@ -1,0 +1,145 @@
+// The comparison's results: per algorithm, mean and spread over seeds of every figure (summary.json), a table, and
+// reward-versus-reward-queries curves averaged over seeds (report.html).
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Rebel.Training.Reporting;
+
+namespace Rebel.Training.Compare;
+
+/// <summary>Mean and sample standard deviation (n − 1; 0 for one seed) over seeds.</summary>
+/// <param name="Mean">Mean.</param>
+/// <param name="Std">Sample standard deviation.</param>
+public sealed record Spread(double Mean, double Std)
+{
+    /// <summary>The spread of <paramref name="values"/>.</summary>
+    public static Spread Of(IEnumerable<double> values)
+    {
+        var v = values.ToList();
+        return new Spread(v.Average(), RolloutMetrics.Std(v));
+    }
+
+    /// <summary>{"mean", "std"}.</summary>
+    public JsonObject ToJson() => new() { ["mean"] = Mean, ["std"] = Std };
+
+    /// <summary>"mean ± std" with <paramref name="format"/>.</summary>
+    public string Format(string format) => $"{Mean.ToString(format, CultureInfo.InvariantCulture)} ± {Std.ToString(format, CultureInfo.InvariantCulture)}";
+}
+
+/// <summary>One algorithm's figures over seeds; gold figures only for tasks with a learned reward.</summary>
+public sealed record AlgorithmSummary(string Algorithm, int Runs, Spread FinalReward, Spread? FinalGoldReward, Spread HeldOut, Spread? HeldOutLearnedReward,
+    Spread Kl, Spread SecondsPerIteration, Spread PeakMemoryMb, Spread RewardQueries);
+
+/// <summary>The whole comparison.</summary>
+/// <param name="Task">Task name.</param>
+/// <param name="HeldOutMetric">What the held-out figure measures.</param>
+/// <param name="Seeds">Seeds run.</param>
+/// <param name="Budget">Iterations, prompts per iteration and completions per prompt every algorithm used.</param>
+/// <param name="Start">Held-out figure of the starting points (before RL) over seeds.</param>
+/// <param name="StartLearned">Their learned reward on the same completions (tasks with a learned reward), else null.</param>
+/// <param name="Algorithms">Per-algorithm figures, in the order run.</param>
+/// <param name="Curves">Per algorithm: (reward queries, mean score, mean gold score or NaN) per iteration, averaged over seeds.</param>
+public sealed record CompareSummary(string Task, string HeldOutMetric, int Seeds, RebelOptions Budget, Spread Start, Spread? StartLearned, IReadOnlyList<AlgorithmSummary> Algorithms,
+    IReadOnlyDictionary<string, IReadOnlyList<(double Queries, double Score, double Gold)>> Curves)
+{
+    /// <summary>Aggregates the runs' results and metrics.jsonl files.</summary>
+    public static CompareSummary From(CompareOptions options, IReadOnlyList<StartResult> starts, IReadOnlyList<CompareResult> results)
+    {
+        var task = options.TaskFor(1);
+        var algorithms = new List<AlgorithmSummary>();
+        var curves = new Dictionary<string, IReadOnlyList<(double, double, double)>>();
+        foreach (var group in results.GroupBy(r => r.Algorithm))
+        {
+            var g = group.ToList();
+            Spread? Optional(Func<CompareResult, double?> f) => g.All(r => f(r) is not null) ? Spread.Of(g.Select(r => f(r)!.Value)) : null;
+            algorithms.Add(new AlgorithmSummary(group.Key, g.Count, Spread.Of(g.Select(r => r.FinalReward)), Optional(r => r.FinalGoldReward),
+                Spread.Of(g.Select(r => r.HeldOut)), Optional(r => r.HeldOutLearnedReward), Spread.Of(g.Select(r => r.Kl)),
+                Spread.Of(g.Select(r => r.SecondsPerIteration)), Spread.Of(g.Select(r => r.PeakMemoryMb)), Spread.Of(g.Select(r => (double)r.RewardQueries))));
+            var logs = g.Select(r => MetricsLog.Read(Path.Combine(options.RunDirectory(r.Algorithm, r.Seed), "metrics.jsonl"))).ToList();
+            int n = logs.Min(l => l.Count);
+            curves[group.Key] = [.. Enumerable.Range(0, n).Select(i => (logs.Average(l => l[i]["reward_queries"]), logs.Average(l => l[i]["objective/scores"]),
+                logs.Average(l => l[i].TryGetValue("objective/gold_scores", out var gold) ? gold : double.NaN)))];
+        }
+        var startLearned = starts.All(s => s.HeldOutLearnedReward is not null) ? Spread.Of(starts.Select(s => s.HeldOutLearnedReward!.Value)) : null;
+        return new CompareSummary(task.Name, task.HeldOutMetric, options.Seeds, task.Rebel, Spread.Of(starts.Select(s => s.HeldOut)), startLearned, algorithms, curves);
+    }
+
+    private string HeldOutKey => $"held_out_{HeldOutMetric}";
+
+    /// <summary>summary.json: the budget, and per algorithm {mean, std} of every figure.</summary>
+    public JsonObject ToJson()
+    {
+        var algorithms = new JsonObject();
+        foreach (var a in Algorithms)
+        {
+            var o = new JsonObject
+            {
+                ["runs"] = a.Runs, ["final_reward"] = a.FinalReward.ToJson(), [HeldOutKey] = a.HeldOut.ToJson(), ["kl"] = a.Kl.ToJson(),
+                ["seconds_per_iteration"] = a.SecondsPerIteration.ToJson(), ["peak_memory_mb"] = a.PeakMemoryMb.ToJson(), ["reward_queries"] = a.RewardQueries.ToJson(),
+            };
+            if (a.FinalGoldReward is { } g) o["final_gold_reward"] = g.ToJson();
+            if (a.HeldOutLearnedReward is { } l) o["held_out_learned_reward"] = l.ToJson();
+            algorithms[a.Algorithm] = o;
+        }
+        var start = new JsonObject { [HeldOutKey] = Start.ToJson() };
+        if (StartLearned is { } sl) start["held_out_learned_reward"] = sl.ToJson();
+        return new JsonObject
+        {
+            ["task"] = Task, ["held_out_metric"] = HeldOutMetric, ["seeds"] = Seeds, ["start"] = start,
+            ["budget"] = new JsonObject
+            {
+                ["iterations"] = Budget.Iterations, ["prompts_per_iteration"] = Budget.PromptsPerIteration, ["completions_per_prompt"] = Budget.CompletionsPerPrompt,
+                ["reward_queries"] = (long)Budget.Iterations * Budget.PromptsPerIteration * Budget.CompletionsPerPrompt,
+            },
+            ["algorithms"] = algorithms,
+        };
+    }
+
+    /// <summary>The table's header and rows (console and report alike).</summary>
+    public (List<string> Header, List<List<string>> Rows) Table()
+    {
+        bool gold = Algorithms.Any(a => a.FinalGoldReward is not null);
+        var header = new List<string> { "algorithm", "final reward" };
+        if (gold) header.Add("final gold reward");
+        header.Add(HeldOutMetric == "accuracy" ? "held-out accuracy" : "held-out gold reward");
+        if (gold) header.Add("held-out learned reward");
+        header.AddRange(["KL", "s / iteration", "peak memory MB", "reward queries"]);
+        string HeldOut(Spread s) => HeldOutMetric == "accuracy" ? $"{100 * s.Mean:F1} % ± {100 * s.Std:F1}" : s.Format("F3");
+        var start = new List<string> { "start (supervised)", "" };
+        if (gold) start.Add("");
+        start.Add(HeldOut(Start));
+        if (gold) start.Add(StartLearned?.Format("F3") ?? "");
+        start.AddRange(["0", "", "", "0"]);
+        var rows = Algorithms.Select(a =>
+        {
+            var row = new List<string> { a.Algorithm, a.FinalReward.Format("F3") };
+            if (gold) row.Add(a.FinalGoldReward?.Format("F3") ?? "");
+            row.Add(HeldOut(a.HeldOut));
+            if (gold) row.Add(a.HeldOutLearnedReward?.Format("F3") ?? "");
+            row.AddRange([a.Kl.Format("F3"), a.SecondsPerIteration.Format("F2"), a.PeakMemoryMb.Format("F0"), $"{a.RewardQueries.Mean:F0}"]);
+            return row;
+        }).Prepend(start).ToList();
+        return (header, rows);
+    }
+
+    /// <summary>Writes summary.json and report.html to the output folder.</summary>
+    public void Write(CompareOptions options)
+    {
+        Models.IO.AtomicFile.WriteText(Path.Combine(options.OutputDirectory, "summary.json"),
+            ToJson().ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+        var (header, rows) = Table();
+        var charts = new List<string> { HtmlReport.Chart("training reward (objective/scores)", Series(c => c.Score), "reward queries") };
+        if (Curves.Values.Any(c => c.Any(p => double.IsFinite(p.Gold))))
+            charts.Add(HtmlReport.Chart("gold reward of the rollouts (objective/gold_scores)", Series(c => c.Gold), "reward queries"));
+        string html = HtmlReport.Table(header, rows) + "<h2>Reward versus reward queries (mean over seeds)</h2><div class=\"charts\">" + string.Concat(charts) + "</div>";
+        var about = new List<(string, string)>
+        {
+            ("task", Task), ("seeds", $"{Seeds}"),
+            ("budget per run", $"{Budget.Iterations} iterations × {Budget.PromptsPerIteration} prompts × {Budget.CompletionsPerPrompt} completions"),
+            ("spread", "± is the standard deviation over seeds"),
+        };
+        HtmlReport.Write(Path.Combine(options.OutputDirectory, "report.html"), $"rebel compare --task {Task}", about, [], [], [], html);
+    }
+
+    private List<(string Name, IReadOnlyList<(double X, double Y)> Points)> Series(Func<(double Queries, double Score, double Gold), double> y) =>
+        [.. Curves.Select(c => (c.Key, (IReadOnlyList<(double, double)>)[.. c.Value.Select(p => (p.Queries, y(p)))]))];
+}

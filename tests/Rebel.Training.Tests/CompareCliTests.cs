@@ -1,0 +1,80 @@
+using System.Text.Json.Nodes;
+using Rebel.Training.Compare;
+
+namespace Rebel.Training.Tests;
+
+[Collection("Console")]
+public class CompareCliTests
+{
+    private static readonly string[] Fields = ["final_reward", "held_out_accuracy", "kl", "seconds_per_iteration", "peak_memory_mb", "reward_queries"];
+
+    [Fact]
+    public void SpreadIsMeanAndSampleStandardDeviation()
+    {
+        Assert.Equal(new Spread(2, 1), Spread.Of([1, 2, 3]));
+        Assert.Equal(new Spread(5, 0), Spread.Of([5]));
+        Assert.Equal("0.50 ± 0.71", Spread.Of([0, 1]).Format("F2"));
+    }
+
+    [Fact]
+    public void UnknownAlgorithmsAndTasksAreRejectedBeforeAnyWork()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"rebel-compare-{Guid.NewGuid():N}");
+        var (code, _, err) = CliHarness.Run("compare", "--algos", "rebel,sac", "--out", dir);
+        Assert.Equal(1, code);
+        Assert.Contains("unknown algorithm 'sac'", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir));
+        (code, _, _) = CliHarness.Run("compare", "--task", "chess", "--out", dir);
+        Assert.Equal(1, code);
+    }
+
+    [Fact]
+    public void TinyComparisonWritesEveryFigureWithEqualRewardQueriesAndResumes()
+    {
+        var dir = Directory.CreateTempSubdirectory("rebel-compare").FullName;
+        try
+        {
+            string[] args = ["compare", "--task", "arithmetic", "--algos", "rebel,ppo", "--seeds", "1", "--out", dir, "--iterations", "2",
+                "--prompts-per-iteration", "4", "--completions-per-prompt", "2", "--sft-steps", "20", "--held-out", "20"];
+            var (code, output, err) = CliHarness.Run(args);
+            Assert.True(code == 0, err);
+            var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")))!.AsObject();
+            Assert.Equal(16, summary["budget"]!["reward_queries"]!.GetValue<long>());
+            Assert.InRange(summary["start"]!["held_out_accuracy"]!["mean"]!.GetValue<double>(), 0, 1);
+            var algorithms = summary["algorithms"]!.AsObject();
+            Assert.Equal(["rebel", "ppo"], algorithms.Select(a => a.Key));
+            foreach (var (name, node) in algorithms)
+            {
+                foreach (var field in Fields)
+                {
+                    Assert.True(double.IsFinite(node![field]!["mean"]!.GetValue<double>()), $"{name} {field} mean");
+                    Assert.True(node[field]!["std"]!.GetValue<double>() >= 0, $"{name} {field} std");
+                }
+                Assert.Equal(16.0, node!["reward_queries"]!["mean"]!.GetValue<double>());
+                Assert.True(node["peak_memory_mb"]!["mean"]!.GetValue<double>() > 0, $"{name} peak memory");
+                Assert.InRange(node["held_out_accuracy"]!["mean"]!.GetValue<double>(), 0, 1);
+                Assert.Equal(2, File.ReadAllLines(Path.Combine(dir, "runs", name, "seed1", "metrics.jsonl")).Length);
+            }
+            Assert.Contains("ppo", output, StringComparison.Ordinal);
+            Assert.Contains("peak memory MB", output, StringComparison.Ordinal);
+            Console.Error.WriteLine(output);
+            var report = File.ReadAllText(Path.Combine(dir, "report.html"));
+            Assert.Contains("<polyline", report, StringComparison.Ordinal);
+            Assert.Contains("reward queries", report, StringComparison.Ordinal);
+
+            string result = Path.Combine(dir, "runs", "ppo", "seed1", "result.json");
+            var written = File.GetLastWriteTimeUtc(result);
+            (code, _, err) = CliHarness.Run(args);
+            Assert.True(code == 0, err);
+            Assert.Equal(written, File.GetLastWriteTimeUtc(result));
+
+            (code, _, err) = CliHarness.Run([.. args.Select(a => a == "2" ? "3" : a)]);
+            Assert.Equal(1, code);
+            Assert.Contains("another task or budget", err, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+}
