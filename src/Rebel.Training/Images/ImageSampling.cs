@@ -23,7 +23,7 @@ public static class ImageSampling
         return images;
     }
 
-    /// <summary>Every caption of <see cref="ShapeAttributes.All"/> × <paramref name="perCaption"/> seeds from <paramref name="firstSeed"/> on.</summary>
+    /// <summary>Each of <paramref name="captions"/> repeated <paramref name="perCaption"/> times, with consecutive seeds from <paramref name="firstSeed"/> on (caption-major).</summary>
     public static (List<string> Captions, List<ulong> Seeds) Grid(IReadOnlyList<string> captions, int perCaption, ulong firstSeed)
     {
         var c = new List<string>();
