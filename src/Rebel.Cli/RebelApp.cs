@@ -12,6 +12,7 @@ public static class RebelApp
         var root = new RootCommand("rebel: fine-tune generative models with reinforcement learning (REBEL and baselines).")
         {
             Commands.QuickstartCommand.Create(),
+            Commands.ImageCommand.Create(),
             Commands.TrainCommand.Create(),
             Commands.SftCommand.Create(),
             Commands.RewardCommand.Create(),

@@ -1,0 +1,83 @@
+// Hyper-parameters of the conditional diffusion transformer (DiT, Peebles & Xie 2023) and its noise schedule,
+// stored as config.json next to model.safetensors.
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Rebel.Models.IO;
+
+namespace Rebel.Models.Diffusion;
+
+/// <summary>Size of a <see cref="DitModel"/>: image, patches, width, depth and the condition vocabulary.</summary>
+public sealed record DitConfig
+{
+    /// <summary>S, image side in pixels (square images). Default 16.</summary>
+    public int ImageSize { get; init; } = 16;
+
+    /// <summary>Image channels (3 for RGB). Default 3.</summary>
+    public int Channels { get; init; } = 3;
+
+    /// <summary>P, patch side; the image becomes (S/P)² tokens of Channels·P² values. Default 2.</summary>
+    public int PatchSize { get; init; } = 2;
+
+    /// <summary>C, transformer width. Default 96.</summary>
+    public int HiddenSize { get; init; } = 96;
+
+    /// <summary>Number of DiT blocks. Default 4.</summary>
+    public int Layers { get; init; } = 4;
+
+    /// <summary>H, attention heads. Default 4.</summary>
+    public int Heads { get; init; } = 4;
+
+    /// <summary>MLP inner width as a multiple of C. Default 4.</summary>
+    public int MlpRatio { get; init; } = 4;
+
+    /// <summary>
+    /// Number of values of each condition attribute (one embedding table each; their rows are summed). Default [3, 4, 3]:
+    /// shape, shape colour, background of the built-in shapes set.
+    /// </summary>
+    public int[] ConditionSizes { get; init; } = [3, 4, 3];
+
+    /// <summary>T, training timesteps of the cosine noise schedule. Default 1000.</summary>
+    public int TrainTimesteps { get; init; } = 1000;
+
+    /// <summary>Width of the sinusoidal timestep features fed to the timestep MLP. Default 64.</summary>
+    public int TimestepFeatures { get; init; } = 64;
+
+    /// <summary>Tokens per image, (S/P)².</summary>
+    [JsonIgnore]
+    public int Tokens => ImageSize / PatchSize * (ImageSize / PatchSize);
+
+    /// <summary>Values per token, Channels·P².</summary>
+    [JsonIgnore]
+    public int PatchValues => Channels * PatchSize * PatchSize;
+
+    /// <summary>Values per image, Channels·S².</summary>
+    [JsonIgnore]
+    public int ImageValues => Channels * ImageSize * ImageSize;
+
+    /// <summary>The file name inside a model folder.</summary>
+    public const string FileName = "config.json";
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>Throws naming the first inconsistent field.</summary>
+    public void Validate()
+    {
+        if (ImageSize <= 0 || PatchSize <= 0 || ImageSize % PatchSize != 0) throw new ArgumentException($"DitConfig: image size {ImageSize} is not a positive multiple of patch size {PatchSize}.");
+        if (Channels <= 0 || HiddenSize <= 0 || Layers <= 0 || MlpRatio <= 0) throw new ArgumentException("DitConfig: channels, width, layers and MLP ratio must be positive.");
+        if (Heads <= 0 || HiddenSize % Heads != 0) throw new ArgumentException($"DitConfig: width {HiddenSize} is not a multiple of {Heads} heads.");
+        if (ConditionSizes.Length == 0 || ConditionSizes.Any(n => n <= 0)) throw new ArgumentException("DitConfig: condition sizes must be positive and at least one.");
+        if (TrainTimesteps < 2 || TimestepFeatures < 2 || TimestepFeatures % 2 != 0) throw new ArgumentException("DitConfig: need at least 2 timesteps and an even number of timestep features.");
+    }
+
+    /// <summary>Writes the config as JSON (snake_case names).</summary>
+    public void Save(string path) => AtomicFile.WriteText(path, JsonSerializer.Serialize(this, Json) + "\n");
+
+    /// <summary>Reads a config written by <see cref="Save"/>.</summary>
+    public static DitConfig Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Diffusion model config '{path}' does not exist.", path);
+        var config = JsonSerializer.Deserialize<DitConfig>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty config.");
+        config.Validate();
+        return config;
+    }
+}

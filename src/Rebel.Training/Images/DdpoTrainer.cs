@@ -1,0 +1,53 @@
+// DDPO (Black et al. 2023, DDPO_IS): policy-gradient fine-tuning of a diffusion sampler with a PPO-style clipped ratio per
+// denoising step. Each step's ratio exp(ln π_θ(x_{k+1}|x_k) − ln π_old(x_{k+1}|x_k)) is clipped and weighted by the
+// trajectory's per-prompt standardised reward (clipped to ±AdvantageClip); the baseline REBEL is compared with.
+using Rebel.Models.Diffusion;
+using Rebel.Tensors;
+using Rebel.Training.Losses;
+
+namespace Rebel.Training.Images;
+
+/// <summary>Trains a <see cref="DitModel"/> with DDPO against an image reward.</summary>
+public sealed class DdpoTrainer : ImagePolicyTrainer
+{
+    /// <summary>The options in force.</summary>
+    public DdpoOptions Options { get; }
+
+    /// <summary>Sets up DDPO on <paramref name="policy"/> with captions <paramref name="prompts"/>.</summary>
+    public DdpoTrainer(DitModel policy, IReadOnlyList<string> prompts, IImageReward reward, DdpoOptions options, string? outputDirectory = null)
+        : base("ddpo", policy, prompts, reward, options, options.PromptsPerIteration * options.SamplesPerPrompt, outputDirectory) => Options = options;
+
+    /// <inheritdoc/>
+    protected override void Update(List<ImageRollout> rollouts, Dictionary<string, double> metrics)
+    {
+        int k = Options.TrainedStepCount;
+        double lossSum = 0, clipSum = 0, klSum = 0, gradNorm = 0;
+        int count = 0;
+        for (int epoch = 0; epoch < Options.Epochs; epoch++)
+        {
+            foreach (var mb in MiniBatches(rollouts.Count))
+            {
+                using (var scope = new TensorScope())
+                {
+                    var chunk = mb.Select(i => rollouts[i]).ToList();
+                    var logp = Sampler.StepLogProbs([.. chunk.Select(r => r.Trajectory)], k); // (R, k)
+                    float[] old = [.. chunk.SelectMany(r => r.Trajectory.StepLogProbs.Take(k))];
+                    float[] adv = [.. chunk.SelectMany(r => Enumerable.Repeat(Math.Clamp(r.Advantage, -Options.AdvantageClip, Options.AdvantageClip), k))];
+                    float[] mask = [.. Enumerable.Repeat(1f, old.Length)];
+                    var loss = PpoLoss.Policy(logp, old, adv, mask, Options.ClipRange);
+                    loss.Backward();
+                    var now = logp.Span;
+                    lossSum += loss.Item() * chunk.Count;
+                    clipSum += PpoLoss.ClipFraction(now, old, mask, Options.ClipRange) * chunk.Count;
+                    for (int i = 0; i < old.Length; i++) klSum += 0.5 * (now[i] - old[i]) * (now[i] - old[i]) / k;
+                    count += chunk.Count;
+                }
+                gradNorm = StepPolicy();
+            }
+        }
+        metrics["loss/policy_avg"] = lossSum / Math.Max(count, 1);
+        metrics["policy/clipfrac_avg"] = clipSum / Math.Max(count, 1);
+        metrics["policy/approxkl_avg"] = klSum / Math.Max(count, 1);
+        metrics["grad_norm"] = gradNorm;
+    }
+}

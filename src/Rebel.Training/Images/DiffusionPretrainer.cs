@@ -1,0 +1,117 @@
+// Noise-prediction pretraining of a conditional diffusion model (Ho et al. 2020): draw x₀ and its caption, a timestep
+// t ~ U[0, T) and ε ~ N(0, I), form x_t = √ᾱ_t·x₀ + √(1 − ᾱ_t)·ε, and minimise the mean squared error ‖ε_θ(x_t, t, c) − ε‖².
+using Rebel.Models.Diffusion;
+using Rebel.Tensors;
+using Rebel.Tensors.Optim;
+
+namespace Rebel.Training.Images;
+
+/// <summary>Trains a <see cref="DitModel"/> to predict the noise in images of a data set.</summary>
+public sealed class DiffusionPretrainer
+{
+    private readonly DitModel model;
+    private readonly IReadOnlyList<ShapeImage> data;
+    private readonly NoiseSchedule schedule;
+    private readonly AdamW optimizer;
+    private readonly LrSchedule lr;
+    private readonly Rng rng;
+    private int[] order = [];
+    private int cursor;
+
+    /// <summary>The options in force.</summary>
+    public DiffusionPretrainOptions Options { get; }
+
+    /// <summary>Steps taken so far.</summary>
+    public int StepsTaken { get; private set; }
+
+    /// <summary>Called after each step with (step, loss).</summary>
+    public Action<int, double>? StepCompleted { get; set; }
+
+    /// <summary>Sets up training on <paramref name="data"/> (images of the model's size).</summary>
+    public DiffusionPretrainer(DitModel model, IReadOnlyList<ShapeImage> data, DiffusionPretrainOptions options)
+    {
+        options.Validate();
+        if (data.Count == 0) throw new ArgumentException("DiffusionPretrainer: no images.");
+        if (data[0].Pixels.Length != model.Config.ImageValues)
+            throw new ArgumentException($"DiffusionPretrainer: images of {data[0].Pixels.Length} values for a model of {model.Config.ImageValues}.");
+        this.model = model;
+        this.data = data;
+        Options = options;
+        schedule = new NoiseSchedule(model.Config.TrainTimesteps);
+        optimizer = new AdamW(model.Parameters, options.LearningRate, weightDecay: options.WeightDecay);
+        lr = new LrSchedule(options.Schedule, options.LearningRate, Math.Max(options.Steps, 1), options.WarmupSteps);
+        rng = new Rng(options.Seed);
+    }
+
+    /// <summary>
+    /// Runs up to <see cref="DiffusionPretrainOptions.Steps"/> steps in total; returns the mean loss of the steps run.
+    /// <paramref name="stopAfter"/>, when given, is asked after each step whether to stop early.
+    /// </summary>
+    public double Train(CancellationToken cancel = default, Func<int, bool>? stopAfter = null)
+    {
+        double sum = 0;
+        int count = 0;
+        while (StepsTaken < Options.Steps)
+        {
+            cancel.ThrowIfCancellationRequested();
+            sum += Step();
+            count++;
+            if (stopAfter?.Invoke(StepsTaken) == true) break;
+        }
+        return count == 0 ? double.NaN : sum / count;
+    }
+
+    /// <summary>One optimizer step on a fresh batch; returns its loss.</summary>
+    public double Step()
+    {
+        var cfg = model.Config;
+        int b = Options.BatchSize, d = cfg.ImageValues;
+        var xt = new float[b * d];
+        var eps = new float[b * d];
+        var timesteps = new int[b];
+        var conditions = new int[b * cfg.ConditionSizes.Length];
+        for (int i = 0; i < b; i++)
+        {
+            var image = NextImage();
+            int t = rng.NextInt(cfg.TrainTimesteps);
+            float a = (float)Math.Sqrt(schedule.AlphaBar(t)), s = (float)Math.Sqrt(1 - schedule.AlphaBar(t));
+            var e = eps.AsSpan(i * d, d);
+            rng.FillNormal(e);
+            for (int j = 0; j < d; j++) xt[i * d + j] = a * image.Pixels[j] + s * e[j];
+            timesteps[i] = t;
+            ImageConditions.Of(image.Attributes).CopyTo(conditions, i * cfg.ConditionSizes.Length);
+        }
+        double loss;
+        using (var scope = new TensorScope())
+        {
+            var pred = model.Forward(Tensor.FromArray(xt, b, cfg.Channels, cfg.ImageSize, cfg.ImageSize), timesteps, conditions); // (B, Ch, S, S)
+            var err = Ops.Sub(pred, Tensor.FromArray(eps, pred.Shape));
+            var mse = Ops.Mean(Ops.Mul(err, err));
+            mse.Backward();
+            loss = mse.Item();
+        }
+        Optimizer.ClipGradNorm(model.Parameters, Options.MaxGradNorm);
+        optimizer.LearningRate = lr.At(optimizer.StepCount);
+        optimizer.Step();
+        optimizer.ZeroGrad();
+        StepsTaken++;
+        StepCompleted?.Invoke(StepsTaken, loss);
+        return loss;
+    }
+
+    // Passes over the data set, each in a fresh random order.
+    private ShapeImage NextImage()
+    {
+        if (cursor == order.Length)
+        {
+            order = Enumerable.Range(0, data.Count).ToArray();
+            for (int i = order.Length - 1; i > 0; i--)
+            {
+                int j = rng.NextInt(i + 1);
+                (order[i], order[j]) = (order[j], order[i]);
+            }
+            cursor = 0;
+        }
+        return data[order[cursor++]];
+    }
+}

@@ -1,0 +1,44 @@
+// Settings of `rebel image quickstart`, tuned to finish within minutes on two CPU cores.
+using Rebel.Models.Diffusion;
+
+namespace Rebel.Training.Images;
+
+/// <summary>Options of <see cref="ImageQuickstart"/>.</summary>
+public sealed record ImageQuickstartOptions
+{
+    /// <summary>Output folder. Default runs/image-quickstart.</summary>
+    public string OutputDirectory { get; init; } = Path.Combine("runs", "image-quickstart");
+
+    /// <summary>Seed of the data, models and training. Default 1.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Image side. Default 16.</summary>
+    public int ImageSize { get; init; } = 16;
+
+    /// <summary>Training images generated for the diffusion model and the classifier. Default 8192.</summary>
+    public int TrainImages { get; init; } = 8192;
+
+    /// <summary>The DiT: patch 4 (16 tokens), width 96, 4 blocks — about 0.7M parameters; patch 2 samples better but costs 5× more.</summary>
+    public DitConfig Model { get; init; } = ImageConditions.Config(16) with { PatchSize = 4, HiddenSize = 96, Layers = 4 };
+
+    /// <summary>Steps of the shape classifier behind the alignment reward. Default 600.</summary>
+    public int ClassifierSteps { get; init; } = 600;
+
+    /// <summary>Pretraining; <see cref="DiffusionPretrainOptions.Steps"/> is the most steps taken if the target is never reached.</summary>
+    public DiffusionPretrainOptions Pretrain { get; init; } = new() { Steps = 1500, BatchSize = 64, LearningRate = 1e-3f };
+
+    /// <summary>Pretraining stops once alignment on validation seeds reaches this ("partly right", so REBEL has room). Default 0.35.</summary>
+    public double PretrainTargetAlignment { get; init; } = 0.35;
+
+    /// <summary>Pretraining steps between validation checks. Default 100.</summary>
+    public int ValidateEvery { get; init; } = 100;
+
+    /// <summary>Samples per caption for validation during pretraining (33 captions). Default 2.</summary>
+    public int ValidationPerCaption { get; init; } = 2;
+
+    /// <summary>Held-out samples per caption (seeds never used in training) for reward_before and reward_after. Default 8 (264 images).</summary>
+    public int HeldOutPerCaption { get; init; } = 8;
+
+    /// <summary>REBEL against the alignment reward: 100 iterations of 32 captions × 2 samples, η = 1, learning rate 1e-5 (1e-4 degraded held-out alignment in trials).</summary>
+    public ImageRebelOptions Rebel { get; init; } = new() { Iterations = 100, PromptsPerIteration = 32, LearningRate = 1e-5f, Eta = 1f, CheckpointEvery = 25 };
+}

@@ -1,0 +1,82 @@
+// Options every image RL trainer (REBEL, DDPO) shares, each with its default and where it comes from; each method's sealed
+// record derives from this one. Both methods draw the same number of samples (reward queries) per iteration.
+using Rebel.Models.Diffusion;
+using Rebel.Tensors.Optim;
+
+namespace Rebel.Training.Images;
+
+/// <summary>Settings shared by <see cref="ImageRebelOptions"/> and <see cref="DdpoOptions"/>.</summary>
+public abstract record ImageRlOptions
+{
+    /// <summary>Policy iterations. Default 60.</summary>
+    public int Iterations { get; init; } = 60;
+
+    /// <summary>Prompts (captions) per iteration. Default 32.</summary>
+    public int PromptsPerIteration { get; init; } = 32;
+
+    /// <summary>Trajectories sampled per prompt: reward queries per iteration = prompts × samples. Default 2 (REBEL's online pairs).</summary>
+    public int SamplesPerPrompt { get; init; } = 2;
+
+    /// <summary>The sampler that is the policy: K DDIM steps with noise η. Default 10 steps, η = 1 (DDPO samples with η = 1).</summary>
+    public DdimOptions Sampler { get; init; } = new();
+
+    /// <summary>
+    /// The leading (noisiest) stochastic steps whose log-densities enter the loss, or 0 for all K − 1 (DDPO's timestep_fraction).
+    /// Later steps have small σ: their log-density gradients are large and mostly noise for rewards decided early (shape,
+    /// colour), so training on the first steps only raises the signal-to-noise ratio. Default 0 (all).
+    /// </summary>
+    public int TrainedSteps { get; init; }
+
+    /// <summary>The number of steps trained for a K-step sampler: <see cref="TrainedSteps"/>, or K − 1 when 0.</summary>
+    public int TrainedStepCount => TrainedSteps == 0 ? Sampler.Steps - 1 : TrainedSteps;
+
+    /// <summary>Rewards kept per prompt by the running per-prompt statistics. Default 32.</summary>
+    public int StatBufferSize { get; init; } = 32;
+
+    /// <summary>Rewards a prompt needs before its own mean and std are used (before that, the batch's). Default 8 (DDPO uses 16 with far more samples per prompt).</summary>
+    public int StatMinCount { get; init; } = 8;
+
+    /// <summary>Inner epochs over each iteration's samples (default per method).</summary>
+    public abstract int Epochs { get; init; }
+
+    /// <summary>Samples (or pairs) per optimizer step (default per method).</summary>
+    public abstract int MiniBatchSize { get; init; }
+
+    /// <summary>Peak learning rate (default per method).</summary>
+    public abstract float LearningRate { get; init; }
+
+    /// <summary>Learning-rate schedule. Default constant (DDPO).</summary>
+    public LrScheduleKind Schedule { get; init; } = LrScheduleKind.Constant;
+
+    /// <summary>AdamW ε. Default 1e-8 (DDPO, PyTorch).</summary>
+    public float AdamEpsilon { get; init; } = 1e-8f;
+
+    /// <summary>AdamW weight decay. Default 0 (fine-tuning from a pretrained model).</summary>
+    public float WeightDecay { get; init; }
+
+    /// <summary>Global gradient-norm clip. Default 1 (DDPO max_grad_norm).</summary>
+    public float MaxGradNorm { get; init; } = 1f;
+
+    /// <summary>Seed of every random choice. Default 1.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Write a checkpoint every N iterations (0 = only at the end). Default 0.</summary>
+    public int CheckpointEvery { get; init; }
+
+    /// <summary>Throws ArgumentException naming the first invalid option.</summary>
+    public virtual void Validate()
+    {
+        Require(Iterations > 0 && PromptsPerIteration > 0 && Epochs > 0 && MiniBatchSize > 0, "iterations, prompts, epochs and minibatch size must be positive");
+        Require(SamplesPerPrompt >= 2, $"samples per prompt must be at least 2, got {SamplesPerPrompt}");
+        Require(Sampler.Steps >= 1 && Sampler.Eta > 0, $"the sampler needs at least one step and η > 0, got {Sampler.Steps} steps and η = {Sampler.Eta}");
+        Require(TrainedSteps >= 0 && TrainedSteps < Sampler.Steps, $"trained steps must be 0 (all) or 1..{Sampler.Steps - 1}, got {TrainedSteps}");
+        Require(StatBufferSize >= 2 && StatMinCount >= 2, "the per-prompt statistics need a buffer and minimum count of at least 2");
+        Require(LearningRate >= 0, $"learning rate must be non-negative, got {LearningRate}");
+    }
+
+    /// <summary>Throws ArgumentException naming this record and <paramref name="what"/> unless <paramref name="ok"/>.</summary>
+    protected void Require(bool ok, string what)
+    {
+        if (!ok) throw new ArgumentException($"{GetType().Name}: {what}.");
+    }
+}

@@ -1,0 +1,97 @@
+using System.Text.Json.Nodes;
+using Rebel.Models.Diffusion;
+using Rebel.Training.Images;
+using Rebel.Training.Tasks;
+
+namespace Rebel.Training.Tests.Images;
+
+[Collection("Console")]
+public class ImageCliTests
+{
+    [Fact]
+    public void PretrainTrainBothAlgorithmsAndSampleWritePngsThatDecode()
+    {
+        var dir = Directory.CreateTempSubdirectory("rebel-image-cli").FullName;
+        try
+        {
+            string model = Path.Combine(dir, "model");
+            var pre = CliHarness.Run("image", "pretrain", "--size", "8", "--patch", "4", "--width", "16", "--layers", "1", "--heads", "2",
+                "--steps", "3", "--images", "64", "--out", model);
+            Assert.True(pre.Code == 0, pre.Err);
+            Assert.Equal(8, DitFolder.Load(model).Config.ImageSize);
+            foreach (var algo in new[] { "rebel", "ddpo" })
+            {
+                string run = Path.Combine(dir, algo);
+                var train = CliHarness.Run("image", "train", "--model", model, "--algo", algo, "--reward", "compressibility", "--iterations", "2",
+                    "--prompts-per-iteration", "2", "--steps", "3", "--out", run);
+                Assert.True(train.Code == 0, train.Err);
+                Assert.Equal(2, File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Length);
+                Assert.Contains("data:image/png;base64,", File.ReadAllText(Path.Combine(run, "report.html")), StringComparison.Ordinal);
+                Assert.True(File.Exists(Path.Combine(run, "checkpoint", "policy.safetensors")));
+            }
+            string png = Path.Combine(dir, "grid.png");
+            var sample = CliHarness.Run("image", "sample", "--model", Path.Combine(dir, "rebel", "policy"), "--prompt", "red circle on blue", "--num", "3", "--steps", "3", "--out", png);
+            Assert.True(sample.Code == 0, sample.Err);
+            var (w, h, rgb) = Png.Decode(File.ReadAllBytes(png));
+            Assert.Equal((3 * 8 + 4, 8 + 2), (w, h));
+            Assert.Equal(3 * w * h, rgb.Length);
+            var bad = CliHarness.Run("image", "sample", "--model", model, "--prompt", "purple circle on blue", "--out", png);
+            Assert.Equal(1, bad.Code);
+            Assert.Contains("purple", bad.Err, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private sealed class Silent : IQuickstartProgress
+    {
+        public void Phase(string name, int steps)
+        {
+        }
+
+        public void Step(int step, string status)
+        {
+        }
+
+        public void Message(string text)
+        {
+        }
+    }
+
+    [Fact]
+    public void ShortQuickstartWritesSummaryGridsAndReport()
+    {
+        var dir = Directory.CreateTempSubdirectory("rebel-image-qs").FullName;
+        try
+        {
+            var sampler = new DdimOptions { Steps = 3 };
+            var o = new ImageQuickstartOptions
+            {
+                OutputDirectory = dir, ImageSize = 8, TrainImages = 128, Model = TinyDiffusion.Config, ClassifierSteps = 5,
+                Pretrain = new DiffusionPretrainOptions { Steps = 4, BatchSize = 16 }, ValidateEvery = 2, ValidationPerCaption = 1, HeldOutPerCaption = 2,
+                Rebel = new ImageRebelOptions { Iterations = 2, PromptsPerIteration = 4, Sampler = sampler },
+            };
+            var s = ImageQuickstart.Run(o, new Silent());
+            var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")))!.AsObject();
+            foreach (var key in new[] { "reward_before", "reward_after", "seconds" }) Assert.NotNull(json[key]);
+            Assert.Equal(s.RewardAfter, json["reward_after"]!.GetValue<double>());
+            Assert.InRange(s.RewardBefore, 0, 100);
+            Assert.Equal(66, s.HeldOut);
+            foreach (var name in new[] { "samples_before.png", "samples_after.png" })
+            {
+                var (w, h, _) = Png.Decode(File.ReadAllBytes(Path.Combine(dir, name)));
+                Assert.Equal((2 * 8 + 3, 11 * 8 + 12), (w, h)); // 11 rows (every third caption) × 2 seeds, 1-pixel padding
+            }
+            string html = File.ReadAllText(Path.Combine(dir, "report.html"));
+            Assert.Equal(2, html.Split("data:image/png;base64,").Length - 1);
+            Assert.Contains("<svg", html, StringComparison.Ordinal);
+            Assert.True(File.Exists(Path.Combine(dir, "rebel", DitConfig.FileName)));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}

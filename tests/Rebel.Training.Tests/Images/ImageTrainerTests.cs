@@ -1,0 +1,98 @@
+using Rebel.Models.Diffusion;
+using Rebel.Training.Images;
+
+namespace Rebel.Training.Tests.Images;
+
+public class ImageTrainerTests
+{
+    private static readonly DdimOptions Sampler = new() { Steps = 4 };
+
+    private static ImageRebelOptions Rebel(int iterations) => new()
+    {
+        Iterations = iterations, PromptsPerIteration = 8, Sampler = Sampler, LearningRate = 5e-3f, MiniBatchSize = 4, Seed = 5, Eta = 10f,
+    };
+
+    private static DdpoOptions Ddpo(int iterations) => new()
+    {
+        Iterations = iterations, PromptsPerIteration = 8, Sampler = Sampler, LearningRate = 2e-2f, MiniBatchSize = 8, Seed = 5,
+    };
+
+    [Fact]
+    public void RebelRaisesTheRewardOfHeldOutSamples()
+    {
+        var model = TinyDiffusion.Model();
+        double before = TinyDiffusion.HeldOutBrightness(model, Sampler);
+        var trainer = new ImageRebelTrainer(model, TinyDiffusion.Captions, new TinyDiffusion.Brightness(), Rebel(20));
+        trainer.Train();
+        double after = TinyDiffusion.HeldOutBrightness(model, Sampler);
+        Assert.True(after > before + 0.05, $"held-out brightness {before:F3} -> {after:F3}");
+        Assert.Equal(20 * 8 * 2, trainer.Metrics.Rows[^1]["reward_queries"]);
+        Assert.All(trainer.Metrics.Rows, r => Assert.True(double.IsFinite(r["loss/policy_avg"])));
+    }
+
+    [Fact]
+    public void DdpoRaisesTheRewardWithTheSameRewardQueries()
+    {
+        var model = TinyDiffusion.Model();
+        double before = TinyDiffusion.HeldOutBrightness(model, Sampler);
+        var trainer = new DdpoTrainer(model, TinyDiffusion.Captions, new TinyDiffusion.Brightness(), Ddpo(12));
+        trainer.Train();
+        double after = TinyDiffusion.HeldOutBrightness(model, Sampler);
+        Assert.True(after > before + 0.1, $"held-out brightness {before:F3} -> {after:F3}");
+        Assert.Equal(12 * 8 * 2, trainer.Metrics.Rows[^1]["reward_queries"]);
+    }
+
+    [Fact]
+    public void ResumedRebelRunEqualsAnUninterruptedOne()
+    {
+        var dir = Directory.CreateTempSubdirectory("rebel-image-resume").FullName;
+        try
+        {
+            var straight = TinyDiffusion.Model();
+            new ImageRebelTrainer(straight, TinyDiffusion.Captions, new TinyDiffusion.Brightness(), Rebel(4)).Train();
+
+            var first = TinyDiffusion.Model();
+            var a = new ImageRebelTrainer(first, TinyDiffusion.Captions, new TinyDiffusion.Brightness(), Rebel(2), dir);
+            a.Train();
+            var resumed = TinyDiffusion.Model(seed: 99); // different weights: everything must come from the checkpoint
+            var b = new ImageRebelTrainer(resumed, TinyDiffusion.Captions, new TinyDiffusion.Brightness(), Rebel(4), dir);
+            b.LoadCheckpoint(Path.Combine(dir, "checkpoint"));
+            Assert.Equal(2, b.Iteration);
+            b.Train();
+            foreach (var (name, p) in straight.NamedParameters) Assert.Equal(p.ToArray(), resumed.NamedParameters[name].ToArray());
+            Assert.Equal(4, b.Metrics.Rows.Count);
+            Assert.True(File.Exists(Path.Combine(dir, "checkpoint", "policy", DitConfig.FileName)));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void PretrainingLowersTheNoisePredictionLoss()
+    {
+        var model = TinyDiffusion.Model();
+        var data = ShapesDataset.Generate(1, 256, TinyDiffusion.Size);
+        var losses = new List<double>();
+        var trainer = new DiffusionPretrainer(model, data, new DiffusionPretrainOptions { Steps = 60, BatchSize = 32, LearningRate = 3e-3f })
+        {
+            StepCompleted = (_, loss) => losses.Add(loss),
+        };
+        trainer.Train();
+        Assert.Equal(60, losses.Count);
+        Assert.True(losses.TakeLast(10).Average() < 0.8 * losses.Take(10).Average(), $"loss {losses.Take(10).Average():F3} -> {losses.TakeLast(10).Average():F3}");
+    }
+
+    [Fact]
+    public void PerPromptStatisticsUseThePromptsHistoryOnceItIsLongEnough()
+    {
+        var tracker = new PromptStatTracker(bufferSize: 4, minCount: 2);
+        var first = tracker.Standardize(["a", "b"], [1f, 3f]); // one reward each: batch mean 2, std 1
+        Assert.Equal(-1f, first[0], 1e-4f);
+        Assert.Equal(1f, first[1], 1e-4f);
+        var second = tracker.Standardize(["a", "a"], [2f, 3f]); // a's history 1, 2, 3: mean 2, std √(2/3)
+        Assert.Equal(0f, second[0], 1e-4f);
+        Assert.Equal((float)(1 / Math.Sqrt(2.0 / 3)), second[1], 1e-3f);
+    }
+}
