@@ -179,65 +179,6 @@ public static partial class Ops
         TensorPrimitives.Multiply(x, y, y);
     }
 
-    private const float GeluC = 0.7978845608f, GeluK = 0.044715f;
-
-    // y = 0.5·x·(1 + tanh(u)), u = c·x·(1 + k·x²); vectorised through TensorPrimitives in chunks that stay in L1.
-    internal static void GeluForward(ReadOnlySpan<float> x, Span<float> y)
-    {
-        Span<float> u = stackalloc float[Math.Min(x.Length, 512)];
-        for (int start = 0; start < x.Length; start += u.Length)
-        {
-            int n = Math.Min(u.Length, x.Length - start);
-            var xs = x.Slice(start, n); var ys = y.Slice(start, n); var us = u[..n];
-            TensorPrimitives.Multiply(xs, xs, us);
-            TensorPrimitives.Multiply(us, GeluC * GeluK, us);
-            TensorPrimitives.Add(us, GeluC, us);
-            TensorPrimitives.Multiply(us, xs, us);
-            TanhFast(us, us);
-            TensorPrimitives.Multiply(us, 0.5f, us);
-            TensorPrimitives.Add(us, 0.5f, us);
-            TensorPrimitives.Multiply(us, xs, ys);
-        }
-    }
-
-    // gx += g · (0.5·(1 + t) + 0.5·x·(1 − t²)·c·(1 + 3k·x²)), t = tanh(u); scalar reference: GeluBackwardReference.
-    internal static void GeluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> gx)
-    {
-        int chunk = Math.Min(x.Length, 512);
-        Span<float> s = stackalloc float[chunk], t = stackalloc float[chunk], d = stackalloc float[chunk];
-        for (int start = 0; start < x.Length; start += chunk)
-        {
-            int n = Math.Min(chunk, x.Length - start);
-            var xs = x.Slice(start, n); var ss = s[..n]; var ts = t[..n]; var ds = d[..n];
-            TensorPrimitives.Multiply(xs, xs, ss); // x²
-            TensorPrimitives.Multiply(ss, GeluC * GeluK, ts);
-            TensorPrimitives.Add(ts, GeluC, ts);
-            TensorPrimitives.Multiply(ts, xs, ts);
-            TanhFast(ts, ts); // t
-            TensorPrimitives.Multiply(ss, 3f * GeluC * GeluK, ss);
-            TensorPrimitives.Add(ss, GeluC, ss); // du/dx
-            TensorPrimitives.Multiply(ts, ts, ds);
-            TensorPrimitives.Subtract(1f, ds, ds); // 1 − t²
-            TensorPrimitives.Multiply(ds, ss, ds);
-            TensorPrimitives.Multiply(ds, xs, ds);
-            TensorPrimitives.Add(ds, ts, ds);
-            TensorPrimitives.Multiply(ds, 0.5f, ds);
-            TensorPrimitives.Add(ds, 0.5f, ds); // 0.5·(1 + t) + 0.5·x·(1 − t²)·du
-            var gs = gx.Slice(start, n);
-            TensorPrimitives.MultiplyAdd(g.Slice(start, n), ds, gs, gs);
-        }
-    }
-
-    internal static void GeluBackwardReference(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> gx)
-    {
-        for (int i = 0; i < gx.Length; i++)
-        {
-            float v = x[i], t = TanhScalar(GeluC * (v + GeluK * v * v * v));
-            float du = GeluC * (1f + 3f * GeluK * v * v);
-            gx[i] += g[i] * (0.5f * (1f + t) + 0.5f * v * (1f - t * t) * du);
-        }
-    }
-
     /// <summary>Error function via the Chebyshev-fitted erfc of Numerical Recipes (fractional error below 1.2e-7).</summary>
     internal static float Erf(float x)
     {
