@@ -33,7 +33,10 @@ public class GeluKernelTests
             var gx = new float[n];
             rng.FillNormal(gx);
             var before = (float[])gx.Clone();
-            Ops.GeluBackward(x, g, gx, maxBits);
+            Ops.GeluBackward(x, g, gx, accumulate: true, maxBits);
+            var assigned = new float[n];
+            rng.FillNormal(assigned);
+            Ops.GeluBackward(x, g, assigned, accumulate: false, maxBits);
             for (int i = 0; i < n; i++)
             {
                 double expected = Gelu(x[i]);
@@ -41,6 +44,7 @@ public class GeluKernelTests
                 Assert.Equal(Ops.GeluScalar(x[i]), y[i], 1e-6f);
                 double grad = before[i] + g[i] * Slope(x[i]);
                 Assert.True(Math.Abs(grad - gx[i]) <= 2e-6 * (1 + Math.Abs(grad)), $"backward n={n} i={i} x={x[i]}: {grad} vs {gx[i]}");
+                Assert.True(Math.Abs(g[i] * Slope(x[i]) - assigned[i]) <= 2e-6 * (1 + Math.Abs(g[i])), $"assigning backward n={n} i={i}");
             }
         }
     }
@@ -55,7 +59,7 @@ public class GeluKernelTests
         var y = new float[x.Length]; var gx = new float[x.Length]; var g = new float[x.Length];
         Array.Fill(g, 1f);
         Ops.GeluForward(x, y, maxBits);
-        Ops.GeluBackward(x, g, gx, maxBits);
+        Ops.GeluBackward(x, g, gx, accumulate: true, maxBits);
         for (int i = 0; i < x.Length; i++)
         {
             double expected = Math.Abs(x[i]) > 20 ? Math.Max(x[i], 0) : Gelu(x[i]);

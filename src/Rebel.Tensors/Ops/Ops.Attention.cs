@@ -86,12 +86,6 @@ public static partial class Ops
         });
     }
 
-    private static float[] GradArray(Tensor x)
-    {
-        _ = x.GradSpan;
-        return x.Grad!;
-    }
-
     // Runs body(b, j, allowGemmThreads) for every (batch row, key/value head); GEMMs stay single-threaded when the groups are parallel.
     private static void ForEachGroup(AttentionPlan p, Action<int, int, bool> body)
     {

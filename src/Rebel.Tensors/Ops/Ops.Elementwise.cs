@@ -82,10 +82,6 @@ public static partial class Ops
             }
         });
 
-    /// <summary>GELU, tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (GPT-2's "gelu_new").</summary>
-    public static Tensor Gelu(Tensor a) => Unary(a, "gelu", static (x, y) => GeluForward(x, y),
-        static (x, y, g, gx) => GeluBackward(x, g, gx));
-
     /// <summary>GELU, exact erf form: 0.5·x·(1 + erf(x/√2)) (GPT-NeoX's "gelu").</summary>
     public static Tensor GeluExact(Tensor a) => Unary(a, "gelu_exact", static (x, y) =>
         {
@@ -171,6 +167,27 @@ public static partial class Ops
             int start = (int)((long)blocks * p / parts) * ElementBlock, end = Math.Min(length, (int)((long)blocks * (p + 1) / parts) * ElementBlock);
             body(start, end - start);
         });
+    }
+
+    // x's gradient array (cleared when new), for backward functions that hand it to parallel bodies.
+    private static float[] GradArray(Tensor x)
+    {
+        _ = x.GradSpan;
+        return x.Grad!;
+    }
+
+    // x's gradient array for a backward function that writes every element; see Tensor.GradForWrite.
+    private static float[] GradForWriteArray(Tensor x, out bool accumulate)
+    {
+        _ = x.GradForWrite(out accumulate);
+        return x.Grad!;
+    }
+
+    // destination += source, or destination = source when not accumulating.
+    private static void AddOrCopy(ReadOnlySpan<float> source, Span<float> destination, bool accumulate)
+    {
+        if (accumulate) TensorPrimitives.Add(destination, source, destination);
+        else source.CopyTo(destination);
     }
 
     internal static void SiluForward(ReadOnlySpan<float> x, Span<float> y)

@@ -46,22 +46,28 @@ public static partial class Ops
         }
         return Autograd.Record(y, op == "CrossEntropy" ? "cross_entropy" : "gather_log_probs", [logits], () =>
         {
-            var g = y.GradSpan; var gx = logits.GradSpan; var xs = logits.Span;
+            var g = y.GradSpan; var gx = logits.GradForWrite(out bool accumulate); var xs = logits.Span;
             Span<float> chunk = stackalloc float[256];
             for (int r = 0; r < rows; r++)
             {
                 int t = kept[r];
-                if (t == ignoreIndex || g[r] == 0) continue;
-                var row = xs.Slice(r * v, v); var grow = gx.Slice(r * v, v);
+                var grow = gx.Slice(r * v, v);
+                if (t == ignoreIndex || g[r] == 0)
+                {
+                    if (!accumulate) grow.Clear();
+                    continue;
+                }
+                var row = xs.Slice(r * v, v);
                 float gr = g[r] * inv, l = lse[r];
                 for (int i = 0; i < v; i += chunk.Length) // grow −= gr · e^(x/τ − lse), vectorised a chunk at a time
                 {
                     int len = Math.Min(chunk.Length, v - i);
-                    var e = chunk[..len];
+                    var e = chunk[..len]; var gs = grow.Slice(i, len);
                     TensorPrimitives.Multiply(row.Slice(i, len), inv, e);
                     TensorPrimitives.Subtract(e, l, e);
                     TensorPrimitives.Exp(e, e);
-                    TensorPrimitives.MultiplyAdd(e, -gr, grow.Slice(i, len), grow.Slice(i, len));
+                    if (accumulate) TensorPrimitives.MultiplyAdd(e, -gr, gs, gs);
+                    else TensorPrimitives.Multiply(e, -gr, gs);
                 }
                 grow[t] += gr;
             }

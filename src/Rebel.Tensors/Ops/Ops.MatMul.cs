@@ -77,7 +77,7 @@ public static partial class Ops
         return Autograd.Record(y, "linear", parents, () =>
         {
             var g = y.GradSpan; // (rows, Out)
-            if (x.RequiresGrad) Gemm.Multiply(g, weight.Span, x.GradSpan, rows, inF, outF, false, false, accumulate: true);
+            if (x.RequiresGrad) Gemm.Multiply(g, weight.Span, x.GradForWrite(out bool acc), rows, inF, outF, false, false, accumulate: acc);
             if (weight.RequiresGrad) Gemm.Multiply(g, x.Span, weight.GradSpan, outF, inF, rows, true, false, accumulate: true);
             if (bias is not null && bias.RequiresGrad) AddRows(g, rows, outF, bias.GradSpan);
         });
@@ -108,7 +108,7 @@ public static partial class Ops
         return Autograd.Record(y, "conv1d", parents, () =>
         {
             var g = y.GradSpan; // (rows, Out)
-            if (x.RequiresGrad) Gemm.Multiply(g, weight.Span, x.GradSpan, rows, inF, outF, false, true, accumulate: true); // dx += g·Wᵀ
+            if (x.RequiresGrad) Gemm.Multiply(g, weight.Span, x.GradForWrite(out bool acc), rows, inF, outF, false, true, accumulate: acc); // dx += g·Wᵀ
             if (weight.RequiresGrad) Gemm.Multiply(x.Span, g, weight.GradSpan, inF, outF, rows, true, false, accumulate: true); // dW += xᵀ·g
             if (bias is not null && bias.RequiresGrad) AddRows(g, rows, outF, bias.GradSpan); // db += Σ_rows g
         });

@@ -1,4 +1,4 @@
-// GELU (tanh form) kernels, one pass over memory: 0.5·(1 + tanh(u)) = σ(2u), so y = x·σ(2u) with u = c·(x + k·x³),
+// GELU (tanh form): the op and its kernels, one pass over memory: 0.5·(1 + tanh(u)) = σ(2u), so y = x·σ(2u) with u = c·(x + k·x³),
 // and dy/dx = s·(1 + x·(1 − s)·2c·(1 + 3k·x²)) with s = σ(2u) and 1 − s computed as e^(−2u)·s (no cancellation). σ uses the bounded e^v of Ops.Tanh.cs and is exactly 0
 // once e^(−2u) passes e^87; x in the slope's polynomial is clamped to ±87 (there s is 0 or 1), so no inf·0 appears.
 // Vector512 / Vector256 paths with a scalar tail; the scalar functions are the reference the tests compare against.
@@ -11,6 +11,21 @@ namespace Rebel.Tensors;
 public static partial class Ops
 {
     private const float GeluC = 0.7978845608f, GeluK = 0.044715f;
+
+    /// <summary>GELU, tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (GPT-2's "gelu_new").</summary>
+    public static Tensor Gelu(Tensor a)
+    {
+        var y = Tensor.Uninitialized(a.Shape);
+        float[] x = a.Data, ya = y.Data;
+        int xo = a.Offset;
+        ForEachBlock(a.Size, (s, n) => GeluForward(x.AsSpan(xo + s, n), ya.AsSpan(s, n)));
+        return Autograd.Record(y, "gelu", [a], () =>
+        {
+            float[] g = GradArray(y);
+            float[] gx = GradForWriteArray(a, out bool accumulate);
+            ForEachBlock(a.Size, (s, n) => GeluBackward(x.AsSpan(xo + s, n), g.AsSpan(s, n), gx.AsSpan(s, n), accumulate));
+        });
+    }
 
     /// <summary>y = GELU(x) element-wise, using vectors of at most <paramref name="maxBits"/> bits (tests cover each path).</summary>
     internal static void GeluForward(ReadOnlySpan<float> x, Span<float> y, int maxBits = 512)
@@ -38,8 +53,8 @@ public static partial class Ops
         for (; i < x.Length; i++) y[i] = GeluScalar(x[i]);
     }
 
-    /// <summary>gx += g · GELU′(x) element-wise, using vectors of at most <paramref name="maxBits"/> bits.</summary>
-    internal static void GeluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> gx, int maxBits = 512)
+    /// <summary>gx += g · GELU′(x) element-wise (gx = when not <paramref name="accumulate"/>), using vectors of at most <paramref name="maxBits"/> bits.</summary>
+    internal static void GeluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> gx, bool accumulate = true, int maxBits = 512)
     {
         if (g.Length < x.Length || gx.Length < x.Length) throw new ArgumentException("GeluBackward: gradient buffers are shorter than the input.");
         ref float xr = ref MemoryMarshal.GetReference(x);
@@ -55,7 +70,8 @@ public static partial class Ops
                 var vc = Vector512.Min(Vector512.Max(v, Vector512.Create(-ExpBound)), Vector512.Create(ExpBound));
                 var du = Vector512.Create(2f * GeluC) + Vector512.Create(6f * GeluC * GeluK) * vc * vc;
                 var slope = s * (Vector512<float>.One + vc * (e * s) * du);
-                (Vector512.LoadUnsafe(ref dr, (nuint)i) + Vector512.LoadUnsafe(ref gr, (nuint)i) * slope).StoreUnsafe(ref dr, (nuint)i);
+                var d = Vector512.LoadUnsafe(ref gr, (nuint)i) * slope;
+                (accumulate ? Vector512.LoadUnsafe(ref dr, (nuint)i) + d : d).StoreUnsafe(ref dr, (nuint)i);
             }
         }
         else if (maxBits >= 256 && Vector256.IsHardwareAccelerated)
@@ -67,10 +83,11 @@ public static partial class Ops
                 var vc = Vector256.Min(Vector256.Max(v, Vector256.Create(-ExpBound)), Vector256.Create(ExpBound));
                 var du = Vector256.Create(2f * GeluC) + Vector256.Create(6f * GeluC * GeluK) * vc * vc;
                 var slope = s * (Vector256<float>.One + vc * (e * s) * du);
-                (Vector256.LoadUnsafe(ref dr, (nuint)i) + Vector256.LoadUnsafe(ref gr, (nuint)i) * slope).StoreUnsafe(ref dr, (nuint)i);
+                var d = Vector256.LoadUnsafe(ref gr, (nuint)i) * slope;
+                (accumulate ? Vector256.LoadUnsafe(ref dr, (nuint)i) + d : d).StoreUnsafe(ref dr, (nuint)i);
             }
         }
-        for (; i < x.Length; i++) gx[i] += g[i] * GeluSlopeScalar(x[i]);
+        for (; i < x.Length; i++) gx[i] = (accumulate ? gx[i] : 0f) + g[i] * GeluSlopeScalar(x[i]);
     }
 
     /// <summary>Scalar reference: GELU(x) = x·σ(2u).</summary>
