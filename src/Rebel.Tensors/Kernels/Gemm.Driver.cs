@@ -1,6 +1,8 @@
 // The cache-blocked loop nest around a micro-kernel (single thread): B blocks (KC×NC) and A blocks (MC×KC)
 // are packed once and swept by MR×NR register tiles; edge tiles go through a small stack tile.
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Rebel.Tensors.Kernels;
 
@@ -96,6 +98,26 @@ public static unsafe partial class Gemm
     private static void MergeTile(float* tile, int ldt, float* c, int ldc, int rows, int cols, bool accumulate)
     {
         // tile: (rows, cols) row stride ldt → c: (rows, cols) row stride ldc
+        if (Avx512F.IsSupported && cols <= 32)
+        {
+            // masked loads and stores touch only the tile's columns (no faults past the rows' ends)
+            var low = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(cols)).AsSingle();
+            var high = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(cols - 16)).AsSingle();
+            for (int i = 0; i < rows; i++)
+            {
+                float* t = tile + (long)i * ldt, d = c + (long)i * ldc;
+                var t0 = Avx512F.MaskLoad(t, low, Vector512<float>.Zero);
+                var t1 = Avx512F.MaskLoad(t + 16, high, Vector512<float>.Zero);
+                if (accumulate)
+                {
+                    t0 += Avx512F.MaskLoad(d, low, Vector512<float>.Zero);
+                    t1 += Avx512F.MaskLoad(d + 16, high, Vector512<float>.Zero);
+                }
+                Avx512F.MaskStore(d, low, t0);
+                Avx512F.MaskStore(d + 16, high, t1);
+            }
+            return;
+        }
         for (int i = 0; i < rows; i++)
         {
             float* t = tile + (long)i * ldt;
