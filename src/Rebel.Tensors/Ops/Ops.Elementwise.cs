@@ -157,10 +157,16 @@ public static partial class Ops
     /// <summary>Split points are multiples of this, so every kernel sees the same 512-element chunks as a serial call.</summary>
     private const int ElementBlock = 4096;
 
-    // body(start, count) over [0, length): one call, or one per thread on whole blocks for large lengths.
+    /// <summary>
+    /// Parts per thread of a large element-wise or row-wise op: threads take parts as they come free, so a core that
+    /// another process slows down takes fewer of them.
+    /// </summary>
+    private const int PartsPerThread = 4;
+
+    // body(start, count) over [0, length): one call, or PartsPerThread per thread on whole blocks for large lengths.
     private static void ForEachBlock(int length, Action<int, int> body)
     {
-        int blocks = (length + ElementBlock - 1) / ElementBlock, parts = Math.Min(blocks, Environment.ProcessorCount);
+        int blocks = (length + ElementBlock - 1) / ElementBlock, parts = Math.Min(blocks, PartsPerThread * Environment.ProcessorCount);
         if (length < ParallelElements || parts <= 1) { body(0, length); return; }
         Parallel.For(0, parts, p =>
         {

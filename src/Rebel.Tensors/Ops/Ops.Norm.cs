@@ -68,8 +68,8 @@ public static partial class Ops
         });
     }
 
-    // Row ranges for a row-wise op on (rows, width): one per thread when the tensor is large, else one.
-    private static int RowParts(int rows, int width) => (long)rows * width >= ParallelElements ? Math.Max(1, Math.Min(rows, Environment.ProcessorCount)) : 1;
+    // Row ranges for a row-wise op on (rows, width): PartsPerThread per thread when the tensor is large, else one.
+    private static int RowParts(int rows, int width) => (long)rows * width >= ParallelElements ? Math.Max(1, Math.Min(rows, PartsPerThread * Environment.ProcessorCount)) : 1;
 
     // body(firstRow, endRow, part) for each of `parts` equal row ranges, in parallel when there are several.
     private static void ForEachRowRange(int rows, int parts, Action<int, int, int> body)
