@@ -20,11 +20,12 @@ public static class ModelBench
 
     /// <summary>
     /// Runs the benches and returns JSON lines: {"bench":"train","tokens_per_s":…} (batch 8×128: forward, cross-entropy,
-    /// backward, AdamW, one TensorScope per step; median of <paramref name="trainSteps"/> steps after <paramref name="warmup"/>),
+    /// backward, AdamW, one TensorScope per step; median of <paramref name="trainSteps"/> steps after <paramref name="warmup"/>;
+    /// the warm-up is long enough for the runtime to finish re-compiling the hot methods at full optimisation),
     /// {"bench":"train_peak_mb","mb":…} (process peak working set after the training loop) and
     /// {"bench":"sample","tokens_per_s":…} (16 prompts of 16 tokens, 48 new tokens each with the cache, 16·48 / median seconds).
     /// </summary>
-    public static IReadOnlyList<string> Run(int trainSteps = 10, int warmup = 2, int sampleReps = 3, ModelConfig? config = null)
+    public static IReadOnlyList<string> Run(int trainSteps = 20, int warmup = 8, int sampleReps = 5, ModelConfig? config = null)
     {
         config ??= ReferenceConfig;
         var model = ModelFactory.Create(config, new Rng(0));

@@ -119,6 +119,18 @@ public sealed class Tensor
         }
     }
 
+    /// <summary>
+    /// The gradient buffer for a backward function that writes every element. <paramref name="accumulate"/> is false when
+    /// the buffer was just taken from the pool uncleared (no gradient has reached this tensor yet): the caller must then
+    /// assign every element instead of adding to it, which saves clearing the buffer and reading the zeros back.
+    /// </summary>
+    internal Span<float> GradForWrite(out bool accumulate)
+    {
+        accumulate = grad is not null;
+        grad ??= IsParameter ? new float[Size] : TensorScope.Rent(Size, clear: false);
+        return grad.AsSpan(0, Size);
+    }
+
     /// <summary>Sets the gradient to zero (keeps the buffer).</summary>
     public void ZeroGrad()
     {

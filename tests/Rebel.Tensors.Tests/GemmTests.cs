@@ -60,6 +60,30 @@ public class GemmTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Threaded_products_in_several_shared_rounds_equal_single_thread_bit_for_bit(GemmPath path)
+    {
+        // A shared-operand cap of 4096 floats forces several packing rounds: row chunks (m ≥ n) and column chunks (m < n).
+        var rng = new Random(18);
+        foreach (var (m, n, k) in new[] { (301, 97, 260), (61, 401, 113), (200, 200, 300), (97, 1001, 31) })
+        {
+            for (int t = 0; t < 8; t++)
+            {
+                bool transA = (t & 1) != 0, transB = (t & 2) != 0, accumulate = (t & 4) != 0;
+                float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n), c = RandomArray(rng, m * n);
+                float[] single = (float[])c.Clone(), expected = (float[])c.Clone();
+                Gemm.MultiplyOn(path, a, b, c, m, n, k, transA, transB, accumulate, allowThreads: true, sharedFloats: 4096);
+                Gemm.MultiplyOn(path, a, b, single, m, n, k, transA, transB, accumulate, allowThreads: false);
+                Assert.Equal(single, c);
+                if (t % 3 != 0) continue;
+                float[] scale = Magnitude(a, b, accumulate ? (float[])expected.Clone() : null, m, n, k, transA, transB);
+                Gemm.Reference(a, b, expected, m, n, k, transA, transB, accumulate);
+                AssertClose(expected, c, scale, k, $"path={path} m={m} n={n} k={k} transA={transA} transB={transB} accumulate={accumulate}");
+            }
+        }
+    }
+
     [Fact]
     public void ForcedPath_selects_the_path_and_Multiply_uses_it()
     {

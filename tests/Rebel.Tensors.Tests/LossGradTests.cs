@@ -107,4 +107,31 @@ public class LossGradTests
         var ex = Assert.Throws<ArgumentException>(() => Ops.CrossEntropy(Tensor.Zeros(2, V), [0, V]));
         Assert.Contains("CrossEntropy", ex.Message);
     }
+
+    [Fact]
+    public void CrossEntropyOverRowsSplitAcrossThreadsMatchesDirectSoftmax()
+    {
+        // 600 rows × 500: forward and backward run on several threads; every 7th row is ignored.
+        const int rows = 600, vocab = 500;
+        var logits = GradCheck.Param(31, 2f, rows, vocab);
+        var targets = new int[rows];
+        for (int r = 0; r < rows; r++) targets[r] = r % 7 == 3 ? -100 : (r * 37) % vocab;
+        int count = targets.Count(t => t != -100);
+        var loss = Ops.CrossEntropy(logits, targets);
+        loss.Backward();
+        double expected = 0;
+        var grad = new double[rows * vocab];
+        for (int r = 0; r < rows; r++)
+        {
+            if (targets[r] == -100) continue;
+            var row = logits.Span.Slice(r * vocab, vocab);
+            expected -= LogSoftmaxAt(row, targets[r], 1.0) / count;
+            double max = double.NegativeInfinity, z = 0;
+            foreach (float x in row) max = Math.Max(max, x);
+            foreach (float x in row) z += Math.Exp(x - max);
+            for (int i = 0; i < vocab; i++) grad[r * vocab + i] = (Math.Exp(row[i] - max) / z - (i == targets[r] ? 1 : 0)) / count;
+        }
+        Assert.Equal(expected, loss.Item(), 1e-4);
+        GradCheck.AssertClose("cross-entropy gradient", grad, logits.Grad!, 1e-6);
+    }
 }

@@ -131,4 +131,19 @@ public class MatMulGradTests
         for (int i = 0; i < names.Length; i++)
             GradCheck.AssertClose("conv1d " + names[i], composite[i].Select(v => (double)v).ToArray(), fused[i], 1e-5);
     }
+
+    [Fact]
+    public void LargeBiasGradientSplitAcrossThreadsEqualsRowSums()
+    {
+        // 600 rows × 1000 outputs: the bias gradient's column sums run on several threads.
+        var x = GradCheck.Param(17, 1f, 600, 5);
+        var w = GradCheck.Param(18, 1f, 5, 1000);
+        var b = GradCheck.Param(19, 1f, 1000);
+        var seed = GradCheck.Param(20, 1f, 600, 1000).Detach();
+        Ops.Sum(Ops.Mul(Ops.Conv1D(x, w, b), seed)).Backward();
+        var expected = new double[1000];
+        for (int r = 0; r < 600; r++)
+            for (int c = 0; c < 1000; c++) expected[c] += seed.Span[r * 1000 + c];
+        GradCheck.AssertClose("conv1d db", expected, b.Grad!, 1e-4); // float sums of 600 terms; a lost or doubled column is off by O(1)
+    }
 }

@@ -7,8 +7,10 @@ namespace Rebel.Training.Tests;
 [Collection("Console")]
 public sealed class CliTests(TinyModelFolder tiny) : IClassFixture<TinyModelFolder>
 {
-    // A cmd: reward in shell: one {"reward": 1} per input line (read/echo do not buffer, unlike awk).
-    private const string ShellReward = "cmd:while IFS= read -r line; do echo '{\"reward\": 1}'; done";
+    // A cmd: reward in shell: one {"reward": <length of the request line>} per input line (read/echo do not buffer,
+    // unlike awk). Completions differ in reward, so REBEL's gradient is not zero (with a constant reward the policy
+    // moved only through rounding noise between two log-prob passes, which a kernel change can remove).
+    private const string ShellReward = "cmd:while IFS= read -r line; do echo \"{\\\"reward\\\": ${#line}}\"; done";
 
     private string[] TrainArgs(string outDir, int iterations) =>
     [

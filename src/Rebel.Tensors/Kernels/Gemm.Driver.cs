@@ -1,6 +1,8 @@
 // The cache-blocked loop nest around a micro-kernel (single thread): B blocks (KC×NC) and A blocks (MC×KC)
 // are packed once and swept by MR×NR register tiles; edge tiles go through a small stack tile.
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Rebel.Tensors.Kernels;
 
@@ -46,26 +48,38 @@ public static unsafe partial class Gemm
                     int mcb = Math.Min(mc, m - ic);
                     // A block (mcb, kcb) → panels (mcb / MR, kcb, MR)
                     PackPanels(a.At(ic, pc), a.RowStride, a.ColStride, mcb, kcb, mr, packA);
-                    for (int jr = 0; jr < ncb; jr += nr)
-                    {
-                        int ntile = Math.Min(nr, ncb - jr);
-                        float* pb = packB + (long)jr * kcb;
-                        for (int ir = 0; ir < mcb; ir += mr)
-                        {
-                            int mtile = Math.Min(mr, mcb - ir);
-                            float* pa = packA + (long)ir * kcb;
-                            float* ct = c + (long)(ic + ir) * ldc + jc + jr;
-                            if (mtile == mr && ntile == nr)
-                            {
-                                TK.Run(kcb, pa, pb, ct, ldc, acc);
-                            }
-                            else
-                            {
-                                TK.Run(kcb, pa, pb, edge, nr, false);
-                                MergeTile(edge, nr, ct, ldc, mtile, ntile, acc);
-                            }
-                        }
-                    }
+                    SweepTiles<TK>(packA, mcb, packB, ncb, kcb, c + (long)ic * ldc + jc, ldc, acc, edge);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// C (rows×cols, row stride ldc) (+)= packed A panels (rows, kc) · packed B panels (kc, cols): each B micro-panel stays
+    /// in L1 while the A panels stream past it; partial tiles go through <paramref name="edge"/> (MR×NR floats).
+    /// </summary>
+    private static void SweepTiles<TK>(float* packA, int rows, float* packB, int cols, int kc, float* c, int ldc, bool accumulate, float* edge)
+        where TK : struct, IGemmKernel
+    {
+        // packA: (ceil(rows / MR), kc, MR); packB: (ceil(cols / NR), kc, NR); c: (rows, cols)
+        int mr = TK.MR, nr = TK.NR;
+        for (int jr = 0; jr < cols; jr += nr)
+        {
+            int ntile = Math.Min(nr, cols - jr);
+            float* pb = packB + (long)jr * kc;
+            for (int ir = 0; ir < rows; ir += mr)
+            {
+                int mtile = Math.Min(mr, rows - ir);
+                float* pa = packA + (long)ir * kc;
+                float* ct = c + (long)ir * ldc + jr;
+                if (mtile == mr && ntile == nr)
+                {
+                    TK.Run(kc, pa, pb, ct, ldc, accumulate);
+                }
+                else
+                {
+                    TK.Run(kc, pa, pb, edge, nr, false);
+                    MergeTile(edge, nr, ct, ldc, mtile, ntile, accumulate);
                 }
             }
         }
@@ -84,6 +98,26 @@ public static unsafe partial class Gemm
     private static void MergeTile(float* tile, int ldt, float* c, int ldc, int rows, int cols, bool accumulate)
     {
         // tile: (rows, cols) row stride ldt → c: (rows, cols) row stride ldc
+        if (Avx512F.IsSupported && cols <= 32)
+        {
+            // masked loads and stores touch only the tile's columns (no faults past the rows' ends)
+            var low = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(cols)).AsSingle();
+            var high = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(cols - 16)).AsSingle();
+            for (int i = 0; i < rows; i++)
+            {
+                float* t = tile + (long)i * ldt, d = c + (long)i * ldc;
+                var t0 = Avx512F.MaskLoad(t, low, Vector512<float>.Zero);
+                var t1 = Avx512F.MaskLoad(t + 16, high, Vector512<float>.Zero);
+                if (accumulate)
+                {
+                    t0 += Avx512F.MaskLoad(d, low, Vector512<float>.Zero);
+                    t1 += Avx512F.MaskLoad(d + 16, high, Vector512<float>.Zero);
+                }
+                Avx512F.MaskStore(d, low, t0);
+                Avx512F.MaskStore(d + 16, high, t1);
+            }
+            return;
+        }
         for (int i = 0; i < rows; i++)
         {
             float* t = tile + (long)i * ldt;

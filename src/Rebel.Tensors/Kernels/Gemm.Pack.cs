@@ -69,9 +69,9 @@ public static unsafe partial class Gemm
     private static void PackContiguousLines(float* s, long strideW, int length, int w, float* dest)
     {
         // s: (w, length) with row stride strideW; dest: (length, w)
-        if (w == 14 && Avx512F.IsSupported)
+        if (Avx512F.IsSupported)
         {
-            PackLines14Avx512(s, strideW, length, dest);
+            PackLinesAvx512(s, strideW, length, w, dest);
             return;
         }
         for (int i = 0; i < w; i++)

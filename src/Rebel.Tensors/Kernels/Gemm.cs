@@ -16,9 +16,12 @@ public static unsafe partial class Gemm
         MultiplyOn(ActivePath, a, b, c, m, n, k, transA, transB, accumulate, allowThreads: true);
     }
 
-    /// <summary>Multiply on an explicit path (tests compare every path with <see cref="Reference"/>).</summary>
+    /// <summary>
+    /// Multiply on an explicit path (tests compare every path with <see cref="Reference"/>); <paramref name="sharedFloats"/>
+    /// caps the operand packed once for all threads (tests shrink it to force several rounds).
+    /// </summary>
     internal static void MultiplyOn(GemmPath path, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
-        int m, int n, int k, bool transA, bool transB, bool accumulate, bool allowThreads)
+        int m, int n, int k, bool transA, bool transB, bool accumulate, bool allowThreads, long sharedFloats = SharedFloats)
     {
         CheckSizes(a.Length, b.Length, c.Length, m, n, k);
         fixed (float* pa = a)
@@ -30,9 +33,9 @@ public static unsafe partial class Gemm
             var bv = transB ? new View(pb, 1, k) : new View(pb, n, 1);
             switch (Supported(path))
             {
-                case GemmPath.Avx512: Run<Avx512Kernel14x32>(av, bv, pc, n, m, n, k, accumulate, allowThreads); break;
-                case GemmPath.Avx2: Run<Avx2Kernel6x16>(av, bv, pc, n, m, n, k, accumulate, allowThreads); break;
-                default: Run<ScalarKernel4x4>(av, bv, pc, n, m, n, k, accumulate, allowThreads); break;
+                case GemmPath.Avx512: Run<Avx512Kernel14x32>(av, bv, pc, n, m, n, k, accumulate, allowThreads, sharedFloats); break;
+                case GemmPath.Avx2: Run<Avx2Kernel6x16>(av, bv, pc, n, m, n, k, accumulate, allowThreads, sharedFloats); break;
+                default: Run<ScalarKernel4x4>(av, bv, pc, n, m, n, k, accumulate, allowThreads, sharedFloats); break;
             }
         }
     }

@@ -86,12 +86,6 @@ public static partial class Ops
         });
     }
 
-    private static float[] GradArray(Tensor x)
-    {
-        _ = x.GradSpan;
-        return x.Grad!;
-    }
-
     // Runs body(b, j, allowGemmThreads) for every (batch row, key/value head); GEMMs stay single-threaded when the groups are parallel.
     private static void ForEachGroup(AttentionPlan p, Action<int, int, bool> body)
     {
@@ -119,8 +113,12 @@ public static partial class Ops
 
         private int LastKey(int t) => Causal ? Math.Min(S - 1, Past + t) : S - 1;
 
-        // Keys [0, n) that queries [0, end) may see; the rest of their score rows is never read.
-        private int KeyCount(int end) => Causal ? Math.Min(S, Past + end) : S;
+        /// <summary>Causal key counts are rounded up to this (the AVX-512 GEMM tile width): a few masked scores more, no partial tiles.</summary>
+        private const int KeyAlign = 32;
+
+        // Keys [0, n) scored for queries [0, end): every key they may see, rounded up (the extra ones are masked);
+        // the rest of their score rows is never read.
+        private int KeyCount(int end) => Causal ? Math.Min(S, (Past + end + KeyAlign - 1) / KeyAlign * KeyAlign) : S;
 
         public void Forward(int b, int j, StridedRows y, bool threads)
         {

@@ -47,12 +47,15 @@ public static partial class Ops
         return Autograd.Record(y, BinaryNames[(int)BinaryKind.Add], [a, b], () =>
         {
             float[] g = GradArray(y);
-            float[]? ga = a.RequiresGrad ? GradArray(a) : null, gb = b.RequiresGrad ? GradArray(b) : null;
+            bool accA = false, accB = false;
+            float[]? ga = a.RequiresGrad ? GradForWriteArray(a, out accA) : null;
+            float[]? gb = b.RequiresGrad && b != a ? GradForWriteArray(b, out accB) : null;
+            if (b == a) gb = ga; // a + a: the second contribution always accumulates
             ForEachBlock(y.Size, (s, n) =>
             {
                 var gs = g.AsSpan(s, n);
-                if (ga is not null) TensorPrimitives.Add(ga.AsSpan(s, n), gs, ga.AsSpan(s, n));
-                if (gb is not null) TensorPrimitives.Add(gb.AsSpan(s, n), gs, gb.AsSpan(s, n));
+                if (ga is not null) AddOrCopy(gs, ga.AsSpan(s, n), accA);
+                if (gb is not null) AddOrCopy(gs, gb.AsSpan(s, n), accB || b == a);
             });
         });
     }

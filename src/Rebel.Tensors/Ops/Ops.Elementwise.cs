@@ -82,10 +82,6 @@ public static partial class Ops
             }
         });
 
-    /// <summary>GELU, tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (GPT-2's "gelu_new").</summary>
-    public static Tensor Gelu(Tensor a) => Unary(a, "gelu", static (x, y) => GeluForward(x, y),
-        static (x, y, g, gx) => GeluBackward(x, g, gx));
-
     /// <summary>GELU, exact erf form: 0.5·x·(1 + erf(x/√2)) (GPT-NeoX's "gelu").</summary>
     public static Tensor GeluExact(Tensor a) => Unary(a, "gelu_exact", static (x, y) =>
         {
@@ -161,10 +157,16 @@ public static partial class Ops
     /// <summary>Split points are multiples of this, so every kernel sees the same 512-element chunks as a serial call.</summary>
     private const int ElementBlock = 4096;
 
-    // body(start, count) over [0, length): one call, or one per thread on whole blocks for large lengths.
+    /// <summary>
+    /// Parts per thread of a large element-wise or row-wise op: threads take parts as they come free, so a core that
+    /// another process slows down takes fewer of them.
+    /// </summary>
+    private const int PartsPerThread = 4;
+
+    // body(start, count) over [0, length): one call, or PartsPerThread per thread on whole blocks for large lengths.
     private static void ForEachBlock(int length, Action<int, int> body)
     {
-        int blocks = (length + ElementBlock - 1) / ElementBlock, parts = Math.Min(blocks, Environment.ProcessorCount);
+        int blocks = (length + ElementBlock - 1) / ElementBlock, parts = Math.Min(blocks, PartsPerThread * Environment.ProcessorCount);
         if (length < ParallelElements || parts <= 1) { body(0, length); return; }
         Parallel.For(0, parts, p =>
         {
@@ -173,69 +175,31 @@ public static partial class Ops
         });
     }
 
+    // x's gradient array (cleared when new), for backward functions that hand it to parallel bodies.
+    private static float[] GradArray(Tensor x)
+    {
+        _ = x.GradSpan;
+        return x.Grad!;
+    }
+
+    // x's gradient array for a backward function that writes every element; see Tensor.GradForWrite.
+    private static float[] GradForWriteArray(Tensor x, out bool accumulate)
+    {
+        _ = x.GradForWrite(out accumulate);
+        return x.Grad!;
+    }
+
+    // destination += source, or destination = source when not accumulating.
+    private static void AddOrCopy(ReadOnlySpan<float> source, Span<float> destination, bool accumulate)
+    {
+        if (accumulate) TensorPrimitives.Add(destination, source, destination);
+        else source.CopyTo(destination);
+    }
+
     internal static void SiluForward(ReadOnlySpan<float> x, Span<float> y)
     {
         TensorPrimitives.Sigmoid(x, y);
         TensorPrimitives.Multiply(x, y, y);
-    }
-
-    private const float GeluC = 0.7978845608f, GeluK = 0.044715f;
-
-    // y = 0.5·x·(1 + tanh(u)), u = c·x·(1 + k·x²); vectorised through TensorPrimitives in chunks that stay in L1.
-    internal static void GeluForward(ReadOnlySpan<float> x, Span<float> y)
-    {
-        Span<float> u = stackalloc float[Math.Min(x.Length, 512)];
-        for (int start = 0; start < x.Length; start += u.Length)
-        {
-            int n = Math.Min(u.Length, x.Length - start);
-            var xs = x.Slice(start, n); var ys = y.Slice(start, n); var us = u[..n];
-            TensorPrimitives.Multiply(xs, xs, us);
-            TensorPrimitives.Multiply(us, GeluC * GeluK, us);
-            TensorPrimitives.Add(us, GeluC, us);
-            TensorPrimitives.Multiply(us, xs, us);
-            TanhFast(us, us);
-            TensorPrimitives.Multiply(us, 0.5f, us);
-            TensorPrimitives.Add(us, 0.5f, us);
-            TensorPrimitives.Multiply(us, xs, ys);
-        }
-    }
-
-    // gx += g · (0.5·(1 + t) + 0.5·x·(1 − t²)·c·(1 + 3k·x²)), t = tanh(u); scalar reference: GeluBackwardReference.
-    internal static void GeluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> gx)
-    {
-        int chunk = Math.Min(x.Length, 512);
-        Span<float> s = stackalloc float[chunk], t = stackalloc float[chunk], d = stackalloc float[chunk];
-        for (int start = 0; start < x.Length; start += chunk)
-        {
-            int n = Math.Min(chunk, x.Length - start);
-            var xs = x.Slice(start, n); var ss = s[..n]; var ts = t[..n]; var ds = d[..n];
-            TensorPrimitives.Multiply(xs, xs, ss); // x²
-            TensorPrimitives.Multiply(ss, GeluC * GeluK, ts);
-            TensorPrimitives.Add(ts, GeluC, ts);
-            TensorPrimitives.Multiply(ts, xs, ts);
-            TanhFast(ts, ts); // t
-            TensorPrimitives.Multiply(ss, 3f * GeluC * GeluK, ss);
-            TensorPrimitives.Add(ss, GeluC, ss); // du/dx
-            TensorPrimitives.Multiply(ts, ts, ds);
-            TensorPrimitives.Subtract(1f, ds, ds); // 1 − t²
-            TensorPrimitives.Multiply(ds, ss, ds);
-            TensorPrimitives.Multiply(ds, xs, ds);
-            TensorPrimitives.Add(ds, ts, ds);
-            TensorPrimitives.Multiply(ds, 0.5f, ds);
-            TensorPrimitives.Add(ds, 0.5f, ds); // 0.5·(1 + t) + 0.5·x·(1 − t²)·du
-            var gs = gx.Slice(start, n);
-            TensorPrimitives.MultiplyAdd(g.Slice(start, n), ds, gs, gs);
-        }
-    }
-
-    internal static void GeluBackwardReference(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> gx)
-    {
-        for (int i = 0; i < gx.Length; i++)
-        {
-            float v = x[i], t = TanhScalar(GeluC * (v + GeluK * v * v * v));
-            float du = GeluC * (1f + 3f * GeluK * v * v);
-            gx[i] += g[i] * (0.5f * (1f + t) + 0.5f * v * (1f - t * t) * du);
-        }
     }
 
     /// <summary>Error function via the Chebyshev-fitted erfc of Numerical Recipes (fractional error below 1.2e-7).</summary>

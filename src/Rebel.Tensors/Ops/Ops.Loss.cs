@@ -1,4 +1,5 @@
-// Token-level losses on logits, fused with log-softmax: cross-entropy with an ignore index, and per-token log-probs.
+// Token-level losses on logits, fused with log-softmax: cross-entropy with an ignore index, and per-token log-probs;
+// large logits split their rows across threads.
 using System.Numerics.Tensors;
 
 namespace Rebel.Tensors;
@@ -31,40 +32,56 @@ public static partial class Ops
         int v = logits.Shape[^1], rows = logits.Size / Math.Max(v, 1);
         if (targets.Length != rows) throw new ArgumentException($"{op}: {targets.Length} targets for logits {Tensor.Format(logits.Shape)} ({rows} rows).");
         var kept = targets.ToArray();
-        var lse = TensorScope.Rent(rows, clear: false); // ln Σ e^(x/τ) per row
-        var y = Tensor.Uninitialized(logits.Shape[..^1]);
-        var x = logits.Span; var yv = y.Span;
-        float inv = 1f / temperature;
         for (int r = 0; r < rows; r++)
         {
-            int t = kept[r];
-            if (t == ignoreIndex) { yv[r] = 0; lse[r] = 0; continue; }
-            if ((uint)t >= (uint)v) throw new ArgumentException($"{op}: target {t} at row {r} is outside the vocabulary of {v}.");
-            var row = x.Slice(r * v, v);
-            lse[r] = LogSumExpScaled(row, inv);
-            yv[r] = row[t] * inv - lse[r];
+            if (kept[r] != ignoreIndex && (uint)kept[r] >= (uint)v) throw new ArgumentException($"{op}: target {kept[r]} at row {r} is outside the vocabulary of {v}.");
         }
-        return Autograd.Record(y, op == "CrossEntropy" ? "cross_entropy" : "gather_log_probs", [logits], () =>
+        var lse = TensorScope.Rent(rows, clear: false); // ln Σ e^(x/τ) per row
+        var y = Tensor.Uninitialized(logits.Shape[..^1]);
+        float[] x = logits.Data, yd = y.Data;
+        int xo = logits.Offset, parts = RowParts(rows, v);
+        float inv = 1f / temperature;
+        ForEachRowRange(rows, parts, (r0, r1, _) =>
         {
-            var g = y.GradSpan; var gx = logits.GradSpan; var xs = logits.Span;
-            Span<float> chunk = stackalloc float[256];
-            for (int r = 0; r < rows; r++)
+            for (int r = r0; r < r1; r++)
             {
                 int t = kept[r];
-                if (t == ignoreIndex || g[r] == 0) continue;
-                var row = xs.Slice(r * v, v); var grow = gx.Slice(r * v, v);
-                float gr = g[r] * inv, l = lse[r];
-                for (int i = 0; i < v; i += chunk.Length) // grow −= gr · e^(x/τ − lse), vectorised a chunk at a time
-                {
-                    int len = Math.Min(chunk.Length, v - i);
-                    var e = chunk[..len];
-                    TensorPrimitives.Multiply(row.Slice(i, len), inv, e);
-                    TensorPrimitives.Subtract(e, l, e);
-                    TensorPrimitives.Exp(e, e);
-                    TensorPrimitives.MultiplyAdd(e, -gr, grow.Slice(i, len), grow.Slice(i, len));
-                }
-                grow[t] += gr;
+                if (t == ignoreIndex) { yd[r] = 0; lse[r] = 0; continue; }
+                var row = x.AsSpan(xo + r * v, v);
+                lse[r] = LogSumExpScaled(row, inv);
+                yd[r] = row[t] * inv - lse[r];
             }
+        });
+        return Autograd.Record(y, op == "CrossEntropy" ? "cross_entropy" : "gather_log_probs", [logits], () =>
+        {
+            float[] g = GradArray(y), gx = GradForWriteArray(logits, out bool accumulate);
+            ForEachRowRange(rows, parts, (r0, r1, _) =>
+            {
+                Span<float> chunk = stackalloc float[256];
+                for (int r = r0; r < r1; r++)
+                {
+                    int t = kept[r];
+                    var grow = gx.AsSpan(r * v, v);
+                    if (t == ignoreIndex || g[r] == 0)
+                    {
+                        if (!accumulate) grow.Clear();
+                        continue;
+                    }
+                    var row = x.AsSpan(xo + r * v, v);
+                    float gr = g[r] * inv, l = lse[r];
+                    for (int i = 0; i < v; i += chunk.Length) // grow −= gr · e^(x/τ − lse), vectorised a chunk at a time
+                    {
+                        int len = Math.Min(chunk.Length, v - i);
+                        var e = chunk[..len]; var gs = grow.Slice(i, len);
+                        TensorPrimitives.Multiply(row.Slice(i, len), inv, e);
+                        TensorPrimitives.Subtract(e, l, e);
+                        TensorPrimitives.Exp(e, e);
+                        if (accumulate) TensorPrimitives.MultiplyAdd(e, -gr, gs, gs);
+                        else TensorPrimitives.Multiply(e, -gr, gs);
+                    }
+                    grow[t] += gr;
+                }
+            });
         });
     }
 

@@ -77,9 +77,9 @@ public static partial class Ops
         return Autograd.Record(y, "linear", parents, () =>
         {
             var g = y.GradSpan; // (rows, Out)
-            if (x.RequiresGrad) Gemm.Multiply(g, weight.Span, x.GradSpan, rows, inF, outF, false, false, accumulate: true);
+            if (x.RequiresGrad) Gemm.Multiply(g, weight.Span, x.GradForWrite(out bool acc), rows, inF, outF, false, false, accumulate: acc);
             if (weight.RequiresGrad) Gemm.Multiply(g, x.Span, weight.GradSpan, outF, inF, rows, true, false, accumulate: true);
-            if (bias is not null && bias.RequiresGrad) AddRows(g, rows, outF, bias.GradSpan);
+            if (bias is not null && bias.RequiresGrad) AddRows(GradArray(y), rows, outF, GradArray(bias));
         });
     }
 
@@ -108,15 +108,19 @@ public static partial class Ops
         return Autograd.Record(y, "conv1d", parents, () =>
         {
             var g = y.GradSpan; // (rows, Out)
-            if (x.RequiresGrad) Gemm.Multiply(g, weight.Span, x.GradSpan, rows, inF, outF, false, true, accumulate: true); // dx += g·Wᵀ
+            if (x.RequiresGrad) Gemm.Multiply(g, weight.Span, x.GradForWrite(out bool acc), rows, inF, outF, false, true, accumulate: acc); // dx += g·Wᵀ
             if (weight.RequiresGrad) Gemm.Multiply(x.Span, g, weight.GradSpan, inF, outF, rows, true, false, accumulate: true); // dW += xᵀ·g
-            if (bias is not null && bias.RequiresGrad) AddRows(g, rows, outF, bias.GradSpan); // db += Σ_rows g
+            if (bias is not null && bias.RequiresGrad) AddRows(GradArray(y), rows, outF, GradArray(bias)); // db += Σ_rows g
         });
     }
 
-    // sums (width) += Σ over the rows of m (rows, width).
-    private static void AddRows(ReadOnlySpan<float> m, int rows, int width, Span<float> sums)
+    // sums (width) += Σ over the rows of m (rows, width); large matrices split their columns across threads.
+    private static void AddRows(float[] m, int rows, int width, float[] sums)
     {
-        for (int r = 0; r < rows; r++) TensorPrimitives.Add(sums, m.Slice(r * width, width), sums);
+        ForEachRowRange(width, Math.Min(RowParts(rows, width), width / 16), (c0, c1, _) =>
+        {
+            var s = sums.AsSpan(c0, c1 - c0);
+            for (int r = 0; r < rows; r++) TensorPrimitives.Add(s, m.AsSpan(r * width + c0, c1 - c0), s);
+        });
     }
 }

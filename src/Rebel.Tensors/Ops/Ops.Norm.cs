@@ -34,7 +34,8 @@ public static partial class Ops
         return Autograd.Record(y, "layer_norm", parents, () =>
         {
             var g = GradArray(y);
-            float[]? gx = x.RequiresGrad ? GradArray(x) : null, gw = weight.RequiresGrad ? GradArray(weight) : null;
+            bool accumulate = false;
+            float[]? gx = x.RequiresGrad ? GradForWriteArray(x, out accumulate) : null, gw = weight.RequiresGrad ? GradArray(weight) : null;
             float[]? gb = bias is not null && bias.RequiresGrad ? GradArray(bias) : null;
             var scratch = TensorScope.Rent(parts * 4 * c, clear: true); // per part: x̂, d, partial dw, partial db, each (C)
             ForEachRowRange(rows, parts, (r0, r1, part) =>
@@ -55,7 +56,8 @@ public static partial class Ops
                     TensorPrimitives.MultiplyAdd(xhat, -meanDx, d, d);
                     TensorPrimitives.Subtract(d, meanD, d);
                     var gxr = gx.AsSpan(r * c, c);
-                    TensorPrimitives.MultiplyAdd(d, s, gxr, gxr); // dx += rstd·(d − mean(d) − x̂·mean(d ⊙ x̂))
+                    if (accumulate) TensorPrimitives.MultiplyAdd(d, s, gxr, gxr); // dx += rstd·(d − mean(d) − x̂·mean(d ⊙ x̂))
+                    else TensorPrimitives.Multiply(d, s, gxr);
                 }
             });
             for (int part = 0; part < parts; part++)
@@ -66,8 +68,8 @@ public static partial class Ops
         });
     }
 
-    // Row ranges for a row-wise op on (rows, width): one per thread when the tensor is large, else one.
-    private static int RowParts(int rows, int width) => (long)rows * width >= ParallelElements ? Math.Max(1, Math.Min(rows, Environment.ProcessorCount)) : 1;
+    // Row ranges for a row-wise op on (rows, width): PartsPerThread per thread when the tensor is large, else one.
+    private static int RowParts(int rows, int width) => (long)rows * width >= ParallelElements ? Math.Max(1, Math.Min(rows, PartsPerThread * Environment.ProcessorCount)) : 1;
 
     // body(firstRow, endRow, part) for each of `parts` equal row ranges, in parallel when there are several.
     private static void ForEachRowRange(int rows, int parts, Action<int, int, int> body)

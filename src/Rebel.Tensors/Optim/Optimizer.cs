@@ -28,11 +28,8 @@ public abstract class Optimizer
     /// <summary>Applies one update from the accumulated gradients (parameters without a gradient are skipped).</summary>
     public abstract void Step();
 
-    /// <summary>Zeroes every parameter's gradient.</summary>
-    public void ZeroGrad()
-    {
-        foreach (var p in Parameters) p.ZeroGrad();
-    }
+    /// <summary>Zeroes every parameter's gradient (parameters spread over threads).</summary>
+    public void ZeroGrad() => Parallel.For(0, Parameters.Count, i => Parameters[i].ZeroGrad());
 
     /// <summary>Per-parameter state buffers in a fixed order, for checkpoints.</summary>
     public abstract IReadOnlyList<float[]> StateBuffers();
