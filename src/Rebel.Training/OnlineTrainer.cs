@@ -132,27 +132,10 @@ public abstract class OnlineTrainer : IPolicyTrainer
     protected abstract void Update(List<Rollout> rollouts, Dictionary<string, double> metrics);
 
     /// <summary>Index minibatches of one epoch over <paramref name="count"/> items, shuffled with <see cref="Random"/>.</summary>
-    protected IEnumerable<int[]> MiniBatches(int count)
-    {
-        var index = Enumerable.Range(0, count).ToArray();
-        for (int i = index.Length - 1; i > 0; i--)
-        {
-            int j = Random.NextInt(i + 1);
-            (index[i], index[j]) = (index[j], index[i]);
-        }
-        for (int start = 0; start < count; start += options.MiniBatchSize)
-            yield return index[start..Math.Min(start + options.MiniBatchSize, count)];
-    }
+    protected IEnumerable<int[]> MiniBatches(int count) => PolicyUpdate.ShuffledMiniBatches(count, options.MiniBatchSize, Random);
 
     /// <summary>Clips the policy's gradient, sets the scheduled learning rate, steps and zeroes; returns the gradient norm before clipping.</summary>
-    protected double StepPolicy()
-    {
-        double norm = Tensors.Optim.Optimizer.ClipGradNorm(PolicyModel.Parameters, options.MaxGradNorm);
-        Optimizer.LearningRate = schedule.At(Optimizer.StepCount);
-        Optimizer.Step();
-        Optimizer.ZeroGrad();
-        return norm;
-    }
+    protected double StepPolicy() => PolicyUpdate.ClipAndStep(Optimizer, schedule, options.MaxGradNorm);
 
     /// <summary>Writes a resumable checkpoint (policy, reference, optimizer, state and the method's extras).</summary>
     public void SaveCheckpoint(string directory)

@@ -1,0 +1,33 @@
+// The two mechanical pieces of every on-policy update loop (language baselines and image trainers alike): the shuffled
+// minibatch order of one epoch, and one optimizer step with gradient clipping and the scheduled learning rate.
+using Rebel.Tensors;
+using Rebel.Tensors.Optim;
+
+namespace Rebel.Training;
+
+/// <summary>Minibatch order and optimizer stepping shared by the policy trainers.</summary>
+public static class PolicyUpdate
+{
+    /// <summary>Index minibatches of <paramref name="size"/> over <paramref name="count"/> items in a Fisher–Yates order drawn from <paramref name="rng"/>.</summary>
+    public static IEnumerable<int[]> ShuffledMiniBatches(int count, int size, Rng rng)
+    {
+        var index = Enumerable.Range(0, count).ToArray();
+        for (int i = index.Length - 1; i > 0; i--)
+        {
+            int j = rng.NextInt(i + 1);
+            (index[i], index[j]) = (index[j], index[i]);
+        }
+        for (int start = 0; start < count; start += size)
+            yield return index[start..Math.Min(start + size, count)];
+    }
+
+    /// <summary>Clips the gradient of the optimizer's parameters to <paramref name="maxGradNorm"/>, sets the scheduled learning rate, steps and zeroes; returns the norm before clipping.</summary>
+    public static double ClipAndStep(Optimizer optimizer, LrSchedule schedule, float maxGradNorm)
+    {
+        double norm = Optimizer.ClipGradNorm(optimizer.Parameters, maxGradNorm);
+        optimizer.LearningRate = schedule.At(optimizer.StepCount);
+        optimizer.Step();
+        optimizer.ZeroGrad();
+        return norm;
+    }
+}
