@@ -24,4 +24,22 @@ public class MetricsLogTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void ResumeKeepsRowsUpToTheIterationAndRewritesTheFile()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"rebel-metrics-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            File.WriteAllText(path, "{\"iteration\":1,\"x\":1}\n{\"iteration\":2,\"x\":2}\n{\"iteration\":3,\"x\":3}\n");
+            var log = MetricsLog.Resume(path, keepUpToIteration: 2);
+            Assert.Equal(2, log.Rows.Count);
+            Assert.Equal("{\"iteration\":1,\"x\":1}\n{\"iteration\":2,\"x\":2}\n", File.ReadAllText(path));
+            Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.tmp-*"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 // metrics.jsonl: one JSON object per iteration, appended and flushed so a crash loses at most the current line.
 using System.Globalization;
 using System.Text;
+using Rebel.Models.IO;
 
 namespace Rebel.Training.Reporting;
 
@@ -35,7 +36,7 @@ public sealed class MetricsLog
             log.Rows.Add(row);
             kept.Add(line);
         }
-        File.WriteAllLines(path, kept);
+        AtomicFile.WriteText(path, string.Concat(kept.Select(l => l + "\n")));
         return log;
     }
 
