@@ -89,6 +89,23 @@ public class DiffusionTests
     }
 
     [Fact]
+    public void AnInvalidConfigFileIsRejectedNamingTheFile()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"rebel-dit-{Guid.NewGuid():N}.json");
+        try
+        {
+            File.WriteAllText(path, "{\"image_size\": 10, \"patch_size\": 4}");
+            var e = Assert.Throws<InvalidDataException>(() => DitConfig.Load(path));
+            Assert.Contains(path, e.Message, StringComparison.Ordinal);
+            Assert.Contains("patch size 4", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void PatchifyRoundTripsAndFolderReloads()
     {
         var model = TinyModel();

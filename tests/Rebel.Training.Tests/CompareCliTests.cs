@@ -57,7 +57,6 @@ public class CompareCliTests
             }
             Assert.Contains("ppo", output, StringComparison.Ordinal);
             Assert.Contains("peak memory MB", output, StringComparison.Ordinal);
-            Console.Error.WriteLine(output);
             var report = File.ReadAllText(Path.Combine(dir, "report.html"));
             Assert.Contains("<polyline", report, StringComparison.Ordinal);
             Assert.Contains("reward queries", report, StringComparison.Ordinal);

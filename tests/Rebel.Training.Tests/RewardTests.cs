@@ -55,6 +55,17 @@ public class RewardTests
     }
 
     [Fact]
+    public void AfterAMalformedAnswerTheNextBatchGetsItsOwnAnswers()
+    {
+        // Lines containing "bad" get a malformed answer, others their length; unread answers of a failed batch must not leak.
+        const string program = "while IFS= read -r line; do case \"$line\" in *bad*) echo oops;; *) echo \"{\\\"reward\\\": ${#line}}\";; esac; done";
+        using var r = new CommandReward(program);
+        Assert.Throws<InvalidDataException>(() => r.Score([Q("bad", "c"), Q("p", "a much longer completion")]));
+        using var fresh = new CommandReward(program);
+        Assert.Equal(fresh.Score([Q("p", "a")]), r.Score([Q("p", "a")]));
+    }
+
+    [Fact]
     public void BadJsonlIsReportedWithFileAndLine()
     {
         var path = Path.GetTempFileName();

@@ -2,6 +2,7 @@
 using System.CommandLine;
 using Spectre.Console;
 using Rebel.Models.Diffusion;
+using Rebel.Models.IO;
 using Rebel.Training.Images;
 
 namespace Rebel.Cli.Commands;
@@ -31,7 +32,8 @@ internal static class ImageSampleCommand
             var (captions, seeds) = ImageSampling.Grid(prompts, num, parse.GetValue(seedOption));
             var images = ImageSampling.Sample(model, new DdimOptions { Steps = parse.GetValue(stepsOption), Eta = parse.GetValue(etaOption) }, captions, seeds);
             string path = parse.GetValue(outOption)!;
-            File.WriteAllBytes(path, ImageSampling.GridPng(images, model.Config.ImageSize, num));
+            var png = ImageSampling.GridPng(images, model.Config.ImageSize, num);
+            AtomicFile.Write(path, stream => stream.Write(png));
             Terminal.Out.WriteLine($"Wrote {Path.GetFullPath(path)}: {prompts.Count} row(s) × {num} samples ({string.Join("; ", prompts)}).");
             return 0;
         });

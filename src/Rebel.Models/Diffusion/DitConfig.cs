@@ -76,8 +76,15 @@ public sealed record DitConfig
     public static DitConfig Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Diffusion model config '{path}' does not exist.", path);
-        var config = JsonSerializer.Deserialize<DitConfig>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty config.");
-        config.Validate();
-        return config;
+        try
+        {
+            var config = JsonSerializer.Deserialize<DitConfig>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty config.");
+            config.Validate();
+            return config;
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
     }
 }

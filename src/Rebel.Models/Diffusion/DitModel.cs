@@ -183,23 +183,4 @@ public sealed class DitModel
         }
         return b;
     }
-
-    /// <summary>Copies every parameter from <paramref name="other"/> (same config).</summary>
-    public void CopyWeightsFrom(DitModel other)
-    {
-        foreach (var (name, p) in parameters)
-        {
-            if (!other.parameters.TryGetValue(name, out var q) || q.Size != p.Size)
-                throw new ArgumentException($"DitModel.CopyWeightsFrom: parameter '{name}' is missing or has another shape in the source model.");
-            q.Span.CopyTo(p.Span);
-        }
-    }
-
-    /// <summary>A new model with the same config and copied weights (the frozen π_t or reference).</summary>
-    public DitModel CloneModel()
-    {
-        var copy = new DitModel(Config);
-        copy.CopyWeightsFrom(this);
-        return copy;
-    }
 }

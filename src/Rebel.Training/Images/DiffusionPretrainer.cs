@@ -90,10 +90,7 @@ public sealed class DiffusionPretrainer
             mse.Backward();
             loss = mse.Item();
         }
-        Optimizer.ClipGradNorm(model.Parameters, Options.MaxGradNorm);
-        optimizer.LearningRate = lr.At(optimizer.StepCount);
-        optimizer.Step();
-        optimizer.ZeroGrad();
+        PolicyUpdate.ClipAndStep(optimizer, lr, Options.MaxGradNorm);
         StepsTaken++;
         StepCompleted?.Invoke(StepsTaken, loss);
         return loss;

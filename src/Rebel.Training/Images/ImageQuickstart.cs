@@ -100,8 +100,8 @@ public static class ImageQuickstart
         var rows = Enumerable.Range(0, captions.Count / per).Where(r => r % 3 == 0).ToList();
         byte[] Grid(List<float[]> images) => ImageSampling.GridPng([.. rows.SelectMany(r => images.Skip(r * per).Take(per))], o.ImageSize, per);
         byte[] beforePng = Grid(before), afterPng = Grid(after);
-        File.WriteAllBytes(Path.Combine(o.OutputDirectory, "samples_before.png"), beforePng);
-        File.WriteAllBytes(Path.Combine(o.OutputDirectory, "samples_after.png"), afterPng);
+        AtomicFile.Write(Path.Combine(o.OutputDirectory, "samples_before.png"), stream => stream.Write(beforePng));
+        AtomicFile.Write(Path.Combine(o.OutputDirectory, "samples_after.png"), stream => stream.Write(afterPng));
         var json = new JsonObject
         {
             ["reward_before"] = s.RewardBefore,

@@ -68,7 +68,7 @@ public abstract record ImageRlOptions
     {
         Require(Iterations > 0 && PromptsPerIteration > 0 && Epochs > 0 && MiniBatchSize > 0, "iterations, prompts, epochs and minibatch size must be positive");
         Require(SamplesPerPrompt >= 2, $"samples per prompt must be at least 2, got {SamplesPerPrompt}");
-        Require(Sampler.Steps >= 1 && Sampler.Eta > 0, $"the sampler needs at least one step and η > 0, got {Sampler.Steps} steps and η = {Sampler.Eta}");
+        Require(Sampler.Steps >= 2 && Sampler.Eta > 0, $"the sampler needs at least two steps (DdimSampler) and η > 0, got {Sampler.Steps} steps and η = {Sampler.Eta}");
         Require(TrainedSteps >= 0 && TrainedSteps < Sampler.Steps, $"trained steps must be 0 (all) or 1..{Sampler.Steps - 1}, got {TrainedSteps}");
         Require(StatBufferSize >= 2 && StatMinCount >= 2, "the per-prompt statistics need a buffer and minimum count of at least 2");
         Require(LearningRate >= 0, $"learning rate must be non-negative, got {LearningRate}");

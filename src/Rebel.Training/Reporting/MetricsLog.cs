@@ -1,6 +1,7 @@
 // metrics.jsonl: one JSON object per iteration, appended and flushed so a crash loses at most the current line.
 using System.Globalization;
 using System.Text;
+using Rebel.Models.IO;
 
 namespace Rebel.Training.Reporting;
 
@@ -25,15 +26,17 @@ public sealed class MetricsLog
         var log = new MetricsLog(path);
         if (path is null || !File.Exists(path)) return log;
         var kept = new List<string>();
+        int number = 0;
         foreach (var line in File.ReadLines(path))
         {
+            number++;
             if (string.IsNullOrWhiteSpace(line)) continue;
-            var row = Parse(line);
+            var row = Parse(line, path, number);
             if (row.TryGetValue("iteration", out var it) && it > keepUpToIteration) continue;
             log.Rows.Add(row);
             kept.Add(line);
         }
-        File.WriteAllLines(path, kept);
+        AtomicFile.WriteText(path, string.Concat(kept.Select(l => l + "\n")));
         return log;
     }
 
@@ -58,13 +61,21 @@ public sealed class MetricsLog
 
     /// <summary>The rows of a metrics.jsonl file, read only.</summary>
     public static List<IReadOnlyDictionary<string, double>> Read(string path) =>
-        [.. File.ReadLines(path).Where(l => !string.IsNullOrWhiteSpace(l)).Select(Parse)];
+        [.. File.ReadLines(path).Select((l, i) => (Line: l, Number: i + 1)).Where(l => !string.IsNullOrWhiteSpace(l.Line)).Select(l => Parse(l.Line, path, l.Number))];
 
-    private static Dictionary<string, double> Parse(string line)
+    // One row; a line that is not an object of numbers throws InvalidDataException naming path:line.
+    private static Dictionary<string, double> Parse(string line, string path, int number)
     {
-        var obj = System.Text.Json.Nodes.JsonNode.Parse(line)!.AsObject();
-        var row = new Dictionary<string, double>();
-        foreach (var (k, v) in obj) row[k] = v is null ? double.NaN : v.GetValue<double>();
-        return row;
+        try
+        {
+            if (System.Text.Json.Nodes.JsonNode.Parse(line) is not System.Text.Json.Nodes.JsonObject obj) throw new FormatException("not a JSON object");
+            var row = new Dictionary<string, double>();
+            foreach (var (k, v) in obj) row[k] = v is null ? double.NaN : v.GetValue<double>();
+            return row;
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"{path}:{number}: not a metrics row ({e.Message}).", e);
+        }
     }
 }

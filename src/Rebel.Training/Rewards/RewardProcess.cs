@@ -60,7 +60,15 @@ public sealed class RewardProcess : IDisposable
                 string err = ReadError(p);
                 throw new InvalidOperationException($"Reward program '{Command}' exited (code {ExitCode(p)}) before answering for {describe(i)}.{err}");
             }
-            scores[i] = ParseReward(line, describe(i));
+            try
+            {
+                scores[i] = ParseReward(line, describe(i));
+            }
+            catch (InvalidDataException)
+            {
+                Dispose(); // the answers still in the pipe belong to this batch: a later batch must not read them
+                throw;
+            }
         }
         writer.Wait();
         return scores;

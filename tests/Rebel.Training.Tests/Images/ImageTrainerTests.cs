@@ -85,6 +85,13 @@ public class ImageTrainerTests
     }
 
     [Fact]
+    public void OptionsRejectASamplerOfOneStep()
+    {
+        var e = Assert.Throws<ArgumentException>(() => (Rebel(1) with { Sampler = new DdimOptions { Steps = 1 } }).Validate());
+        Assert.Contains("two steps", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void PerPromptStatisticsUseThePromptsHistoryOnceItIsLongEnough()
     {
         var tracker = new PromptStatTracker(bufferSize: 4, minCount: 2);
