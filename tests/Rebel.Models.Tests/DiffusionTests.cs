@@ -131,4 +131,26 @@ public class DiffusionTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void VPredictionTurnsTheOutputIntoNoiseBeforeTheDdimStep()
+    {
+        // A fresh DiT outputs exactly 0 (adaLN-Zero head). As v = 0 its noise estimate is ε̂ = √(1−ᾱ)·x_t and its clean image √ᾱ·x_t,
+        // so the first step's mean and log-density have a closed form that differs from the ε-model's (ε̂ = 0).
+        var model = new DitModel(new DitConfig { ImageSize = 8, PatchSize = 2, HiddenSize = 16, Layers = 2, Heads = 2, ConditionSizes = [3], PredictionType = DitConfig.VPrediction });
+        model.Initialize(new Rng(7));
+        var sampler = new DdimSampler(model, new DdimOptions { Steps = 3, Eta = 1f });
+        var tr = sampler.Sample([1], [new Rng(8)])[0];
+        var c = sampler.Steps[0];
+        double sqrtA = 1 / (double)c.InverseSqrtAlphaBar, sqrtOneMinusA = c.NoiseToClean * sqrtA, sum = 0;
+        var (x, next) = (tr.States[0], tr.States[1]);
+        for (int j = 0; j < x.Length; j++)
+        {
+            double x0 = Math.Clamp(sqrtA * x[j], -1, 1), mu = c.MeanScale * x0 + c.NoiseScale * sqrtOneMinusA * x[j];
+            sum += (next[j] - mu) * (next[j] - mu);
+        }
+        double expected = -sum / (2.0 * c.Sigma * c.Sigma * x.Length) - Math.Log(c.Sigma) - 0.5 * Math.Log(2 * Math.PI);
+        Assert.Equal(expected, tr.StepLogProbs[0], 1e-3);
+        Assert.Throws<ArgumentException>(() => (new DitConfig { PredictionType = "sample" }).Validate());
+    }
 }

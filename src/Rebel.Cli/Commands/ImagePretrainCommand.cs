@@ -24,10 +24,11 @@ internal static class ImagePretrainCommand
         var stepsOption = new Option<int>("--steps") { Description = "Optimizer steps.", DefaultValueFactory = _ => d.Steps };
         var batchOption = new Option<int>("--batch-size") { Description = "Images per step.", DefaultValueFactory = _ => d.BatchSize };
         var lrOption = new Option<float>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => d.LearningRate };
+        var predictionOption = new Option<string>("--prediction") { Description = "What the network predicts: epsilon (the noise) or v_prediction.", DefaultValueFactory = _ => m.PredictionType }.AcceptOnlyFromAmong(DitConfig.Epsilon, DitConfig.VPrediction);
         var seedOption = new Option<ulong>("--seed") { Description = "Seed of the data, initialisation and training.", DefaultValueFactory = _ => 1UL };
         var cmd = new Command("pretrain", "Train a conditional DiT to predict noise on the built-in shapes set; writes a model folder.")
         {
-            outOption, sizeOption, imagesOption, patchOption, widthOption, layersOption, headsOption, stepsOption, batchOption, lrOption, seedOption,
+            outOption, sizeOption, imagesOption, patchOption, widthOption, layersOption, headsOption, stepsOption, batchOption, lrOption, predictionOption, seedOption,
         };
         cmd.SetGuardedAction(parse =>
         {
@@ -35,7 +36,7 @@ internal static class ImagePretrainCommand
             ulong seed = parse.GetValue(seedOption);
             var config = ImageConditions.Config(size) with
             {
-                PatchSize = parse.GetValue(patchOption), HiddenSize = parse.GetValue(widthOption), Layers = parse.GetValue(layersOption), Heads = parse.GetValue(headsOption),
+                PatchSize = parse.GetValue(patchOption), HiddenSize = parse.GetValue(widthOption), Layers = parse.GetValue(layersOption), Heads = parse.GetValue(headsOption), PredictionType = parse.GetValue(predictionOption)!,
             };
             var model = new DitModel(config);
             model.Initialize(new Rng(seed));

@@ -163,6 +163,14 @@ public sealed class DdimSampler
     {
         int n = rows.Length, d = Model.Config.ImageValues, s = Model.Config.ImageSize;
         var eps = Ops.Reshape(Model.Forward(Tensor.FromArray(x, n, Model.Config.Channels, s, s), rows.Select(c => c.Timestep).ToArray(), conditions), n, d); // (N, D)
+        if (Model.Config.PredictsV)
+        {
+            // ε = √ᾱ·v + √(1−ᾱ)·x_t, with √ᾱ = 1/InverseSqrtAlphaBar and √(1−ᾱ) = NoiseToClean·√ᾱ.
+            var noisePart = new float[n * d]; // √(1−ᾱ)·x_t
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < d; j++) noisePart[i * d + j] = x[i * d + j] * rows[i].NoiseToClean / rows[i].InverseSqrtAlphaBar;
+            eps = Ops.Add(Ops.Mul(eps, Column(rows, c => 1f / c.InverseSqrtAlphaBar)), Tensor.FromArray(noisePart, n, d));
+        }
         var scaled = new float[n * d]; // x_t/√ᾱ_t
         for (int i = 0; i < n; i++)
             for (int j = 0; j < d; j++) scaled[i * d + j] = x[i * d + j] * rows[i].InverseSqrtAlphaBar;

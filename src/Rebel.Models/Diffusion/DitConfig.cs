@@ -39,6 +39,22 @@ public sealed record DitConfig
     /// <summary>T, training timesteps of the cosine noise schedule. Default 1000.</summary>
     public int TrainTimesteps { get; init; } = 1000;
 
+    /// <summary>
+    /// What the network predicts (diffusers' prediction_type): "epsilon", the added noise ε, or "v_prediction",
+    /// v = √ᾱ·ε − √(1−ᾱ)·x₀ (Salimans &amp; Ho 2022), which gives the condition more weight at high noise. Default "epsilon".
+    /// </summary>
+    public string PredictionType { get; init; } = Epsilon;
+
+    /// <summary>The ε-prediction value of <see cref="PredictionType"/>.</summary>
+    public const string Epsilon = "epsilon";
+
+    /// <summary>The v-prediction value of <see cref="PredictionType"/>.</summary>
+    public const string VPrediction = "v_prediction";
+
+    /// <summary>True when the network predicts v rather than ε.</summary>
+    [JsonIgnore]
+    public bool PredictsV => PredictionType == VPrediction;
+
     /// <summary>Width of the sinusoidal timestep features fed to the timestep MLP. Default 64.</summary>
     public int TimestepFeatures { get; init; } = 64;
 
@@ -66,6 +82,7 @@ public sealed record DitConfig
         if (Channels <= 0 || HiddenSize <= 0 || Layers <= 0 || MlpRatio <= 0) throw new ArgumentException("DitConfig: channels, width, layers and MLP ratio must be positive.");
         if (Heads <= 0 || HiddenSize % Heads != 0) throw new ArgumentException($"DitConfig: width {HiddenSize} is not a multiple of {Heads} heads.");
         if (ConditionSizes.Length == 0 || ConditionSizes.Any(n => n <= 0)) throw new ArgumentException("DitConfig: condition sizes must be positive and at least one.");
+        if (PredictionType is not (Epsilon or VPrediction)) throw new ArgumentException($"DitConfig: prediction_type '{PredictionType}'; expected '{Epsilon}' or '{VPrediction}'.");
         if (TrainTimesteps < 2 || TimestepFeatures < 2 || TimestepFeatures % 2 != 0) throw new ArgumentException("DitConfig: need at least 2 timesteps and an even number of timestep features.");
     }
 

@@ -6,7 +6,7 @@ using Rebel.Tensors.Optim;
 
 namespace Rebel.Training.Images;
 
-/// <summary>Trains a <see cref="DitModel"/> to predict the noise in images of a data set.</summary>
+/// <summary>Trains a <see cref="DitModel"/> to predict the noise (or v, see <see cref="DitConfig.PredictionType"/>) in images of a data set.</summary>
 public sealed class DiffusionPretrainer
 {
     private readonly DitModel model;
@@ -67,7 +67,7 @@ public sealed class DiffusionPretrainer
         var cfg = model.Config;
         int b = Options.BatchSize, d = cfg.ImageValues;
         var xt = new float[b * d];
-        var eps = new float[b * d];
+        var target = new float[b * d]; // ε, or v for a v-prediction model
         var timesteps = new int[b];
         var conditions = new int[b * cfg.ConditionSizes.Length];
         for (int i = 0; i < b; i++)
@@ -75,9 +75,11 @@ public sealed class DiffusionPretrainer
             var image = NextImage();
             int t = rng.NextInt(cfg.TrainTimesteps);
             float a = (float)Math.Sqrt(schedule.AlphaBar(t)), s = (float)Math.Sqrt(1 - schedule.AlphaBar(t));
-            var e = eps.AsSpan(i * d, d);
+            var e = target.AsSpan(i * d, d);
             rng.FillNormal(e);
             for (int j = 0; j < d; j++) xt[i * d + j] = a * image.Pixels[j] + s * e[j];
+            if (cfg.PredictsV)
+                for (int j = 0; j < d; j++) e[j] = a * e[j] - s * image.Pixels[j]; // the target becomes v = √ᾱ·ε − √(1−ᾱ)·x₀
             timesteps[i] = t;
             ImageConditions.Of(image.Attributes).CopyTo(conditions, i * cfg.ConditionSizes.Length);
         }
@@ -85,7 +87,7 @@ public sealed class DiffusionPretrainer
         using (var scope = new TensorScope())
         {
             var pred = model.Forward(Tensor.FromArray(xt, b, cfg.Channels, cfg.ImageSize, cfg.ImageSize), timesteps, conditions); // (B, Ch, S, S)
-            var err = Ops.Sub(pred, Tensor.FromArray(eps, pred.Shape));
+            var err = Ops.Sub(pred, Tensor.FromArray(target, pred.Shape));
             var mse = Ops.Mean(Ops.Mul(err, err));
             mse.Backward();
             loss = mse.Item();
