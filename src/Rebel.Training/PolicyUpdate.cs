@@ -1,5 +1,6 @@
-// The two mechanical pieces of every on-policy update loop (language baselines and image trainers alike): the shuffled
-// minibatch order of one epoch, and one optimizer step with gradient clipping and the scheduled learning rate.
+// The mechanical pieces of every on-policy trainer (REBEL, the language baselines and the image trainers alike): the outer
+// loop of iterations with its checkpoints, the shuffled minibatch order of one epoch, and one optimizer step with gradient
+// clipping and the scheduled learning rate.
 using Rebel.Tensors;
 using Rebel.Tensors.Optim;
 
@@ -8,6 +9,23 @@ namespace Rebel.Training;
 /// <summary>Minibatch order and optimizer stepping shared by the policy trainers.</summary>
 public static class PolicyUpdate
 {
+    /// <summary>
+    /// Runs iterations until <paramref name="iteration"/> reaches <paramref name="iterations"/>, writing
+    /// <paramref name="outputDirectory"/>/checkpoint every <paramref name="checkpointEvery"/> iterations (0: never) and after the last.
+    /// </summary>
+    public static void RunIterations(int iterations, int checkpointEvery, string? outputDirectory, Func<int> iteration, Action runIteration,
+        Action<string> saveCheckpoint, CancellationToken cancel)
+    {
+        while (iteration() < iterations)
+        {
+            cancel.ThrowIfCancellationRequested();
+            runIteration();
+            int done = iteration();
+            if (outputDirectory is not null && (done == iterations || checkpointEvery > 0 && done % checkpointEvery == 0))
+                saveCheckpoint(Path.Combine(outputDirectory, "checkpoint"));
+        }
+    }
+
     /// <summary>Index minibatches of <paramref name="size"/> over <paramref name="count"/> items in a Fisher–Yates order drawn from <paramref name="rng"/>.</summary>
     public static IEnumerable<int[]> ShuffledMiniBatches(int count, int size, Rng rng)
     {

@@ -88,17 +88,8 @@ public sealed partial class RebelTrainer : IPolicyTrainer
         o.OfflineResponseField is not null || o.CompletionsPerPrompt == 2 || o.Pairing == PairingMode.BestWorst ? 1 : o.CompletionsPerPrompt * (o.CompletionsPerPrompt - 1) / 2;
 
     /// <summary>Runs the remaining iterations, checkpointing every <see cref="RebelOptions.CheckpointEvery"/> and at the end.</summary>
-    public void Train(CancellationToken cancel = default)
-    {
-        while (Iteration < Options.Iterations)
-        {
-            cancel.ThrowIfCancellationRequested();
-            RunIteration();
-            bool last = Iteration == Options.Iterations;
-            if (OutputDirectory is not null && (last || Options.CheckpointEvery > 0 && Iteration % Options.CheckpointEvery == 0))
-                SaveCheckpoint(Path.Combine(OutputDirectory, "checkpoint"));
-        }
-    }
+    public void Train(CancellationToken cancel = default) =>
+        PolicyUpdate.RunIterations(Options.Iterations, Options.CheckpointEvery, OutputDirectory, () => Iteration, () => RunIteration(), SaveCheckpoint, cancel);
 
     /// <summary>One REBEL iteration: rollouts, pairs, E epochs of regression.</summary>
     public IterationResult RunIteration()

@@ -78,17 +78,8 @@ public abstract class ImagePolicyTrainer
     }
 
     /// <summary>Runs the remaining iterations, checkpointing as configured and at the end.</summary>
-    public void Train(CancellationToken cancel = default)
-    {
-        while (Iteration < options.Iterations)
-        {
-            cancel.ThrowIfCancellationRequested();
-            RunIteration();
-            bool last = Iteration == options.Iterations;
-            if (OutputDirectory is not null && (last || options.CheckpointEvery > 0 && Iteration % options.CheckpointEvery == 0))
-                SaveCheckpoint(Path.Combine(OutputDirectory, "checkpoint"));
-        }
-    }
+    public void Train(CancellationToken cancel = default) =>
+        PolicyUpdate.RunIterations(options.Iterations, options.CheckpointEvery, OutputDirectory, () => Iteration, () => RunIteration(), SaveCheckpoint, cancel);
 
     /// <summary>One iteration: trajectories, rewards, the method's update, metrics.</summary>
     public ImageIterationResult RunIteration()
