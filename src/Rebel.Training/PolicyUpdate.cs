@@ -29,14 +29,21 @@ public static class PolicyUpdate
     /// <summary>Index minibatches of <paramref name="size"/> over <paramref name="count"/> items in a Fisher–Yates order drawn from <paramref name="rng"/>.</summary>
     public static IEnumerable<int[]> ShuffledMiniBatches(int count, int size, Rng rng)
     {
+        var index = Permutation(count, rng);
+        for (int start = 0; start < count; start += size)
+            yield return index[start..Math.Min(start + size, count)];
+    }
+
+    /// <summary>0 … <paramref name="count"/> − 1 in a Fisher–Yates order drawn from <paramref name="rng"/>.</summary>
+    public static int[] Permutation(int count, Rng rng)
+    {
         var index = Enumerable.Range(0, count).ToArray();
         for (int i = index.Length - 1; i > 0; i--)
         {
             int j = rng.NextInt(i + 1);
             (index[i], index[j]) = (index[j], index[i]);
         }
-        for (int start = 0; start < count; start += size)
-            yield return index[start..Math.Min(start + size, count)];
+        return index;
     }
 
     /// <summary>Clips the gradient of the optimizer's parameters to <paramref name="maxGradNorm"/>, sets the scheduled learning rate, steps and zeroes; returns the norm before clipping.</summary>

@@ -103,12 +103,7 @@ public sealed class DiffusionPretrainer
     {
         if (cursor == order.Length)
         {
-            order = Enumerable.Range(0, data.Count).ToArray();
-            for (int i = order.Length - 1; i > 0; i--)
-            {
-                int j = rng.NextInt(i + 1);
-                (order[i], order[j]) = (order[j], order[i]);
-            }
+            order = PolicyUpdate.Permutation(data.Count, rng);
             cursor = 0;
         }
         return data[order[cursor++]];
