@@ -8,6 +8,7 @@ namespace Rebel.Tensors;
 public sealed class Tensor
 {
     private float[]? grad;
+    private StorageLease? lease; // counts garbage-collected storage (parameters, tensors made outside a scope) in TensorMemory
 
     /// <summary>The shape, outermost dimension first. Never mutated after construction.</summary>
     public int[] Shape { get; }
@@ -36,7 +37,7 @@ public sealed class Tensor
     internal Tensor[]? Parents;
     internal Action? BackwardFn;
 
-    internal Tensor(int[] shape, float[] data, int offset, bool isParameter)
+    internal Tensor(int[] shape, float[] data, int offset, bool isParameter, bool counted = false)
     {
         Shape = shape;
         Size = ShapeSize(shape);
@@ -45,6 +46,7 @@ public sealed class Tensor
         Data = data;
         Offset = offset;
         IsParameter = isParameter;
+        if (isParameter || counted) lease = new StorageLease(Size);
     }
 
     /// <summary>A tensor of zeros. Inside a <see cref="TensorScope"/> its buffer is pooled and reclaimed when the scope ends.</summary>
@@ -114,7 +116,7 @@ public sealed class Tensor
     {
         get
         {
-            grad ??= IsParameter ? new float[Size] : TensorScope.RentCleared(Size);
+            grad ??= IsParameter ? ParameterGrad() : TensorScope.RentCleared(Size);
             return grad.AsSpan(0, Size);
         }
     }
@@ -127,8 +129,14 @@ public sealed class Tensor
     internal Span<float> GradForWrite(out bool accumulate)
     {
         accumulate = grad is not null;
-        grad ??= IsParameter ? new float[Size] : TensorScope.Rent(Size, clear: false);
+        grad ??= IsParameter ? ParameterGrad() : TensorScope.Rent(Size, clear: false);
         return grad.AsSpan(0, Size);
+    }
+
+    private float[] ParameterGrad()
+    {
+        lease!.Grow(Size);
+        return new float[Size];
     }
 
     /// <summary>Sets the gradient to zero (keeps the buffer).</summary>

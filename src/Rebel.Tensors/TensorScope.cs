@@ -1,6 +1,8 @@
 // Buffer reuse: tensors created inside a TensorScope take their arrays from a per-thread pool and give them back
 // when the scope ends, so a steady training step allocates no new float arrays. Lengths are rounded up to size
-// classes (at most 1/8 wasted) so batches of varying shapes share buffers, and the pool holds at most 256 MiB.
+// classes (at most 1/8 wasted) so batches of varying shapes share buffers. The pool plus the buffers in use never exceed the
+// most this thread's scopes ever held at once (nor 256 MiB): beyond it the least recently used size classes go to the GC, so
+// buffers of a phase that has passed (sampling's shapes during the update) do not pile up.
 namespace Rebel.Tensors;
 
 /// <summary>
@@ -11,14 +13,15 @@ namespace Rebel.Tensors;
 public sealed class TensorScope : IDisposable
 {
     [ThreadStatic] private static TensorScope? current;
-    [ThreadStatic] private static Dictionary<int, Stack<float[]>>? pool;
-    [ThreadStatic] private static long pooledFloats;
+    [ThreadStatic] private static Dictionary<int, SizeClassBuffers>? pool;
+    [ThreadStatic] private static long pooledFloats, heldFloats, heldPeak, rents;
 
     /// <summary>Most floats the pool of one thread keeps (256 MiB); buffers returned beyond it are left to the GC.</summary>
     public const long MaxPooledFloats = 64L << 20;
 
     private readonly TensorScope? parent;
     private readonly List<float[]> rented = [];
+    private long rentedFloats;
     private bool disposed;
 
     /// <summary>Opens a scope on the current thread.</summary>
@@ -38,18 +41,43 @@ public sealed class TensorScope : IDisposable
         if (current != this) throw new InvalidOperationException("TensorScope: scopes must be disposed in reverse order of creation.");
         disposed = true;
         current = parent;
-        var p = Pool;
-        foreach (var buffer in rented)
-        {
-            if (pooledFloats + buffer.Length > MaxPooledFloats) continue;
-            if (!p.TryGetValue(buffer.Length, out var stack)) p[buffer.Length] = stack = new Stack<float[]>();
-            stack.Push(buffer);
-            pooledFloats += buffer.Length;
-        }
+        TensorMemory.Add(-rentedFloats * sizeof(float));
+        heldFloats -= rentedFloats;
+        rentedFloats = 0;
+        foreach (var buffer in rented) Return(buffer);
         rented.Clear();
     }
 
-    private static Dictionary<int, Stack<float[]>> Pool => pool ??= [];
+    private static Dictionary<int, SizeClassBuffers> Pool => pool ??= [];
+
+    /// <summary>Floats this thread's pool holds now (free buffers, not counted in <see cref="TensorMemory"/>).</summary>
+    public static long PooledFloats => pooledFloats;
+
+    // Pools a buffer if it fits under the limit once older size classes are evicted; else leaves it to the GC.
+    private static void Return(float[] buffer)
+    {
+        long limit = Math.Min(MaxPooledFloats, heldPeak - heldFloats);
+        if (buffer.Length > limit) return;
+        var p = Pool;
+        if (!p.TryGetValue(buffer.Length, out var own)) p[buffer.Length] = own = new SizeClassBuffers();
+        while (pooledFloats + buffer.Length > limit)
+        {
+            var oldest = own;
+            foreach (var c in p.Values)
+                if (c.Free.Count > 0 && c.LastUse < oldest.LastUse) oldest = c;
+            if (oldest == own) return;
+            foreach (var dropped in oldest.Free) pooledFloats -= dropped.Length;
+            oldest.Free.Clear();
+        }
+        own.Free.Push(buffer);
+        pooledFloats += buffer.Length;
+    }
+
+    private sealed class SizeClassBuffers
+    {
+        public readonly Stack<float[]> Free = new();
+        public long LastUse;
+    }
 
     /// <summary>
     /// An array of at least <paramref name="length"/> floats (the first <paramref name="length"/> cleared when asked): pooled and
@@ -61,9 +89,11 @@ public sealed class TensorScope : IDisposable
         if (scope is null || length == 0) return new float[length];
         int size = SizeClass(length);
         float[] buffer;
-        if (Pool.TryGetValue(size, out var stack) && stack.Count > 0)
+        if (!Pool.TryGetValue(size, out var sizeClass)) pool![size] = sizeClass = new SizeClassBuffers();
+        sizeClass.LastUse = ++rents;
+        if (sizeClass.Free.Count > 0)
         {
-            buffer = stack.Pop();
+            buffer = sizeClass.Free.Pop();
             pooledFloats -= buffer.Length;
             if (clear) Array.Clear(buffer, 0, length);
         }
@@ -72,7 +102,36 @@ public sealed class TensorScope : IDisposable
             buffer = new float[size];
         }
         scope.rented.Add(buffer);
+        scope.rentedFloats += buffer.Length;
+        heldFloats += buffer.Length;
+        heldPeak = Math.Max(heldPeak, heldFloats);
+        TensorMemory.Add((long)buffer.Length * sizeof(float));
         return buffer;
+    }
+
+    /// <summary>
+    /// Runs one layer of a forward pass. Without gradient (sampling, scoring) it runs in a scope of its own, so its intermediates go
+    /// back to the pool as soon as it returns and the next layer reuses them; only the output moves to the enclosing scope. With
+    /// gradient (the backward pass needs the intermediates), or outside any scope, it just runs.
+    /// </summary>
+    public static Tensor Layer(Tensor x, Func<Tensor, Tensor> layer)
+    {
+        if (current is null || Autograd.IsGradEnabled) return layer(x);
+        using var scope = new TensorScope();
+        var y = layer(x);
+        return scope.MoveToParent(y) ? y : y.Clone();
+    }
+
+    // Hands the buffer of a tensor rented in this scope (the last one rented, typically) to the enclosing scope; false when not rented here.
+    private bool MoveToParent(Tensor t)
+    {
+        int i = rented.LastIndexOf(t.Data);
+        if (i < 0 || parent is null) return false;
+        rented.RemoveAt(i);
+        rentedFloats -= t.Data.Length;
+        parent.rented.Add(t.Data);
+        parent.rentedFloats += t.Data.Length;
+        return true;
     }
 
     internal static float[] RentCleared(int length) => Rent(length, clear: true);
@@ -89,7 +148,7 @@ public sealed class TensorScope : IDisposable
     internal static Tensor Allocate(int[] shape, bool clear)
     {
         var copy = (int[])shape.Clone();
-        return new Tensor(copy, Rent(Tensor.ShapeSize(copy), clear), 0, isParameter: false);
+        return new Tensor(copy, Rent(Tensor.ShapeSize(copy), clear), 0, isParameter: false, counted: current is null);
     }
 
     /// <summary>Drops every pooled buffer of this thread (for tests and memory-sensitive callers).</summary>

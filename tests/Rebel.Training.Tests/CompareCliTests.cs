@@ -6,7 +6,7 @@ namespace Rebel.Training.Tests;
 [Collection("Console")]
 public class CompareCliTests
 {
-    private static readonly string[] Fields = ["final_reward", "held_out_accuracy", "kl", "seconds_per_iteration", "peak_memory_mb", "reward_queries"];
+    private static readonly string[] Fields = ["final_reward", "held_out_accuracy", "kl", "seconds_per_iteration", "peak_memory_mb", "peak_tensor_mb", "reward_queries"];
 
     [Fact]
     public void SpreadIsMeanAndSampleStandardDeviation()
@@ -51,12 +51,16 @@ public class CompareCliTests
                     Assert.True(node[field]!["std"]!.GetValue<double>() >= 0, $"{name} {field} std");
                 }
                 Assert.Equal(16.0, node!["reward_queries"]!["mean"]!.GetValue<double>());
-                Assert.True(node["peak_memory_mb"]!["mean"]!.GetValue<double>() > 0, $"{name} peak memory");
+                double tensors = node["peak_tensor_mb"]!["mean"]!.GetValue<double>();
+                Assert.InRange(tensors, 1e-3, node["peak_memory_mb"]!["mean"]!.GetValue<double>());
                 Assert.InRange(node["held_out_accuracy"]!["mean"]!.GetValue<double>(), 0, 1);
                 Assert.Equal(2, File.ReadAllLines(Path.Combine(dir, "runs", name, "seed1", "metrics.jsonl")).Length);
             }
+            double Tensors(string algorithm) => algorithms[algorithm]!["peak_tensor_mb"]!["mean"]!.GetValue<double>();
+            Assert.True(Tensors("ppo") > Tensors("rebel"), "PPO holds a critic and its optimizer state besides what REBEL holds");
             Assert.Contains("ppo", output, StringComparison.Ordinal);
             Assert.Contains("peak memory MB", output, StringComparison.Ordinal);
+            Assert.Contains("peak tensor MB", output, StringComparison.Ordinal);
             var report = File.ReadAllText(Path.Combine(dir, "report.html"));
             Assert.Contains("<polyline", report, StringComparison.Ordinal);
             Assert.Contains("reward queries", report, StringComparison.Ordinal);

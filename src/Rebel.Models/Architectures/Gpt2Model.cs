@@ -55,13 +55,16 @@ public sealed class Gpt2Model : LanguageModel
         var x = Ops.Add(Ops.Embedding(wte, ids, batch, time), Ops.Embedding(wpe, PositionIds(batch, time, past, keyStart), batch, time)); // (B, T, C)
         for (int i = 0; i < blocks.Length; i++)
         {
-            var blk = blocks[i];
-            var a = Ops.LayerNorm(x, blk.Ln1W, blk.Ln1B, Config.NormEps);
-            var qkv = Ops.Conv1D(a, blk.AttnW, blk.AttnB); // (B, T, 3C) = [q | k | v]
-            var att = Ops.AttentionQkv(qkv, h, cache?[i], keyStart); // (B, T, C)
-            x = Ops.Add(x, Ops.Conv1D(att, blk.ProjW, blk.ProjB));
-            var m = Ops.LayerNorm(x, blk.Ln2W, blk.Ln2B, Config.NormEps);
-            x = Ops.Add(x, Ops.Conv1D(Ops.Gelu(Ops.Conv1D(m, blk.FcW, blk.FcB)), blk.MlpProjW, blk.MlpProjB));
+            var (blk, layerCache) = (blocks[i], cache?[i]);
+            x = TensorScope.Layer(x, x =>
+            {
+                var a = Ops.LayerNorm(x, blk.Ln1W, blk.Ln1B, Config.NormEps);
+                var qkv = Ops.Conv1D(a, blk.AttnW, blk.AttnB); // (B, T, 3C) = [q | k | v]
+                var att = Ops.AttentionQkv(qkv, h, layerCache, keyStart); // (B, T, C)
+                x = Ops.Add(x, Ops.Conv1D(att, blk.ProjW, blk.ProjB));
+                var m = Ops.LayerNorm(x, blk.Ln2W, blk.Ln2B, Config.NormEps);
+                return Ops.Add(x, Ops.Conv1D(Ops.Gelu(Ops.Conv1D(m, blk.FcW, blk.FcB)), blk.MlpProjW, blk.MlpProjB));
+            });
         }
         return Ops.LayerNorm(x, lnFW, lnFB, Config.NormEps);
     }

@@ -76,23 +76,19 @@ public sealed class GptNeoXModel : LanguageModel
         var x = Ops.Embedding(embedIn, ids, batch, time); // (B, T, C)
         for (int i = 0; i < blocks.Length; i++)
         {
-            var blk = blocks[i];
-            var a = Ops.LayerNorm(x, blk.Ln1W, blk.Ln1B, Config.NormEps); // (B, T, C)
-            var qkv = Ops.Reshape(Ops.Linear(a, blk.QkvW, blk.QkvB), batch, time * h, 3 * d); // (B, T·H, 3D): per head [q | k | v]
-            var q = Ops.Rotary(Ops.Reshape(Ops.Slice(qkv, 2, 0, d), batch, time, c), h, rotary, pos); // (B, T, H·D)
-            var k = Ops.Rotary(Ops.Reshape(Ops.Slice(qkv, 2, d, d), batch, time, c), h, rotary, pos); // (B, T, H·D)
-            var v = Ops.Reshape(Ops.Slice(qkv, 2, 2 * d, d), batch, time, c); // (B, T, H·D)
-            var attn = Ops.Linear(Ops.Attention(q, k, v, h, h, cache?[i], keyStart), blk.DenseW, blk.DenseB); // (B, T, C)
-            if (Config.ParallelResidual)
+            var (blk, layerCache) = (blocks[i], cache?[i]);
+            x = TensorScope.Layer(x, x =>
             {
-                var m = Ops.LayerNorm(x, blk.Ln2W, blk.Ln2B, Config.NormEps);
-                x = Ops.Add(Ops.Add(x, attn), Mlp(m, blk));
-            }
-            else
-            {
+                var a = Ops.LayerNorm(x, blk.Ln1W, blk.Ln1B, Config.NormEps); // (B, T, C)
+                var qkv = Ops.Reshape(Ops.Linear(a, blk.QkvW, blk.QkvB), batch, time * h, 3 * d); // (B, T·H, 3D): per head [q | k | v]
+                var q = Ops.Rotary(Ops.Reshape(Ops.Slice(qkv, 2, 0, d), batch, time, c), h, rotary, pos); // (B, T, H·D)
+                var k = Ops.Rotary(Ops.Reshape(Ops.Slice(qkv, 2, d, d), batch, time, c), h, rotary, pos); // (B, T, H·D)
+                var v = Ops.Reshape(Ops.Slice(qkv, 2, 2 * d, d), batch, time, c); // (B, T, H·D)
+                var attn = Ops.Linear(Ops.Attention(q, k, v, h, h, layerCache, keyStart), blk.DenseW, blk.DenseB); // (B, T, C)
+                if (Config.ParallelResidual) return Ops.Add(Ops.Add(x, attn), Mlp(Ops.LayerNorm(x, blk.Ln2W, blk.Ln2B, Config.NormEps), blk));
                 x = Ops.Add(x, attn);
-                x = Ops.Add(x, Mlp(Ops.LayerNorm(x, blk.Ln2W, blk.Ln2B, Config.NormEps), blk));
-            }
+                return Ops.Add(x, Mlp(Ops.LayerNorm(x, blk.Ln2W, blk.Ln2B, Config.NormEps), blk));
+            });
         }
         return Ops.LayerNorm(x, lnFW, lnFB, Config.NormEps);
     }

@@ -62,16 +62,19 @@ public sealed class LlamaModel : LanguageModel
         var x = Ops.Embedding(embed, ids, batch, time); // (B, T, C)
         for (int i = 0; i < blocks.Length; i++)
         {
-            var blk = blocks[i];
-            var a = Ops.RmsNorm(x, blk.InputNorm, Config.NormEps); // (B, T, C)
-            var q = Ops.Rotary(Ops.Linear(a, blk.Q, blk.QB), h, rotary, pos); // (B, T, H·D)
-            var k = Ops.Rotary(Ops.Linear(a, blk.K, blk.KB), hkv, rotary, pos); // (B, T, Hkv·D)
-            var v = Ops.Linear(a, blk.V, blk.VB); // (B, T, Hkv·D)
-            var att = Ops.Attention(q, k, v, h, hkv, cache?[i], keyStart); // (B, T, C)
-            x = Ops.Add(x, Ops.Linear(att, blk.O));
-            var m = Ops.RmsNorm(x, blk.PostNorm, Config.NormEps); // (B, T, C)
-            var gated = Ops.Mul(Ops.Silu(Ops.Linear(m, blk.Gate)), Ops.Linear(m, blk.Up)); // (B, T, F)
-            x = Ops.Add(x, Ops.Linear(gated, blk.Down));
+            var (blk, layerCache) = (blocks[i], cache?[i]);
+            x = TensorScope.Layer(x, x =>
+            {
+                var a = Ops.RmsNorm(x, blk.InputNorm, Config.NormEps); // (B, T, C)
+                var q = Ops.Rotary(Ops.Linear(a, blk.Q, blk.QB), h, rotary, pos); // (B, T, H·D)
+                var k = Ops.Rotary(Ops.Linear(a, blk.K, blk.KB), hkv, rotary, pos); // (B, T, Hkv·D)
+                var v = Ops.Linear(a, blk.V, blk.VB); // (B, T, Hkv·D)
+                var att = Ops.Attention(q, k, v, h, hkv, layerCache, keyStart); // (B, T, C)
+                x = Ops.Add(x, Ops.Linear(att, blk.O));
+                var m = Ops.RmsNorm(x, blk.PostNorm, Config.NormEps); // (B, T, C)
+                var gated = Ops.Mul(Ops.Silu(Ops.Linear(m, blk.Gate)), Ops.Linear(m, blk.Up)); // (B, T, F)
+                return Ops.Add(x, Ops.Linear(gated, blk.Down));
+            });
         }
         return Ops.RmsNorm(x, norm, Config.NormEps);
     }

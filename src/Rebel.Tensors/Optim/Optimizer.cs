@@ -10,6 +10,8 @@ public abstract class Optimizer
     /// <summary>The parameters updated by <see cref="Step"/>.</summary>
     public IReadOnlyList<Tensor> Parameters { get; }
 
+    private readonly List<StorageLease> leases = [];
+
     /// <summary>Learning rate used by the next step (schedules set it before each step).</summary>
     public float LearningRate { get; set; }
 
@@ -23,6 +25,13 @@ public abstract class Optimizer
         foreach (var p in Parameters)
             if (!p.IsParameter) throw new ArgumentException($"Optimizer: {p} is not a parameter.");
         LearningRate = learningRate;
+    }
+
+    /// <summary>A zeroed state buffer per parameter (counted in <see cref="TensorMemory"/> while the optimizer lives).</summary>
+    private protected float[][] NewState()
+    {
+        leases.Add(new StorageLease(Parameters.Sum(p => (long)p.Size)));
+        return [.. Parameters.Select(p => new float[p.Size])];
     }
 
     /// <summary>Applies one update from the accumulated gradients (parameters without a gradient are skipped).</summary>
@@ -80,8 +89,8 @@ public sealed class AdamW : Optimizer
         float epsilon = 1e-8f, float weightDecay = 0.01f) : base(parameters, learningRate)
     {
         Beta1 = beta1; Beta2 = beta2; Epsilon = epsilon; WeightDecay = weightDecay;
-        m = Parameters.Select(p => new float[p.Size]).ToArray();
-        v = Parameters.Select(p => new float[p.Size]).ToArray();
+        m = NewState();
+        v = NewState();
     }
 
     /// <inheritdoc />
@@ -114,7 +123,7 @@ public sealed class Sgd : Optimizer
     public Sgd(IEnumerable<Tensor> parameters, float learningRate = 1e-2f, float momentum = 0.9f) : base(parameters, learningRate)
     {
         Momentum = momentum;
-        buffers = Parameters.Select(p => new float[p.Size]).ToArray();
+        buffers = NewState();
     }
 
     /// <inheritdoc />

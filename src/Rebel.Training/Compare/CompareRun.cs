@@ -19,9 +19,13 @@ namespace Rebel.Training.Compare;
 /// <param name="Kl">Mean sequence KL to the reference over the last tenth of the iterations.</param>
 /// <param name="SecondsPerIteration">Mean seconds per iteration, the first (JIT warm-up) left out when there are more.</param>
 /// <param name="PeakMemoryMb">Peak resident memory of the run's process (VmHWM; else the peak working set).</param>
+/// <param name="PeakTensorMb">
+/// Peak live tensor storage of the run (parameters, gradients, optimizer state, activations held by scopes; <see cref="Tensors.TensorMemory"/>),
+/// the algorithm's share of <paramref name="PeakMemoryMb"/>; null in results written before it was recorded.
+/// </param>
 /// <param name="Seconds">Wall time of the whole run (loading, training, evaluation).</param>
 public sealed record CompareResult(string Algorithm, ulong Seed, int Iterations, long RewardQueries, double FinalReward, double? FinalGoldReward,
-    double HeldOut, double? HeldOutLearnedReward, double Kl, double SecondsPerIteration, double PeakMemoryMb, double Seconds)
+    double HeldOut, double? HeldOutLearnedReward, double Kl, double SecondsPerIteration, double PeakMemoryMb, double? PeakTensorMb, double Seconds)
 {
     /// <summary>File name of a run's result.</summary>
     public const string FileName = "result.json";
@@ -59,7 +63,7 @@ public static class CompareRun
         var result = new CompareResult(algorithm, seed, rows.Count, (long)rows[^1]["reward_queries"], window.Average(r => r["objective/scores"]),
             window[0].ContainsKey("objective/gold_scores") ? window.Average(r => r["objective/gold_scores"]) : null,
             heldOut.MeanScore, learned, window.Average(r => r["objective/kl"]), timed.Average(r => r["time/seconds_per_iteration"]),
-            PeakMemoryMb(), clock.Elapsed.TotalSeconds);
+            PeakMemoryMb(), Tensors.TensorMemory.PeakBytes / (1024.0 * 1024), clock.Elapsed.TotalSeconds);
         Models.IO.AtomicFile.WriteText(Path.Combine(dir, CompareResult.FileName), JsonSerializer.Serialize(result, CompareResult.Json) + "\n");
         return result;
     }

@@ -61,7 +61,7 @@ public static class CompareRunner
                 string dir = options.RunDirectory(algorithm, seed);
                 if (!File.Exists(Path.Combine(dir, CompareResult.FileName))) RunChild(options, child, algorithm, seed, progress, cancel);
                 var r = CompareResult.Read(dir);
-                progress.Message($"{algorithm} seed {seed}: final reward {r.FinalReward:F3}, held-out {r.HeldOut:F3}, {r.SecondsPerIteration:F2} s/iteration, {r.PeakMemoryMb:F0} MB.");
+                progress.Message($"{algorithm} seed {seed}: final reward {r.FinalReward:F3}, held-out {r.HeldOut:F3}, {r.SecondsPerIteration:F2} s/iteration, {r.PeakMemoryMb:F0} MB ({r.PeakTensorMb:F1} MB of tensors).");
                 results.Add(r);
             }
         }

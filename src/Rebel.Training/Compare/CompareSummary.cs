@@ -27,7 +27,7 @@ public sealed record Spread(double Mean, double Std)
 
 /// <summary>One algorithm's figures over seeds; gold figures only for tasks with a learned reward.</summary>
 public sealed record AlgorithmSummary(string Algorithm, int Runs, Spread FinalReward, Spread? FinalGoldReward, Spread HeldOut, Spread? HeldOutLearnedReward,
-    Spread Kl, Spread SecondsPerIteration, Spread PeakMemoryMb, Spread RewardQueries);
+    Spread Kl, Spread SecondsPerIteration, Spread PeakMemoryMb, Spread? PeakTensorMb, Spread RewardQueries);
 
 /// <summary>The whole comparison.</summary>
 /// <param name="Task">Task name.</param>
@@ -53,7 +53,7 @@ public sealed record CompareSummary(string Task, string HeldOutMetric, int Seeds
             Spread? Optional(Func<CompareResult, double?> f) => g.All(r => f(r) is not null) ? Spread.Of(g.Select(r => f(r)!.Value)) : null;
             algorithms.Add(new AlgorithmSummary(group.Key, g.Count, Spread.Of(g.Select(r => r.FinalReward)), Optional(r => r.FinalGoldReward),
                 Spread.Of(g.Select(r => r.HeldOut)), Optional(r => r.HeldOutLearnedReward), Spread.Of(g.Select(r => r.Kl)),
-                Spread.Of(g.Select(r => r.SecondsPerIteration)), Spread.Of(g.Select(r => r.PeakMemoryMb)), Spread.Of(g.Select(r => (double)r.RewardQueries))));
+                Spread.Of(g.Select(r => r.SecondsPerIteration)), Spread.Of(g.Select(r => r.PeakMemoryMb)), Optional(r => r.PeakTensorMb), Spread.Of(g.Select(r => (double)r.RewardQueries))));
             var logs = g.Select(r => MetricsLog.Read(Path.Combine(options.RunDirectory(r.Algorithm, r.Seed), "metrics.jsonl"))).ToList();
             int n = logs.Min(l => l.Count);
             curves[group.Key] = [.. Enumerable.Range(0, n).Select(i => (logs.Average(l => l[i]["reward_queries"]), logs.Average(l => l[i]["objective/scores"]),
@@ -76,6 +76,7 @@ public sealed record CompareSummary(string Task, string HeldOutMetric, int Seeds
                 ["runs"] = a.Runs, ["final_reward"] = a.FinalReward.ToJson(), [HeldOutKey] = a.HeldOut.ToJson(), ["kl"] = a.Kl.ToJson(),
                 ["seconds_per_iteration"] = a.SecondsPerIteration.ToJson(), ["peak_memory_mb"] = a.PeakMemoryMb.ToJson(), ["reward_queries"] = a.RewardQueries.ToJson(),
             };
+            if (a.PeakTensorMb is { } t) o["peak_tensor_mb"] = t.ToJson();
             if (a.FinalGoldReward is { } g) o["final_gold_reward"] = g.ToJson();
             if (a.HeldOutLearnedReward is { } l) o["held_out_learned_reward"] = l.ToJson();
             algorithms[a.Algorithm] = o;
@@ -102,20 +103,20 @@ public sealed record CompareSummary(string Task, string HeldOutMetric, int Seeds
         if (gold) header.Add("final gold reward");
         header.Add(HeldOutMetric == "accuracy" ? "held-out accuracy" : "held-out gold reward");
         if (gold) header.Add("held-out learned reward");
-        header.AddRange(["KL", "s / iteration", "peak memory MB", "reward queries"]);
+        header.AddRange(["KL", "s / iteration", "peak memory MB", "peak tensor MB", "reward queries"]);
         string HeldOut(Spread s) => HeldOutMetric == "accuracy" ? $"{100 * s.Mean:F1} % ± {100 * s.Std:F1}" : s.Format("F3");
         var start = new List<string> { "start (supervised)", "" };
         if (gold) start.Add("");
         start.Add(HeldOut(Start));
         if (gold) start.Add(StartLearned?.Format("F3") ?? "");
-        start.AddRange(["0", "", "", "0"]);
+        start.AddRange(["0", "", "", "", "0"]);
         var rows = Algorithms.Select(a =>
         {
             var row = new List<string> { a.Algorithm, a.FinalReward.Format("F3") };
             if (gold) row.Add(a.FinalGoldReward?.Format("F3") ?? "");
             row.Add(HeldOut(a.HeldOut));
             if (gold) row.Add(a.HeldOutLearnedReward?.Format("F3") ?? "");
-            row.AddRange([a.Kl.Format("F3"), a.SecondsPerIteration.Format("F2"), a.PeakMemoryMb.Format("F0"), $"{a.RewardQueries.Mean:F0}"]);
+            row.AddRange([a.Kl.Format("F3"), a.SecondsPerIteration.Format("F2"), a.PeakMemoryMb.Format("F0"), a.PeakTensorMb?.Format("F1") ?? "", $"{a.RewardQueries.Mean:F0}"]);
             return row;
         }).Prepend(start).ToList();
         return (header, rows);
@@ -136,6 +137,7 @@ public sealed record CompareSummary(string Task, string HeldOutMetric, int Seeds
             ("task", Task), ("seeds", $"{Seeds}"),
             ("budget per run", $"{Budget.Iterations} iterations × {Budget.PromptsPerIteration} prompts × {Budget.CompletionsPerPrompt} completions"),
             ("spread", "± is the standard deviation over seeds"),
+            ("memory", "peak memory: the run's peak resident size (VmHWM, runtime included); peak tensor: its most live tensor storage at once (weights, gradients, optimizer state, activations)"),
         };
         HtmlReport.Write(Path.Combine(options.OutputDirectory, "report.html"), $"rebel compare --task {Task}", about, [], [], [], html);
     }

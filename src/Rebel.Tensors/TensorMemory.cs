@@ -1,0 +1,52 @@
+// Live tensor storage, counted by the engine: parameters and their gradients, optimizer state, tensors made outside a scope,
+// and every buffer an open TensorScope holds. Free buffers waiting in the scope pool and the runtime's own memory are not
+// counted, so the peak is the algorithm's memory (weights, moments, activations) rather than the process's resident size.
+namespace Rebel.Tensors;
+
+/// <summary>Process-wide counters of live tensor bytes and their peak (thread-safe, a few nanoseconds per allocation).</summary>
+public static class TensorMemory
+{
+    private static long live, peak;
+
+    /// <summary>Bytes of tensor storage alive now.</summary>
+    public static long LiveBytes => Interlocked.Read(ref live);
+
+    /// <summary>Most bytes alive at once since the process started or <see cref="ResetPeak"/>.</summary>
+    public static long PeakBytes => Interlocked.Read(ref peak);
+
+    /// <summary>Starts a new peak from the bytes alive now.</summary>
+    public static void ResetPeak() => Interlocked.Exchange(ref peak, LiveBytes);
+
+    internal static void Add(long bytes)
+    {
+        long now = Interlocked.Add(ref live, bytes);
+        long seen = Interlocked.Read(ref peak);
+        while (now > seen)
+        {
+            long previous = Interlocked.CompareExchange(ref peak, now, seen);
+            if (previous == seen) break;
+            seen = previous;
+        }
+    }
+}
+
+/// <summary>
+/// Counts garbage-collected storage (a parameter and its gradient, optimizer moments) as live until its owner is collected:
+/// the owner holds the lease, whose finalizer takes the bytes off the count.
+/// </summary>
+internal sealed class StorageLease
+{
+    private long bytes;
+
+    /// <summary>Counts <paramref name="floats"/> floats.</summary>
+    public StorageLease(long floats) => Grow(floats);
+
+    /// <summary>Counts <paramref name="floats"/> more floats.</summary>
+    public void Grow(long floats)
+    {
+        bytes += floats * sizeof(float);
+        TensorMemory.Add(floats * sizeof(float));
+    }
+
+    ~StorageLease() => TensorMemory.Add(-bytes);
+}
