@@ -48,7 +48,10 @@ public static class Autograd
         return result;
     }
 
-    /// <summary>Back-propagates from <paramref name="root"/>; a non-scalar root is seeded with ones. Frees the graph afterwards.</summary>
+    /// <summary>
+    /// Back-propagates from <paramref name="root"/>; a non-scalar root is seeded with ones. Frees the graph afterwards; only leaves
+    /// (parameters, inputs that require grad) keep a gradient.
+    /// </summary>
     public static void Backward(Tensor root)
     {
         if (!root.RequiresGrad) throw new InvalidOperationException($"Backward: tensor {root} does not require grad (no parameter reaches it, or it was made under NoGrad).");
@@ -72,6 +75,7 @@ public static class Autograd
                     if (p.Grad is not null) CheckFinite(p.Grad.AsSpan(0, p.Size), $"backward of '{node.Op}' (gradient of its input of shape {Tensor.Format(p.Shape)})");
                 }
             }
+            node.ReleaseGrad(); // as in PyTorch, only leaves keep their gradient; the buffer serves the gradients still to come
         }
         foreach (var node in order)
         {

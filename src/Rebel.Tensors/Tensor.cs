@@ -139,6 +139,14 @@ public sealed class Tensor
         return new float[Size];
     }
 
+    /// <summary>Drops the gradient of an op's result once its backward has run, giving a buffer of the open scope back to the pool.</summary>
+    internal void ReleaseGrad()
+    {
+        if (IsParameter || grad is null) return;
+        TensorScope.Release(grad);
+        grad = null;
+    }
+
     /// <summary>Sets the gradient to zero (keeps the buffer).</summary>
     public void ZeroGrad()
     {

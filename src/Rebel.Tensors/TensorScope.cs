@@ -1,8 +1,9 @@
 // Buffer reuse: tensors created inside a TensorScope take their arrays from a per-thread pool and give them back
 // when the scope ends, so a steady training step allocates no new float arrays. Lengths are rounded up to size
-// classes (at most 1/8 wasted) so batches of varying shapes share buffers. The pool plus the buffers in use never exceed the
-// most this thread's scopes ever held at once (nor 256 MiB): beyond it the least recently used size classes go to the GC, so
-// buffers of a phase that has passed (sampling's shapes during the update) do not pile up.
+// classes (at most 1/8 wasted) so batches of varying shapes share buffers. The pool plus the buffers in use stay under twice
+// the most this thread's scopes ever held at once (and the pool under 256 MiB): beyond it the least recently used size classes
+// go to the GC, so buffers of a phase that has passed (sampling's shapes during the update) do not pile up. The slack of two
+// lets a repeated step find all its buffers although gradients released during Backward return to the pool mid-step.
 namespace Rebel.Tensors;
 
 /// <summary>
@@ -56,7 +57,7 @@ public sealed class TensorScope : IDisposable
     // Pools a buffer if it fits under the limit once older size classes are evicted; else leaves it to the GC.
     private static void Return(float[] buffer)
     {
-        long limit = Math.Min(MaxPooledFloats, heldPeak - heldFloats);
+        long limit = Math.Min(MaxPooledFloats, 2 * heldPeak - heldFloats);
         if (buffer.Length > limit) return;
         var p = Pool;
         if (!p.TryGetValue(buffer.Length, out var own)) p[buffer.Length] = own = new SizeClassBuffers();
@@ -120,6 +121,19 @@ public sealed class TensorScope : IDisposable
         using var scope = new TensorScope();
         var y = layer(x);
         return scope.MoveToParent(y) ? y : y.Clone();
+    }
+
+    /// <summary>Gives <paramref name="buffer"/> back to the pool before the scope ends when the open scope rented it (else leaves it to the scope or the GC).</summary>
+    internal static void Release(float[] buffer)
+    {
+        var scope = current;
+        int i = scope?.rented.LastIndexOf(buffer) ?? -1;
+        if (i < 0) return;
+        scope!.rented.RemoveAt(i);
+        scope.rentedFloats -= buffer.Length;
+        heldFloats -= buffer.Length;
+        TensorMemory.Add(-(long)buffer.Length * sizeof(float));
+        Return(buffer);
     }
 
     // Hands the buffer of a tensor rented in this scope (the last one rented, typically) to the enclosing scope; false when not rented here.

@@ -75,8 +75,8 @@ public class TensorMemoryTests
         long withX = TensorMemory.LiveBytes;
         var y = TensorScope.Layer(x, x => Deep(x, w));
         Assert.Equal(withX - before, TensorMemory.LiveBytes - withX); // the output alone stays, as large as x
+        Assert.True(TensorScope.PooledFloats >= 3 * 64, "the three other intermediates wait in the pool for the next layer");
         Assert.Equal(Deep(x, w).ToArray(), y.ToArray());
-        Assert.True(TensorScope.PooledFloats >= 3 * 64); // the three other intermediates wait in the pool for the next layer
     }
 
     [Fact]
@@ -89,6 +89,25 @@ public class TensorMemoryTests
         var y = TensorScope.Layer(x, x => Ops.Tanh(Ops.Linear(x, w)));
         Assert.Equal(2 * 64 * 4, TensorMemory.LiveBytes - withX);
         Ops.Sum(y).Backward();
+        Assert.NotNull(w.Grad);
+    }
+
+    [Fact]
+    public void BackwardHandsEachResultsGradientBackOnceUsed()
+    {
+        const int n = 64, depth = 10;
+        var w = Tensor.Parameter([n]);
+        long before = Settled();
+        TensorMemory.ResetPeak();
+        using (new TensorScope())
+        {
+            var x = w;
+            for (int i = 0; i < depth; i++) x = Ops.Tanh(x);
+            Ops.Sum(x).Backward();
+        }
+        long activations = 4L * (depth * n + 1), parameterGradient = 4L * n;
+        // Kept each result's gradient, the peak would add depth·n floats; released, at most two (n) gradients are in flight.
+        Assert.InRange(TensorMemory.PeakBytes - before, activations + parameterGradient, activations + parameterGradient + 4L * (2 * n + 1));
         Assert.NotNull(w.Grad);
     }
 
