@@ -8,7 +8,10 @@ public enum PairingMode
 {
     /// <summary>The highest-reward completion against the lowest (the authors' variant for n &gt; 2).</summary>
     BestWorst,
-    /// <summary>Every unordered pair of completions.</summary>
+    /// <summary>
+    /// Every unordered pair of a prompt's completions; against a reward all n are regressed as one group (each completion's log-prob
+    /// computed once, <see cref="Losses.RebelLoss.Grouped"/>), against a preference model pair by pair.
+    /// </summary>
     AllPairs,
 }
 
@@ -48,7 +51,10 @@ public sealed record RebelOptions
     /// <summary>Inner epochs over each batch. Default 4 (paper).</summary>
     public int Epochs { get; init; } = 4;
 
-    /// <summary>Pairs per optimizer step (each pair's two responses stay in one minibatch). Default 16.</summary>
+    /// <summary>
+    /// Pairs per optimizer step: a minibatch holds 2 × this many completions, in whole groups (a pair, or in all-pairs mode against a
+    /// reward all completions of a prompt). Default 16.
+    /// </summary>
     public int MiniBatchPairs { get; init; } = 16;
 
     /// <summary>Micro-batches per minibatch (gradient accumulation). Default 1.</summary>

@@ -14,8 +14,11 @@ using Rebel.Training.Rollouts;
 
 namespace Rebel.Training;
 
-/// <summary>One regression pair: completion <see cref="Y"/>, completion <see cref="Other"/>, and the target the log-ratio difference is regressed on.</summary>
-public sealed record RebelPair(Rollout Y, Rollout Other, float Target);
+/// <summary>
+/// Completions regressed together: every pair of <see cref="Members"/> has its log-ratio difference regressed onto the difference
+/// of their <see cref="Targets"/> (rewards; for a preference pair ±(P(y ≻ y') − ½)/2, whose difference is the pair's target).
+/// </summary>
+public sealed record RebelGroup(IReadOnlyList<Rollout> Members, float[] Targets);
 
 /// <summary>What one iteration produced (metrics with TRL-style names, and a few samples for reports).</summary>
 public sealed record IterationResult(int Iteration, IReadOnlyDictionary<string, double> Metrics, IReadOnlyList<Rollout> Samples);
@@ -74,8 +77,8 @@ public sealed partial class RebelTrainer : IPolicyTrainer
         reference = policy.CloneModel();
         collector = new RolloutCollector(policy, reference, tokenizer, reward ?? new ConstantReward());
         optimizer = new AdamW(policy.Parameters, options.LearningRate, epsilon: options.AdamEpsilon, weightDecay: options.WeightDecay);
-        int pairsPerIteration = options.PromptsPerIteration * PairsPerPrompt(options);
-        int stepsPerEpoch = (pairsPerIteration + options.MiniBatchPairs - 1) / options.MiniBatchPairs;
+        var (groupsPerPrompt, groupSize) = GroupShape(options, preference is not null);
+        int stepsPerEpoch = (options.PromptsPerIteration * groupsPerPrompt + GroupsPerStep(options, groupSize) - 1) / GroupsPerStep(options, groupSize);
         schedule = new LrSchedule(options.Schedule, options.LearningRate, options.Iterations * options.Epochs * stepsPerEpoch, options.WarmupSteps);
         rng = new Rng(options.Seed);
         promptStream = new PromptStream(prompts, options.Seed);
@@ -84,8 +87,17 @@ public sealed partial class RebelTrainer : IPolicyTrainer
         Metrics = MetricsLog.Create(MetricsPath);
     }
 
-    private static int PairsPerPrompt(RebelOptions o) =>
-        o.OfflineResponseField is not null || o.CompletionsPerPrompt == 2 || o.Pairing == PairingMode.BestWorst ? 1 : o.CompletionsPerPrompt * (o.CompletionsPerPrompt - 1) / 2;
+    // Groups per prompt and completions per group: all of a prompt's completions in one group for all-pairs against a reward; one pair
+    // (best/worst, the two samples, or sample/dataset) otherwise; every pair its own group for all-pairs against a preference model.
+    private static (int GroupsPerPrompt, int GroupSize) GroupShape(RebelOptions o, bool preference)
+    {
+        int n = o.CompletionsPerPrompt;
+        if (o.OfflineResponseField is not null || n == 2 || o.Pairing == PairingMode.BestWorst) return (1, 2);
+        return preference ? (n * (n - 1) / 2, 2) : (1, n);
+    }
+
+    // A minibatch holds 2 × MiniBatchPairs completions in whole groups.
+    private static int GroupsPerStep(RebelOptions o, int groupSize) => Math.Max(1, 2 * o.MiniBatchPairs / groupSize);
 
     /// <summary>Runs the remaining iterations, checkpointing every <see cref="RebelOptions.CheckpointEvery"/> and at the end.</summary>
     public void Train(CancellationToken cancel = default) =>
@@ -102,8 +114,7 @@ public sealed partial class RebelTrainer : IPolicyTrainer
         long tokensBefore = collector.SampledTokens;
         var rollouts = collector.Collect(batch, settings, rng);
         if (Options.OfflineResponseField is not null) rollouts.AddRange(DatasetResponses(batch, settings));
-        var pairs = MakePairs(rollouts);
-        var (loss, residual, entropy, gradNorm) = Regress(pairs);
+        var (loss, residual, entropy, gradNorm) = Regress(MakeGroups(rollouts));
         Iteration++;
         double seconds = clock.Elapsed.TotalSeconds;
         var metrics = RolloutMetrics.Common(Iteration, rollouts);
@@ -141,89 +152,76 @@ public sealed partial class RebelTrainer : IPolicyTrainer
         return collector.Score(batch, promptIds, groups, responses, [.. responses.Select(_ => true)], old, settings);
     }
 
-    /// <summary>Pairs completions of the same prompt and sets each pair's regression target.</summary>
-    private List<RebelPair> MakePairs(List<Rollout> rollouts)
+    /// <summary>Groups completions of the same prompt (see <see cref="GroupShape"/>) and sets their regression targets.</summary>
+    private List<RebelGroup> MakeGroups(List<Rollout> rollouts)
     {
-        var pairs = new List<RebelPair>();
-        foreach (var group in rollouts.GroupBy(r => r.Group))
+        var groups = new List<RebelGroup>();
+        foreach (var prompt in rollouts.GroupBy(r => r.Group))
         {
-            var g = group.ToList();
-            if (g.Count == 2) pairs.Add(Target(g[0], g[1]));
-            else if (Options.Pairing == PairingMode.BestWorst) pairs.Add(Target(g.MaxBy(r => r.Reward)!, g.MinBy(r => r.Reward)!));
+            var g = prompt.ToList();
+            if (g.Count > 2 && Options.Pairing == PairingMode.BestWorst) g = [g.MaxBy(r => r.Reward)!, g.MinBy(r => r.Reward)!];
+            if (preference is null) groups.Add(new RebelGroup(g, [.. g.Select(r => r.Reward)]));
             else
             {
                 for (int i = 0; i < g.Count; i++)
-                    for (int j = i + 1; j < g.Count; j++) pairs.Add(Target(g[i], g[j]));
+                    for (int j = i + 1; j < g.Count; j++) groups.Add(PreferencePair(g[i], g[j]));
             }
         }
-        return pairs;
+        return groups;
     }
 
-    private RebelPair Target(Rollout y, Rollout other)
+    private RebelGroup PreferencePair(Rollout y, Rollout other)
     {
-        if (preference is null) return new RebelPair(y, other, y.Reward - other.Reward);
-        var p = preference.Prefer([(new RewardQuery(y.Prompt, y.Text, y.EndedWithEos), new RewardQuery(other.Prompt, other.Text, other.EndedWithEos))])[0];
+        var p = preference!.Prefer([(new RewardQuery(y.Prompt, y.Text, y.EndedWithEos), new RewardQuery(other.Prompt, other.Text, other.EndedWithEos))])[0];
         // General preferences: regress onto P(y ≻ y') − ½, keeping the KL shaping of the two responses.
-        return new RebelPair(y, other, p - 0.5f - Options.KlCoefficient * (y.Kl - other.Kl));
+        float target = p - 0.5f - Options.KlCoefficient * (y.Kl - other.Kl);
+        return new RebelGroup([y, other], [target / 2, -target / 2]);
     }
 
-    /// <summary>E epochs over the pairs in minibatches; returns mean loss, mean |residual|, entropy and the last gradient norm.</summary>
-    private (double Loss, double Residual, double Entropy, double GradNorm) Regress(List<RebelPair> pairs)
+    /// <summary>E epochs over the groups in minibatches; returns mean loss per pair, mean |pair residual|, entropy and the last gradient norm.</summary>
+    private (double Loss, double Residual, double Entropy, double GradNorm) Regress(List<RebelGroup> groups)
     {
         double lossSum = 0, residualSum = 0, entropySum = 0, gradNorm = 0;
-        int lossCount = 0, entropyCount = 0;
-        var index = Enumerable.Range(0, pairs.Count).ToArray();
+        long pairCount = 0, entropyCount = 0;
+        int size = groups[0].Members.Count;
+        if (groups.Any(g => g.Members.Count != size)) throw new InvalidOperationException("RebelTrainer: prompts gave different numbers of completions.");
+        int pairsPerGroup = size * (size - 1) / 2;
         for (int epoch = 0; epoch < Options.Epochs; epoch++)
         {
-            for (int i = index.Length - 1; i > 0; i--)
+            foreach (var batch in PolicyUpdate.ShuffledMiniBatches(groups.Count, GroupsPerStep(Options, size), rng))
             {
-                int j = rng.NextInt(i + 1);
-                (index[i], index[j]) = (index[j], index[i]);
-            }
-            for (int start = 0; start < index.Length; start += Options.MiniBatchPairs)
-            {
-                int mb = Math.Min(Options.MiniBatchPairs, index.Length - start);
-                int micro = (mb + Options.GradientAccumulation - 1) / Options.GradientAccumulation;
-                for (int m0 = 0; m0 < mb; m0 += micro)
+                int micro = (batch.Length + Options.GradientAccumulation - 1) / Options.GradientAccumulation;
+                foreach (var part in batch.Chunk(micro))
                 {
-                    var chunk = index.AsSpan(start + m0, Math.Min(micro, mb - m0)).ToArray().Select(k => pairs[k]).ToList();
+                    var chunk = part.Select(k => groups[k]).ToList();
                     using var scope = new TensorScope();
-                    var entropy = epoch == 0 ? new float[2 * chunk.Count] : null;
-                    var (loss, residual) = PairLoss(chunk, entropy);
-                    Ops.Mul(loss, (float)chunk.Count / mb).Backward();
-                    lossSum += loss.Item() * chunk.Count;
+                    var entropy = epoch == 0 ? new float[size * chunk.Count] : null;
+                    var (loss, residual) = GroupLoss(chunk, size, entropy);
+                    Ops.Mul(loss, (float)chunk.Count / batch.Length).Backward();
+                    lossSum += loss.Item() * chunk.Count * pairsPerGroup;
                     residualSum += residual;
-                    lossCount += chunk.Count;
+                    pairCount += chunk.Count * pairsPerGroup;
                     if (entropy is not null) { entropySum += entropy.Sum(); entropyCount += entropy.Length; }
                 }
-                gradNorm = Optimizer.ClipGradNorm(policy.Parameters, Options.MaxGradNorm);
-                optimizer.LearningRate = schedule.At(optimizer.StepCount);
-                optimizer.Step();
-                optimizer.ZeroGrad();
+                gradNorm = PolicyUpdate.ClipAndStep(optimizer, schedule, Options.MaxGradNorm);
             }
         }
-        return (lossSum / Math.Max(lossCount, 1), residualSum / Math.Max(lossCount, 1), entropySum / Math.Max(entropyCount, 1), gradNorm);
+        return (lossSum / Math.Max(pairCount, 1), residualSum / Math.Max(pairCount, 1), entropySum / Math.Max(entropyCount, 1), gradNorm);
     }
 
-    /// <summary>The REBEL loss on a chunk of pairs (responses interleaved y₀, y'₀, y₁, y'₁, …) and Σ|residual|.</summary>
-    private (Tensor Loss, double ResidualAbsSum) PairLoss(List<RebelPair> chunk, float[]? entropy)
+    /// <summary>The REBEL loss over a chunk of groups of <paramref name="size"/> (mean over their pairs) and Σ over pairs of |residual|.</summary>
+    private (Tensor Loss, double ResidualAbsSum) GroupLoss(List<RebelGroup> chunk, int size, float[]? entropy)
     {
-        var promptIds = new List<int[]>(2 * chunk.Count);
-        var responses = new List<int[]>(2 * chunk.Count);
-        foreach (var p in chunk)
-        {
-            promptIds.Add(p.Y.PromptIds); responses.Add(p.Y.Completion);
-            promptIds.Add(p.Other.PromptIds); responses.Add(p.Other.Completion);
-        }
-        var logp = SequenceLogProbs.Compute(policy, promptIds, responses, Options.Temperature, entropy); // (2P)
-        var pairsView = Ops.Reshape(logp, chunk.Count, 2);
-        var y = Ops.Reshape(Ops.Slice(pairsView, 1, 0, 1), chunk.Count);
-        var other = Ops.Reshape(Ops.Slice(pairsView, 1, 1, 1), chunk.Count);
-        float[] oldY = [.. chunk.Select(p => p.Y.OldLogProb)], oldOther = [.. chunk.Select(p => p.Other.OldLogProb)], target = [.. chunk.Select(p => p.Target)];
-        var residual = RebelLoss.Residual(y, other, oldY, oldOther, target, Options.Eta);
+        var members = chunk.SelectMany(g => g.Members).ToList();
+        var logp = SequenceLogProbs.Compute(policy, [.. members.Select(r => r.PromptIds)], [.. members.Select(r => r.Completion)], Options.Temperature, entropy); // (G·n)
+        var (loss, centred) = RebelLoss.Grouped(logp, [.. members.Select(r => r.OldLogProb)], [.. chunk.SelectMany(g => g.Targets)], size, Options.Eta);
+        // A pair's residual e_i − e_j is the difference of the two centred residuals.
+        var c = centred.Span;
         double abs = 0;
-        foreach (var r in residual.Span) abs += Math.Abs(r);
-        return (RebelLoss.FromResidual(residual), abs);
+        for (int g = 0; g < chunk.Count; g++)
+            for (int i = 0; i < size; i++)
+                for (int j = i + 1; j < size; j++) abs += Math.Abs(c[g * size + i] - c[g * size + j]);
+        return (loss, abs);
     }
 
     private sealed class ConstantReward : IReward

@@ -17,6 +17,17 @@ public class CompareCliTests
     }
 
     [Fact]
+    public void RebelSpendsTheSameQueriesOnMorePromptsWithAllPairs()
+    {
+        var budget = new RebelOptions { PromptsPerIteration = 32, CompletionsPerPrompt = 8, Pairing = PairingMode.BestWorst };
+        var r = new CompareOptions().RebelAllocation(budget);
+        Assert.Equal((64, 4, PairingMode.AllPairs), (r.PromptsPerIteration, r.CompletionsPerPrompt, r.Pairing));
+        Assert.Equal(budget, new CompareOptions { RebelCompletionsPerPrompt = null }.RebelAllocation(budget));
+        Assert.Throws<ArgumentException>(() => new CompareOptions { RebelCompletionsPerPrompt = 3 }.RebelAllocation(budget));
+        Assert.Throws<ArgumentException>(() => new CompareOptions { RebelCompletionsPerPrompt = 1 }.Validate());
+    }
+
+    [Fact]
     public void UnknownAlgorithmsAndTasksAreRejectedBeforeAnyWork()
     {
         var dir = Path.Combine(Path.GetTempPath(), $"rebel-compare-{Guid.NewGuid():N}");
@@ -61,6 +72,7 @@ public class CompareCliTests
             Assert.Contains("ppo", output, StringComparison.Ordinal);
             Assert.Contains("peak memory MB", output, StringComparison.Ordinal);
             Assert.Contains("peak tensor MB", output, StringComparison.Ordinal);
+            Assert.Contains("REBEL: 2 prompts × 4 completions, all pairs", output, StringComparison.Ordinal);
             var report = File.ReadAllText(Path.Combine(dir, "report.html"));
             Assert.Contains("<polyline", report, StringComparison.Ordinal);
             Assert.Contains("reward queries", report, StringComparison.Ordinal);
@@ -73,7 +85,7 @@ public class CompareCliTests
 
             (code, _, err) = CliHarness.Run([.. args.Select(a => a == "2" ? "3" : a)]);
             Assert.Equal(1, code);
-            Assert.Contains("another task or budget", err, StringComparison.Ordinal);
+            Assert.Contains("another task, budget or REBEL allocation", err, StringComparison.Ordinal);
         }
         finally
         {

@@ -71,6 +71,45 @@ public class RebelLossTests
         for (int a = 0; a < k; a++) Assert.True(Math.Abs(got[a] - unnorm[a] / z) < 1e-3, $"action {a}: {got[a]} vs {unnorm[a] / z}");
     }
 
+    [Theory]
+    [InlineData(2, 1.0f)]
+    [InlineData(4, 0.5f)]
+    [InlineData(8, 2.0f)]
+    public void GroupedLossEqualsTheMeanOverEveryPair(int n, float eta)
+    {
+        // Three groups of n completions; the grouped form must give the all-pairs loss and the same gradient per completion.
+        const int groups = 3;
+        var rng = new Rng(7);
+        float[] logp = [.. Enumerable.Range(0, groups * n).Select(_ => -3f * rng.NextFloat())];
+        float[] old = [.. Enumerable.Range(0, groups * n).Select(_ => -3f * rng.NextFloat())];
+        float[] reward = [.. Enumerable.Range(0, groups * n).Select(_ => rng.NextFloat() < 0.5f ? 1f : 0f)];
+        var (yIdx, otherIdx) = (new List<int>(), new List<int>());
+        for (int g = 0; g < groups; g++)
+            for (int i = 0; i < n; i++)
+                for (int j = i + 1; j < n; j++) { yIdx.Add(g * n + i); otherIdx.Add(g * n + j); }
+
+        var pairwise = Tensor.Parameter((float[])logp.Clone(), [groups * n]);
+        var column = Ops.Reshape(pairwise, groups * n, 1);
+        var y = Ops.Reshape(Ops.IndexSelect(column, [.. yIdx]), yIdx.Count);
+        var other = Ops.Reshape(Ops.IndexSelect(column, [.. otherIdx]), otherIdx.Count);
+        var expected = RebelLoss.Compute(y, other, [.. yIdx.Select(k => old[k])], [.. otherIdx.Select(k => old[k])],
+            [.. yIdx.Select((k, i) => reward[k] - reward[otherIdx[i]])], eta);
+        expected.Backward();
+
+        var grouped = Tensor.Parameter((float[])logp.Clone(), [groups * n]);
+        var (loss, centred) = RebelLoss.Grouped(grouped, old, reward, n, eta);
+        loss.Backward();
+
+        Assert.True(expected.Item() > 1e-3f, "the test needs a non-trivial loss");
+        Assert.Equal(expected.Item(), loss.Item(), 4);
+        Assert.Equal([groups, n], centred.Shape);
+        for (int k = 0; k < groups * n; k++) Assert.Equal(pairwise.Grad![k], grouped.Grad![k], 4);
+    }
+
+    [Fact]
+    public void GroupedLossRejectsRaggedGroups() =>
+        Assert.Throws<ArgumentException>(() => RebelLoss.Grouped(Tensor.Parameter(new float[5], [5]), new float[5], new float[5], 2, 1f));
+
     private static float[] LogSoftmax(float[] x)
     {
         var y = new float[x.Length];

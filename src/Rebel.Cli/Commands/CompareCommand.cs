@@ -19,13 +19,14 @@ internal static class CompareCommand
         var output = new Option<string>("--out") { Description = "Output folder; finished runs in it are kept and skipped (resume).", DefaultValueFactory = _ => d.OutputDirectory };
         var iterations = new Option<int?>("--iterations") { Description = $"Iterations of every algorithm (default {d.Budget.Iterations})." };
         var prompts = new Option<int?>("--prompts-per-iteration") { Description = $"Prompts per iteration (default {d.Budget.PromptsPerIteration})." };
-        var completions = new Option<int?>("--completions-per-prompt") { Description = "Completions per prompt for every algorithm (default 8; REBEL pairs the best with the worst)." };
+        var completions = new Option<int?>("--completions-per-prompt") { Description = "Completions per prompt for every algorithm but REBEL (default 8)." };
+        var rebelCompletions = new Option<int?>("--rebel-completions") { Description = $"REBEL's completions per prompt: the same reward queries per iteration go to proportionally more prompts, regressed on all pairs (default {d.RebelCompletionsPerPrompt}; 0: the others' allocation, best-vs-worst)." };
         var sftSteps = new Option<int?>("--sft-steps") { Description = "Most supervised steps of each seed's starting point (default: the task's)." };
         var heldOut = new Option<int?>("--held-out") { Description = "Held-out prompts (default: arithmetic 500, rlhf 6 of 30 prompts)." };
         var pairs = new Option<int?>("--pairs") { Description = "rlhf: gold-labelled pairs for the reward model (default 3000)." };
         var cmd = new Command("compare", "Run REBEL and baselines with the same budget of reward queries on a built-in task over several seeds; writes summary.json, report.html and runs/ALGO/seedN/.")
         {
-            task, algos, seeds, output, iterations, prompts, completions, sftSteps, heldOut, pairs,
+            task, algos, seeds, output, iterations, prompts, completions, rebelCompletions, sftSteps, heldOut, pairs,
         };
         cmd.SetGuardedAction(parse =>
         {
@@ -35,6 +36,7 @@ internal static class CompareCommand
                 Algorithms = [.. parse.GetValue(algos)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
                 Seeds = parse.GetValue(seeds),
                 OutputDirectory = parse.GetValue(output)!,
+                RebelCompletionsPerPrompt = parse.GetValue(rebelCompletions) switch { null => d.RebelCompletionsPerPrompt, 0 => null, var k => k },
                 Budget = d.Budget with
                 {
                     Iterations = parse.GetValue(iterations) ?? d.Budget.Iterations, PromptsPerIteration = parse.GetValue(prompts) ?? d.Budget.PromptsPerIteration,
@@ -49,11 +51,17 @@ internal static class CompareCommand
             var console = Terminal.Out;
             if (Console.IsOutputRedirected) console.Profile.Width = 200; // logs: one line per algorithm
             console.Write(table);
-            console.MarkupLine($"± is the standard deviation over {summary.Seeds} seed(s); every run made {summary.Budget.Iterations} × {summary.Budget.PromptsPerIteration} × {summary.Budget.CompletionsPerPrompt} reward queries.");
+            console.MarkupLine($"± is the standard deviation over {summary.Seeds} seed(s); every run made {summary.Budget.Iterations} × {summary.Budget.PromptsPerIteration} × {summary.Budget.CompletionsPerPrompt} reward queries{RebelNote(options, summary)}.");
             console.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(options.OutputDirectory))}[/] (summary.json, report.html, setup/, runs/).");
             return 0;
         });
         return cmd;
+    }
+
+    private static string RebelNote(CompareOptions options, CompareSummary summary)
+    {
+        var r = options.RebelAllocation(summary.Budget);
+        return r.CompletionsPerPrompt == summary.Budget.CompletionsPerPrompt ? "" : $" (REBEL: {r.PromptsPerIteration} prompts × {r.CompletionsPerPrompt} completions, all pairs)";
     }
 
     public static Command CreateChild()

@@ -20,7 +20,7 @@ internal sealed class RebelOptionFlags
     public Option<float?> NoEosScore { get; } = new("--no-eos-score") { Description = "Score given to completions without EOS, e.g. -1 (default: keep the reward's score)." };
     public Option<float?> Eta { get; } = new("--eta") { Description = $"η, the paper's step size: loss ((1/η)·Δlogratio − Δr)² (default {D.Eta}; the authors' code calls 1/η eta)." };
     public Option<int?> Epochs { get; } = new("--epochs") { Description = $"Inner epochs over each batch (default {D.Epochs})." };
-    public Option<int?> MiniBatchPairs { get; } = new("--minibatch-pairs") { Description = $"Pairs per optimizer step (default {D.MiniBatchPairs})." };
+    public Option<int?> MiniBatchPairs { get; } = new("--minibatch-pairs") { Description = $"Pairs per optimizer step: 2 × this many completions per step, whole prompts in all-pairs mode (default {D.MiniBatchPairs})." };
     public Option<int?> GradAccum { get; } = new("--grad-accum") { Description = $"Micro-batches per minibatch (default {D.GradientAccumulation})." };
     public Option<float?> Lr { get; } = new("--lr") { Description = $"Peak learning rate (default {D.LearningRate})." };
     public Option<string?> Schedule { get; } = new Option<string?>("--schedule") { Description = "Learning-rate schedule: linear (default), cosine or constant." }.AcceptOnlyFromAmong("linear", "cosine", "constant");

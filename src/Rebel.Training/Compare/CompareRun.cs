@@ -52,7 +52,8 @@ public static class CompareRun
         var task = plan.TaskFor(seed);
         var env = task.Load(plan.SetupDirectory(seed));
         string dir = plan.RunDirectory(algorithm, seed);
-        var trainer = CreateTrainer(algorithm, env, task.Rebel with { Seed = seed }, dir);
+        var budget = task.Rebel with { Seed = seed };
+        var trainer = CreateTrainer(algorithm, env, budget, dir, plan.RebelAllocation(budget));
         trainer.EvaluationRewards = env.EvaluationRewards;
         trainer.IterationCompleted = iterationCompleted;
         trainer.Train();
@@ -72,9 +73,10 @@ public static class CompareRun
     /// The trainer of <paramref name="algorithm"/> with the budget of <paramref name="r"/>: every baseline gets REBEL's iterations, prompts
     /// per iteration, completions per prompt (so equal reward queries), length, temperature, learning rate and schedule, KL coefficient
     /// (online DPO keeps its score-only labelling) and optimizer steps of the same number of sequences (2 × REBEL's pairs per step);
-    /// epochs and the method's own settings keep each method's defaults (PPO: 4 epochs, critic, GAE, clipping).
+    /// epochs and the method's own settings keep each method's defaults (PPO: 4 epochs, critic, GAE, clipping). REBEL runs with
+    /// <paramref name="rebel"/> if given (the same queries allocated otherwise, <see cref="CompareOptions.RebelAllocation"/>), else <paramref name="r"/>.
     /// </summary>
-    public static IPolicyTrainer CreateTrainer(string algorithm, TaskEnvironment env, RebelOptions r, string directory)
+    public static IPolicyTrainer CreateTrainer(string algorithm, TaskEnvironment env, RebelOptions r, string directory, RebelOptions? rebel = null)
     {
         T Shared<T>(T d) where T : OnlineOptions
         {
@@ -91,7 +93,7 @@ public static class CompareRun
         var (m, t, p, w) = (env.Policy, env.Tokenizer, env.Train, env.Reward);
         return algorithm switch
         {
-            "rebel" => new RebelTrainer(m, t, p, w, r, directory),
+            "rebel" => new RebelTrainer(m, t, p, w, rebel ?? r, directory),
             "ppo" => new PpoTrainer(m, t, p, w, Shared(new PpoOptions()), directory),
             "rloo" => new RlooTrainer(m, t, p, w, Shared(new RlooOptions()), directory),
             "grpo" => new GrpoTrainer(m, t, p, w, Shared(new GrpoOptions()), directory),

@@ -81,8 +81,8 @@ public static class CompareRunner
         if (File.Exists(path))
         {
             var old = ReadPlan(path);
-            if (old.Task != options.Task || old.Budget != options.Budget)
-                throw new InvalidOperationException($"{options.OutputDirectory} holds a comparison with another task or budget; choose another --out.");
+            if (old.Task != options.Task || old.Budget != options.Budget || old.RebelCompletionsPerPrompt != options.RebelCompletionsPerPrompt)
+                throw new InvalidOperationException($"{options.OutputDirectory} holds a comparison with another task, budget or REBEL allocation; choose another --out.");
         }
         Models.IO.AtomicFile.WriteText(path, JsonSerializer.Serialize(options with { OutputDirectory = Path.GetFullPath(options.OutputDirectory) }, CompareResult.Json) + "\n");
     }

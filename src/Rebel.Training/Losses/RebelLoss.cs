@@ -40,4 +40,25 @@ public static class RebelLoss
         var deltaLogRatio = Ops.Sub(Ops.Sub(logProbY, logProbOther), Tensor.FromArray(oldDiff, n)); // (P)
         return Ops.Sub(Ops.Mul(deltaLogRatio, 1f / eta), Tensor.FromArray(tgt, n));
     }
+
+    /// <summary>
+    /// The same loss over whole groups of completions of one prompt, all pairs at once: with e_i = (1/η)·(ln π_θ − ln π_t)(y_i) − r_i,
+    /// the mean over every pair i &lt; j of a group of (e_i − e_j)² equals 2n/(n−1) times the mean of (e_i − ē)², where ē is the
+    /// group's mean. So each completion's log-prob is computed once instead of once per pair it belongs to (n − 1 times).
+    /// <paramref name="logProb"/> (G·n) holds groups one after another; returns the loss (mean over pairs, as <see cref="Compute"/>)
+    /// and the centred residuals e_i − ē, shape (G, n).
+    /// </summary>
+    public static (Tensor Loss, Tensor Centred) Grouped(Tensor logProb, ReadOnlySpan<float> oldLogProb, ReadOnlySpan<float> target, int groupSize, float eta)
+    {
+        int n = logProb.Size;
+        if (logProb.Rank != 1) throw new ArgumentException($"RebelLoss: log-probs must be a vector (G·n), got {Tensor.Format(logProb.Shape)}.");
+        if (groupSize < 2 || n % groupSize != 0) throw new ArgumentException($"RebelLoss: {n} completions do not split into groups of {groupSize} (at least 2).");
+        if (oldLogProb.Length != n || target.Length != n) throw new ArgumentException($"RebelLoss: counts differ (log-probs {n}, old {oldLogProb.Length}, target {target.Length}).");
+        if (!(eta > 0)) throw new ArgumentException($"RebelLoss: η = {eta} must be positive.");
+        var shift = new float[n];
+        for (int i = 0; i < n; i++) shift[i] = oldLogProb[i] / eta + target[i];
+        var e = Ops.Reshape(Ops.Sub(Ops.Mul(logProb, 1f / eta), Tensor.FromArray(shift, n)), n / groupSize, groupSize); // (G, n)
+        var centred = Ops.Sub(e, Ops.Mean(e, 1, keepDim: true));                                                         // (G, n)
+        return (Ops.Mul(Ops.Mean(Ops.Mul(centred, centred)), 2f * groupSize / (groupSize - 1)), centred);
+    }
 }
