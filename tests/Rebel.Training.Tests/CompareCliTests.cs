@@ -72,7 +72,8 @@ public class CompareCliTests
             Assert.Contains("ppo", output, StringComparison.Ordinal);
             Assert.Contains("peak memory MB", output, StringComparison.Ordinal);
             Assert.Contains("peak tensor MB", output, StringComparison.Ordinal);
-            Assert.Contains("REBEL: 2 prompts × 4 completions, all pairs", output, StringComparison.Ordinal);
+            Assert.Contains("REBEL: 2 prompts × 4 completions per iteration, all pairs", output, StringComparison.Ordinal);
+            Assert.Equal(4, summary["budget"]!["rebel_completions_per_prompt"]!.GetValue<int>());
             var report = File.ReadAllText(Path.Combine(dir, "report.html"));
             Assert.Contains("<polyline", report, StringComparison.Ordinal);
             Assert.Contains("reward queries", report, StringComparison.Ordinal);

@@ -51,17 +51,11 @@ internal static class CompareCommand
             var console = Terminal.Out;
             if (Console.IsOutputRedirected) console.Profile.Width = 200; // logs: one line per algorithm
             console.Write(table);
-            console.MarkupLine($"± is the standard deviation over {summary.Seeds} seed(s); every run made {summary.Budget.Iterations} × {summary.Budget.PromptsPerIteration} × {summary.Budget.CompletionsPerPrompt} reward queries{RebelNote(options, summary)}.");
+            console.MarkupLine($"± is the standard deviation over {summary.Seeds} seed(s); every run made {summary.Budget.Iterations} × {summary.Budget.PromptsPerIteration} × {summary.Budget.CompletionsPerPrompt} reward queries (REBEL: {summary.RebelAllocationText}).");
             console.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(options.OutputDirectory))}[/] (summary.json, report.html, setup/, runs/).");
             return 0;
         });
         return cmd;
-    }
-
-    private static string RebelNote(CompareOptions options, CompareSummary summary)
-    {
-        var r = options.RebelAllocation(summary.Budget);
-        return r.CompletionsPerPrompt == summary.Budget.CompletionsPerPrompt ? "" : $" (REBEL: {r.PromptsPerIteration} prompts × {r.CompletionsPerPrompt} completions, all pairs)";
     }
 
     public static Command CreateChild()

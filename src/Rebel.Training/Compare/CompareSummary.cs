@@ -34,11 +34,12 @@ public sealed record AlgorithmSummary(string Algorithm, int Runs, Spread FinalRe
 /// <param name="HeldOutMetric">What the held-out figure measures.</param>
 /// <param name="Seeds">Seeds run.</param>
 /// <param name="Budget">Iterations, prompts per iteration and completions per prompt every algorithm used.</param>
+/// <param name="RebelBudget">REBEL's options: the same reward queries, allocated as <see cref="CompareOptions.RebelCompletionsPerPrompt"/> says.</param>
 /// <param name="Start">Held-out figure of the starting points (before RL) over seeds.</param>
 /// <param name="StartLearned">Their learned reward on the same completions (tasks with a learned reward), else null.</param>
 /// <param name="Algorithms">Per-algorithm figures, in the order run.</param>
 /// <param name="Curves">Per algorithm: (reward queries, mean score, mean gold score or NaN) per iteration, averaged over seeds.</param>
-public sealed record CompareSummary(string Task, string HeldOutMetric, int Seeds, RebelOptions Budget, Spread Start, Spread? StartLearned, IReadOnlyList<AlgorithmSummary> Algorithms,
+public sealed record CompareSummary(string Task, string HeldOutMetric, int Seeds, RebelOptions Budget, RebelOptions RebelBudget, Spread Start, Spread? StartLearned, IReadOnlyList<AlgorithmSummary> Algorithms,
     IReadOnlyDictionary<string, IReadOnlyList<(double Queries, double Score, double Gold)>> Curves)
 {
     /// <summary>Aggregates the runs' results and metrics.jsonl files.</summary>
@@ -60,8 +61,12 @@ public sealed record CompareSummary(string Task, string HeldOutMetric, int Seeds
                 logs.Average(l => l[i].TryGetValue("objective/gold_scores", out var gold) ? gold : double.NaN)))];
         }
         var startLearned = starts.All(s => s.HeldOutLearnedReward is not null) ? Spread.Of(starts.Select(s => s.HeldOutLearnedReward!.Value)) : null;
-        return new CompareSummary(task.Name, task.HeldOutMetric, options.Seeds, task.Rebel, Spread.Of(starts.Select(s => s.HeldOut)), startLearned, algorithms, curves);
+        return new CompareSummary(task.Name, task.HeldOutMetric, options.Seeds, task.Rebel, options.RebelAllocation(task.Rebel), Spread.Of(starts.Select(s => s.HeldOut)), startLearned, algorithms, curves);
     }
+
+    /// <summary>How REBEL spent the budget, e.g. "64 prompts × 4 completions per iteration, all pairs".</summary>
+    public string RebelAllocationText => $"{RebelBudget.PromptsPerIteration} prompts × {RebelBudget.CompletionsPerPrompt} completions per iteration, " +
+        (RebelBudget.CompletionsPerPrompt == 2 ? "one pair each" : RebelBudget.Pairing == PairingMode.AllPairs ? "all pairs" : "best paired with worst");
 
     private string HeldOutKey => $"held_out_{HeldOutMetric}";
 
@@ -90,6 +95,8 @@ public sealed record CompareSummary(string Task, string HeldOutMetric, int Seeds
             {
                 ["iterations"] = Budget.Iterations, ["prompts_per_iteration"] = Budget.PromptsPerIteration, ["completions_per_prompt"] = Budget.CompletionsPerPrompt,
                 ["reward_queries"] = (long)Budget.Iterations * Budget.PromptsPerIteration * Budget.CompletionsPerPrompt,
+                ["rebel_prompts_per_iteration"] = RebelBudget.PromptsPerIteration, ["rebel_completions_per_prompt"] = RebelBudget.CompletionsPerPrompt,
+                ["rebel_pairing"] = RebelBudget.CompletionsPerPrompt == 2 ? "pair" : RebelBudget.Pairing == PairingMode.AllPairs ? "all-pairs" : "best-worst",
             },
             ["algorithms"] = algorithms,
         };
@@ -136,6 +143,7 @@ public sealed record CompareSummary(string Task, string HeldOutMetric, int Seeds
         {
             ("task", Task), ("seeds", $"{Seeds}"),
             ("budget per run", $"{Budget.Iterations} iterations × {Budget.PromptsPerIteration} prompts × {Budget.CompletionsPerPrompt} completions"),
+            ("REBEL", RebelAllocationText),
             ("spread", "± is the standard deviation over seeds"),
             ("memory", "peak memory: the run's peak resident size (VmHWM, runtime included); peak tensor: its most live tensor storage at once (weights, gradients, optimizer state, activations)"),
         };
