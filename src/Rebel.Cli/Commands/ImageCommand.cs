@@ -20,15 +20,18 @@ internal static class ImageCommand
     {
         var outOption = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => Path.Combine("runs", "image-quickstart") };
         var seedOption = new Option<ulong>("--seed") { Description = "Seed of the data, models and training.", DefaultValueFactory = _ => 1UL };
-        var itersOption = new Option<int?>("--iterations") { Description = "REBEL iterations (default 100)." };
-        var stepsOption = new Option<int?>("--pretrain-steps") { Description = "Most pretraining steps (default 1500; stops earlier once validation alignment reaches 35%)." };
+        var defaults = new ImageQuickstartOptions();
+        var itersOption = new Option<int?>("--iterations") { Description = $"REBEL iterations (default {defaults.Rebel.Iterations})." };
+        var stepsOption = new Option<int?>("--pretrain-steps")
+        {
+            Description = $"Most pretraining steps (default {defaults.Pretrain.Steps}; stops earlier once validation alignment reaches {defaults.PretrainTargetAlignment:P0}).",
+        };
         var cmd = new Command("quickstart", "Pretrain a small DiT on the shapes set, fine-tune it with REBEL on prompt alignment, measure held-out alignment; writes summary.json, PNG grids and report.html.")
         {
             outOption, seedOption, itersOption, stepsOption,
         };
         cmd.SetGuardedAction(parse =>
         {
-            var defaults = new ImageQuickstartOptions();
             var options = defaults with
             {
                 OutputDirectory = parse.GetValue(outOption)!,

@@ -44,7 +44,7 @@ internal static class ImageTrainCommand
             int size = model.Config.ImageSize;
             string spec = parse.GetValue(rewardOption)!, dir = parse.GetValue(outOption)!;
             ShapeClassifier? classifier = null;
-            if (spec == "alignment")
+            if (spec is "alignment" or "log-alignment")
                 classifier = parse.GetValue(classifierOption) is { } file ? ShapeClassifier.Load(file)
                     : ShapeClassifier.Train(ShapesDataset.Generate(parse.GetValue(seedOption), 8192, size), size, parse.GetValue(seedOption), new ImageQuickstartOptions().ClassifierSteps);
             var reward = ImageRewardSpec.Parse(spec, classifier);

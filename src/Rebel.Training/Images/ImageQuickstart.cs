@@ -1,7 +1,7 @@
 // `rebel image quickstart`: REBEL on a diffusion model end to end with no downloads. Generate the shapes set, train the
 // shape classifier behind the prompt-alignment reward, pretrain a small DiT on noise prediction (stopped while its
-// samples match their captions only partly), then fine-tune it with REBEL against prompt alignment, and measure the share
-// of held-out samples the classifier reads as their caption before and after. Writes summary.json, PNG grids and report.html.
+// samples match their captions only partly), then fine-tune it with REBEL against (log) prompt alignment, and measure the
+// share of held-out samples the classifier reads as their caption (and each attribute) before and after. Writes summary.json, PNG grids and report.html.
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Rebel.Models.Diffusion;
@@ -14,7 +14,14 @@ namespace Rebel.Training.Images;
 
 /// <summary>Numbers written to summary.json (alignment in percent of held-out samples).</summary>
 public sealed record ImageQuickstartSummary(double RewardBefore, double RewardAfter, double Seconds, double PretrainSeconds, double RebelSeconds,
-    int PretrainSteps, double ClassifierAccuracy, long Parameters, int HeldOut, ulong Seed);
+    int PretrainSteps, double ClassifierAccuracy, long Parameters, int HeldOut, ulong Seed)
+{
+    /// <summary>Held-out shares read right per attribute before REBEL.</summary>
+    public AttributeAccuracy? AttributesBefore { get; init; }
+
+    /// <summary>Held-out shares read right per attribute after REBEL.</summary>
+    public AttributeAccuracy? AttributesAfter { get; init; }
+}
 
 /// <summary>Runs the image quickstart pipeline.</summary>
 public static class ImageQuickstart
@@ -39,6 +46,7 @@ public static class ImageQuickstart
         classifier.Save(Path.Combine(dir, "classifier.safetensors"));
         progress.Step(1, $"accuracy {classifierAccuracy:P1} on fresh images");
         var reward = new PromptAlignmentReward(classifier);
+        var trainingReward = ImageRewardSpec.Parse(o.Reward, classifier);
 
         var model = new DitModel(o.Model with { ImageSize = size });
         model.Initialize(new Rng(o.Seed));
@@ -73,7 +81,7 @@ public static class ImageQuickstart
 
         var rebelClock = Stopwatch.StartNew();
         progress.Phase("rebel", o.Rebel.Iterations);
-        var trainer = new ImageRebelTrainer(model, captions, reward, o.Rebel with { Seed = o.Seed }, dir)
+        var trainer = new ImageRebelTrainer(model, captions, trainingReward, o.Rebel with { Seed = o.Seed }, dir)
         {
             IterationCompleted = r => progress.Step(r.Iteration, $"reward {r.Metrics["objective/scores"]:F3}"),
         };
@@ -87,7 +95,10 @@ public static class ImageQuickstart
         progress.Step(1, $"alignment {alignAfter:P1}");
 
         var summary = new ImageQuickstartSummary(100 * alignBefore, 100 * alignAfter, total.Elapsed.TotalSeconds, pretrainSeconds, rebelSeconds,
-            pretrainer.StepsTaken, classifierAccuracy, model.ParameterCount, heldCaptions.Count, o.Seed);
+            pretrainer.StepsTaken, classifierAccuracy, model.ParameterCount, heldCaptions.Count, o.Seed)
+        {
+            AttributesBefore = reward.Attributes(before, heldCaptions, size), AttributesAfter = reward.Attributes(after, heldCaptions, size),
+        };
         WriteOutputs(o, summary, trainer.Metrics, heldCaptions, before, after);
         return summary;
     }
@@ -114,14 +125,22 @@ public static class ImageQuickstart
             ["parameters"] = s.Parameters,
             ["held_out"] = s.HeldOut,
             ["seed"] = s.Seed,
+            ["attributes_before"] = Attributes(s.AttributesBefore),
+            ["attributes_after"] = Attributes(s.AttributesAfter),
         };
         AtomicFile.WriteText(Path.Combine(o.OutputDirectory, "summary.json"), json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
         string rowCaptions = string.Join("; ", rows.Select(r => captions[r * per]));
         HtmlReport.Write(Path.Combine(o.OutputDirectory, "report.html"), "rebel image quickstart: shapes, REBEL on prompt alignment",
             [("Prompt alignment before (held-out seeds)", $"{s.RewardBefore:F1} %"), ("Prompt alignment after REBEL", $"{s.RewardAfter:F1} %"),
              ("Pretraining steps", $"{s.PretrainSteps}"), ("Classifier accuracy on real images", $"{s.ClassifierAccuracy:P1}"),
+             ("Shape / colour / background read right before", Percentages(s.AttributesBefore)), ("After", Percentages(s.AttributesAfter)),
              ("Parameters", $"{s.Parameters:N0}"), ("Seconds", $"{s.Seconds:F0}"), ("Grid rows (same seeds before and after)", rowCaptions)],
             metrics.Rows, ["objective/scores", "loss/policy_avg", "rebel/residual_abs", "grad_norm"], [],
             [("Before REBEL", beforePng), ("After REBEL", afterPng)], "Held-out samples before and after");
     }
+
+    private static JsonObject? Attributes(AttributeAccuracy? a) =>
+        a is null ? null : new JsonObject { ["shape"] = 100 * a.Shape, ["color"] = 100 * a.Color, ["background"] = 100 * a.Background };
+
+    private static string Percentages(AttributeAccuracy? a) => a is null ? "" : $"{100 * a.Shape:F1} / {100 * a.Color:F1} / {100 * a.Background:F1} %";
 }

@@ -1,5 +1,5 @@
 // Rewards for generated images: compressibility and incompressibility (the size of the PNG encoding, as DDPO uses the JPEG size)
-// and prompt alignment (how surely the shape classifier reads the caption's attributes in the image).
+// and prompt alignment (how surely the shape classifier reads the caption's attributes in the image), as a probability or its log.
 namespace Rebel.Training.Images;
 
 /// <summary>
@@ -54,6 +54,16 @@ public sealed class PromptAlignmentReward(ShapeClassifier classifier) : IImageRe
     public double Accuracy(IReadOnlyList<float[]> images, IReadOnlyList<string> prompts, int size) =>
         classifier.Accuracy(images, Targets(images, prompts, size));
 
+    /// <summary>Share (0..1) of images whose shape, colour and background, each on its own, the classifier reads as the prompt's.</summary>
+    public AttributeAccuracy Attributes(IReadOnlyList<float[]> images, IReadOnlyList<string> prompts, int size)
+    {
+        var targets = Targets(images, prompts, size);
+        var predicted = classifier.Predict(images);
+        double Share(Func<int, bool> right) => images.Count == 0 ? 0 : Enumerable.Range(0, images.Count).Count(right) / (double)images.Count;
+        return new AttributeAccuracy(Share(b => predicted[b].Shape == targets[b].Shape), Share(b => predicted[b].Color == targets[b].Color),
+            Share(b => predicted[b].Background == targets[b].Background));
+    }
+
     private ShapeAttributes[] Targets(IReadOnlyList<float[]> images, IReadOnlyList<string> prompts, int size)
     {
         ImageRewardChecks.Batch(images, prompts, size);
@@ -61,6 +71,32 @@ public sealed class PromptAlignmentReward(ShapeClassifier classifier) : IImageRe
         return [.. prompts.Select(ShapeAttributes.Parse)];
     }
 }
+
+/// <summary>
+/// r = ln P(shape) + ln P(colour) + ln P(background) = ln of <see cref="PromptAlignmentReward"/>'s product, floored at ln 10⁻⁶. The product
+/// is near 0 for every sample whose shape is still wrong, so two such samples barely differ in it; the log keeps those differences
+/// (a sample whose shape head moved from 0.1 to 0.3 scores ln 3 higher), which is what REBEL's reward differences regress on.
+/// </summary>
+public sealed class LogPromptAlignmentReward(ShapeClassifier classifier) : IImageReward
+{
+    /// <summary>The floor of the probability product before the log, so that a sample read as another caption cannot dominate a batch.</summary>
+    public const float Floor = 1e-6f;
+
+    private readonly PromptAlignmentReward alignment = new(classifier);
+
+    /// <inheritdoc />
+    public string Name => "log-alignment";
+
+    /// <inheritdoc />
+    public float[] Score(IReadOnlyList<float[]> images, IReadOnlyList<string> prompts, int size) =>
+        [.. alignment.Score(images, prompts, size).Select(p => MathF.Log(MathF.Max(p, Floor)))];
+}
+
+/// <summary>Per-attribute shares (0..1) of images read as their prompt: see <see cref="PromptAlignmentReward.Attributes"/>.</summary>
+/// <param name="Shape">Share whose shape is read right.</param>
+/// <param name="Color">Share whose shape colour is read right.</param>
+/// <param name="Background">Share whose background is read right.</param>
+public sealed record AttributeAccuracy(double Shape, double Color, double Background);
 
 internal static class ImageRewardChecks
 {

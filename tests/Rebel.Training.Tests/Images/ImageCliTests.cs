@@ -79,6 +79,8 @@ public class ImageCliTests
             Assert.Equal(s.RewardAfter, json["reward_after"]!.GetValue<double>());
             Assert.InRange(s.RewardBefore, 0, 100);
             Assert.Equal(66, s.HeldOut);
+            Assert.InRange(json["attributes_after"]!["shape"]!.GetValue<double>(), 0, 100);
+            Assert.True(s.RewardBefore <= 100 * Math.Min(s.AttributesBefore!.Shape, Math.Min(s.AttributesBefore.Color, s.AttributesBefore.Background)) + 1e-9);
             foreach (var name in new[] { "samples_before.png", "samples_after.png" })
             {
                 var (w, h, _) = Png.Decode(File.ReadAllBytes(Path.Combine(dir, name)));

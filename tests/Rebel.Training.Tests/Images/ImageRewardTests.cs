@@ -45,6 +45,38 @@ public class ImageRewardTests
     }
 
     [Fact]
+    public void AttributesCountEachHeadOnItsOwn()
+    {
+        var reward = new PromptAlignmentReward(TrainedClassifier.Instance);
+        var images = TrainedClassifier.HeldOut(60);
+        var pixels = images.Select(i => i.Pixels).ToList();
+        var own = reward.Attributes(pixels, [.. images.Select(i => i.Attributes.Caption)], Size);
+        Assert.True(own.Shape > 0.95 && own.Color > 0.95 && own.Background > 0.95, $"{own}");
+        // The same colour and background with the next shape: only the shape share drops.
+        var a = images.Select(i => i.Attributes).ToList();
+        var otherShape = reward.Attributes(pixels, [.. a.Select(t => new ShapeAttributes((t.Shape + 1) % 3, t.Color, t.Background).Caption)], Size);
+        Assert.True(otherShape.Shape < 0.05 && otherShape.Color > 0.95 && otherShape.Background > 0.95, $"{otherShape}");
+        Assert.Equal(0, reward.Attributes([], [], Size).Shape);
+    }
+
+    [Fact]
+    public void LogAlignmentIsTheLogOfAlignmentFloored()
+    {
+        var images = TrainedClassifier.HeldOut(20);
+        var pixels = images.Select(i => i.Pixels).Append(Noise()).ToList();
+        string[] prompts = [.. images.Select(i => i.Attributes.Caption), "red circle on black"];
+        var p = new PromptAlignmentReward(TrainedClassifier.Instance).Score(pixels, prompts, Size);
+        var log = ImageRewardSpec.Parse("log-alignment", TrainedClassifier.Instance);
+        Assert.Equal("log-alignment", log.Name);
+        var r = log.Score(pixels, prompts, Size);
+        for (int i = 0; i < r.Length; i++) Assert.Equal(MathF.Log(MathF.Max(p[i], LogPromptAlignmentReward.Floor)), r[i], 5);
+        // A wrong caption scores far lower, and never below the floor.
+        var wrong = log.Score(pixels[..1], [ShapeAttributes.All[(images[0].Attributes.Index + 7) % ShapeAttributes.All.Count].Caption], Size);
+        Assert.InRange(wrong[0], MathF.Log(LogPromptAlignmentReward.Floor), r[0] - 2f);
+        Assert.Throws<ArgumentException>(() => ImageRewardSpec.Parse("log-alignment", null));
+    }
+
+    [Fact]
     public void CommandRewardGetsPngPathsAndPrompts()
     {
         // The program answers with the PNG's size in bytes when its prompt mentions "circle", else with minus it.
