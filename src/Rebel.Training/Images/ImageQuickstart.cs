@@ -31,6 +31,7 @@ public static class ImageQuickstart
     /// <summary>Runs everything and writes the outputs to <see cref="ImageQuickstartOptions.OutputDirectory"/>.</summary>
     public static ImageQuickstartSummary Run(ImageQuickstartOptions o, IQuickstartProgress progress, CancellationToken cancel = default)
     {
+        if (o.Algorithm is not ("rebel" or "ddpo")) throw new ArgumentException($"image quickstart: unknown algorithm '{o.Algorithm}'; expected rebel or ddpo.");
         var total = Stopwatch.StartNew();
         string dir = o.OutputDirectory;
         Directory.CreateDirectory(dir);
@@ -80,11 +81,12 @@ public static class ImageQuickstart
         progress.Step(1, $"alignment {alignBefore:P1}");
 
         var rebelClock = Stopwatch.StartNew();
-        progress.Phase("rebel", o.Rebel.Iterations);
-        var trainer = new ImageRebelTrainer(model, captions, trainingReward, o.Rebel with { Seed = o.Seed }, dir)
-        {
-            IterationCompleted = r => progress.Step(r.Iteration, $"reward {r.Metrics["objective/scores"]:F3}"),
-        };
+        progress.Phase(o.Algorithm, o.Rebel.Iterations);
+        var settings = o.Rebel with { Seed = o.Seed };
+        ImagePolicyTrainer trainer = o.Algorithm == "ddpo"
+            ? new DdpoTrainer(model, captions, trainingReward, settings.ShareWith(new DdpoOptions()), dir)
+            : new ImageRebelTrainer(model, captions, trainingReward, settings, dir);
+        trainer.IterationCompleted = r => progress.Step(r.Iteration, $"reward {r.Metrics["objective/scores"]:F3}");
         trainer.Train(cancel);
         double rebelSeconds = rebelClock.Elapsed.TotalSeconds;
         DitFolder.Save(model, Path.Combine(dir, "rebel"));
@@ -125,6 +127,7 @@ public static class ImageQuickstart
             ["parameters"] = s.Parameters,
             ["held_out"] = s.HeldOut,
             ["seed"] = s.Seed,
+            ["algorithm"] = o.Algorithm,
             ["attributes_before"] = Attributes(s.AttributesBefore),
             ["attributes_after"] = Attributes(s.AttributesAfter),
         };

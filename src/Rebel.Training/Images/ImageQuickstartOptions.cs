@@ -46,6 +46,12 @@ public sealed record ImageQuickstartOptions
     /// <summary>Held-out samples per caption (seeds never used in training) for reward_before and reward_after. Default 8 (264 images).</summary>
     public int HeldOutPerCaption { get; init; } = 8;
 
+    /// <summary>
+    /// The fine-tuning method: "rebel" (default) or "ddpo" (DDPO-PPO with its own epochs, minibatch and clipping, and everything else of
+    /// <see cref="Rebel"/>: iterations, samples, sampler, learning rate and schedule), for a comparison at equal reward queries.
+    /// </summary>
+    public string Algorithm { get; init; } = "rebel";
+
     /// <summary>The reward REBEL trains on: "log-alignment" (default) or "alignment" (see <see cref="ImageRewardSpec"/>); held-out numbers always count argmax reads.</summary>
     public string Reward { get; init; } = "log-alignment";
 

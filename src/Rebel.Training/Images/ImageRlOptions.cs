@@ -63,6 +63,18 @@ public abstract record ImageRlOptions
     /// <summary>Write a checkpoint every N iterations (0 = only at the end). Default 0.</summary>
     public int CheckpointEvery { get; init; }
 
+    /// <summary><paramref name="method"/> with every setting of this base record (budget, sampler, statistics, optimizer, seed) copied from this one; the method's own settings (epochs, minibatch, learning rate, …) are kept.</summary>
+    public T ShareWith<T>(T method) where T : ImageRlOptions
+    {
+        ImageRlOptions o = method;
+        return (T)(o with
+        {
+            Iterations = Iterations, PromptsPerIteration = PromptsPerIteration, SamplesPerPrompt = SamplesPerPrompt, Sampler = Sampler,
+            TrainedSteps = TrainedSteps, StatBufferSize = StatBufferSize, StatMinCount = StatMinCount, Schedule = Schedule, AdamEpsilon = AdamEpsilon,
+            WeightDecay = WeightDecay, MaxGradNorm = MaxGradNorm, Seed = Seed, CheckpointEvery = CheckpointEvery,
+        });
+    }
+
     /// <summary>Throws ArgumentException naming the first invalid option.</summary>
     public virtual void Validate()
     {

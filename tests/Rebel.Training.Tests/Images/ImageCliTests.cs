@@ -60,8 +60,10 @@ public class ImageCliTests
         }
     }
 
-    [Fact]
-    public void ShortQuickstartWritesSummaryGridsAndReport()
+    [Theory]
+    [InlineData("rebel")]
+    [InlineData("ddpo")]
+    public void ShortQuickstartWritesSummaryGridsAndReport(string algorithm)
     {
         var dir = Directory.CreateTempSubdirectory("rebel-image-qs").FullName;
         try
@@ -71,12 +73,14 @@ public class ImageCliTests
             {
                 OutputDirectory = dir, ImageSize = 8, TrainImages = 128, Model = TinyDiffusion.Config, ClassifierSteps = 5,
                 Pretrain = new DiffusionPretrainOptions { Steps = 4, BatchSize = 16 }, ValidateEvery = 2, ValidationPerCaption = 1, HeldOutPerCaption = 2,
-                Rebel = new ImageRebelOptions { Iterations = 2, PromptsPerIteration = 4, Sampler = sampler },
+                Rebel = new ImageRebelOptions { Iterations = 2, PromptsPerIteration = 4, Sampler = sampler }, Algorithm = algorithm,
             };
             var s = ImageQuickstart.Run(o, new Silent());
             var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")))!.AsObject();
             foreach (var key in new[] { "reward_before", "reward_after", "seconds" }) Assert.NotNull(json[key]);
             Assert.Equal(s.RewardAfter, json["reward_after"]!.GetValue<double>());
+            Assert.Equal(algorithm, json["algorithm"]!.GetValue<string>());
+            Assert.Equal(2, File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Length);
             Assert.InRange(s.RewardBefore, 0, 100);
             Assert.Equal(66, s.HeldOut);
             Assert.InRange(json["attributes_after"]!["shape"]!.GetValue<double>(), 0, 100);
@@ -90,10 +94,20 @@ public class ImageCliTests
             Assert.Equal(2, html.Split("data:image/png;base64,").Length - 1);
             Assert.Contains("<svg", html, StringComparison.Ordinal);
             Assert.True(File.Exists(Path.Combine(dir, "rebel", DitConfig.FileName)));
+            Assert.Contains(algorithm == "ddpo" ? "policy/clipfrac_avg" : "rebel/residual_abs", File.ReadAllText(Path.Combine(dir, "metrics.jsonl")), StringComparison.Ordinal);
         }
         finally
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    [Fact]
+    public void QuickstartRejectsAnUnknownAlgorithmBeforeAnyWork()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"rebel-image-qs-{Guid.NewGuid():N}");
+        var e = Assert.Throws<ArgumentException>(() => ImageQuickstart.Run(new ImageQuickstartOptions { OutputDirectory = dir, Algorithm = "sac" }, new Silent()));
+        Assert.Contains("'sac'", e.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir));
     }
 }

@@ -85,6 +85,16 @@ public class ImageTrainerTests
     }
 
     [Fact]
+    public void ShareWithCopiesTheBudgetAndKeepsTheMethodsOwnSettings()
+    {
+        var rebel = Rebel(7) with { SamplesPerPrompt = 3, Schedule = Tensors.Optim.LrScheduleKind.Linear, StatBufferSize = 5, CheckpointEvery = 2 };
+        var ddpo = rebel.ShareWith(new DdpoOptions { ClipRange = 0.2f, Epochs = 3 });
+        Assert.Equal((7, 8, 3, Sampler, 5, 2, 5UL), (ddpo.Iterations, ddpo.PromptsPerIteration, ddpo.SamplesPerPrompt, ddpo.Sampler, ddpo.StatBufferSize, ddpo.CheckpointEvery, ddpo.Seed));
+        Assert.Equal(Tensors.Optim.LrScheduleKind.Linear, ddpo.Schedule);
+        Assert.Equal((0.2f, 3, new DdpoOptions().MiniBatchSize, new DdpoOptions().LearningRate), (ddpo.ClipRange, ddpo.Epochs, ddpo.MiniBatchSize, ddpo.LearningRate));
+    }
+
+    [Fact]
     public void OptionsRejectASamplerOfOneStep()
     {
         var e = Assert.Throws<ArgumentException>(() => (Rebel(1) with { Sampler = new DdimOptions { Steps = 1 } }).Validate());
