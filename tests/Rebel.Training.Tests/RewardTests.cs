@@ -38,6 +38,20 @@ public class RewardTests
     }
 
     [Fact]
+    public void ChattyStderrNeverBlocksTheProgramAndItsEndIsReported()
+    {
+        // Each answer is preceded by ~128 KB of stderr, twice a pipe's buffer: unread, the program would block before answering.
+        const string spam = "i=0; while [ $i -lt 2000 ]; do echo 'warning: a long diagnostic line of sixty-four characters......' >&2; i=$((i+1)); done";
+        using var r = new CommandReward($"while read line; do {spam}; echo '{{\"reward\": 1}}'; done", TimeSpan.FromSeconds(20));
+        Assert.Equal([1f, 1f], r.Score([Q("a", "b", "p.jsonl:1"), Q("c", "d", "p.jsonl:2")]));
+
+        using var crash = new CommandReward($"read line; {spam}; echo 'last words' >&2; exit 4", TimeSpan.FromSeconds(20));
+        var e = Assert.Throws<InvalidOperationException>(() => crash.Score([Q("q", "c", "p.jsonl:3")]));
+        Assert.Contains("last words", e.Message);
+        Assert.True(e.Message.Length < 1000, "only the end of stderr is quoted");
+    }
+
+    [Fact]
     public void SilentRewardProgramTimesOut()
     {
         using var r = new CommandReward("sleep 30", TimeSpan.FromSeconds(1));

@@ -10,7 +10,12 @@ namespace Rebel.Training.Rewards;
 public sealed class RewardProcess : IDisposable
 {
     private readonly TimeSpan timeout;
+    private readonly Queue<string> errorTail = new();
+    private int errorTailChars;
     private Process? process;
+
+    // The most stderr characters kept for error messages; the rest is read and dropped, so a chatty program never blocks on a full pipe.
+    private const int ErrorTailLimit = 4000;
 
     /// <summary>
     /// Runs <paramref name="commandLine"/> through /bin/sh (or cmd.exe on Windows) when first needed. Each answer must arrive within
@@ -108,7 +113,10 @@ public sealed class RewardProcess : IDisposable
         };
         info.ArgumentList.Add(windows ? "/c" : "-c");
         info.ArgumentList.Add(Command);
+        lock (errorTail) { errorTail.Clear(); errorTailChars = 0; }
         process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start reward program '{Command}'.");
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) KeepError(line); };
+        process.BeginErrorReadLine();
         process.StandardInput.AutoFlush = false;
         return process;
     }
@@ -119,18 +127,29 @@ public sealed class RewardProcess : IDisposable
         return p.HasExited ? p.ExitCode : -1;
     }
 
-    private static string ReadError(Process p)
+    private void KeepError(string line)
+    {
+        lock (errorTail)
+        {
+            errorTail.Enqueue(line);
+            errorTailChars += line.Length + 1;
+            while (errorTailChars > ErrorTailLimit && errorTail.Count > 1) errorTailChars -= errorTail.Dequeue().Length + 1;
+        }
+    }
+
+    // The end of what the program wrote to stderr (read all along in the background), once it has exited or after 2 s.
+    private string ReadError(Process p)
     {
         try
         {
-            p.WaitForExit(2000);
-            var err = p.StandardError.ReadToEnd().Trim();
-            return err.Length == 0 ? "" : $" Its stderr: {Shorten(err, 400)}";
+            if (p.WaitForExit(2000)) p.WaitForExit(); // the parameterless wait also waits for the stderr reader to finish
         }
         catch (InvalidOperationException)
         {
         }
-        return "";
+        string err;
+        lock (errorTail) err = string.Join("\n", errorTail).Trim();
+        return err.Length == 0 ? "" : $" Its stderr{(err.Length > 400 ? " ends" : "")}: {(err.Length > 400 ? "…" + err[^400..] : err)}";
     }
 
     /// <summary>Closes the program's stdin and waits briefly for it to exit.</summary>
