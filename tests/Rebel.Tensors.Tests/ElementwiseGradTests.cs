@@ -6,7 +6,7 @@ namespace Rebel.Tensors.Tests;
 
 public class ElementwiseGradTests
 {
-    public static TheoryData<string> UnaryNames => ["neg", "exp", "log", "sqrt", "pow3", "pow_half", "tanh", "sigmoid", "relu", "gelu", "gelu_exact", "silu", "clamp", "add_scalar", "sub_scalar", "mul_scalar", "div_scalar"];
+    public static TheoryData<string> UnaryNames => ["neg", "exp", "log", "sqrt", "pow3", "pow_half", "tanh", "sigmoid", "log_sigmoid", "relu", "gelu", "gelu_exact", "silu", "clamp", "add_scalar", "sub_scalar", "mul_scalar", "div_scalar"];
 
     private static (Func<Tensor, Tensor> Op, Func<double, double> Reference, bool PositiveOnly) Unary(string name) => name switch
     {
@@ -18,6 +18,7 @@ public class ElementwiseGradTests
         "pow_half" => (x => Ops.Pow(x, 0.5f), Math.Sqrt, true),
         "tanh" => (Ops.Tanh, Math.Tanh, false),
         "sigmoid" => (Ops.Sigmoid, x => 1 / (1 + Math.Exp(-x)), false),
+        "log_sigmoid" => (Ops.LogSigmoid, x => -Math.Log(1 + Math.Exp(-x)), false),
         "relu" => (Ops.Relu, x => Math.Max(x, 0), false),
         "gelu" => (Ops.Gelu, x => 0.5 * x * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))), false),
         "gelu_exact" => (Ops.GeluExact, x => 0.5 * x * (1 + Erf(x / Math.Sqrt(2))), false),
@@ -29,6 +30,17 @@ public class ElementwiseGradTests
         "div_scalar" => (x => Ops.Div(x, 4f), x => x / 4, false),
         _ => throw new ArgumentException(name),
     };
+
+    [Fact]
+    public void LogSigmoidStaysFiniteWhereSigmoidUnderflows()
+    {
+        var x = Tensor.Parameter([-200f, -90f, 0f, 90f, 200f], [5]);
+        var y = Ops.LogSigmoid(x);
+        Assert.Equal([-200f, -90f, -MathF.Log(2f), 0f, 0f], y.ToArray());
+        Assert.True(float.IsNegativeInfinity(Ops.Log(Ops.Sigmoid(Tensor.FromArray([-200f], 1))).Item()), "the naive form underflows here");
+        Ops.Sum(y).Backward();
+        Assert.Equal([1f, 1f, 0.5f, 0f, 0f], x.Grad!.ToArray());
+    }
 
     // erf by its Maclaurin series (independent of the engine's Chebyshev fit); converges fast for |x| < 3.
     private static double Erf(double x)

@@ -25,4 +25,17 @@ public class DpoLossTests
         var loss = DpoLoss.Compute(Tensor.Parameter([-4f, -1f], [2]), Tensor.Parameter([-2f, -7f], [2]), [-4f, -1f], [-2f, -7f], 0.1f);
         Assert.Equal(MathF.Log(2f), loss.Item(), 5);
     }
+
+    [Fact]
+    public void AFarWrongMarginGivesAFiniteLossAndFullGradient()
+    {
+        // z = 1·[(−400 − 0) − (0 − 0)] = −400: σ(z) underflows in float, but −log σ(z) = 400 and ∂L/∂lnπ(y_w) = −β·σ(−z) = −1.
+        var chosen = Tensor.Parameter([-400f], [1]);
+        var rejected = Tensor.Parameter([0f], [1]);
+        var loss = DpoLoss.Compute(chosen, rejected, [0f], [0f], 1f);
+        Assert.Equal(400f, loss.Item(), 3);
+        loss.Backward();
+        Assert.Equal(-1f, chosen.Grad![0], 5);
+        Assert.Equal(1f, rejected.Grad![0], 5);
+    }
 }

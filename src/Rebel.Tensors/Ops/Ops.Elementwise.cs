@@ -67,6 +67,13 @@ public static partial class Ops
     public static Tensor Sigmoid(Tensor a) => Unary(a, "sigmoid", static (x, y) => TensorPrimitives.Sigmoid(x, y),
         static (x, y, g, gx) => { for (int i = 0; i < gx.Length; i++) gx[i] += g[i] * y[i] * (1f - y[i]); });
 
+    /// <summary>ln σ(x), computed as min(x, 0) − ln(1 + e^−|x|) so it stays finite where σ(x) underflows; gradient σ(−x).</summary>
+    public static Tensor LogSigmoid(Tensor a) => Unary(a, "log_sigmoid", static (x, y) =>
+        {
+            for (int i = 0; i < x.Length; i++) y[i] = MathF.Min(x[i], 0f) - MathF.Log(1f + MathF.Exp(-MathF.Abs(x[i])));
+        },
+        static (x, y, g, gx) => { for (int i = 0; i < gx.Length; i++) gx[i] += g[i] / (1f + MathF.Exp(x[i])); });
+
     /// <summary>max(x, 0).</summary>
     public static Tensor Relu(Tensor a) => Unary(a, "relu", static (x, y) => TensorPrimitives.Max(x, 0f, y),
         static (x, y, g, gx) => { for (int i = 0; i < gx.Length; i++) if (x[i] > 0) gx[i] += g[i]; });

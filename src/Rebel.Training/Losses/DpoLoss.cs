@@ -11,7 +11,7 @@ public static class DpoLoss
     /// <paramref name="chosen"/>, <paramref name="rejected"/> (P) are ln π_θ summed over response tokens, with gradient; the reference log-probs are fixed.
     /// </summary>
     public static Tensor Compute(Tensor chosen, Tensor rejected, ReadOnlySpan<float> refChosen, ReadOnlySpan<float> refRejected, float beta) =>
-        Ops.Neg(Ops.Mean(Ops.Log(Ops.Sigmoid(Margin(chosen, rejected, refChosen, refRejected, beta)))));
+        Ops.Neg(Ops.Mean(Ops.LogSigmoid(Margin(chosen, rejected, refChosen, refRejected, beta))));
 
     /// <summary>z = β·[(ln π_θ(y_w) − ln π_ref(y_w)) − (ln π_θ(y_l) − ln π_ref(y_l))] per pair, shape (P).</summary>
     public static Tensor Margin(Tensor chosen, Tensor rejected, ReadOnlySpan<float> refChosen, ReadOnlySpan<float> refRejected, float beta)
