@@ -45,6 +45,7 @@ internal static class ImageCommand
             var table = new Table().AddColumn("metric").AddColumn("value");
             table.AddRow("prompt alignment before (held-out)", $"{summary.RewardBefore:F1} %");
             table.AddRow($"prompt alignment after {(options.Algorithm == "ddpo" ? "DDPO" : "REBEL")}", $"{summary.RewardAfter:F1} %");
+            table.AddRow("independent judge: before → after", $"{summary.JudgeBefore:F1} → {summary.JudgeAfter:F1} %");
             table.AddRow("seconds", $"{summary.Seconds:F0}");
             Terminal.Out.Write(table);
             Terminal.Out.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(options.OutputDirectory))}[/] (summary.json, report.html, samples_before.png, samples_after.png, metrics.jsonl, pretrained/, rebel/, checkpoint/).");

@@ -21,12 +21,18 @@ public sealed record ImageQuickstartSummary(double RewardBefore, double RewardAf
 
     /// <summary>Held-out shares read right per attribute after REBEL.</summary>
     public AttributeAccuracy? AttributesAfter { get; init; }
+
+    /// <summary>Held-out alignment before fine-tuning (%) as read by the independent judge classifier, which no training step saw.</summary>
+    public double JudgeBefore { get; init; }
+
+    /// <summary>Held-out alignment after fine-tuning (%) as read by the independent judge classifier.</summary>
+    public double JudgeAfter { get; init; }
 }
 
 /// <summary>Runs the image quickstart pipeline.</summary>
 public static class ImageQuickstart
 {
-    private const ulong ValidationSeeds = 1_000_000, HeldOutSeeds = 2_000_000;
+    private const ulong ValidationSeeds = 1_000_000, HeldOutSeeds = 2_000_000, JudgeSeed = 3_000_000;
 
     /// <summary>Runs everything and writes the outputs to <see cref="ImageQuickstartOptions.OutputDirectory"/>.</summary>
     public static ImageQuickstartSummary Run(ImageQuickstartOptions o, IQuickstartProgress progress, CancellationToken cancel = default)
@@ -48,6 +54,9 @@ public static class ImageQuickstart
         progress.Step(1, $"accuracy {classifierAccuracy:P1} on fresh images");
         var reward = new PromptAlignmentReward(classifier);
         var trainingReward = ImageRewardSpec.Parse(o.Reward, classifier);
+        // A second opinion on the held-out samples: a classifier from other images and another seed, which fine-tuning never queries,
+        // so a gain that only fools the reward's own classifier would show up as a gap between the two.
+        var judge = new PromptAlignmentReward(ShapeClassifier.Train(ShapesDataset.Generate(o.Seed + JudgeSeed, o.TrainImages, size), size, o.Seed + JudgeSeed, o.ClassifierSteps));
 
         var model = new DitModel(o.Model with { ImageSize = size });
         model.Initialize(new Rng(o.Seed));
@@ -100,6 +109,7 @@ public static class ImageQuickstart
             pretrainer.StepsTaken, classifierAccuracy, model.ParameterCount, heldCaptions.Count, o.Seed)
         {
             AttributesBefore = reward.Attributes(before, heldCaptions, size), AttributesAfter = reward.Attributes(after, heldCaptions, size),
+            JudgeBefore = 100 * judge.Accuracy(before, heldCaptions, size), JudgeAfter = 100 * judge.Accuracy(after, heldCaptions, size),
         };
         WriteOutputs(o, summary, trainer.Metrics, heldCaptions, before, after);
         return summary;
@@ -130,6 +140,8 @@ public static class ImageQuickstart
             ["algorithm"] = o.Algorithm,
             ["attributes_before"] = Attributes(s.AttributesBefore),
             ["attributes_after"] = Attributes(s.AttributesAfter),
+            ["judge_before"] = s.JudgeBefore,
+            ["judge_after"] = s.JudgeAfter,
         };
         AtomicFile.WriteText(Path.Combine(o.OutputDirectory, "summary.json"), json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
         string rowCaptions = string.Join("; ", rows.Select(r => captions[r * per]));
@@ -137,6 +149,7 @@ public static class ImageQuickstart
             [("Prompt alignment before (held-out seeds)", $"{s.RewardBefore:F1} %"), ("Prompt alignment after REBEL", $"{s.RewardAfter:F1} %"),
              ("Pretraining steps", $"{s.PretrainSteps}"), ("Classifier accuracy on real images", $"{s.ClassifierAccuracy:P1}"),
              ("Shape / colour / background read right before", Percentages(s.AttributesBefore)), ("After", Percentages(s.AttributesAfter)),
+             ("Alignment by an independent judge classifier, before → after", $"{s.JudgeBefore:F1} → {s.JudgeAfter:F1} %"),
              ("Parameters", $"{s.Parameters:N0}"), ("Seconds", $"{s.Seconds:F0}"), ("Grid rows (same seeds before and after)", rowCaptions)],
             metrics.Rows, ["objective/scores", "loss/policy_avg", "rebel/residual_abs", "grad_norm"], [],
             [("Before REBEL", beforePng), ("After REBEL", afterPng)], "Held-out samples before and after");

@@ -80,6 +80,8 @@ public class ImageCliTests
             foreach (var key in new[] { "reward_before", "reward_after", "seconds" }) Assert.NotNull(json[key]);
             Assert.Equal(s.RewardAfter, json["reward_after"]!.GetValue<double>());
             Assert.Equal(algorithm, json["algorithm"]!.GetValue<string>());
+            Assert.InRange(json["judge_before"]!.GetValue<double>(), 0, 100);
+            Assert.Equal(s.JudgeAfter, json["judge_after"]!.GetValue<double>());
             Assert.Equal(2, File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Length);
             Assert.InRange(s.RewardBefore, 0, 100);
             Assert.Equal(66, s.HeldOut);
