@@ -61,9 +61,10 @@ internal static class ImageTrainCommand
                     {
                         Eta = parse.GetValue(etaOption), Epochs = parse.GetValue(epochsOption) ?? r.Epochs, MiniBatchSize = parse.GetValue(minibatchOption) ?? r.MiniBatchSize,
                     }, dir);
-                if (parse.GetValue(resumeOption) is { } resume) trainer.LoadCheckpoint(resume);
+                // "Before" is the model as given, also when resuming (the checkpoint holds the fine-tuned weights).
                 var (gridCaptions, gridSeeds) = ImageSampling.Grid([.. captions.Where((_, i) => i % 3 == 0)], 8, 2_000_000);
                 var before = ImageSampling.Sample(model, sampler, gridCaptions, gridSeeds);
+                if (parse.GetValue(resumeOption) is { } resume) trainer.LoadCheckpoint(resume);
                 ProgressDisplay.Run(progress =>
                 {
                     progress.Phase(parse.GetValue(algoOption)!, parse.GetValue(itersOption));
