@@ -78,7 +78,8 @@ public sealed partial class RebelTrainer : IPolicyTrainer
         collector = new RolloutCollector(policy, reference, tokenizer, reward ?? new ConstantReward());
         optimizer = new AdamW(policy.Parameters, options.LearningRate, epsilon: options.AdamEpsilon, weightDecay: options.WeightDecay);
         var (groupsPerPrompt, groupSize) = GroupShape(options, preference is not null);
-        int stepsPerEpoch = (options.PromptsPerIteration * groupsPerPrompt + GroupsPerStep(options, groupSize) - 1) / GroupsPerStep(options, groupSize);
+        int groupsPerStep = GroupsPerStep(options, groupSize);
+        int stepsPerEpoch = (options.PromptsPerIteration * groupsPerPrompt + groupsPerStep - 1) / groupsPerStep;
         schedule = new LrSchedule(options.Schedule, options.LearningRate, options.Iterations * options.Epochs * stepsPerEpoch, options.WarmupSteps);
         rng = new Rng(options.Seed);
         promptStream = new PromptStream(prompts, options.Seed);
