@@ -33,12 +33,6 @@ public sealed record DpoOptions
     /// <summary>Seed of the pair order. Default 1.</summary>
     public ulong Seed { get; init; } = 1;
 
-    /// <summary>Prompt-record field holding the preferred response. Default "chosen" (TRL's preference format).</summary>
-    public string ChosenField { get; init; } = "chosen";
-
-    /// <summary>Prompt-record field holding the dispreferred response. Default "rejected" (TRL's preference format).</summary>
-    public string RejectedField { get; init; } = "rejected";
-
     /// <summary>Throws ArgumentException naming the first invalid option.</summary>
     public void Validate()
     {

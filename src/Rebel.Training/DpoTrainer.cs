@@ -35,7 +35,7 @@ public sealed class DpoTrainer
     public int PairCount => promptIds.Length;
 
     /// <summary>Sets up DPO; π_ref is <paramref name="policy"/> as given, scored once on every pair.</summary>
-    public DpoTrainer(LanguageModel policy, ITokenizer tokenizer, IReadOnlyList<PromptRecord> pairs, DpoOptions options, string? outputDirectory = null)
+    public DpoTrainer(LanguageModel policy, ITokenizer tokenizer, IReadOnlyList<PreferencePair> pairs, DpoOptions options, string? outputDirectory = null)
     {
         options.Validate();
         if (pairs.Count == 0) throw new ArgumentException("DpoTrainer: no preference pairs.");
@@ -43,14 +43,14 @@ public sealed class DpoTrainer
         this.policy = policy;
         int eos = policy.Config.EosTokenIds.Length > 0 ? policy.Config.EosTokenIds[0]
             : tokenizer.EosTokenId ?? throw new InvalidOperationException("DpoTrainer: neither the model nor the tokenizer names an EOS token.");
-        int[] Response(PromptRecord p, string field)
+        int[] Response(PreferencePair p, string text)
         {
-            var text = p.Field(field) ?? throw new InvalidDataException($"{p.Source}: missing the \"{field}\" field.");
-            return [.. tokenizer.Encode(text, addSpecialTokens: false), eos];
+            var ids = tokenizer.Encode(text, addSpecialTokens: false);
+            return p.EndsTurn ? (ids.Length > 0 ? ids : throw new InvalidDataException($"{p.Source}: a completion encodes to no tokens.")) : [.. ids, eos];
         }
-        promptIds = [.. pairs.Select(p => p.Encode(tokenizer))];
-        chosen = [.. pairs.Select(p => Response(p, options.ChosenField))];
-        rejected = [.. pairs.Select(p => Response(p, options.RejectedField))];
+        promptIds = [.. pairs.Select(p => p.Prompt.Encode(tokenizer))];
+        chosen = [.. pairs.Select(p => Response(p, p.Chosen))];
+        rejected = [.. pairs.Select(p => Response(p, p.Rejected))];
         refChosen = RolloutCollector.LogProbs(policy, promptIds, chosen, 1f);
         refRejected = RolloutCollector.LogProbs(policy, promptIds, rejected, 1f);
         optimizer = new AdamW(policy.Parameters, options.LearningRate, epsilon: options.AdamEpsilon, weightDecay: 0f);

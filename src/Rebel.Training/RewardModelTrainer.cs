@@ -57,8 +57,8 @@ public sealed class RewardModelTrainer
         Options = options;
         rng = new Rng(options.Seed);
         var encoded = pairs.Select(p => (
-            RewardModelReward.Encode(model.Config, tokenizer, p.Prompt.Prompt, p.Chosen, endedWithEos: true, p.Source),
-            RewardModelReward.Encode(model.Config, tokenizer, p.Prompt.Prompt, p.Rejected, endedWithEos: true, p.Source))).ToArray();
+            RewardModelReward.Encode(model.Config, tokenizer, p.Prompt.Prompt, p.Chosen, endedWithEos: !p.EndsTurn, p.Source),
+            RewardModelReward.Encode(model.Config, tokenizer, p.Prompt.Prompt, p.Rejected, endedWithEos: !p.EndsTurn, p.Source))).ToArray();
         Shuffle(encoded);
         int held = (int)Math.Round(encoded.Length * options.HeldOutFraction);
         if (encoded.Length - held < 1) throw new ArgumentException($"RewardModelTrainer: {pairs.Count} pairs leave none to train on.");

@@ -7,7 +7,11 @@ using Rebel.Training.Rollouts;
 
 namespace Rebel.Training;
 
-/// <summary>One supervised example. <paramref name="IsChat"/>: the prompt was rendered by a chat template (which writes its own BOS).</summary>
+/// <summary>
+/// One supervised example. <paramref name="IsChat"/>: prompt and completion were rendered by a chat template, which writes its own
+/// BOS and ends the completion with its end-of-turn marker (no EOS is added). An empty <paramref name="Prompt"/> (language
+/// modelling on "text") trains on the whole completion after BOS, or after its first token when the tokenizer adds no BOS.
+/// </summary>
 public sealed record SftExample(string Prompt, string Completion, bool IsChat = false);
 
 /// <summary>Trains a model on (prompt, completion) pairs with an EOS token appended to each completion.</summary>
@@ -38,8 +42,18 @@ public sealed class SftTrainer
         int eos = tokenizer.EosTokenId ?? throw new ArgumentException("SftTrainer: the tokenizer has no EOS token.");
         this.model = model;
         Options = options;
-        prompts = [.. examples.Select(e => tokenizer.Encode(e.Prompt, addSpecialTokens: !e.IsChat))];
-        completions = [.. examples.Select(e => (int[])[.. tokenizer.Encode(e.Completion, addSpecialTokens: false), eos])];
+        prompts = new int[examples.Count][];
+        completions = new int[examples.Count][];
+        for (int i = 0; i < examples.Count; i++)
+        {
+            var e = examples[i];
+            int[] prompt = tokenizer.Encode(e.Prompt, addSpecialTokens: !e.IsChat);
+            int[] completion = e.IsChat ? tokenizer.Encode(e.Completion, addSpecialTokens: false) : [.. tokenizer.Encode(e.Completion, addSpecialTokens: false), eos];
+            if (prompt.Length == 0 && completion.Length > 1) (prompt, completion) = (completion[..1], completion[1..]);
+            if (prompt.Length == 0 || completion.Length == 0)
+                throw new ArgumentException($"SftTrainer: example {i + 1} has nothing to train on (prompt {prompt.Length} tokens, completion {completion.Length} tokens).");
+            (prompts[i], completions[i]) = (prompt, completion);
+        }
         optimizer = new AdamW(model.Parameters, options.LearningRate, weightDecay: options.WeightDecay);
         schedule = new LrSchedule(options.Schedule, options.LearningRate, options.Steps, options.WarmupSteps);
         rng = new Rng(options.Seed);

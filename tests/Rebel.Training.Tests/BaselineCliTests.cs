@@ -45,4 +45,19 @@ public sealed class BaselineCliTests(TinyModelFolder tiny) : IClassFixture<TinyM
         Assert.Equal(4, File.ReadAllLines(Path.Combine(outDir, "metrics.jsonl")).Length);
         Assert.True(File.Exists(Path.Combine(outDir, "policy", "config.json")));
     }
+
+    [Fact]
+    public void DpoAndSftReadTrlFormatsFromJsonArrays()
+    {
+        // Implicit-prompt preference pairs and language-modelling text, each as a .json array.
+        string pairs = tiny.PathOf("implicit.json"), text = tiny.PathOf("text.json");
+        File.WriteAllText(pairs, "[" + string.Join(",\n", Enumerable.Range(0, 4).Select(i => $"{{\"chosen\": \"say {i} letters: abab\", \"rejected\": \"say {i} letters: cdcd\"}}")) + "]");
+        File.WriteAllText(text, "[" + string.Join(",\n", Enumerable.Range(0, 4).Select(i => $"{{\"text\": \"say {i} letters: abab\"}}")) + "]");
+        var (code, _, err) = CliHarness.Run("dpo", "--model", tiny.ModelDir, "--pairs", pairs, "--out", tiny.PathOf("dpo-implicit"), "--batch-pairs", "2", "--epochs", "1");
+        Assert.True(code == 0, err);
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(tiny.PathOf("dpo-implicit"), "metrics.jsonl")).Length);
+        (code, _, err) = CliHarness.Run("sft", "--model", tiny.ModelDir, "--data", text, "--out", tiny.PathOf("sft-text"), "--steps", "2", "--batch-size", "2");
+        Assert.True(code == 0, err);
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(tiny.PathOf("sft-text"), "metrics.jsonl")).Count(l => l.Length > 0));
+    }
 }

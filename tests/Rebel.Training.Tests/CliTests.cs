@@ -77,6 +77,27 @@ public sealed class CliTests(TinyModelFolder tiny) : IClassFixture<TinyModelFold
     }
 
     [Fact]
+    public void ScoreIdsNeedsOnlyTheWeights()
+    {
+        string weightsOnly = tiny.PathOf("weights-only");
+        Directory.CreateDirectory(weightsOnly);
+        foreach (var file in Directory.GetFiles(tiny.ModelDir).Where(f => !Path.GetFileName(f).StartsWith("tokenizer", StringComparison.Ordinal)))
+            File.Copy(file, Path.Combine(weightsOnly, Path.GetFileName(file)));
+        Assert.False(File.Exists(Path.Combine(weightsOnly, "tokenizer.json")));
+        var (code, output, err) = CliHarness.Run("score", "--model", weightsOnly, "--ids", "5,6,7,8", "--json");
+        Assert.True(code == 0, err);
+        string full = CliHarness.Run("score", "--model", tiny.ModelDir, "--ids", "5,6,7,8", "--json").Out;
+        Assert.Equal(full.Trim(), output.Trim());
+        var (tableCode, table, tableErr) = CliHarness.Run("score", "--model", weightsOnly, "--ids", "5,6,7,8");
+        Assert.True(tableCode == 0, tableErr);
+        Assert.Contains("over 3 tokens", table, StringComparison.Ordinal);
+        // --text needs the tokenizer, and says which file is missing.
+        var (textCode, _, textErr) = CliHarness.Run("score", "--model", weightsOnly, "--text", "hi");
+        Assert.Equal(1, textCode);
+        Assert.Contains("tokenizer.json", textErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void SampleIsReproducibleWithASeed()
     {
         string[] Args(string seed) => ["sample", "--model", tiny.ModelDir, "--prompt", "say 2 letters:", "--max-new-tokens", "6", "--num", "3", "--seed", seed, "--json"];

@@ -5,8 +5,8 @@ namespace Rebel.Training.Tests;
 
 public class DpoTrainerTests
 {
-    private static List<PromptRecord> Pairs(int n) =>
-        [.. Enumerable.Range(0, n).Select(i => PromptDataset.Parse(
+    private static List<PreferencePair> Pairs(int n) =>
+        [.. Enumerable.Range(0, n).Select(i => PreferenceDataset.Parse(
             $"{{\"prompt\": \"say {i % 7} letters:\", \"chosen\": \" abab abab\", \"rejected\": \" cdcd cdcd\"}}", $"pairs:{i + 1}"))];
 
     [Fact]
@@ -17,7 +17,7 @@ public class DpoTrainerTests
         var pairs = Pairs(16);
         var trainer = new DpoTrainer(model, tok, pairs, new DpoOptions { Beta = 0.5f, Epochs = 10, BatchPairs = 8, LearningRate = 3e-3f, Seed = 5 });
         var eos = tok.EosTokenId!.Value;
-        int[] prompt = pairs[0].Encode(tok);
+        int[] prompt = pairs[0].Prompt.Encode(tok);
         int[] chosen = [.. tok.Encode(" abab abab", addSpecialTokens: false), eos], rejected = [.. tok.Encode(" cdcd cdcd", addSpecialTokens: false), eos];
         float Gap() => RolloutCollector.LogProbs(model, [prompt], [chosen], 1f)[0] - RolloutCollector.LogProbs(model, [prompt], [rejected], 1f)[0];
         float before = Gap();
@@ -31,9 +31,8 @@ public class DpoTrainerTests
     [Fact]
     public void MissingFieldIsReported()
     {
-        var tok = TinySetup.Tokenizer();
-        var bad = new List<PromptRecord> { PromptDataset.Parse("{\"prompt\": \"say 1 letters:\", \"chosen\": \"a\"}", "pairs:1") };
-        var e = Assert.Throws<InvalidDataException>(() => new DpoTrainer(TinySetup.Model(tok), tok, bad, new DpoOptions()));
+        var e = Assert.Throws<InvalidDataException>(() => PreferenceDataset.Parse("{\"prompt\": \"say 1 letters:\", \"chosen\": \"a\"}", "pairs:1"));
         Assert.Contains("rejected", e.Message);
+        Assert.StartsWith("pairs:1:", e.Message, StringComparison.Ordinal);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Rebel.Models.Tokenization;
 using Rebel.Training.Data;
 using Rebel.Training.Rewards;
 
@@ -47,11 +48,11 @@ public sealed class SftRewardCliTests(TinyModelFolder tiny) : IClassFixture<Tiny
     public void SftMessagesUseTheLastAssistantMessageAsCompletion()
     {
         const string line = "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, {\"role\": \"assistant\", \"content\": \"one\"}, {\"role\": \"user\", \"content\": \"again\"}, {\"role\": \"assistant\", \"content\": \"two\"}]}";
-        int rendered = 0;
-        var example = SftDataset.Parse(line, "f:1", messages => { rendered = messages.Count; return "PROMPT"; });
-        Assert.Equal(new SftExample("PROMPT", "two", IsChat: true), example);
-        Assert.Equal(3, rendered);
-        var e = Assert.Throws<InvalidDataException>(() => SftDataset.Parse("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}", "f:7", _ => ""));
+        var template = ChatTemplate.ChatMl;
+        var example = SftDataset.Parse(line, "f:1", template);
+        string prompt = template.Render([new("user", "hi"), new("assistant", "one"), new("user", "again")], addGenerationPrompt: true);
+        Assert.Equal(new SftExample(prompt, "two<|im_end|>\n", IsChat: true), example);
+        var e = Assert.Throws<InvalidDataException>(() => SftDataset.Parse("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}", "f:7", template));
         Assert.StartsWith("f:7:", e.Message, StringComparison.Ordinal);
     }
 

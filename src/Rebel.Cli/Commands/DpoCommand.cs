@@ -2,6 +2,7 @@
 using System.CommandLine;
 using Rebel.Models.Pretrained;
 using Rebel.Training;
+using Rebel.Training.Data;
 using Rebel.Training.Reporting;
 using Spectre.Console;
 
@@ -16,7 +17,7 @@ internal static class DpoCommand
     {
         var d = new DpoOptions();
         var model = new Option<string>("--model") { Description = "Hugging Face model folder; also the fixed reference π_ref.", Required = true };
-        var pairs = new Option<string>("--pairs") { Description = "JSONL preference pairs: {\"prompt\": ..., \"chosen\": ..., \"rejected\": ...}.", Required = true };
+        var pairs = new Option<string>("--pairs") { Description = "Preference pairs (.jsonl, .json or .parquet): {\"prompt\", \"chosen\", \"rejected\"} or, prompt implicit, {\"chosen\", \"rejected\"}; each a string or a list of messages.", Required = true };
         var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => Path.Combine("runs", "dpo") };
         var chat = new Option<string?>("--chat-template") { Description = "Template for \"messages\" prompts: chatml or llama3 (default: detected)." };
         var beta = new Option<float?>("--beta") { Description = $"β of the implicit reward (default {d.Beta})." };
@@ -32,7 +33,7 @@ internal static class DpoCommand
         cmd.SetGuardedAction(parse =>
         {
             var folder = ModelFolder.Load(parse.GetValue(model)!);
-            var records = folder.LoadPrompts(parse.GetValue(pairs)!, parse.GetValue(chat));
+            var records = PreferenceDataset.Load(parse.GetValue(pairs)!, folder.Template(parse.GetValue(chat)));
             var options = d with
             {
                 Beta = parse.GetValue(beta) ?? d.Beta, Epochs = parse.GetValue(epochs) ?? d.Epochs, BatchPairs = parse.GetValue(batch) ?? d.BatchPairs,

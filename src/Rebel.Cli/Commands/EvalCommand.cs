@@ -16,7 +16,7 @@ internal static class EvalCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Hugging Face model folder.", Required = true };
-        var prompts = new Option<string>("--prompts") { Description = "JSONL prompts ({\"prompt\": ...} or {\"messages\": [...]}, extra fields for the reward).", Required = true };
+        var prompts = new Option<string>("--prompts") { Description = "Prompts (.jsonl, .json or .parquet): {\"prompt\": text or messages} or {\"messages\": [...]}, extra fields for the reward.", Required = true };
         var reward = new Option<string>("--reward") { Description = $"Reward: {RewardSpec.Forms.Replace(", pref:DIR (pairwise preference model)", "", StringComparison.Ordinal)}.", Required = true };
         var temperature = new Option<float>("--temperature") { Description = "Sampling temperature (0 = greedy).", DefaultValueFactory = _ => 0f };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Most new tokens per completion.", DefaultValueFactory = _ => 64 };

@@ -1,5 +1,4 @@
 // Loading a Hugging Face model folder for the commands: weights, tokenizer, EOS ids and the chat template for "messages" prompts.
-using System.Text.Json.Nodes;
 using Rebel.Models;
 using Rebel.Models.Pretrained;
 using Rebel.Models.Tokenization;
@@ -20,8 +19,23 @@ internal sealed record ModelFolder(string Directory, LanguageModel Model, BpeTok
     /// <summary>Reads only the tokenizer files of <paramref name="directory"/>.</summary>
     public static BpeTokenizer LoadTokenizer(string directory)
     {
-        if (!System.IO.Directory.Exists(directory)) throw new DirectoryNotFoundException($"Model folder '{directory}' does not exist.");
+        RequireDirectory(directory);
         return BpeTokenizer.LoadFolder(directory);
+    }
+
+    /// <summary>Reads only config.json and the weights of <paramref name="directory"/> (no tokenizer files needed).</summary>
+    public static LanguageModel LoadModel(string directory)
+    {
+        RequireDirectory(directory);
+        return HfModelLoader.Load(directory);
+    }
+
+    /// <summary>True when <paramref name="directory"/> holds a tokenizer.json.</summary>
+    public static bool HasTokenizer(string directory) => File.Exists(Path.Combine(directory, BpeTokenizer.FileName));
+
+    private static void RequireDirectory(string directory)
+    {
+        if (!System.IO.Directory.Exists(directory)) throw new DirectoryNotFoundException($"Model folder '{directory}' does not exist.");
     }
 
     /// <summary>The ids that end a completion: the model's (generation_config.json), else the tokenizer's EOS.</summary>
@@ -29,15 +43,12 @@ internal sealed record ModelFolder(string Directory, LanguageModel Model, BpeTok
         : Tokenizer.EosTokenId is { } eos ? [eos] : [];
 
     /// <summary>
-    /// Renders "messages" records with the template named <paramref name="templateName"/> (chatml, llama3) or, when null, the one
-    /// detected in tokenizer_config.json; null when there is none (then "messages" records are reported as errors).
+    /// The chat template for conversational records: the one named by <paramref name="templateName"/> (chatml, llama3) or, when
+    /// null, the model's; null when there is none (then conversational records are reported as errors).
     /// </summary>
-    public Func<JsonArray, string>? MessageRenderer(string? templateName)
-    {
-        var template = templateName is null ? ChatTemplate.Detect(Tokenizer.Config?.ChatTemplate) : ChatTemplate.FromName(templateName);
-        return template is null ? null : messages => template.Render(ChatTemplate.ParseMessages(messages.ToJsonString()));
-    }
+    public ChatTemplate? Template(string? templateName) =>
+        templateName is null ? ChatTemplate.Detect(Tokenizer.Config?.ChatTemplate) : ChatTemplate.FromName(templateName);
 
     /// <summary>The prompt records of <paramref name="path"/>.</summary>
-    public IReadOnlyList<PromptRecord> LoadPrompts(string path, string? templateName) => PromptDataset.Load(path, MessageRenderer(templateName));
+    public IReadOnlyList<PromptRecord> LoadPrompts(string path, string? templateName) => PromptDataset.Load(path, Template(templateName));
 }

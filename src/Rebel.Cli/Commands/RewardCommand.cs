@@ -19,7 +19,7 @@ internal static class RewardCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Hugging Face model folder to start from (a value head is added if it has none).", Required = true };
-        var pairs = new Option<string>("--pairs") { Description = "JSONL: {\"prompt\", \"chosen\", \"rejected\"} (\"messages\" may replace \"prompt\").", Required = true };
+        var pairs = new Option<string>("--pairs") { Description = "Preference pairs (.jsonl, .json or .parquet): {\"prompt\", \"chosen\", \"rejected\"} or, prompt implicit, {\"chosen\", \"rejected\"}; each a string or a list of messages.", Required = true };
         var output = new Option<string>("--out") { Description = "Output folder (model/, metrics.jsonl, report.html).", DefaultValueFactory = _ => Path.Combine("runs", "reward") };
         var epochs = new Option<int?>("--epochs") { Description = $"Passes over the training pairs (default {D.Epochs})." };
         var lr = new Option<float?>("--lr") { Description = $"Peak learning rate, linear decay (default {D.LearningRate})." };
@@ -36,7 +36,7 @@ internal static class RewardCommand
         {
             string dir = parse.GetValue(model)!;
             var folder = ModelFolder.Load(dir);
-            var data = PreferenceDataset.Load(parse.GetValue(pairs)!, folder.MessageRenderer(parse.GetValue(chat)));
+            var data = PreferenceDataset.Load(parse.GetValue(pairs)!, folder.Template(parse.GetValue(chat)));
             var options = D with
             {
                 Epochs = parse.GetValue(epochs) ?? D.Epochs,

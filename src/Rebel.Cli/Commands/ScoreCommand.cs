@@ -2,6 +2,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Rebel.Models;
 using Rebel.Tensors;
 using Spectre.Console;
 
@@ -23,9 +24,12 @@ internal static class ScoreCommand
         });
         cmd.SetGuardedAction(parse =>
         {
-            var folder = ModelFolder.Load(parse.GetValue(model)!);
-            int[] tokens = parse.GetValue(text) is { } t ? folder.Tokenizer.Encode(t) : ParseIds(parse.GetValue(ids)!);
-            var logprobs = LogProbs(folder, tokens);
+            // --ids needs only the weights: a folder without tokenizer files can be scored.
+            string dir = parse.GetValue(model)!;
+            var tokenizer = parse.GetValue(text) is not null || ModelFolder.HasTokenizer(dir) ? ModelFolder.LoadTokenizer(dir) : null;
+            var languageModel = ModelFolder.LoadModel(dir);
+            int[] tokens = parse.GetValue(text) is { } t ? tokenizer!.Encode(t) : ParseIds(parse.GetValue(ids)!);
+            var logprobs = LogProbs(languageModel, tokens);
             if (parse.GetValue(json))
             {
                 Console.Out.WriteLine($"{{\"ids\":{JsonSerializer.Serialize(tokens)},\"logprobs\":{JsonSerializer.Serialize(logprobs)}}}");
@@ -33,7 +37,7 @@ internal static class ScoreCommand
             }
             var table = new Table().AddColumn("#").AddColumn("id").AddColumn("text").AddColumn("logprob");
             for (int i = 0; i < tokens.Length; i++)
-                table.AddRow($"{i}", $"{tokens[i]}", Markup.Escape(JsonSerializer.Serialize(folder.Tokenizer.Decode([tokens[i]]))),
+                table.AddRow($"{i}", $"{tokens[i]}", tokenizer is null ? "" : Markup.Escape(JsonSerializer.Serialize(tokenizer.Decode([tokens[i]]))),
                     i == 0 ? "" : logprobs[i - 1].ToString("F4", CultureInfo.InvariantCulture));
             var console = Terminal.Out;
             console.Write(table);
@@ -51,9 +55,9 @@ internal static class ScoreCommand
     }
 
     /// <summary>ln p(ids[t] | ids[..t]) for t = 1 … T−1.</summary>
-    private static float[] LogProbs(ModelFolder folder, int[] ids)
+    private static float[] LogProbs(LanguageModel model, int[] ids)
     {
-        var config = folder.Model.Config;
+        var config = model.Config;
         if (ids.Length == 0) throw new ArgumentException("Nothing to score: no tokens.");
         if (ids.Length > config.MaxPositions) throw new ArgumentException($"{ids.Length} tokens exceed the model's context of {config.MaxPositions}.");
         foreach (var id in ids)
@@ -63,7 +67,7 @@ internal static class ScoreCommand
         for (int t = 0; t < time; t++) targets[t] = t + 1 < time ? ids[t + 1] : -100;
         using var noGrad = Autograd.NoGrad();
         using var scope = new TensorScope();
-        var logits = folder.Model.Forward(ids, 1, time); // (1, T, V)
+        var logits = model.Forward(ids, 1, time); // (1, T, V)
         var logp = Ops.GatherLogProbs(logits, targets).Span; // (1, T), last position ignored
         return logp[..(time - 1)].ToArray();
     }

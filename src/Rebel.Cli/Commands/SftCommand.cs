@@ -17,7 +17,7 @@ internal static class SftCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Hugging Face model folder (config.json, *.safetensors, tokenizer.json).", Required = true };
-        var data = new Option<string>("--data") { Description = "JSONL: {\"prompt\", \"completion\"}, or {\"messages\": [...]} whose last assistant message is the completion.", Required = true };
+        var data = new Option<string>("--data") { Description = "Supervised data (.jsonl, .json or .parquet): {\"text\"}, {\"prompt\", \"completion\"} (strings or message lists), or {\"messages\": [...]} ending with the assistant's completion.", Required = true };
         var output = new Option<string>("--out") { Description = "Output folder (model/, metrics.jsonl, report.html).", DefaultValueFactory = _ => Path.Combine("runs", "sft") };
         var steps = new Option<int?>("--steps") { Description = $"Optimizer steps (default {D.Steps})." };
         var batch = new Option<int?>("--batch-size") { Description = $"Examples per step (default {D.BatchSize})." };
@@ -34,7 +34,7 @@ internal static class SftCommand
         cmd.SetGuardedAction(parse =>
         {
             var folder = ModelFolder.Load(parse.GetValue(model)!);
-            var examples = SftDataset.Load(parse.GetValue(data)!, folder.MessageRenderer(parse.GetValue(chat)));
+            var examples = SftDataset.Load(parse.GetValue(data)!, folder.Template(parse.GetValue(chat)));
             var options = D with
             {
                 Steps = parse.GetValue(steps) ?? D.Steps,

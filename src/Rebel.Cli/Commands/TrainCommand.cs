@@ -18,12 +18,12 @@ internal static class TrainCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Hugging Face model folder (config.json, *.safetensors, tokenizer.json).", Required = true };
-        var prompts = new Option<string>("--prompts") { Description = "JSONL prompts: {\"prompt\": ...} with optional extra fields, or {\"messages\": [...]}.", Required = true };
+        var prompts = new Option<string>("--prompts") { Description = "Prompts (.jsonl, .json or .parquet): {\"prompt\": text or messages} or {\"messages\": [...]}, extra fields for the reward.", Required = true };
         var reward = new Option<string>("--reward") { Description = $"Reward: {RewardSpec.Forms}.", Required = true };
         var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => Path.Combine("runs", "train") };
         var resume = new Option<string?>("--resume") { Description = "Checkpoint folder to continue from (e.g. runs/train/checkpoint)." };
         var config = new Option<string?>("--config") { Description = "JSON or YAML file of flags (kebab-case or snake_case keys); flags typed override it." };
-        var evalPrompts = new Option<string?>("--eval-prompts") { Description = "JSONL prompts scored greedily before and after training (reported in report.html)." };
+        var evalPrompts = new Option<string?>("--eval-prompts") { Description = "Prompts scored greedily before and after training (reported in report.html)." };
         var chat = new Option<string?>("--chat-template") { Description = "Template for \"messages\" prompts: chatml or llama3 (default: detected from tokenizer_config.json)." };
         var flags = new RebelOptionFlags();
         var baseline = new BaselineOptionFlags();

@@ -1,19 +1,17 @@
-// Prompt datasets: JSONL files whose lines are {"prompt": ...} (extra fields kept for rewards) or {"messages": [...]}.
-using System.Text.Json;
+// Prompt datasets, in TRL's prompt-only formats: {"prompt": "text"} or {"prompt": [messages]}, and {"messages": [...]} (a
+// conversation whose trailing assistant turn, if any, is left out of the prompt). Extra fields are kept for rewards.
 using System.Text.Json.Nodes;
 using Rebel.Models.Tokenization;
 
 namespace Rebel.Training.Data;
 
-/// <summary>One prompt and the rest of its JSON record (answers, reference responses, …).</summary>
-/// <param name="Prompt">The text given to the model (already rendered through a chat template for "messages" records).</param>
-/// <param name="Fields">The whole JSON object of the line.</param>
-/// <param name="Source">"file:line" for error messages.</param>
-public sealed record PromptRecord(string Prompt, JsonObject Fields, string Source)
+/// <summary>One prompt and the rest of its record (answers, reference responses, …).</summary>
+/// <param name="Prompt">The text given to the model (already rendered through the chat template for conversational records).</param>
+/// <param name="Fields">The whole record.</param>
+/// <param name="Source">"file:line" (or "file:row N") for error messages.</param>
+/// <param name="IsChat">True when the prompt was rendered by a chat template (which writes its own BOS).</param>
+public sealed record PromptRecord(string Prompt, JsonObject Fields, string Source, bool IsChat = false)
 {
-    /// <summary>True for "messages" records, whose prompt was rendered by a chat template (which writes its own BOS).</summary>
-    public bool IsChat => Fields["messages"] is not null;
-
     /// <summary>Token ids of the prompt; the tokenizer adds BOS only to plain prompts. Fails with the record's source when empty.</summary>
     public int[] Encode(ITokenizer tokenizer)
     {
@@ -22,7 +20,7 @@ public sealed record PromptRecord(string Prompt, JsonObject Fields, string Sourc
         return ids;
     }
 
-    /// <summary>The string value of <paramref name="field"/>, or null when absent.</summary>
+    /// <summary>The string value of <paramref name="field"/>, or null when absent (other values as JSON text).</summary>
     public string? Field(string field) => Fields[field] switch
     {
         null => null,
@@ -31,47 +29,34 @@ public sealed record PromptRecord(string Prompt, JsonObject Fields, string Sourc
     };
 }
 
-/// <summary>Reads prompt JSONL files, reporting malformed lines with file and line number.</summary>
+/// <summary>Reads prompt datasets (.jsonl, .json, .parquet), reporting malformed records with file and line or row.</summary>
 public static class PromptDataset
 {
-    /// <summary>Loads every non-blank line of <paramref name="path"/>. <paramref name="renderMessages"/> turns a "messages" array into a prompt.</summary>
-    public static IReadOnlyList<PromptRecord> Load(string path, Func<JsonArray, string>? renderMessages = null)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"Prompt file '{path}' does not exist.", path);
-        var records = new List<PromptRecord>();
-        int lineNo = 0;
-        foreach (var line in File.ReadLines(path))
-        {
-            lineNo++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            records.Add(Parse(line, $"{path}:{lineNo}", renderMessages));
-        }
-        if (records.Count == 0) throw new InvalidDataException($"Prompt file '{path}' has no records.");
-        return records;
-    }
+    /// <summary>Loads every record of <paramref name="path"/>; <paramref name="template"/> renders conversational prompts.</summary>
+    public static IReadOnlyList<PromptRecord> Load(string path, ChatTemplate? template = null) =>
+        [.. DataFile.Read(path, "Prompt file").Select(r => FromRecord(r, template))];
 
-    /// <summary>Parses one JSONL line.</summary>
-    public static PromptRecord Parse(string line, string source, Func<JsonArray, string>? renderMessages = null)
+    /// <summary>Parses one JSON Lines record.</summary>
+    public static PromptRecord Parse(string line, string source, ChatTemplate? template = null) => FromRecord(DataFile.ParseLine(line, source), template);
+
+    /// <summary>The prompt of a record: "prompt" (text or messages), else "messages".</summary>
+    public static PromptRecord FromRecord(DataRecord record, ChatTemplate? template = null)
     {
-        JsonNode? node;
-        try
+        ArgumentNullException.ThrowIfNull(record);
+        var (fields, source) = (record.Fields, record.Source);
+        if (fields["prompt"] is { } prompt)
         {
-            node = JsonNode.Parse(line);
+            return Conversation.IsConversational(prompt)
+                ? new PromptRecord(Conversation.RenderPrompt(template, Conversation.Messages(prompt, "prompt", source), source), fields, source, IsChat: true)
+                : new PromptRecord(Conversation.Text(prompt, "prompt", source), fields, source);
         }
-        catch (JsonException e)
+        if (fields["messages"] is { } node)
         {
-            throw new InvalidDataException($"{source}: malformed JSON: {e.Message}", e);
+            var messages = Conversation.Messages(node, "messages", source);
+            if (messages.Count > 0 && messages[^1].Role == "assistant") messages.RemoveAt(messages.Count - 1);
+            if (messages.Count == 0) throw new InvalidDataException($"{source}: \"messages\" has no message before the assistant's answer to use as the prompt.");
+            return new PromptRecord(Conversation.RenderPrompt(template, messages, source), fields, source, IsChat: true);
         }
-        if (node is not JsonObject obj) throw new InvalidDataException($"{source}: expected a JSON object with a \"prompt\" or \"messages\" field.");
-        if (obj["prompt"] is JsonValue pv && pv.TryGetValue<string>(out var prompt)) return new PromptRecord(prompt, obj, source);
-        if (obj["messages"] is JsonArray messages)
-        {
-            if (renderMessages is null) throw new InvalidDataException($"{source}: \"messages\" records need a chat template (the model's tokenizer_config.json or --chat-template).");
-            foreach (var m in messages)
-                if (m is not JsonObject mo || mo["role"] is null || mo["content"] is null)
-                    throw new InvalidDataException($"{source}: every message needs \"role\" and \"content\".");
-            return new PromptRecord(renderMessages(messages), obj, source);
-        }
-        throw new InvalidDataException($"{source}: expected a string \"prompt\" field or a \"messages\" array.");
+        throw new InvalidDataException($"{source}: expected a \"prompt\" field (a string or a list of messages) or a \"messages\" list.");
     }
 }

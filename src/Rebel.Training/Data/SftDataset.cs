@@ -1,60 +1,49 @@
-// Supervised datasets: JSONL lines {"prompt": ..., "completion": ...} or {"messages": [...]}, where the last assistant
-// message is the completion and the messages before it, rendered by the chat template, are the prompt.
-using System.Text.Json;
+// Supervised datasets in TRL's formats: language modelling {"text"}; prompt-completion {"prompt", "completion"}, both strings
+// or both message lists; conversational {"messages"}, whose last message must be the assistant's and is the completion.
+// Conversational completions are rendered by the chat template (they end with its end-of-turn marker, so no EOS is added).
 using System.Text.Json.Nodes;
+using Rebel.Models.Tokenization;
 
 namespace Rebel.Training.Data;
 
-/// <summary>Reads supervised JSONL files into <see cref="SftExample"/>s, reporting malformed lines with file and line number.</summary>
+/// <summary>Reads supervised datasets (.jsonl, .json, .parquet) into <see cref="SftExample"/>s, reporting bad records with file and line or row.</summary>
 public static class SftDataset
 {
-    /// <summary>Loads every non-blank line of <paramref name="path"/>. <paramref name="renderMessages"/> renders the prompt messages (with the generation prompt).</summary>
-    public static IReadOnlyList<SftExample> Load(string path, Func<JsonArray, string>? renderMessages = null)
+    /// <summary>Loads every record of <paramref name="path"/>; <paramref name="template"/> renders conversational records.</summary>
+    public static IReadOnlyList<SftExample> Load(string path, ChatTemplate? template = null) =>
+        [.. DataFile.Read(path).Select(r => FromRecord(r, template))];
+
+    /// <summary>Parses one JSON Lines record.</summary>
+    public static SftExample Parse(string line, string source, ChatTemplate? template = null) => FromRecord(DataFile.ParseLine(line, source), template);
+
+    /// <summary>The example of one record.</summary>
+    public static SftExample FromRecord(DataRecord record, ChatTemplate? template = null)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"Data file '{path}' does not exist.", path);
-        var examples = new List<SftExample>();
-        int lineNo = 0;
-        foreach (var line in File.ReadLines(path))
+        ArgumentNullException.ThrowIfNull(record);
+        var (fields, source) = (record.Fields, record.Source);
+        if (fields["messages"] is { } node)
         {
-            lineNo++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            examples.Add(Parse(line, $"{path}:{lineNo}", renderMessages));
+            var messages = Conversation.Messages(node, "messages", source);
+            if (messages.Count < 2 || messages[^1].Role != "assistant")
+                throw new InvalidDataException($"{source}: \"messages\" needs at least one message followed by a final assistant message (the completion).");
+            return Conversational(template, messages[..^1], messages[^1..], source);
         }
-        if (examples.Count == 0) throw new InvalidDataException($"Data file '{path}' has no records.");
-        return examples;
+        if (fields["prompt"] is { } prompt)
+        {
+            var completion = fields["completion"] ?? throw new InvalidDataException($"{source}: a \"prompt\" record needs a \"completion\" field.");
+            if (Conversation.IsConversational(prompt) != Conversation.IsConversational(completion))
+                throw new InvalidDataException($"{source}: \"prompt\" and \"completion\" must both be strings or both be lists of messages.");
+            return Conversation.IsConversational(prompt)
+                ? Conversational(template, Conversation.Messages(prompt, "prompt", source), Conversation.Messages(completion, "completion", source), source)
+                : new SftExample(Conversation.Text(prompt, "prompt", source), Conversation.Text(completion, "completion", source));
+        }
+        if (fields["text"] is { } text) return new SftExample("", Conversation.Text(text, "text", source));
+        throw new InvalidDataException($"{source}: expected \"text\", \"prompt\" and \"completion\", or \"messages\" (TRL's supervised formats).");
     }
 
-    /// <summary>Parses one JSONL line.</summary>
-    public static SftExample Parse(string line, string source, Func<JsonArray, string>? renderMessages = null)
+    private static SftExample Conversational(ChatTemplate? template, List<ChatMessage> prompt, List<ChatMessage> completion, string source)
     {
-        JsonNode? node;
-        try
-        {
-            node = JsonNode.Parse(line);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{source}: malformed JSON: {e.Message}", e);
-        }
-        if (node is not JsonObject obj) throw new InvalidDataException($"{source}: expected a JSON object with \"prompt\" and \"completion\", or \"messages\".");
-        if (obj["prompt"] is JsonValue pv && pv.TryGetValue<string>(out var prompt))
-        {
-            return obj["completion"] is JsonValue cv && cv.TryGetValue<string>(out var completion)
-                ? new SftExample(prompt, completion)
-                : throw new InvalidDataException($"{source}: a \"prompt\" record needs a string \"completion\" field.");
-        }
-        if (obj["messages"] is not JsonArray messages) throw new InvalidDataException($"{source}: expected a string \"prompt\" field or a \"messages\" array.");
-        if (renderMessages is null) throw new InvalidDataException($"{source}: \"messages\" records need a chat template (the model's tokenizer_config.json or --chat-template).");
-        int last = -1;
-        for (int i = 0; i < messages.Count; i++)
-        {
-            if (messages[i] is not JsonObject m || m["role"] is not JsonValue role || m["content"] is not JsonValue content
-                || !role.TryGetValue<string>(out var r) || !content.TryGetValue<string>(out _))
-                throw new InvalidDataException($"{source}: every message needs string \"role\" and \"content\".");
-            if (r == "assistant") last = i;
-        }
-        if (last < 1) throw new InvalidDataException($"{source}: \"messages\" needs an assistant message after at least one other message.");
-        var context = new JsonArray([.. messages.Take(last).Select(m => m!.DeepClone())]);
-        return new SftExample(renderMessages(context), messages[last]!["content"]!.GetValue<string>(), IsChat: true);
+        if (prompt.Count == 0) throw new InvalidDataException($"{source}: the conversation has no prompt messages before the completion.");
+        return new SftExample(Conversation.RenderPrompt(template, prompt, source), Conversation.RenderCompletion(template, prompt, completion, source), IsChat: true);
     }
 }
