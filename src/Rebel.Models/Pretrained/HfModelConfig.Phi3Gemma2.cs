@@ -24,7 +24,6 @@ public static partial class HfModelConfig
         CheckLayerTypes(c, m.Layers, _ => window is not null);
         return m with
         {
-            IntermediateSize = c.GetInt("intermediate_size"),
             NormEps = c.GetFloat("rms_norm_eps", 1e-5f),
             RopeTheta = theta,
             RotaryPct = pct,
@@ -50,7 +49,6 @@ public static partial class HfModelConfig
         CheckLayerTypes(c, m.Layers, i => window is not null && i % 2 == 0);
         return m with
         {
-            IntermediateSize = c.GetInt("intermediate_size"),
             NormEps = c.GetFloat("rms_norm_eps", 1e-6f),
             RopeTheta = theta,
             TieWordEmbeddings = true,

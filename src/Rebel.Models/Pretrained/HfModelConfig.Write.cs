@@ -39,9 +39,9 @@ public static partial class HfModelConfig
                 c.Set("num_key_value_heads", m.KvHeads);
                 c.Set("rms_norm_eps", m.NormEps);
                 c.Set("rope_theta", m.RopeTheta);
-                c.Set("rope_scaling", null);
+                c["rope_scaling"] = null;
                 c.Set("partial_rotary_factor", m.RotaryPct);
-                c.Set("sliding_window", m.SlidingWindow);
+                c["sliding_window"] = m.SlidingWindow;
                 c.Set("hidden_act", "silu");
                 c.Set("attention_bias", false);
                 break;
@@ -52,9 +52,9 @@ public static partial class HfModelConfig
                 c.Set("rms_norm_eps", m.NormEps);
                 c.Set("rope_theta", m.RopeTheta);
                 c.Set("query_pre_attn_scalar", m.QueryPreAttnScalar);
-                c.Set("attn_logit_softcapping", m.AttnLogitSoftcapping);
-                c.Set("final_logit_softcapping", m.FinalLogitSoftcapping);
-                c.Set("sliding_window", m.SlidingWindow);
+                c["attn_logit_softcapping"] = m.AttnLogitSoftcapping; // an explicit null: a missing key means Gemma-2's default
+                c["final_logit_softcapping"] = m.FinalLogitSoftcapping;
+                c["sliding_window"] = m.SlidingWindow;
                 c.Set("hidden_activation", m.HiddenAct);
                 c.Set("hidden_act", m.HiddenAct);
                 c.Set("attention_bias", false);
@@ -68,7 +68,7 @@ public static partial class HfModelConfig
                 c.Set("hidden_act", "silu");
                 if (m.Architecture is ModelArchitecture.Llama or ModelArchitecture.Qwen3) c.Set("attention_bias", false);
                 if (m.Architecture is ModelArchitecture.Qwen2 or ModelArchitecture.Qwen3) c.Set("use_sliding_window", false);
-                if (m.Architecture == ModelArchitecture.Mistral) c.Set("sliding_window", m.SlidingWindow);
+                if (m.Architecture == ModelArchitecture.Mistral) c["sliding_window"] = m.SlidingWindow;
                 if (m.RopeScaling is { } s)
                 {
                     c.Set("rope_scaling", new JsonObject

@@ -142,7 +142,6 @@ public static partial class HfModelConfig
         var (theta, scaling) = Rope(c);
         return Sizes(c, arch) with
         {
-            IntermediateSize = c.GetInt("intermediate_size"),
             NormEps = c.GetFloat("rms_norm_eps", 1e-6f),
             RopeTheta = theta,
             RopeScaling = scaling,
@@ -167,7 +166,7 @@ public static partial class HfModelConfig
             Layers = c.GetInt("num_hidden_layers"),
             Heads = heads,
             KvHeads = c.GetIntOrNull("num_key_value_heads") ?? heads,
-            IntermediateSize = 1,
+            IntermediateSize = c.GetInt("intermediate_size"),
             MaxPositions = c.GetInt("max_position_embeddings"),
         };
         return headDim is int d && (heads <= 0 || d * heads != width) ? m with { HeadDim = d } : m;
