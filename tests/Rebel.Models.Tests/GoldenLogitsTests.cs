@@ -99,7 +99,7 @@ public class GoldenLogitsTests
             for (int s = 0; ; s++)
             {
                 AssertClose(TestModels.Logits(model, [.. seq], 1)[^v..], step, $"{name} prompt {i} step {s} cached vs recomputed", 2e-5f);
-                seq.Add(TensorPrimitivesArgMax(step));
+                seq.Add(ArgMax(step));
                 if (s == steps - 1) break;
                 step = model.Forward([seq[^1]], 1, 1, null, cache).ToArray();
             }
@@ -127,7 +127,7 @@ public class GoldenLogitsTests
         Assert.True(a.Zip(b, (x, y) => MathF.Abs(x - y)).Max() > 0.1f);
     }
 
-    private static int TensorPrimitivesArgMax(float[] logits) => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits);
+    private static int ArgMax(float[] logits) => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits);
 
     [Fact]
     public void Gpt2Gradients_MatchGolden()

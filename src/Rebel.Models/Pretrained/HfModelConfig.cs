@@ -1,4 +1,5 @@
-// Translation between Hugging Face config.json (per-family key names) and ModelConfig, in both directions.
+// Reading Hugging Face config.json into ModelConfig: family detection and the keys of GPT-2, the Llama family (Llama, Qwen2,
+// Mistral, Qwen3) and GPT-NeoX (Phi-3 and Gemma 2 in HfModelConfig.Phi3Gemma2.cs, writing in HfModelConfig.Write.cs).
 using System.Text.Json.Nodes;
 using Rebel.Models.IO;
 using Rebel.Tensors;
