@@ -120,6 +120,47 @@ def neox_weights(cfg, seed):
     return W
 
 
+def qwen3_weights(cfg, seed):
+    """Llama weights plus per-head q_norm / k_norm gains [head_dim] (drawn from a second generator)."""
+    W = llama_weights(cfg, seed)
+    g = torch.Generator().manual_seed(seed + 500)
+    for i in range(cfg["num_hidden_layers"]):
+        p = "model.layers.%d.self_attn." % i
+        W[p + "q_norm.weight"] = 1 + rnd(g, (cfg["head_dim"],), 0.2)
+        W[p + "k_norm.weight"] = 1 + rnd(g, (cfg["head_dim"],), 0.2)
+    return W
+
+
+def phi3_weights(cfg, seed):
+    """Llama-shaped weights fused as Phi-3 stores them: qkv_proj = [q; k; v] rows, gate_up_proj = [gate; up] rows."""
+    W = llama_weights(cfg, seed)
+    for i in range(cfg["num_hidden_layers"]):
+        p = "model.layers.%d." % i
+        W[p + "self_attn.qkv_proj.weight"] = torch.cat([W.pop(p + "self_attn.%s_proj.weight" % n) for n in "qkv"], 0)
+        W[p + "mlp.gate_up_proj.weight"] = torch.cat([W.pop(p + "mlp.gate_proj.weight"), W.pop(p + "mlp.up_proj.weight")], 0)
+    return W
+
+
+def gemma2_weights(cfg, seed):
+    g = torch.Generator().manual_seed(seed)
+    C, V, L = cfg["hidden_size"], cfg["vocab_size"], cfg["num_hidden_layers"]
+    nh, nkv, I, hd = cfg["num_attention_heads"], cfg["num_key_value_heads"], cfg["intermediate_size"], cfg["head_dim"]
+    W = {"model.embed_tokens.weight": rnd(g, (V, C), 0.3)}
+    for i in range(L):
+        p = "model.layers.%d." % i
+        for n in ("input_layernorm", "post_attention_layernorm", "pre_feedforward_layernorm", "post_feedforward_layernorm"):
+            W[p + n + ".weight"] = rnd(g, (C,), 0.1)  # gain 1 + w
+        W[p + "self_attn.q_proj.weight"] = rnd(g, (nh * hd, C), 0.3)
+        W[p + "self_attn.k_proj.weight"] = rnd(g, (nkv * hd, C), 0.3)
+        W[p + "self_attn.v_proj.weight"] = rnd(g, (nkv * hd, C), 0.2)
+        W[p + "self_attn.o_proj.weight"] = rnd(g, (C, nh * hd), 0.15)
+        W[p + "mlp.gate_proj.weight"] = rnd(g, (I, C), 0.15)
+        W[p + "mlp.up_proj.weight"] = rnd(g, (I, C), 0.15)
+        W[p + "mlp.down_proj.weight"] = rnd(g, (C, I), 0.1)
+    W["model.norm.weight"] = rnd(g, (C,), 0.1)
+    return W
+
+
 # --------------------------------------------------------------------------
 # configs (real HF keys)
 # --------------------------------------------------------------------------
@@ -186,6 +227,59 @@ def neox_config():
         "num_attention_heads": 3, "num_hidden_layers": 2, "rope_scaling": None, "rotary_emb_base": 10000,
         "rotary_pct": 0.25, "tie_word_embeddings": False, "torch_dtype": "float32",
         "transformers_version": TV, "use_cache": True, "use_parallel_residual": True, "vocab_size": 96,
+    }
+
+
+def mistral_config():
+    # head_dim 16 != 48 / 4; sliding_window 4 is shorter than every test sequence.
+    return {
+        "architectures": ["MistralForCausalLM"], "attention_dropout": 0.0, "bos_token_id": 1, "eos_token_id": 2,
+        "head_dim": 16, "hidden_act": "silu", "hidden_size": 48, "initializer_range": 0.02, "intermediate_size": 96,
+        "max_position_embeddings": 64, "model_type": "mistral", "num_attention_heads": 4, "num_hidden_layers": 2,
+        "num_key_value_heads": 2, "rms_norm_eps": 1e-05, "rope_theta": 10000.0, "sliding_window": 4,
+        "tie_word_embeddings": False, "torch_dtype": "float32", "transformers_version": TV, "use_cache": True,
+        "vocab_size": 96,
+    }
+
+
+def qwen3_config():
+    # Qwen3-0.6B's shape in small: head_dim 16 independent of hidden_size 32 / 4 heads = 8; tied embeddings.
+    return {
+        "architectures": ["Qwen3ForCausalLM"], "attention_bias": False, "attention_dropout": 0.0, "bos_token_id": 90,
+        "eos_token_id": 91, "head_dim": 16, "hidden_act": "silu", "hidden_size": 32, "initializer_range": 0.02,
+        "intermediate_size": 96, "max_position_embeddings": 64, "max_window_layers": 2, "model_type": "qwen3",
+        "num_attention_heads": 4, "num_hidden_layers": 2, "num_key_value_heads": 2, "rms_norm_eps": 1e-06,
+        "rope_scaling": None, "rope_theta": 1000000, "sliding_window": None, "tie_word_embeddings": True,
+        "torch_dtype": "float32", "transformers_version": TV, "use_cache": True, "use_sliding_window": False,
+        "vocab_size": 96,
+    }
+
+
+def phi3_config():
+    # partial_rotary_factor 0.75 (as Phi-4-mini): head_dim 16 -> 12 rotated channels; sliding_window 5.
+    return {
+        "architectures": ["Phi3ForCausalLM"], "attention_bias": False, "attention_dropout": 0.0, "bos_token_id": 1,
+        "embd_pdrop": 0.0, "eos_token_id": 95, "hidden_act": "silu", "hidden_size": 48, "initializer_range": 0.02,
+        "intermediate_size": 64, "max_position_embeddings": 64, "model_type": "phi3", "num_attention_heads": 3,
+        "num_hidden_layers": 2, "num_key_value_heads": 1, "original_max_position_embeddings": 64, "pad_token_id": 94,
+        "partial_rotary_factor": 0.75, "resid_pdrop": 0.0, "rms_norm_eps": 1e-05, "rope_scaling": None,
+        "rope_theta": 10000.0, "sliding_window": 5, "tie_word_embeddings": False, "torch_dtype": "float32",
+        "transformers_version": TV, "use_cache": True, "vocab_size": 96,
+    }
+
+
+def gemma2_config():
+    # head_dim 16 != 32 / 4; query_pre_attn_scalar 12 != head_dim; small soft caps (2 on scores, 3 on logits) that bite;
+    # 3 layers: 0 and 2 use sliding_window 4, layer 1 attends to everything.
+    return {
+        "architectures": ["Gemma2ForCausalLM"], "attention_bias": False, "attention_dropout": 0.0,
+        "attn_logit_softcapping": 2.0, "bos_token_id": 2, "cache_implementation": "hybrid", "eos_token_id": 1,
+        "final_logit_softcapping": 3.0, "head_dim": 16, "hidden_act": "gelu_pytorch_tanh",
+        "hidden_activation": "gelu_pytorch_tanh", "hidden_size": 32, "initializer_range": 0.02, "intermediate_size": 64,
+        "max_position_embeddings": 64, "model_type": "gemma2", "num_attention_heads": 4, "num_hidden_layers": 3,
+        "num_key_value_heads": 2, "pad_token_id": 0, "query_pre_attn_scalar": 12, "rms_norm_eps": 1e-06,
+        "rope_theta": 10000.0, "sliding_window": 4, "tie_word_embeddings": True, "torch_dtype": "float32",
+        "transformers_version": TV, "use_cache": True, "vocab_size": 96,
     }
 
 
@@ -393,6 +487,27 @@ def main():
          notes="Pythia-style: per-head interleaved query_key_value ([heads, 3*head_dim] -> q,k,v), biases on "
                "query_key_value and dense, parallel residual, exact GELU, partial rotary: head_dim 16, "
                "rotary_ndims = int(16*0.25) = 4, untied embed_out.")
+
+    c = mistral_config()
+    make("mistral", c, llama_weights(c, 1017), "F32", 17, batched=True,
+         notes="sliding_window 4 (shorter than every sequence: key j visible to query i only if i - j < 4), head_dim 16 "
+               "independent of hidden_size/heads = 12, GQA 4/2, untied lm_head.")
+
+    c = qwen3_config()
+    make("qwen3", c, qwen3_weights(c, 1008), "F32", 18, batched=True,
+         notes="per-head q_norm/k_norm RMSNorm [head_dim] before rotary, head_dim 16 != hidden_size/heads = 8, no biases, "
+               "tied embeddings, use_sliding_window false.")
+
+    c = phi3_config()
+    make("phi3", c, phi3_weights(c, 1009), "F32", 19, batched=True,
+         notes="fused self_attn.qkv_proj ([q; k; v] rows: 48 + 16 + 16, GQA 3/1) and mlp.gate_up_proj ([gate; up] rows), "
+               "partial_rotary_factor 0.75 (12 of 16 channels rotated), sliding_window 5, untied lm_head.")
+
+    c = gemma2_config()
+    make("gemma2", c, gemma2_weights(c, 1010), "F32", 20, batched=True,
+         notes="embedding x sqrt(32), (1 + w) RMSNorms before and after attention and MLP, GeGLU (tanh GELU), scores "
+               "scaled by query_pre_attn_scalar 12 ** -0.5 and soft-capped at 2, sliding_window 4 on layers 0 and 2 "
+               "(layer 1 full), final logits soft-capped at 3, head_dim 16 != 32/4, tied embeddings.")
 
 
 if __name__ == "__main__":

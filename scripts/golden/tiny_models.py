@@ -1,7 +1,8 @@
 """Independent, minimal PyTorch reference implementations of the decoder-only
 architectures Rebel loads (GPT-2, Llama (incl. llama3 rope scaling), Qwen2,
-GPT-NeoX), written from the architecture descriptions; plus a tiny safetensors
-writer/reader.  No transformers / safetensors dependency.
+GPT-NeoX, Mistral, Qwen3, Phi-3, Gemma 2), written from the architecture
+descriptions; plus a tiny safetensors writer/reader.  No transformers /
+safetensors dependency.
 
 All forwards are *functional*: they take a dict of Hugging Face tensor names
 (as in model.safetensors, without the optional GPT-2 ``transformer.`` prefix)
@@ -128,20 +129,25 @@ def apply_rope(x, pos, inv_freq):
     return x * cos + rotate_half(x) * sin
 
 
-def build_mask(B, T, past_len, attention_mask, device=None):
-    """bool [B,1,T,past_len+T]: True = may attend."""
+def build_mask(B, T, past_len, attention_mask, device=None, window=None):
+    """bool [B,1,T,past_len+T]: True = may attend.  window W: key j visible to query i only if i - j < W."""
     S = past_len + T
     qi = torch.arange(T)[:, None] + past_len
     kj = torch.arange(S)[None, :]
-    m = (kj <= qi)[None, None].expand(B, 1, T, S)
+    m = kj <= qi
+    if window is not None:
+        m = m & (qi - kj < window)
+    m = m[None, None].expand(B, 1, T, S)
     if attention_mask is not None:
         m = m & attention_mask[:, None, None, :S].bool()
     return m
 
 
-def attention(q, k, v, mask, scale):
-    """q: [B,H,T,D], k/v: [B,H,S,D] (already GQA-expanded)."""
+def attention(q, k, v, mask, scale, softcap=None):
+    """q: [B,H,T,D], k/v: [B,H,S,D] (already GQA-expanded).  softcap c: scores -> c*tanh(scores/c)."""
     s = torch.matmul(q, k.transpose(-1, -2)) * scale
+    if softcap is not None:
+        s = softcap * torch.tanh(s / softcap)
     s = s.masked_fill(~mask, torch.finfo(s.dtype).min)
     p = torch.softmax(s, dim=-1)
     return torch.matmul(p, v)
@@ -211,7 +217,7 @@ def gpt2_forward(cfg, P, ids, attention_mask=None, position_ids=None, past=None)
 
 
 def llama_forward(cfg, P, ids, attention_mask=None, position_ids=None, past=None):
-    """Llama and Qwen2 (Qwen2 = q/k/v biases)."""
+    """Llama, Qwen2 (q/k/v biases), Mistral (sliding_window on every layer), Qwen3 (q_norm/k_norm per head)."""
     B, T = ids.shape
     L, nh, nkv, C = (cfg["num_hidden_layers"], cfg["num_attention_heads"],
                      cfg["num_key_value_heads"], cfg["hidden_size"])
@@ -221,7 +227,9 @@ def llama_forward(cfg, P, ids, attention_mask=None, position_ids=None, past=None
     if position_ids is None:
         position_ids = default_positions(B, T, past_len, attention_mask)
     inv_freq = rope_inv_freq(hd, cfg["rope_theta"], cfg.get("rope_scaling"))
-    mask = build_mask(B, T, past_len, attention_mask)
+    assert not cfg.get("use_sliding_window")
+    window = cfg.get("sliding_window") if cfg["model_type"] == "mistral" else None
+    mask = build_mask(B, T, past_len, attention_mask, window=window)
     scale = 1.0 / math.sqrt(hd)
     x = P["model.embed_tokens.weight"][ids]
     new_past = []
@@ -232,6 +240,9 @@ def llama_forward(cfg, P, ids, attention_mask=None, position_ids=None, past=None
         k = linear(h, P[p + "self_attn.k_proj.weight"], P.get(p + "self_attn.k_proj.bias"))
         v = linear(h, P[p + "self_attn.v_proj.weight"], P.get(p + "self_attn.v_proj.bias"))
         q, k, v = split_heads(q, nh), split_heads(k, nkv), split_heads(v, nkv)
+        if p + "self_attn.q_norm.weight" in P:  # Qwen3: RMSNorm over each head's channels, before rotary
+            q = rms_norm(q, P[p + "self_attn.q_norm.weight"], eps)
+            k = rms_norm(k, P[p + "self_attn.k_norm.weight"], eps)
         q = apply_rope(q, position_ids, inv_freq)
         k = apply_rope(k, position_ids, inv_freq)
         k, v = _cache(past, i, k, v)
@@ -289,7 +300,97 @@ def neox_forward(cfg, P, ids, attention_mask=None, position_ids=None, past=None)
     return torch.matmul(x, head.t()), x, new_past
 
 
-FORWARDS = {"gpt2": gpt2_forward, "llama": llama_forward, "qwen2": llama_forward, "gpt_neox": neox_forward}
+def phi3_forward(cfg, P, ids, attention_mask=None, position_ids=None, past=None):
+    """Phi-3: fused qkv_proj rows [q | k | v], fused gate_up_proj rows [gate | up], partial rotary, sliding window."""
+    B, T = ids.shape
+    L, nh, nkv, C = (cfg["num_hidden_layers"], cfg["num_attention_heads"],
+                     cfg["num_key_value_heads"], cfg["hidden_size"])
+    hd = C // nh
+    rot = int(hd * cfg.get("partial_rotary_factor", 1.0))
+    I = cfg["intermediate_size"]
+    eps = cfg["rms_norm_eps"]
+    past_len = 0 if past is None else past[0][0].shape[2]
+    if position_ids is None:
+        position_ids = default_positions(B, T, past_len, attention_mask)
+    assert cfg.get("rope_scaling") is None
+    inv_freq = rope_inv_freq(rot, cfg["rope_theta"])
+    mask = build_mask(B, T, past_len, attention_mask, window=cfg.get("sliding_window"))
+    scale = 1.0 / math.sqrt(hd)
+    x = P["model.embed_tokens.weight"][ids]
+    new_past = []
+    for i in range(L):
+        p = "model.layers.%d." % i
+        h = rms_norm(x, P[p + "input_layernorm.weight"], eps)
+        qkv = linear(h, P[p + "self_attn.qkv_proj.weight"])
+        q = split_heads(qkv[..., :nh * hd], nh)
+        k = split_heads(qkv[..., nh * hd:(nh + nkv) * hd], nkv)
+        v = split_heads(qkv[..., (nh + nkv) * hd:], nkv)
+        q = torch.cat((apply_rope(q[..., :rot], position_ids, inv_freq), q[..., rot:]), dim=-1)
+        k = torch.cat((apply_rope(k[..., :rot], position_ids, inv_freq), k[..., rot:]), dim=-1)
+        k, v = _cache(past, i, k, v)
+        new_past.append((k, v))
+        a = attention(q, repeat_kv(k, nh // nkv), repeat_kv(v, nh // nkv), mask, scale)
+        x = x + linear(merge_heads(a), P[p + "self_attn.o_proj.weight"])
+        h = rms_norm(x, P[p + "post_attention_layernorm.weight"], eps)
+        gu = linear(h, P[p + "mlp.gate_up_proj.weight"])
+        x = x + linear(F.silu(gu[..., :I]) * gu[..., I:], P[p + "mlp.down_proj.weight"])
+    x = rms_norm(x, P["model.norm.weight"], eps)
+    head = P["model.embed_tokens.weight"] if cfg.get("tie_word_embeddings") else P["lm_head.weight"]
+    return torch.matmul(x, head.t()), x, new_past
+
+
+def gemma_rms_norm(x, w, eps):  # Gemma: gain (1 + w)
+    var = x.pow(2).mean(-1, keepdim=True)
+    return (x * torch.rsqrt(var + eps)) * (1.0 + w)
+
+
+def gemma2_forward(cfg, P, ids, attention_mask=None, position_ids=None, past=None):
+    """Gemma 2: sqrt(C)-scaled embedding, (1+w) RMSNorms around both sublayers, GeGLU (tanh GELU), scores scaled by
+    query_pre_attn_scalar^-0.5 and soft-capped, sliding window on even layers, soft-capped logits, tied head."""
+    B, T = ids.shape
+    L, nh, nkv, C = (cfg["num_hidden_layers"], cfg["num_attention_heads"],
+                     cfg["num_key_value_heads"], cfg["hidden_size"])
+    hd = cfg["head_dim"]
+    eps = cfg["rms_norm_eps"]
+    assert cfg["hidden_activation"] == "gelu_pytorch_tanh"
+    past_len = 0 if past is None else past[0][0].shape[2]
+    if position_ids is None:
+        position_ids = default_positions(B, T, past_len, attention_mask)
+    inv_freq = rope_inv_freq(hd, cfg["rope_theta"])
+    full_mask = build_mask(B, T, past_len, attention_mask)
+    window_mask = build_mask(B, T, past_len, attention_mask, window=cfg["sliding_window"])
+    scale = cfg["query_pre_attn_scalar"] ** -0.5
+    emb = P["model.embed_tokens.weight"]
+    x = emb[ids] * torch.tensor(math.sqrt(C), dtype=emb.dtype)
+    new_past = []
+    for i in range(L):
+        p = "model.layers.%d." % i
+        h = gemma_rms_norm(x, P[p + "input_layernorm.weight"], eps)
+        q = split_heads(linear(h, P[p + "self_attn.q_proj.weight"]), nh)
+        k = split_heads(linear(h, P[p + "self_attn.k_proj.weight"]), nkv)
+        v = split_heads(linear(h, P[p + "self_attn.v_proj.weight"]), nkv)
+        q = apply_rope(q, position_ids, inv_freq)
+        k = apply_rope(k, position_ids, inv_freq)
+        k, v = _cache(past, i, k, v)
+        new_past.append((k, v))
+        mask = window_mask if i % 2 == 0 else full_mask
+        a = attention(q, repeat_kv(k, nh // nkv), repeat_kv(v, nh // nkv), mask, scale, cfg["attn_logit_softcapping"])
+        a = linear(merge_heads(a), P[p + "self_attn.o_proj.weight"])
+        x = x + gemma_rms_norm(a, P[p + "post_attention_layernorm.weight"], eps)
+        h = gemma_rms_norm(x, P[p + "pre_feedforward_layernorm.weight"], eps)
+        h = gelu_new(linear(h, P[p + "mlp.gate_proj.weight"])) * linear(h, P[p + "mlp.up_proj.weight"])
+        h = linear(h, P[p + "mlp.down_proj.weight"])
+        x = x + gemma_rms_norm(h, P[p + "post_feedforward_layernorm.weight"], eps)
+    x = gemma_rms_norm(x, P["model.norm.weight"], eps)
+    logits = torch.matmul(x, emb.t())
+    cap = cfg["final_logit_softcapping"]
+    if cap is not None:
+        logits = cap * torch.tanh(logits / cap)
+    return logits, x, new_past
+
+
+FORWARDS = {"gpt2": gpt2_forward, "llama": llama_forward, "qwen2": llama_forward, "gpt_neox": neox_forward,
+            "mistral": llama_forward, "qwen3": llama_forward, "phi3": phi3_forward, "gemma2": gemma2_forward}
 
 
 def forward(cfg, P, ids, **kw):

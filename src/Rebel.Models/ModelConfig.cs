@@ -14,11 +14,21 @@ public enum ModelArchitecture
     Qwen2,
     /// <summary>GPTNeoXForCausalLM (Pythia): partial rotary, parallel residual, interleaved qkv.</summary>
     GptNeoX,
+    /// <summary>MistralForCausalLM: Llama with an optional sliding attention window.</summary>
+    Mistral,
+    /// <summary>Qwen3ForCausalLM: Llama with per-head RMSNorm on queries and keys (q_norm, k_norm).</summary>
+    Qwen3,
+    /// <summary>Phi3ForCausalLM: Llama-like with fused qkv_proj and gate_up_proj, partial rotary, optional sliding window.</summary>
+    Phi3,
+    /// <summary>Gemma2ForCausalLM: scaled embedding, (1 + w) RMSNorm before and after each sublayer, GeGLU, soft-capped scores and logits, sliding window on even layers.</summary>
+    Gemma2,
 }
 
 /// <summary>Hyper-parameters of a causal LM (names follow Hugging Face's config.json where one exists).</summary>
 public sealed record ModelConfig
 {
+    private readonly int? headDim;
+
     /// <summary>Which family.</summary>
     public required ModelArchitecture Architecture { get; init; }
 
@@ -76,8 +86,26 @@ public sealed record ModelConfig
     /// <summary>Padding token, if any.</summary>
     public int? PadTokenId { get; init; }
 
-    /// <summary>D, channels per head.</summary>
-    public int HeadDim => HiddenSize / Heads;
+    /// <summary>
+    /// D, channels per head: head_dim when set (Qwen3, Gemma-2, some Llama/Mistral checkpoints set it independently of the
+    /// width), else HiddenSize / Heads. Configurations read from config.json set it only when it differs from that quotient.
+    /// </summary>
+    public int HeadDim { get => headDim ?? HiddenSize / Math.Max(Heads, 1); init => headDim = value; }
+
+    /// <summary>Sliding attention window W (sliding_window): a query sees keys fewer than W positions back; null = full attention.</summary>
+    public int? SlidingWindow { get; init; }
+
+    /// <summary>Gemma-2: scores are scaled by query_pre_attn_scalar^−½ instead of D^−½; null elsewhere.</summary>
+    public float? QueryPreAttnScalar { get; init; }
+
+    /// <summary>Gemma-2 attn_logit_softcapping c: scores become c·tanh(score/c) before the softmax; null = none.</summary>
+    public float? AttnLogitSoftcapping { get; init; }
+
+    /// <summary>Gemma-2 final_logit_softcapping c: logits become c·tanh(logit/c); null = none.</summary>
+    public float? FinalLogitSoftcapping { get; init; }
+
+    /// <summary>Whether layer <paramref name="layer"/> uses <see cref="SlidingWindow"/>: every layer, except Gemma-2 where only even layers do.</summary>
+    public bool UsesSlidingWindow(int layer) => SlidingWindow is not null && (Architecture != ModelArchitecture.Gemma2 || layer % 2 == 0);
 
     /// <summary>Throws an ArgumentException naming the first inconsistent field.</summary>
     public void Validate(string source)
@@ -87,7 +115,15 @@ public sealed record ModelConfig
             if (!ok) throw new ArgumentException($"{source}: invalid model configuration: {what}.");
         }
         Require(VocabSize > 0, $"vocab size {VocabSize}");
-        Require(HiddenSize > 0 && Heads > 0 && HiddenSize % Heads == 0, $"hidden size {HiddenSize} is not a multiple of {Heads} heads");
+        Require(HiddenSize > 0 && Heads > 0, $"hidden size {HiddenSize} with {Heads} heads");
+        Require(headDim is not null || HiddenSize % Heads == 0, $"hidden size {HiddenSize} is not a multiple of {Heads} heads (and no head_dim is set)");
+        Require(HeadDim > 0, $"head_dim {HeadDim}");
+        Require(Architecture is not (ModelArchitecture.Gpt2 or ModelArchitecture.GptNeoX or ModelArchitecture.Phi3) || HeadDim * Heads == HiddenSize,
+            $"{Architecture} needs head_dim × heads = hidden size ({HeadDim} × {Heads} ≠ {HiddenSize})");
+        Require(SlidingWindow is null or > 0, $"sliding_window {SlidingWindow}");
+        Require(QueryPreAttnScalar is null or > 0, $"query_pre_attn_scalar {QueryPreAttnScalar}");
+        Require(AttnLogitSoftcapping is null or > 0, $"attn_logit_softcapping {AttnLogitSoftcapping}");
+        Require(FinalLogitSoftcapping is null or > 0, $"final_logit_softcapping {FinalLogitSoftcapping}");
         Require(KvHeads > 0 && Heads % KvHeads == 0, $"{Heads} heads are not a multiple of {KvHeads} key/value heads");
         Require(Layers > 0, $"layers {Layers}");
         Require(IntermediateSize > 0, $"intermediate size {IntermediateSize}");

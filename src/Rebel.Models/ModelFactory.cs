@@ -11,7 +11,9 @@ public static class ModelFactory
     public static LanguageModel Create(ModelConfig config) => config.Architecture switch
     {
         ModelArchitecture.Gpt2 => new Gpt2Model(config),
-        ModelArchitecture.Llama or ModelArchitecture.Qwen2 => new LlamaModel(config),
+        ModelArchitecture.Llama or ModelArchitecture.Qwen2 or ModelArchitecture.Mistral or ModelArchitecture.Qwen3 => new LlamaModel(config),
+        ModelArchitecture.Phi3 => new Phi3Model(config),
+        ModelArchitecture.Gemma2 => new Gemma2Model(config),
         ModelArchitecture.GptNeoX => new GptNeoXModel(config),
         _ => throw new NotSupportedException($"Architecture {config.Architecture} is not implemented."),
     };

@@ -10,9 +10,12 @@ namespace Rebel.Models.Tests;
 
 public class GoldenLogitsTests
 {
-    public static TheoryData<string> Fixtures => new() { "gpt2", "gpt2_noprefix", "llama", "llama3_scaled", "qwen2", "gpt_neox" };
+    public static TheoryData<string> Fixtures => new() { "gpt2", "gpt2_noprefix", "llama", "llama3_scaled", "qwen2", "gpt_neox", "mistral", "qwen3", "phi3", "gemma2" };
 
-    public static TheoryData<string> BatchedFixtures => new() { "gpt2", "llama" };
+    public static TheoryData<string> BatchedFixtures => new() { "gpt2", "llama", "mistral", "qwen3", "phi3", "gemma2" };
+
+    /// <summary>Fixtures whose sliding window (4 or 5) is shorter than the prompts plus their continuations.</summary>
+    public static TheoryData<string> WindowFixtures => new() { "mistral", "phi3", "gemma2" };
 
     private static string Dir(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
 
@@ -77,6 +80,55 @@ public class GoldenLogitsTests
         for (int i = 0; i < prompts.Length; i++) Assert.Equal(Ints(g["new_tokens"]![i]), gens[i].Tokens);
     }
 
+    [Theory]
+    [MemberData(nameof(BatchedFixtures))]
+    public void CachedGreedyDecoding_EqualsRecomputeAndGolden(string name)
+    {
+        // One prompt at a time: the prompt fills the cache, then one token per call. Each step's logits must equal the last
+        // row of a full uncached pass over the sequence so far; the tokens and the logits of the last step match golden.json.
+        var model = HfModelLoader.Load(Dir(name));
+        var g = Golden(name)["greedy"]!;
+        int steps = g["max_new_tokens"]!.GetValue<int>(), v = model.Config.VocabSize;
+        var prompts = g["prompts"]!.AsArray().Select(Ints).ToArray();
+        using var noGrad = Autograd.NoGrad();
+        for (int i = 0; i < prompts.Length; i++)
+        {
+            var seq = new List<int>(prompts[i]);
+            var cache = model.CreateCache(1, seq.Count + steps);
+            var step = model.Forward([.. seq], 1, seq.Count, null, cache).ToArray()[^v..];
+            for (int s = 0; ; s++)
+            {
+                AssertClose(TestModels.Logits(model, [.. seq], 1)[^v..], step, $"{name} prompt {i} step {s} cached vs recomputed", 2e-5f);
+                seq.Add(ArgMax(step));
+                if (s == steps - 1) break;
+                step = model.Forward([seq[^1]], 1, 1, null, cache).ToArray();
+            }
+            Assert.Equal(Ints(g["new_tokens"]![i]), seq[prompts[i].Length..]);
+            AssertClose(Floats(g["last_step_logits"]![i]), step, $"{name} prompt {i} last step");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(WindowFixtures))]
+    public void SlidingWindow_IsShorterThanTheDecodedSequences(string name)
+    {
+        var config = HfModelLoader.LoadConfig(Dir(name));
+        var g = Golden(name)["greedy"]!;
+        int shortest = g["prompts"]!.AsArray().Min(p => p!.AsArray().Count) + g["max_new_tokens"]!.GetValue<int>();
+        Assert.NotNull(config.SlidingWindow);
+        Assert.True(config.SlidingWindow < shortest, $"{name}: window {config.SlidingWindow} does not bite on {shortest} tokens");
+        // Without the window the same weights give other logits: the golden values above depend on it.
+        var model = HfModelLoader.Load(Dir(name));
+        var full = ModelFactory.Create(config with { SlidingWindow = null });
+        full.CopyWeightsFrom(model);
+        var ids = Ints(Golden(name)["cases"]![1]!["input_ids"]);
+        var a = TestModels.Logits(model, ids, 1);
+        var b = TestModels.Logits(full, ids, 1);
+        Assert.True(a.Zip(b, (x, y) => MathF.Abs(x - y)).Max() > 0.1f);
+    }
+
+    private static int ArgMax(float[] logits) => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits);
+
     [Fact]
     public void Gpt2Gradients_MatchGolden()
     {
@@ -114,6 +166,23 @@ public class GoldenLogitsTests
         var bf16 = TestModels.Logits(HfModelLoader.Load(dir.File("bf16")), ids, 1);
         float scale = expected.Max(MathF.Abs);
         for (int i = 0; i < expected.Length; i++) Assert.True(MathF.Abs(expected[i] - bf16[i]) <= 0.05f * scale, $"{name} bf16[{i}]: {expected[i]} vs {bf16[i]}");
+    }
+
+    [Fact]
+    public void NewFamilies_ReadTheirSpecialKeys()
+    {
+        var mistral = HfModelLoader.LoadConfig(Dir("mistral"));
+        Assert.Equal((ModelArchitecture.Mistral, 16, 4, 2, 4), (mistral.Architecture, mistral.HeadDim, mistral.Heads, mistral.KvHeads, mistral.SlidingWindow));
+        var qwen3 = HfModelLoader.LoadConfig(Dir("qwen3"));
+        Assert.Equal((ModelArchitecture.Qwen3, 32, 16, true, false, (int?)null), (qwen3.Architecture, qwen3.HiddenSize, qwen3.HeadDim, qwen3.TieWordEmbeddings, qwen3.AttentionBias, qwen3.SlidingWindow));
+        var phi3 = HfModelLoader.LoadConfig(Dir("phi3"));
+        Assert.Equal((ModelArchitecture.Phi3, 16, 0.75f, 5, false), (phi3.Architecture, phi3.HeadDim, phi3.RotaryPct, phi3.SlidingWindow, phi3.TieWordEmbeddings));
+        var gemma2 = HfModelLoader.LoadConfig(Dir("gemma2"));
+        Assert.Equal((ModelArchitecture.Gemma2, 16, 4, 12f, 2f, 3f), (gemma2.Architecture, gemma2.HeadDim, gemma2.SlidingWindow, gemma2.QueryPreAttnScalar, gemma2.AttnLogitSoftcapping, gemma2.FinalLogitSoftcapping));
+        Assert.Equal([true, false, true], Enumerable.Range(0, gemma2.Layers).Select(gemma2.UsesSlidingWindow));
+        using var folder = CheckpointFolder.Open(Dir("phi3"));
+        Assert.Equal([80, 48], folder.GetInfo("model.layers.0.self_attn.qkv_proj.weight").Shape);
+        Assert.Equal([128, 48], folder.GetInfo("model.layers.0.mlp.gate_up_proj.weight").Shape);
     }
 
     [Fact]

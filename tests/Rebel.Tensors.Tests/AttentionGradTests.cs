@@ -10,9 +10,11 @@ public class AttentionGradTests
 
     /// <summary>
     /// Naive attention: q (B, T, H·D), keys and values (B, S, Hkv·D) holding every position (past ones first);
-    /// query t sits at position S − T + t. Fully masked rows give zeros.
+    /// query t sits at position S − T + t. Fully masked rows give zeros. A window W &gt; 0 hides keys W or more positions back;
+    /// a soft cap c &gt; 0 turns each score u into c·tanh(u/c); scale defaults to 1/√D.
     /// </summary>
-    private static double[] Naive(float[] q, float[] keys, float[] values, int t, int s, int heads, int kvHeads, int[]? keyStart, bool causal, int d = D)
+    private static double[] Naive(float[] q, float[] keys, float[] values, int t, int s, int heads, int kvHeads, int[]? keyStart, bool causal, int d = D,
+        int window = 0, double softCap = 0, double? scale = null)
     {
         int w = heads * d, kvw = kvHeads * d, past = s - t;
         var y = new double[B * t * w];
@@ -27,11 +29,12 @@ public class AttentionGradTests
                     double max = double.NegativeInfinity;
                     for (int p = 0; p < s; p++)
                     {
-                        live[p] = p >= (keyStart?[b] ?? 0) && (!causal || p <= past + i);
+                        live[p] = p >= (keyStart?[b] ?? 0) && (!causal || p <= past + i) && (window == 0 || past + i - p < window);
                         if (!live[p]) continue;
                         double dot = 0;
                         for (int c = 0; c < d; c++) dot += (double)q[(b * t + i) * w + h * d + c] * keys[(b * s + p) * kvw + j * d + c];
-                        scores[p] = dot / Math.Sqrt(d);
+                        scores[p] = dot * (scale ?? 1 / Math.Sqrt(d));
+                        if (softCap > 0) scores[p] = softCap * Math.Tanh(scores[p] / softCap);
                         max = Math.Max(max, scores[p]);
                     }
                     double z = 0;
@@ -241,5 +244,72 @@ public class AttentionGradTests
         Assert.Contains("Attention", ex.Message);
         Assert.Contains("(1, 3, 6)", ex.Message);
         Assert.Contains("(1, 2, 6)", ex.Message);
+    }
+
+    public static TheoryData<string, int, int[]?, int, float, float?> ScoreOptions => new()
+    {
+        { "sliding window", 2, null, 2, 0f, null },
+        { "sliding window, left padding", 2, new[] { 0, 2 }, 3, 0f, null },
+        { "soft cap", 1, null, 0, 0.7f, null },
+        { "soft cap, scale, window", 2, new[] { 1, 0 }, 2, 1.5f, 0.9f },
+    };
+
+    [Theory]
+    [MemberData(nameof(ScoreOptions))]
+    public void WindowSoftCapAndScale_ForwardAndGradients(string name, int kvHeads, int[]? keyStart, int window, float softCap, float? scale)
+    {
+        const int heads = 2, t = 6;
+        var q = GradCheck.Param(40, 1.5f, B, t, heads * D);
+        var k = GradCheck.Param(41, 1.5f, B, t, kvHeads * D);
+        var v = GradCheck.Param(42, 1f, B, t, kvHeads * D);
+        Tensor F(Tensor[] x) => Ops.Attention(x[0], x[1], x[2], heads, kvHeads, keyStart: keyStart, slidingWindow: window, softCap: softCap, scale: scale);
+        var expected = Naive(q.ToArray(), k.ToArray(), v.ToArray(), t, t, heads, kvHeads, keyStart, causal: true, D, window, softCap, scale);
+        GradCheck.AssertClose(name, expected, F([q, k, v]).Span, 1e-5);
+        GradCheck.Check(name, F, [q, k, v]);
+    }
+
+    [Theory]
+    [InlineData(3, 0f)]
+    [InlineData(5, 0.8f)]
+    public void WindowedCachedDecoding_EqualsOneCall(int window, float softCap)
+    {
+        // Prefix of 3, then one token at a time, then a 4-token chunk: every call sees only the last `window` keys.
+        const int heads = 4, kvHeads = 2, t = 12, d = 8;
+        int[] keyStart = [0, 2];
+        var q = GradCheck.Param(43, 1f, B, t, heads * d);
+        var k = GradCheck.Param(44, 1f, B, t, kvHeads * d);
+        var v = GradCheck.Param(45, 1f, B, t, kvHeads * d);
+        using var _ = Autograd.NoGrad();
+        var full = Ops.Attention(q, k, v, heads, kvHeads, keyStart: keyStart, slidingWindow: window, softCap: softCap);
+        GradCheck.AssertClose("windowed full", Naive(q.ToArray(), k.ToArray(), v.ToArray(), t, t, heads, kvHeads, keyStart, true, d, window, softCap), full.Span, 1e-5);
+        var cache = new KvCache(B, t, kvHeads * d);
+        var parts = new List<Tensor>();
+        foreach (var (start, len) in new[] { (0, 3), (3, 1), (4, 1), (5, 1), (6, 1), (7, 1), (8, 4) })
+            parts.Add(Ops.Attention(Ops.Slice(q, 1, start, len), Ops.Slice(k, 1, start, len), Ops.Slice(v, 1, start, len), heads, kvHeads, cache, keyStart,
+                slidingWindow: window, softCap: softCap));
+        GradCheck.AssertClose("windowed cache vs full", full.ToArray().Select(x => (double)x).ToArray(), Ops.Concat(parts, 1).Span, 1e-6);
+    }
+
+    [Fact]
+    public void LongWindowedCallSpansSeveralQueryChunks()
+    {
+        const int heads = 2, kvHeads = 1, t = 61;
+        var q = GradCheck.Param(46, 1f, B, t, heads * D);
+        var k = GradCheck.Param(47, 1f, B, t, kvHeads * D);
+        var v = GradCheck.Param(48, 1f, B, t, kvHeads * D);
+        int[] keyStart = [0, 9];
+        Tensor F(Tensor[] x) => Ops.Attention(x[0], x[1], x[2], heads, kvHeads, keyStart: keyStart, slidingWindow: 17, softCap: 2f);
+        GradCheck.AssertClose("long windowed", Naive(q.ToArray(), k.ToArray(), v.ToArray(), t, t, heads, kvHeads, keyStart, true, D, 17, 2.0), F([q, k, v]).Span, 1e-5);
+        GradCheck.Check("long windowed", F, [q, k, v]);
+    }
+
+    [Fact]
+    public void BadScoreOptions_Throw()
+    {
+        var q = GradCheck.Param(49, 1f, B, 3, 2 * D);
+        Assert.Throws<ArgumentException>(() => Ops.Attention(q, q, q, 2, 2, slidingWindow: 2, causal: false));
+        Assert.Throws<ArgumentException>(() => Ops.Attention(q, q, q, 2, 2, slidingWindow: -1));
+        Assert.Throws<ArgumentException>(() => Ops.Attention(q, q, q, 2, 2, softCap: -1));
+        Assert.Throws<ArgumentException>(() => Ops.Attention(q, q, q, 2, 2, scale: 0));
     }
 }

@@ -1,4 +1,5 @@
-// Translation between Hugging Face config.json (per-family key names) and ModelConfig, in both directions.
+// Reading Hugging Face config.json into ModelConfig: family detection and the keys of GPT-2, the Llama family (Llama, Qwen2,
+// Mistral, Qwen3) and GPT-NeoX (Phi-3 and Gemma 2 in HfModelConfig.Phi3Gemma2.cs, writing in HfModelConfig.Write.cs).
 using System.Text.Json.Nodes;
 using Rebel.Models.IO;
 using Rebel.Tensors;
@@ -6,7 +7,7 @@ using Rebel.Tensors;
 namespace Rebel.Models.Pretrained;
 
 /// <summary>Reads and writes the config.json keys of each supported family.</summary>
-public static class HfModelConfig
+public static partial class HfModelConfig
 {
     /// <summary>The `architectures` class name Hugging Face uses for each family.</summary>
     public static string ArchitectureName(ModelArchitecture a) => a switch
@@ -14,6 +15,10 @@ public static class HfModelConfig
         ModelArchitecture.Gpt2 => "GPT2LMHeadModel",
         ModelArchitecture.Llama => "LlamaForCausalLM",
         ModelArchitecture.Qwen2 => "Qwen2ForCausalLM",
+        ModelArchitecture.Mistral => "MistralForCausalLM",
+        ModelArchitecture.Qwen3 => "Qwen3ForCausalLM",
+        ModelArchitecture.Phi3 => "Phi3ForCausalLM",
+        ModelArchitecture.Gemma2 => "Gemma2ForCausalLM",
         _ => "GPTNeoXForCausalLM",
     };
 
@@ -23,6 +28,10 @@ public static class HfModelConfig
         ModelArchitecture.Gpt2 => "gpt2",
         ModelArchitecture.Llama => "llama",
         ModelArchitecture.Qwen2 => "qwen2",
+        ModelArchitecture.Mistral => "mistral",
+        ModelArchitecture.Qwen3 => "qwen3",
+        ModelArchitecture.Phi3 => "phi3",
+        ModelArchitecture.Gemma2 => "gemma2",
         _ => "gpt_neox",
     };
 
@@ -41,6 +50,10 @@ public static class HfModelConfig
                 "LlamaForCausalLM" or "LlamaModel" or "LlamaForSequenceClassification" => ModelArchitecture.Llama,
                 "Qwen2ForCausalLM" or "Qwen2Model" or "Qwen2ForSequenceClassification" => ModelArchitecture.Qwen2,
                 "GPTNeoXForCausalLM" or "GPTNeoXModel" or "GPTNeoXForSequenceClassification" => ModelArchitecture.GptNeoX,
+                "MistralForCausalLM" or "MistralModel" or "MistralForSequenceClassification" => ModelArchitecture.Mistral,
+                "Qwen3ForCausalLM" or "Qwen3Model" or "Qwen3ForSequenceClassification" => ModelArchitecture.Qwen3,
+                "Phi3ForCausalLM" or "Phi3Model" or "Phi3ForSequenceClassification" => ModelArchitecture.Phi3,
+                "Gemma2ForCausalLM" or "Gemma2Model" or "Gemma2ForSequenceClassification" => ModelArchitecture.Gemma2,
                 _ => null,
             };
             if (a is not null) return a.Value;
@@ -52,15 +65,20 @@ public static class HfModelConfig
             "llama" => ModelArchitecture.Llama,
             "qwen2" => ModelArchitecture.Qwen2,
             "gpt_neox" => ModelArchitecture.GptNeoX,
+            "mistral" => ModelArchitecture.Mistral,
+            "qwen3" => ModelArchitecture.Qwen3,
+            "phi3" => ModelArchitecture.Phi3,
+            "gemma2" => ModelArchitecture.Gemma2,
             _ => throw new InvalidDataException(
                 $"{config.Source}: unsupported model: architectures [{string.Join(", ", archs)}], model_type \"{type ?? "(missing)"}\" " +
-                "(supported: GPT2LMHeadModel/gpt2, LlamaForCausalLM/llama, Qwen2ForCausalLM/qwen2, GPTNeoXForCausalLM/gpt_neox)."),
+                "(supported: GPT2LMHeadModel/gpt2, LlamaForCausalLM/llama, Qwen2ForCausalLM/qwen2, GPTNeoXForCausalLM/gpt_neox, " +
+                "MistralForCausalLM/mistral, Qwen3ForCausalLM/qwen3, Phi3ForCausalLM/phi3, Gemma2ForCausalLM/gemma2)."),
         };
     }
 
     /// <summary>
     /// A ModelConfig from config.json; token ids set in <paramref name="generation"/> (generation_config.json) take precedence.
-    /// Settings this library cannot honour (other rope scaling types, MLP biases, a separate head_dim, …) throw InvalidDataException.
+    /// Settings this library cannot honour (other rope scaling types, MLP biases, Qwen's use_sliding_window, …) throw InvalidDataException.
     /// </summary>
     public static ModelConfig FromHf(HfConfig config, GenerationConfig? generation = null)
     {
@@ -69,6 +87,8 @@ public static class HfModelConfig
         {
             ModelArchitecture.Gpt2 => Gpt2(config),
             ModelArchitecture.GptNeoX => NeoX(config),
+            ModelArchitecture.Phi3 => Phi3(config),
+            ModelArchitecture.Gemma2 => Gemma2(config),
             _ => Llama(config, arch),
         };
         var eos = config.GetIntOrIntArray("eos_token_id");
@@ -107,20 +127,39 @@ public static class HfModelConfig
         };
     }
 
+    // Llama, Qwen2, Mistral and Qwen3. Mistral honours sliding_window; Qwen's use_sliding_window (window on the layers from
+    // max_window_layers on) is rejected; Llama has no window.
     private static ModelConfig Llama(HfConfig c, ModelArchitecture arch)
     {
-        int width = c.GetInt("hidden_size"), heads = c.GetInt("num_attention_heads");
-        if (c.GetIntOrNull("head_dim") is int hd && hd != width / heads)
-            throw new InvalidDataException($"{c.Source}: head_dim {hd} differs from hidden_size / num_attention_heads = {width / heads}; not supported.");
-        if (c.GetBool("use_sliding_window", false)) throw new InvalidDataException($"{c.Source}: use_sliding_window true is not supported.");
+        if (c.GetBool("use_sliding_window", false))
+            throw new InvalidDataException($"{c.Source}: use_sliding_window true is not supported (Qwen's per-layer window from max_window_layers on).");
         if (c.GetBool("mlp_bias", false)) throw new InvalidDataException($"{c.Source}: mlp_bias true is not supported.");
         string act = c.GetString("hidden_act", "silu")!;
         if (act != "silu") throw new InvalidDataException($"{c.Source}: hidden_act \"{act}\" is not supported (expected silu).");
-        bool attentionBias = arch == ModelArchitecture.Qwen2;
-        if (arch == ModelArchitecture.Llama && c.GetBool("attention_bias", false))
-            throw new InvalidDataException($"{c.Source}: attention_bias true is not supported for Llama (it would add an o_proj bias).");
+        if (arch is (ModelArchitecture.Llama or ModelArchitecture.Qwen3) && c.GetBool("attention_bias", false))
+            throw new InvalidDataException($"{c.Source}: attention_bias true is not supported for {arch} (it would add q/k/v/o_proj biases).");
+        int? window = arch == ModelArchitecture.Mistral ? c.GetIntOrNull("sliding_window") : null;
+        CheckLayerTypes(c, c.GetInt("num_hidden_layers"), _ => window is not null);
         var (theta, scaling) = Rope(c);
-        return new ModelConfig
+        return Sizes(c, arch) with
+        {
+            NormEps = c.GetFloat("rms_norm_eps", 1e-6f),
+            RopeTheta = theta,
+            RopeScaling = scaling,
+            TieWordEmbeddings = c.GetBool("tie_word_embeddings", false),
+            AttentionBias = arch == ModelArchitecture.Qwen2,
+            HiddenAct = act,
+            SlidingWindow = window,
+        };
+    }
+
+    // The fields every rotary family shares: sizes, heads, key/value heads and head_dim (kept only when it differs from
+    // hidden_size / num_attention_heads, so that a written and re-read configuration compares equal).
+    private static ModelConfig Sizes(HfConfig c, ModelArchitecture arch, int? defaultHeadDim = null)
+    {
+        int width = c.GetInt("hidden_size"), heads = c.GetInt("num_attention_heads");
+        int? headDim = c.GetIntOrNull("head_dim") ?? defaultHeadDim;
+        var m = new ModelConfig
         {
             Architecture = arch,
             VocabSize = c.GetInt("vocab_size"),
@@ -130,17 +169,26 @@ public static class HfModelConfig
             KvHeads = c.GetIntOrNull("num_key_value_heads") ?? heads,
             IntermediateSize = c.GetInt("intermediate_size"),
             MaxPositions = c.GetInt("max_position_embeddings"),
-            NormEps = c.GetFloat("rms_norm_eps", 1e-6f),
-            RopeTheta = theta,
-            RopeScaling = scaling,
-            TieWordEmbeddings = c.GetBool("tie_word_embeddings", false),
-            AttentionBias = attentionBias,
-            HiddenAct = act,
         };
+        return headDim is int d && (heads <= 0 || d * heads != width) ? m with { HeadDim = d } : m;
+    }
+
+    // transformers ≥ 4.53 may list layer_types ("sliding_attention" / "full_attention"); they must match what we implement.
+    private static void CheckLayerTypes(HfConfig c, int layers, Func<int, bool> sliding)
+    {
+        if (!c.Has("layer_types")) return;
+        var types = c.GetStringArray("layer_types");
+        for (int i = 0; i < types.Length; i++)
+        {
+            string expected = sliding(i) ? "sliding_attention" : "full_attention";
+            if (types[i] != expected || types.Length != layers)
+                throw new InvalidDataException($"{c.Source}: layer_types[{i}] is \"{types[i]}\" ({types.Length} entries for {layers} layers); " +
+                    $"this family supports only \"{expected}\" there.");
+        }
     }
 
     // rope_theta + rope_scaling (transformers 4.x) or rope_parameters (5.x).
-    private static (double Theta, Llama3RopeScaling? Scaling) Rope(HfConfig c)
+    private static (double Theta, Llama3RopeScaling? Scaling) Rope(HfConfig c, bool allowLlama3 = true)
     {
         var parameters = c.GetObject("rope_parameters");
         double theta = parameters?.GetDouble("rope_theta", double.NaN) is double t && !double.IsNaN(t) ? t : c.GetDouble("rope_theta", 10000);
@@ -149,9 +197,9 @@ public static class HfModelConfig
         return type switch
         {
             "default" => (theta, null),
-            "llama3" => (theta, new Llama3RopeScaling(s!.GetFloat("factor"), s.GetFloat("low_freq_factor"), s.GetFloat("high_freq_factor"),
+            "llama3" when allowLlama3 => (theta, new Llama3RopeScaling(s!.GetFloat("factor"), s.GetFloat("low_freq_factor"), s.GetFloat("high_freq_factor"),
                 s.GetInt("original_max_position_embeddings"))),
-            _ => throw new InvalidDataException($"{c.Source}: rope scaling type \"{type}\" is not supported (default or llama3)."),
+            _ => throw new InvalidDataException($"{c.Source}: rope scaling type \"{type}\" is not supported ({(allowLlama3 ? "default or llama3" : "only default")})."),
         };
     }
 
@@ -180,72 +228,5 @@ public static class HfModelConfig
             HiddenAct = c.GetString("hidden_act", "gelu")!,
             TieWordEmbeddings = false,
         };
-    }
-
-    /// <summary>config.json for <paramref name="m"/> with the family's own keys, `architectures`, `model_type` and `torch_dtype`.</summary>
-    public static HfConfig ToHf(ModelConfig m, string torchDtype = "float32")
-    {
-        var c = new HfConfig();
-        c.Set("architectures", new JsonArray(ArchitectureName(m.Architecture)));
-        c.Set("model_type", ModelType(m.Architecture));
-        c.Set("vocab_size", m.VocabSize);
-        switch (m.Architecture)
-        {
-            case ModelArchitecture.Gpt2:
-                c.Set("n_embd", m.HiddenSize);
-                c.Set("n_layer", m.Layers);
-                c.Set("n_head", m.Heads);
-                c.Set("n_positions", m.MaxPositions);
-                c.Set("n_ctx", m.MaxPositions);
-                c.Set("n_inner", m.IntermediateSize);
-                c.Set("layer_norm_epsilon", m.NormEps);
-                c.Set("activation_function", m.HiddenAct);
-                break;
-            case ModelArchitecture.GptNeoX:
-                Common(c, m);
-                c.Set("layer_norm_eps", m.NormEps);
-                c.Set("rotary_pct", m.RotaryPct);
-                c.Set("rotary_emb_base", m.RopeTheta);
-                c.Set("use_parallel_residual", m.ParallelResidual);
-                c.Set("attention_bias", m.AttentionBias);
-                c.Set("hidden_act", m.HiddenAct);
-                break;
-            default:
-                Common(c, m);
-                c.Set("num_key_value_heads", m.KvHeads);
-                c.Set("head_dim", m.HeadDim);
-                c.Set("rms_norm_eps", m.NormEps);
-                c.Set("rope_theta", m.RopeTheta);
-                c.Set("hidden_act", "silu");
-                if (m.Architecture == ModelArchitecture.Llama) c.Set("attention_bias", false);
-                if (m.RopeScaling is { } s)
-                {
-                    c.Set("rope_scaling", new JsonObject
-                    {
-                        ["rope_type"] = "llama3",
-                        ["factor"] = s.Factor,
-                        ["low_freq_factor"] = s.LowFreqFactor,
-                        ["high_freq_factor"] = s.HighFreqFactor,
-                        ["original_max_position_embeddings"] = s.OriginalMaxPositions,
-                    });
-                }
-                break;
-        }
-        c.Set("tie_word_embeddings", m.Architecture != ModelArchitecture.GptNeoX && m.TieWordEmbeddings);
-        c.Set("bos_token_id", m.BosTokenId);
-        if (m.EosTokenIds.Length == 1) c.Set("eos_token_id", m.EosTokenIds[0]);
-        else if (m.EosTokenIds.Length > 1) c.Set("eos_token_id", new JsonArray([.. m.EosTokenIds.Select(id => (JsonNode?)id)]));
-        c.Set("pad_token_id", m.PadTokenId);
-        c.Set("torch_dtype", torchDtype);
-        return c;
-    }
-
-    private static void Common(HfConfig c, ModelConfig m)
-    {
-        c.Set("hidden_size", m.HiddenSize);
-        c.Set("num_hidden_layers", m.Layers);
-        c.Set("num_attention_heads", m.Heads);
-        c.Set("intermediate_size", m.IntermediateSize);
-        c.Set("max_position_embeddings", m.MaxPositions);
     }
 }

@@ -1,5 +1,6 @@
 // Causal self-attention as one fused op: scores, mask, softmax and weighted sum, with grouped-query heads,
-// left padding (per-row first valid key) and an optional key/value cache for decoding. Heads are read and written
+// left padding (per-row first valid key), an optional sliding window (Mistral, Gemma-2), an optional tanh soft cap on
+// the scores (Gemma-2) and an optional key/value cache for decoding. Heads are read and written
 // in place through strided GEMMs (no gather copies); causal calls skip the key blocks after each chunk of queries.
 using System.Buffers;
 using System.Numerics.Tensors;
@@ -14,17 +15,21 @@ public static partial class Ops
     /// With <paramref name="cache"/>, k and v are appended to it first and the T queries attend to all cached positions
     /// (query t sits at position cache.Length + t); gradients reach q and the new k, v only.
     /// Key s is masked for batch row b when s &lt; <paramref name="keyStart"/>[b] (left padding) or, if causal, when s is after the query.
-    /// Returns (B, T, H·D).
+    /// A causal call with <paramref name="slidingWindow"/> W &gt; 0 also masks keys W or more positions before the query
+    /// (query i sees key s only when i − s &lt; W, Hugging Face's sliding-window mask); 0 means no window.
+    /// The scores are u = <paramref name="scale"/>·q·k (default 1/√D); a <paramref name="softCap"/> c &gt; 0 replaces them by
+    /// c·tanh(u/c) before the mask and softmax (Gemma-2's attn_logit_softcapping). Returns (B, T, H·D).
     /// </summary>
     public static Tensor Attention(Tensor q, Tensor k, Tensor v, int heads, int kvHeads, KvCache? cache = null,
-        int[]? keyStart = null, bool causal = true)
+        int[]? keyStart = null, bool causal = true, int slidingWindow = 0, float softCap = 0, float? scale = null)
     {
         if (q.Rank != 3 || k.Rank != 3 || v.Rank != 3 || heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0 || q.Shape[2] % heads != 0)
             throw new ArgumentException($"Attention: q {Tensor.Format(q.Shape)}, k {Tensor.Format(k.Shape)}, v {Tensor.Format(v.Shape)} with {heads} heads and {kvHeads} key/value heads are not (B, T, H·D).");
         int bsz = q.Shape[0], t = q.Shape[1], d = q.Shape[2] / heads, kvw = kvHeads * d;
         if (!k.Shape.AsSpan().SequenceEqual(v.Shape) || k.Shape[0] != bsz || k.Shape[1] != t || k.Shape[2] != kvw)
             throw new ArgumentException($"Attention: k {Tensor.Format(k.Shape)} and v {Tensor.Format(v.Shape)} must both be ({bsz}, {t}, {kvw}) for q {Tensor.Format(q.Shape)}.");
-        return AttentionCore(new(q, 0, q.Shape[2]), new(k, 0, kvw), new(v, 0, kvw), [q, k, v], bsz, t, heads, kvHeads, d, cache, keyStart, causal);
+        var scores = new AttentionScores(scale ?? 1f / MathF.Sqrt(d), softCap, slidingWindow);
+        return AttentionCore(new(q, 0, q.Shape[2]), new(k, 0, kvw), new(v, 0, kvw), [q, k, v], bsz, t, heads, kvHeads, d, cache, keyStart, causal, scores);
     }
 
     /// <summary>
@@ -36,7 +41,20 @@ public static partial class Ops
         if (qkv.Rank != 3 || heads <= 0 || qkv.Shape[2] % (3 * heads) != 0)
             throw new ArgumentException($"AttentionQkv: qkv {Tensor.Format(qkv.Shape)} with {heads} heads is not (B, T, 3·H·D).");
         int bsz = qkv.Shape[0], t = qkv.Shape[1], c = qkv.Shape[2] / 3;
-        return AttentionCore(new(qkv, 0, 3 * c), new(qkv, c, 3 * c), new(qkv, 2 * c, 3 * c), [qkv], bsz, t, heads, heads, c / heads, cache, keyStart, causal);
+        return AttentionCore(new(qkv, 0, 3 * c), new(qkv, c, 3 * c), new(qkv, 2 * c, 3 * c), [qkv], bsz, t, heads, heads, c / heads, cache, keyStart, causal,
+            new AttentionScores(1f / MathF.Sqrt(c / heads), 0, 0));
+    }
+
+    /// <summary>How raw dot products become scores: u = Scale·q·k, then SoftCap·tanh(u/SoftCap) when SoftCap &gt; 0; Window &gt; 0 limits the keys.</summary>
+    private readonly record struct AttentionScores(float Scale, float SoftCap, int Window)
+    {
+        public void Validate(bool causal)
+        {
+            if (!(Scale > 0) || float.IsInfinity(Scale)) throw new ArgumentException($"Attention: score scale {Scale} must be positive and finite.");
+            if (SoftCap < 0 || float.IsNaN(SoftCap) || float.IsInfinity(SoftCap)) throw new ArgumentException($"Attention: soft cap {SoftCap} must be 0 (none) or positive and finite.");
+            if (Window < 0) throw new ArgumentException($"Attention: sliding window {Window} must be 0 (none) or positive.");
+            if (Window > 0 && !causal) throw new ArgumentException("Attention: a sliding window needs a causal call.");
+        }
     }
 
     /// <summary>One of q, k, v: columns [Column, Column + width) of every row of Owner, rows RowStride apart.</summary>
@@ -55,8 +73,9 @@ public static partial class Ops
     }
 
     private static Tensor AttentionCore(AttentionOperand q, AttentionOperand k, AttentionOperand v, Tensor[] parents,
-        int bsz, int t, int heads, int kvHeads, int d, KvCache? cache, int[]? keyStart, bool causal)
+        int bsz, int t, int heads, int kvHeads, int d, KvCache? cache, int[]? keyStart, bool causal, AttentionScores scores)
     {
+        scores.Validate(causal);
         if (keyStart is not null && keyStart.Length != bsz) throw new ArgumentException($"Attention: keyStart has {keyStart.Length} entries for batch {bsz}.");
         int past = 0, kvw = kvHeads * d, w = heads * d;
         StridedRows keys, values;
@@ -73,8 +92,9 @@ public static partial class Ops
             keys = k.Values(t);
             values = v.Values(t);
         }
-        var plan = new AttentionPlan(bsz, t, past + t, past, heads, kvHeads, d, causal, keyStart, q.Values(t), keys, values,
-            TensorScope.Rent(bsz * heads * t * (past + t), clear: false));
+        int probs = bsz * heads * t * (past + t);
+        var plan = new AttentionPlan(bsz, t, past + t, past, heads, kvHeads, d, causal, keyStart, scores, q.Values(t), keys, values,
+            TensorScope.Rent(probs, clear: false), scores.SoftCap > 0 ? TensorScope.Rent(probs, clear: false) : null);
         var y = Tensor.Uninitialized([bsz, t, w]);
         var yRows = new StridedRows(y.Data, 0, w, t * w);
         ForEachGroup(plan, (b, j, threads) => plan.Forward(b, j, yRows, threads));
@@ -95,9 +115,12 @@ public static partial class Ops
         else Parallel.For(0, n, i => body(i / p.KvHeads, i % p.KvHeads, false));
     }
 
-    /// <summary>Geometry and saved state of one attention call; Forward/Backward work on one (batch row, key/value head).</summary>
+    /// <summary>
+    /// Geometry and saved state of one attention call; Forward/Backward work on one (batch row, key/value head).
+    /// Probs holds the softmax (B, H, T, S); Capped, with a soft cap only, holds tanh(u/c) of the live scores (0 elsewhere).
+    /// </summary>
     private sealed record AttentionPlan(int Batch, int T, int S, int Past, int Heads, int KvHeads, int D, bool Causal, int[]? KeyStart,
-        StridedRows Queries, StridedRows Keys, StridedRows Values, float[] Probs)
+        AttentionScores Scores, StridedRows Queries, StridedRows Keys, StridedRows Values, float[] Probs, float[]? Capped)
     {
         /// <summary>Queries per causal chunk (two AVX-512 register tiles of rows): each chunk only scores the keys it can see.</summary>
         private const int QueryChunk = 28;
@@ -109,7 +132,12 @@ public static partial class Ops
 
         private int Chunk => Causal ? QueryChunk : T;
 
-        private int FirstKey(int b) => KeyStart is null ? 0 : KeyStart[b];
+        // First key query t of row b sees: after the left padding and, with a window W, after position Past + t − W.
+        private int FirstKey(int b, int t)
+        {
+            int first = KeyStart is null ? 0 : KeyStart[b];
+            return Scores.Window > 0 ? Math.Max(first, Past + t - Scores.Window + 1) : first;
+        }
 
         private int LastKey(int t) => Causal ? Math.Min(S - 1, Past + t) : S - 1;
 
@@ -123,7 +151,6 @@ public static partial class Ops
         public void Forward(int b, int j, StridedRows y, bool threads)
         {
             if (T <= DirectMaxQueries) { ForwardDirect(b, j, y); return; }
-            float scale = 1f / MathF.Sqrt(D);
             var keys = Keys.At(b, j * D); var values = Values.At(b, j * D); // rows (S, D), strided
             for (int g = 0; g < Group; g++)
             {
@@ -136,7 +163,7 @@ public static partial class Ops
                     var pc = p[(t0 * S)..]; // (rows, S), columns [0, n) used
                     Gemm.MultiplyStrided(qh[(t0 * Queries.RowStride)..], Queries.RowStride, keys, Keys.RowStride, pc, S,
                         rows, n, D, transB: true, allowThreads: threads);
-                    for (int i = 0; i < rows; i++) MaskedSoftmax(pc.Slice(i * S, n), FirstKey(b), LastKey(t0 + i), scale);
+                    for (int i = 0; i < rows; i++) MaskedSoftmax(pc.Slice(i * S, n), CappedRow(b, h, t0 + i, n), FirstKey(b, t0 + i), LastKey(t0 + i));
                     Gemm.MultiplyStrided(pc, S, values, Values.RowStride, yh[(t0 * y.RowStride)..], y.RowStride, rows, D, n, allowThreads: threads);
                 }
             }
@@ -144,7 +171,6 @@ public static partial class Ops
 
         private void ForwardDirect(int b, int j, StridedRows y)
         {
-            float scale = 1f / MathF.Sqrt(D);
             var keys = Keys.At(b, j * D); var values = Values.At(b, j * D);
             for (int g = 0; g < Group; g++)
             {
@@ -154,9 +180,9 @@ public static partial class Ops
                 {
                     var p = Probs.AsSpan(((b * Heads + h) * T + t) * S, S);
                     var qt = qh.Slice(t * Queries.RowStride, D);
-                    int first = FirstKey(b), last = LastKey(t);
+                    int first = FirstKey(b, t), last = LastKey(t);
                     for (int s = first; s <= last; s++) p[s] = TensorPrimitives.Dot(qt, keys.Slice(s * Keys.RowStride, D));
-                    MaskedSoftmax(p, first, last, scale);
+                    MaskedSoftmax(p, CappedRow(b, h, t, S), first, last);
                     var yt = yh.Slice(t * y.RowStride, D);
                     yt.Clear();
                     for (int s = first; s <= last; s++) TensorPrimitives.MultiplyAdd(values.Slice(s * Values.RowStride, D), p[s], yt, yt);
@@ -164,11 +190,23 @@ public static partial class Ops
             }
         }
 
-        private static void MaskedSoftmax(Span<float> row, int first, int last, float scale)
+        // Query t of head h, row b: its saved tanh(u/c) row (first n keys), or empty without a soft cap.
+        private Span<float> CappedRow(int b, int h, int t, int n) => Capped is null ? default : Capped.AsSpan(((b * Heads + h) * T + t) * S, n);
+
+        // Raw dot products → probabilities over keys [first, last]: u = scale·x, optionally c·tanh(u/c) (tanh saved in capped), softmax.
+        private void MaskedSoftmax(Span<float> row, Span<float> capped, int first, int last)
         {
+            capped.Clear();
             if (first > last) { row.Clear(); return; }
             var live = row[first..(last + 1)];
-            TensorPrimitives.Multiply(live, scale, live);
+            if (Scores.SoftCap > 0)
+            {
+                var th = capped[first..(last + 1)];
+                TensorPrimitives.Multiply(live, Scores.Scale / Scores.SoftCap, th);
+                TanhFast(th, th);
+                TensorPrimitives.Multiply(th, Scores.SoftCap, live);
+            }
+            else TensorPrimitives.Multiply(live, Scores.Scale, live);
             SoftmaxRow(live, live);
             row[..first].Clear();
             row[(last + 1)..].Clear();
@@ -176,7 +214,6 @@ public static partial class Ops
 
         public void Backward(int b, int j, StridedRows gy, StridedRows? gq, StridedRows? gk, StridedRows? gv, bool threads)
         {
-            float scale = 1f / MathF.Sqrt(D);
             var pool = ArrayPool<float>.Shared;
             var dk = pool.Rent(S * D); var dv = pool.Rent(S * D); var ds = pool.Rent(Math.Min(Chunk, T) * S);
             try
@@ -200,8 +237,9 @@ public static partial class Ops
                             var pr = pc.Slice(i * S, n); var dr = dsc.Slice(i * n, n);
                             float dot = TensorPrimitives.Dot(pr, dr);
                             TensorPrimitives.Subtract(dr, dot, dr);
-                            TensorPrimitives.Multiply(dr, pr, dr);
-                            TensorPrimitives.Multiply(dr, scale, dr); // dS = P ⊙ (dP − ⟨P, dP⟩) / √D
+                            TensorPrimitives.Multiply(dr, pr, dr); // dZ = P ⊙ (dP − ⟨P, dP⟩), Z the (capped) scores
+                            if (Capped is not null) SoftCapBackward(dr, CappedRow(b, h, t0 + i, n)); // dU = dZ ⊙ (1 − tanh²)
+                            TensorPrimitives.Multiply(dr, Scores.Scale, dr); // dS = dU · scale
                         }
                         if (gq is { } gqr)
                             Gemm.MultiplyStrided(dsc, n, keys, Keys.RowStride, gqr.At(b, h * D)[(t0 * gqr.RowStride)..], gqr.RowStride,
@@ -217,6 +255,12 @@ public static partial class Ops
             {
                 pool.Return(dk); pool.Return(dv); pool.Return(ds);
             }
+        }
+
+        // Z = c·tanh(U/c): dU = dZ ⊙ (1 − tanh²(U/c)).
+        private static void SoftCapBackward(Span<float> dz, ReadOnlySpan<float> tanh)
+        {
+            for (int s = 0; s < dz.Length; s++) dz[s] *= 1f - tanh[s] * tanh[s];
         }
 
         // dst row i (rowStride apart) += src row i (dense n × d).
