@@ -8,27 +8,33 @@ namespace Rebel.Models.Tests;
 
 public sealed class TokenizerHfGoldenTests
 {
-    public static TheoryData<string> Families => ["llama2", "llama2-metaspace", "gemma3", "llama3", "qwen3", "deepseek_v3"];
+    public static TheoryData<string> Families =>
+        ["llama2", "llama2-metaspace", "gemma3", "llama3", "qwen3", "qwen3-nfkc", "qwen3-nfkd-lowercase", "qwen3-nfd", "deepseek_v3"];
 
-    /// <summary>The tokenizer of a family; "llama2-metaspace" is built from the Llama-2 file as the generator script does.</summary>
+    /// <summary>The tokenizer of a family; variants change one component of a real file, as the generator script does.</summary>
     private static BpeTokenizer Tokenizer(string family) => family switch
     {
         "llama2" => TokenizerFixtures.Llama2,
-        "llama2-metaspace" => Llama2Metaspace.Value,
+        "llama2-metaspace" => Variant(TokenizerFixtures.Llama2, family, null,
+            """{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": false}"""),
         "gemma3" => TokenizerFixtures.Gemma3,
         "llama3" => TokenizerFixtures.Llama3,
         "qwen3" => TokenizerFixtures.Qwen3,
+        "qwen3-nfkc" => Variant(TokenizerFixtures.Qwen3, family, """{"type": "NFKC"}"""),
+        "qwen3-nfkd-lowercase" => Variant(TokenizerFixtures.Qwen3, family, """{"type": "Sequence", "normalizers": [{"type": "NFKD"}, {"type": "Lowercase"}]}"""),
+        "qwen3-nfd" => Variant(TokenizerFixtures.Qwen3, family, """{"type": "NFD"}"""),
         "deepseek_v3" => TokenizerFixtures.DeepSeekV3,
         _ => throw new ArgumentOutOfRangeException(nameof(family), family, null),
     };
 
-    private static readonly Lazy<BpeTokenizer> Llama2Metaspace = new(() =>
+    /// <summary>A copy of <paramref name="tokenizer"/> with another normalizer (and, when given, pre-tokenizer).</summary>
+    private static BpeTokenizer Variant(BpeTokenizer tokenizer, string name, string? normalizer, string? preTokenizer = null)
     {
-        var json = TokenizerFixtures.Llama2.ToJson();
-        json["normalizer"] = null;
-        json["pre_tokenizer"] = JsonNode.Parse("""{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": false}""");
-        return new BpeTokenizer(json, "llama2-metaspace");
-    });
+        var json = tokenizer.ToJson();
+        json["normalizer"] = normalizer is null ? null : JsonNode.Parse(normalizer);
+        if (preTokenizer is not null) json["pre_tokenizer"] = JsonNode.Parse(preTokenizer);
+        return new BpeTokenizer(json, name);
+    }
 
     [Theory]
     [MemberData(nameof(Families))]

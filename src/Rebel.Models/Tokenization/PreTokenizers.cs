@@ -108,12 +108,7 @@ internal sealed class RegexSplitPreTokenizer(Regex pattern, SplitBehavior behavi
 {
     public override void Split(Piece piece, List<Piece> destination)
     {
-        var matches = new List<(int Start, int End)>();
-        foreach (var m in pattern.EnumerateMatches(piece.Text))
-        {
-            if (m.Length > 0) matches.Add((m.Index, m.Index + m.Length));
-        }
-        Splitter.Apply(piece, matches, behavior, invert, destination);
+        Splitter.Apply(piece, PreTokenizerRegex.Matches(pattern, piece.Text), behavior, invert, destination);
     }
 }
 
