@@ -102,10 +102,11 @@ const byteLevel = (text) => Array.from(Buffer.from(text, "utf8"), (b) => byteCha
 
 // Byte-level BPE only ever produces (and merges into) substrings of a word's byte-level form, so keeping the byte tokens,
 // the added tokens and every vocabulary entry and merge found in the texts (raw and NF*-normalized) leaves their ids as
-// they are. scripts/tokenizer_fixture_sentences.json (the older fixture's sentences) is kept covered too.
+// they are. The texts of expected-token-ids.json (scripts/expected_token_ids.js) stay covered too.
 function trim(json) {
-  const older = JSON.parse(fs.readFileSync(path.join(here, "tokenizer_fixture_sentences.json"), "utf8"));
-  const corpus = [...texts, ...older, ...pairs.flat()]
+  const older = JSON.parse(fs.readFileSync(path.join(fixtures, "expected-token-ids.json"), "utf8"));
+  const olderTexts = [...older.cases, ...older.specials].map((c) => c.text);
+  const corpus = [...texts, ...olderTexts, ...pairs.flat()]
     .flatMap((t) => [t, t.normalize("NFC"), t.normalize("NFKC"), t.normalize("NFD"), t.normalize("NFKD").toLowerCase()])
     .map(byteLevel)
     .join("\u0000");
