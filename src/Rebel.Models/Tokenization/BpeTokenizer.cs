@@ -29,7 +29,7 @@ public sealed partial class BpeTokenizer : ITokenizer
     private readonly Normalizer? normalizer;
     private readonly PreTokenizer? preTokenizer;
     private readonly PostProcessor? postProcessor;
-    private readonly Decoder? decoder;
+    private readonly TokenDecoder? decoder;
     private readonly BpeOptions options;
     private readonly ConcurrentDictionary<string, int[]> cache = new(StringComparer.Ordinal);
     private TokenizerConfig? config;
@@ -122,7 +122,7 @@ public sealed partial class BpeTokenizer : ITokenizer
         normalizer = Normalizer.Read(json["normalizer"], reader);
         preTokenizer = PreTokenizer.Read(json["pre_tokenizer"], reader);
         postProcessor = PostProcessor.Read(json["post_processor"], reader, TokenToId);
-        decoder = Decoder.Read(json["decoder"], reader);
+        decoder = TokenDecoder.Read(json["decoder"], reader);
         rawAdded = new AddedTokenMatcher(AddedTokens.Where(t => !t.Normalized).Select(t => (t.Content, t)));
         normalizedAdded = new AddedTokenMatcher(AddedTokens.Where(t => t.Normalized).Select(t => (normalizer?.Apply(t.Content) ?? t.Content, t)));
     }

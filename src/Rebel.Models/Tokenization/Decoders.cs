@@ -8,14 +8,14 @@ using System.Text.RegularExpressions;
 namespace Rebel.Models.Tokenization;
 
 /// <summary>A step of tokenizer.json's "decoder".</summary>
-internal abstract class Decoder
+internal abstract class TokenDecoder
 {
     public const string Supported = "Sequence, ByteLevel, Metaspace, ByteFallback, Fuse, Strip, Replace, WordPiece, BPEDecoder";
 
     public abstract List<string> DecodeChain(List<string> tokens);
 
     /// <summary>The decoder a tokenizer.json node describes; null for JSON null.</summary>
-    public static Decoder? Read(JsonNode? node, TokenizerJsonReader reader)
+    public static TokenDecoder? Read(JsonNode? node, TokenizerJsonReader reader)
     {
         if (node is null) return null;
         string type = reader.TypeOf(node, "decoder");
@@ -36,7 +36,7 @@ internal abstract class Decoder
 }
 
 /// <summary>Applies its decoders in order.</summary>
-internal sealed class SequenceDecoder(Decoder[] decoders) : Decoder
+internal sealed class SequenceDecoder(TokenDecoder[] decoders) : TokenDecoder
 {
     public override List<string> DecodeChain(List<string> tokens)
     {
@@ -46,7 +46,7 @@ internal sealed class SequenceDecoder(Decoder[] decoders) : Decoder
 }
 
 /// <summary>Byte characters back to bytes, then UTF-8 (invalid sequences become U+FFFD); one string out.</summary>
-internal sealed class ByteLevelDecoder : Decoder
+internal sealed class ByteLevelDecoder : TokenDecoder
 {
     public override List<string> DecodeChain(List<string> tokens)
     {
@@ -57,7 +57,7 @@ internal sealed class ByteLevelDecoder : Decoder
 }
 
 /// <summary>The replacement ("▁") back to spaces; the first token loses it when the pre-tokenizer prepends one.</summary>
-internal sealed class MetaspaceDecoder(string replacement, PrependScheme scheme) : Decoder
+internal sealed class MetaspaceDecoder(string replacement, PrependScheme scheme) : TokenDecoder
 {
     public override List<string> DecodeChain(List<string> tokens)
     {
@@ -69,7 +69,7 @@ internal sealed class MetaspaceDecoder(string replacement, PrependScheme scheme)
 }
 
 /// <summary>Runs of "&lt;0xNN&gt;" tokens back to the UTF-8 text they spell (one U+FFFD per byte when invalid).</summary>
-internal sealed class ByteFallbackDecoder : Decoder
+internal sealed class ByteFallbackDecoder : TokenDecoder
 {
     private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -115,13 +115,13 @@ internal sealed class ByteFallbackDecoder : Decoder
 }
 
 /// <summary>Joins all tokens into one string.</summary>
-internal sealed class FuseDecoder : Decoder
+internal sealed class FuseDecoder : TokenDecoder
 {
     public override List<string> DecodeChain(List<string> tokens) => [string.Concat(tokens)];
 }
 
 /// <summary>Removes up to <c>start</c> leading and <c>stop</c> trailing copies of a character from every token.</summary>
-internal sealed class StripDecoder(string content, int start, int stop) : Decoder
+internal sealed class StripDecoder(string content, int start, int stop) : TokenDecoder
 {
     public override List<string> DecodeChain(List<string> tokens) => tokens.Select(Strip).ToList();
 
@@ -135,13 +135,13 @@ internal sealed class StripDecoder(string content, int start, int stop) : Decode
 }
 
 /// <summary>Replaces every match of a pattern in every token.</summary>
-internal sealed class ReplaceDecoder(Regex pattern, string content) : Decoder
+internal sealed class ReplaceDecoder(Regex pattern, string content) : TokenDecoder
 {
     public override List<string> DecodeChain(List<string> tokens) => tokens.Select(t => pattern.Replace(t, _ => content)).ToList();
 }
 
 /// <summary>WordPiece: continuation tokens lose their prefix ("##"), the others get a leading space; optional clean-up.</summary>
-internal sealed class WordPieceDecoder(string prefix, bool cleanup) : Decoder
+internal sealed class WordPieceDecoder(string prefix, bool cleanup) : TokenDecoder
 {
     private static readonly (string From, string To)[] Cleanups =
     [
@@ -167,7 +167,7 @@ internal sealed class WordPieceDecoder(string prefix, bool cleanup) : Decoder
 }
 
 /// <summary>Classic BPE's end-of-word suffix ("&lt;/w&gt;") becomes a space, except in the last token.</summary>
-internal sealed class BpeSuffixDecoder(string suffix) : Decoder
+internal sealed class BpeSuffixDecoder(string suffix) : TokenDecoder
 {
     public override List<string> DecodeChain(List<string> tokens) =>
         tokens.Select((t, i) => t.Replace(suffix, i == tokens.Count - 1 ? "" : " ", StringComparison.Ordinal)).ToList();
