@@ -13,26 +13,43 @@ public sealed partial class BpeTokenizer
     /// </summary>
     private sealed record BpeOptions(int? UnkId, bool FuseUnk, int[]? ByteFallback, bool IgnoreMerges, string? Prefix, string? Suffix);
 
-    private static Dictionary<string, int> ReadVocab(JsonObject model, TokenizerJsonReader reader)
+    /// <summary>A small component (normalizer, decoder, ...) as a JsonNode; null when absent or JSON null.</summary>
+    private static JsonNode? Component(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var e) && e.ValueKind != JsonValueKind.Null ? JsonNode.Parse(e.GetRawText()) : null;
+
+    /// <summary>The model's members other than the (large) vocabulary and merges.</summary>
+    private static JsonObject ModelOptions(JsonElement model)
     {
-        if (model["vocab"] is not JsonObject v) throw reader.Bad("missing object \"model.vocab\" (a BPE vocabulary maps token to id)");
-        var result = new Dictionary<string, int>(v.Count, StringComparer.Ordinal);
-        foreach (var (token, idNode) in v)
+        var result = new JsonObject();
+        foreach (var p in model.EnumerateObject())
         {
-            if (idNode is not JsonValue value || !value.TryGetValue(out int id) || id < 0)
-                throw reader.Bad($"model.vocab entry \"{token}\" is not a non-negative integer id");
-            result[token] = id;
+            if (p.NameEquals("vocab") || p.NameEquals("merges")) continue;
+            result[p.Name] = JsonNode.Parse(p.Value.GetRawText());
         }
         return result;
     }
 
-    private List<AddedToken> ReadAddedTokens(TokenizerJsonReader reader)
+    private static Dictionary<string, int> ReadVocab(JsonElement model, TokenizerJsonReader reader)
+    {
+        if (!model.TryGetProperty("vocab", out var v) || v.ValueKind != JsonValueKind.Object)
+            throw reader.Bad("missing object \"model.vocab\" (a BPE vocabulary maps token to id)");
+        var result = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var p in v.EnumerateObject())
+        {
+            if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out int id) || id < 0)
+                throw reader.Bad($"model.vocab entry \"{p.Name}\" is not a non-negative integer id");
+            result[p.Name] = id;
+        }
+        return result;
+    }
+
+    private static List<AddedToken> ReadAddedTokens(JsonNode? node, TokenizerJsonReader reader)
     {
         var result = new List<AddedToken>();
-        if (json["added_tokens"] is not JsonArray list) return result;
-        foreach (var node in list)
+        if (node is not JsonArray list) return result;
+        foreach (var entry in list)
         {
-            if (node is not JsonObject o || TokenizerJsonReader.String(o, "content") is not { } text || o["id"] is not JsonValue id)
+            if (entry is not JsonObject o || TokenizerJsonReader.String(o, "content") is not { } text || o["id"] is not JsonValue id)
                 throw reader.Bad("added_tokens entries need \"id\" and \"content\"");
             if (text.Length == 0) throw reader.Bad($"added token {id.ToJsonString()} has empty content");
             bool special = TokenizerJsonReader.Flag(o, "special");
@@ -72,28 +89,31 @@ public sealed partial class BpeTokenizer
             string.IsNullOrEmpty(prefix) ? null : prefix, string.IsNullOrEmpty(suffix) ? null : suffix);
     }
 
-    private Dictionary<long, (int Rank, int Merged)> ReadMerges(JsonObject model, TokenizerJsonReader reader)
+    private Dictionary<long, (int Rank, int Merged)> ReadMerges(JsonElement model, TokenizerJsonReader reader)
     {
-        if (model["merges"] is not JsonArray list) return [];
-        var result = new Dictionary<long, (int, int)>(list.Count);
+        if (!model.TryGetProperty("merges", out var list) || list.ValueKind != JsonValueKind.Array) return [];
+        var result = new Dictionary<long, (int, int)>(list.GetArrayLength());
         var lookup = vocab.GetAlternateLookup<ReadOnlySpan<char>>();
         Span<char> buffer = stackalloc char[256];
-        for (int rank = 0; rank < list.Count; rank++)
+        int rank = 0;
+        foreach (var entry in list.EnumerateArray())
         {
             string left, right;
-            switch (list[rank])
+            if (entry.ValueKind == JsonValueKind.String)
             {
-                case JsonValue s when s.GetValueKind() == JsonValueKind.String:
-                    string text = s.GetValue<string>();
-                    int space = text.IndexOf(' ', 1);
-                    if (space < 0 || text.IndexOf(' ', space + 1) >= 0) throw reader.Bad($"merge {rank} \"{text}\" is not \"left right\"");
-                    (left, right) = (text[..space], text[(space + 1)..]);
-                    break;
-                case JsonArray { Count: 2 } pair when pair[0] is JsonValue l && pair[1] is JsonValue r:
-                    (left, right) = (l.GetValue<string>(), r.GetValue<string>());
-                    break;
-                default:
-                    throw reader.Bad($"merge {rank} is neither \"left right\" nor [\"left\", \"right\"]");
+                string text = entry.GetString()!;
+                int space = text.IndexOf(' ', 1);
+                if (space < 0 || text.IndexOf(' ', space + 1) >= 0) throw reader.Bad($"merge {rank} \"{text}\" is not \"left right\"");
+                (left, right) = (text[..space], text[(space + 1)..]);
+            }
+            else if (entry.ValueKind == JsonValueKind.Array && entry.GetArrayLength() == 2
+                && entry[0].ValueKind == JsonValueKind.String && entry[1].ValueKind == JsonValueKind.String)
+            {
+                (left, right) = (entry[0].GetString()!, entry[1].GetString()!);
+            }
+            else
+            {
+                throw reader.Bad($"merge {rank} is neither \"left right\" nor [\"left\", \"right\"]");
             }
             if (!vocab.TryGetValue(left, out int a) || !vocab.TryGetValue(right, out int b))
                 throw reader.Bad($"merge {rank} (\"{left}\", \"{right}\") uses a token missing from the vocabulary");
@@ -105,6 +125,7 @@ public sealed partial class BpeTokenizer
             if (!lookup.TryGetValue(joined, out int merged))
                 throw reader.Bad($"merge {rank} (\"{left}\", \"{right}\") produces \"{joined}\", which is missing from the vocabulary");
             result.TryAdd(PairKey(a, b), (rank, merged));
+            rank++;
         }
         return result;
     }
