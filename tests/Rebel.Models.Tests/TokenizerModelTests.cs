@@ -153,6 +153,18 @@ public sealed class TokenizerModelTests
     }
 
     [Fact]
+    public void Pair_without_a_pair_template_is_an_error()
+    {
+        var t = With(j => j["post_processor"] = JsonNode.Parse("""
+            {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+             "pair": [], "special_tokens": {"<s>": {"id": "<s>", "ids": [0], "tokens": ["<s>"]}}}
+            """));
+        Assert.Equal([0, 7], t.Encode("ab"));
+        var e = Assert.Throws<InvalidOperationException>(() => t.EncodePair("ab", "c"));
+        Assert.Contains("pair", e.Message);
+    }
+
+    [Fact]
     public void Roberta_and_bert_processing()
     {
         var roberta = With(j => j["post_processor"] = JsonNode.Parse("""

@@ -87,6 +87,7 @@ internal sealed class TemplateProcessor(List<TemplateItem> single, List<Template
 
     public override List<List<int>> Process(List<List<int>> sequences)
     {
+        if (sequences.Count > 1 && pair.Count == 0) throw new InvalidOperationException("The TemplateProcessing post-processor has no \"pair\" template.");
         var result = new List<int>();
         foreach (var item in sequences.Count == 1 ? single : pair)
         {
