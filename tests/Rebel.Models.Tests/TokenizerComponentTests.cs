@@ -99,6 +99,7 @@ public sealed class TokenizerComponentTests
         Assert.Equal("cafe naive", Normalize("""{"type": "Sequence", "normalizers": [{"type": "NFD"}, {"type": "StripAccents"}]}""", "café naïve"));
         Assert.Equal("hello world  中  文 ", Normalize("""{"type": "BertNormalizer"}""", "Héllo\tWORLD 中文\u0000"));
         Assert.Equal("Héllo", Normalize("""{"type": "BertNormalizer", "lowercase": false}""", "Héllo"));
+        Assert.Equal("ĠcafÃ©", Normalize("""{"type": "ByteLevel"}""", " café"));
         Assert.Equal("as is", Normalize("""{"type": "Precompiled", "precompiled_charsmap": null}""", "as is"));
         var e = Assert.Throws<NotSupportedException>(() => Normalize("""{"type": "Precompiled", "precompiled_charsmap": "AAAA"}""", "x"));
         Assert.Contains("Precompiled", e.Message);

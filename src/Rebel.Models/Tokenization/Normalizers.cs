@@ -10,7 +10,7 @@ namespace Rebel.Models.Tokenization;
 /// <summary>A text-to-text rewrite of tokenizer.json's "normalizer".</summary>
 internal abstract class Normalizer
 {
-    public const string Supported = "Sequence, Prepend, Replace, NFC, NFD, NFKC, NFKD, Lowercase, Strip, StripAccents, BertNormalizer, Precompiled (empty charsmap)";
+    public const string Supported = "Sequence, Prepend, Replace, NFC, NFD, NFKC, NFKD, Lowercase, Strip, StripAccents, BertNormalizer, ByteLevel, Precompiled (empty charsmap)";
 
     public abstract string Apply(string text);
 
@@ -33,6 +33,7 @@ internal abstract class Normalizer
             "StripAccents" => new StripAccentsNormalizer(),
             "BertNormalizer" => BertNormalizer.FromJson(node),
             "Precompiled" => ReadPrecompiled(node, reader),
+            "ByteLevel" => new ByteLevelNormalizer(),
             _ => throw reader.Unsupported("normalizer", type, Supported),
         };
     }
@@ -87,6 +88,12 @@ internal sealed class ReplaceNormalizer(Regex pattern, string content) : Normali
 internal sealed class UnicodeNormalizer(NormalizationForm form) : Normalizer
 {
     public override string Apply(string text) => UnicodeNormalization.Normalize(text, form);
+}
+
+/// <summary>Every UTF-8 byte as its byte-level character (GPT-2's table), as the ByteLevel pre-tokenizer does.</summary>
+internal sealed class ByteLevelNormalizer : Normalizer
+{
+    public override string Apply(string text) => ByteLevel.Encode(text);
 }
 
 /// <summary>Unicode lower case.</summary>
