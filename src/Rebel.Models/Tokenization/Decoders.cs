@@ -21,7 +21,7 @@ internal abstract class TokenDecoder
         string type = reader.TypeOf(node, "decoder");
         return type switch
         {
-            "Sequence" => new SequenceDecoder(reader.Children(node, "decoders", "decoder").Select(n => Read(n, reader)!).ToArray()),
+            "Sequence" => new SequenceDecoder(reader.Children(node, "decoders", "decoder").Select(n => Read(n, reader) ?? throw reader.Bad("decoder Sequence entry is null")).ToArray()),
             "ByteLevel" => new ByteLevelDecoder(),
             "Metaspace" => new MetaspaceDecoder(reader.Char(node, "replacement", "\u2581", "Metaspace decoder"), PrependSchemes.Read(node, reader, "Metaspace decoder")),
             "ByteFallback" => new ByteFallbackDecoder(),

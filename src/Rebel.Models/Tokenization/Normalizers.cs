@@ -21,7 +21,7 @@ internal abstract class Normalizer
         string type = reader.TypeOf(node, "normalizer");
         return type switch
         {
-            "Sequence" => new SequenceNormalizer(reader.Children(node, "normalizers", "normalizer").Select(n => Read(n, reader)!).ToArray()),
+            "Sequence" => new SequenceNormalizer(reader.Children(node, "normalizers", "normalizer").Select(n => Read(n, reader) ?? throw reader.Bad("normalizer Sequence entry is null")).ToArray()),
             "Prepend" => new PrependNormalizer(reader.RequiredString(node, "prepend", "Prepend normalizer")),
             "Replace" => new ReplaceNormalizer(reader.Pattern(node, "Replace normalizer"), reader.RequiredString(node, "content", "Replace normalizer")),
             "NFC" => new UnicodeNormalizer(NormalizationForm.FormC),

@@ -22,7 +22,7 @@ internal abstract class PostProcessor
         string type = reader.TypeOf(node, "post_processor");
         return type switch
         {
-            "Sequence" => new SequenceProcessor(reader.Children(node, "processors", "post_processor").Select(n => Read(n, reader, idOf)!).ToArray()),
+            "Sequence" => new SequenceProcessor(reader.Children(node, "processors", "post_processor").Select(n => Read(n, reader, idOf) ?? throw reader.Bad("post_processor Sequence entry is null")).ToArray()),
             "ByteLevel" => new ByteLevelProcessor(),
             "TemplateProcessing" => TemplateProcessor.FromJson(node, reader, idOf),
             "RobertaProcessing" => ClassifierProcessor.FromJson(node, reader, roberta: true),

@@ -38,9 +38,6 @@ internal abstract class PreTokenizer
         return result;
     }
 
-    /// <summary>True when this step (or one inside it) maps text to byte characters.</summary>
-    public virtual bool IsByteLevel => false;
-
     /// <summary>The pre-tokenizer a tokenizer.json node describes; null for JSON null.</summary>
     public static PreTokenizer? Read(JsonNode? node, TokenizerJsonReader reader)
     {
@@ -48,7 +45,7 @@ internal abstract class PreTokenizer
         string type = reader.TypeOf(node, "pre_tokenizer");
         return type switch
         {
-            "Sequence" => new SequencePreTokenizer(reader.Children(node, "pretokenizers", "pre_tokenizer").Select(n => Read(n, reader)!).ToArray()),
+            "Sequence" => new SequencePreTokenizer(reader.Children(node, "pretokenizers", "pre_tokenizer").Select(n => Read(n, reader) ?? throw reader.Bad("pre_tokenizer Sequence entry is null")).ToArray()),
             "ByteLevel" => new ByteLevelPreTokenizer(TokenizerJsonReader.Flag(node, "add_prefix_space"),
                 TokenizerJsonReader.Flag(node, "use_regex", true) ? Gpt2Regex.Value : null),
             "Split" => new RegexSplitPreTokenizer(reader.Pattern(node, "Split pre_tokenizer"), ReadBehavior(node, reader, SplitBehavior.Isolated),
@@ -92,8 +89,6 @@ internal abstract class PreTokenizer
 /// <summary>Applies its pre-tokenizers in order.</summary>
 internal sealed class SequencePreTokenizer(PreTokenizer[] steps) : PreTokenizer
 {
-    public override bool IsByteLevel => steps.Any(s => s.IsByteLevel);
-
     public override void Split(Piece piece, List<Piece> destination) => destination.AddRange(Apply([piece]));
 
     public override List<Piece> Apply(List<Piece> pieces)
@@ -132,14 +127,14 @@ internal sealed class CharSplitPreTokenizer(Func<Rune, bool> isDelimiter, SplitB
 /// <summary>GPT-2's byte level: an optional leading space, the GPT-2 word regex, then every UTF-8 byte as its character.</summary>
 internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, Regex? pattern) : PreTokenizer
 {
-    public override bool IsByteLevel => true;
+    private readonly RegexSplitPreTokenizer? words = pattern is null ? null : new(pattern, SplitBehavior.Isolated, invert: false);
 
     public override void Split(Piece piece, List<Piece> destination)
     {
         var p = addPrefixSpace && !piece.Text.StartsWith(' ') ? piece with { Text = " " + piece.Text } : piece;
         int first = destination.Count;
-        if (pattern is null) destination.Add(p);
-        else new RegexSplitPreTokenizer(pattern, SplitBehavior.Isolated, invert: false).Split(p, destination);
+        if (words is null) destination.Add(p);
+        else words.Split(p, destination);
         for (int i = first; i < destination.Count; i++) destination[i] = destination[i] with { Text = ByteLevel.Encode(destination[i].Text) };
     }
 }
