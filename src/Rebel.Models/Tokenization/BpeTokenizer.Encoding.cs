@@ -93,7 +93,7 @@ public sealed partial class BpeTokenizer
             if (alive[i]) result.Add(ids[i]);
         }
         int[] output = [.. result];
-        if (cacheSize < CacheCapacity && cache.TryAdd(word, output)) Interlocked.Increment(ref cacheSize);
+        if (word.Length <= CachedWordLength && cacheSize < CacheCapacity && cache.TryAdd(word, output)) Interlocked.Increment(ref cacheSize);
         return output;
     }
 

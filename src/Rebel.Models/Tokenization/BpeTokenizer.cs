@@ -18,6 +18,9 @@ public sealed partial class BpeTokenizer : ITokenizer
 
     private const int CacheCapacity = 10_000;
 
+    /// <summary>Longer words are not cached: without a pre-tokenizer (Gemma) a word is a whole text, rarely seen twice.</summary>
+    private const int CachedWordLength = 256;
+
     private readonly Lazy<JsonObject> json;
     private readonly Dictionary<string, int> vocab;
     private readonly string?[] idToToken;
