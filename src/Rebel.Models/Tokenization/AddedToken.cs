@@ -7,6 +7,6 @@ namespace Rebel.Models.Tokenization;
 /// <param name="Special">Special tokens are dropped by Decode(skipSpecialTokens: true).</param>
 /// <param name="LStrip">Absorbs whitespace on its left.</param>
 /// <param name="RStrip">Absorbs whitespace on its right.</param>
-/// <param name="Normalized">Hugging Face's "normalized" flag (kept for saving).</param>
-/// <param name="SingleWord">Hugging Face's "single_word" flag (kept for saving; matching ignores it).</param>
+/// <param name="Normalized">Matched in the normalized text (its content normalized too) rather than in the raw input.</param>
+/// <param name="SingleWord">Matched only where no word character (letter, digit, '_') touches it on either side.</param>
 public sealed record AddedToken(int Id, string Content, bool Special = true, bool LStrip = false, bool RStrip = false, bool Normalized = false, bool SingleWord = false);

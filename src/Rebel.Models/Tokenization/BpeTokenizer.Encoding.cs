@@ -1,115 +1,69 @@
-// BpeTokenizer, encoding internals: pre-tokenizer splits and the BPE merge loop (lowest-rank pair first, leftmost first).
-using System.Text.RegularExpressions;
-
+// BpeTokenizer, encoding internals: added tokens split out before and after normalization, pre-tokenization, and the BPE
+// model on one word (characters to ids with byte fallback / unk, then merges: lowest-rank pair first, leftmost first).
 namespace Rebel.Models.Tokenization;
 
 public sealed partial class BpeTokenizer
 {
-    private List<string> PreTokenize(string text)
+    /// <summary>The ids of one text, without the post-processor's special tokens.</summary>
+    private List<int> EncodeSequence(string text)
     {
-        var pieces = new List<string> { text };
-        foreach (var step in preTokenizers)
+        var ids = new List<int>();
+        int start = 0;
+        foreach (var (matchStart, matchEnd, token) in rawAdded.Find(text))
         {
-            var next = new List<string>(pieces.Count * 2);
-            foreach (string piece in pieces)
-            {
-                switch (step)
-                {
-                    case SplitStep split:
-                        Split(piece, split.Pattern, split.Behavior, split.Invert, next);
-                        break;
-                    case ByteLevelStep byteLevel:
-                        string p = byteLevel.AddPrefixSpace && !piece.StartsWith(' ') ? " " + piece : piece;
-                        if (byteLevel.Pattern is null) next.Add(p);
-                        else Split(p, byteLevel.Pattern, SplitBehavior.Isolated, invert: false, next);
-                        break;
-                }
-            }
-            pieces = next;
+            EncodeNormalized(text[start..matchStart], start == 0, ids);
+            ids.Add(token.Id);
+            start = matchEnd;
         }
-        return pieces;
+        EncodeNormalized(text[start..], start == 0, ids);
+        return ids;
     }
 
-    /// <summary>Splits <paramref name="text"/> at the matches of <paramref name="pattern"/>, as Hugging Face's Split does.</summary>
-    private static void Split(string text, Regex pattern, SplitBehavior behavior, bool invert, List<string> destination)
+    /// <summary>Normalizes a stretch of text between non-normalized added tokens, then splits out the normalized ones.</summary>
+    private void EncodeNormalized(string chunk, bool atStart, List<int> ids)
     {
-        // Spans of (start, length, isMatch) covering the text; with invert the matches are the "gaps".
-        var spans = new List<(int Start, int Length, bool Delimiter)>();
-        int last = 0;
-        foreach (var m in pattern.EnumerateMatches(text))
+        if (chunk.Length == 0) return;
+        string normalized = normalizer?.Apply(chunk) ?? chunk;
+        int start = 0;
+        foreach (var (matchStart, matchEnd, token) in normalizedAdded.Find(normalized))
         {
-            if (m.Length == 0) continue;
-            if (m.Index > last) spans.Add((last, m.Index - last, invert));
-            spans.Add((m.Index, m.Length, !invert));
-            last = m.Index + m.Length;
+            EncodeWords(normalized[start..matchStart], atStart && start == 0, ids);
+            ids.Add(token.Id);
+            start = matchEnd;
         }
-        if (last < text.Length) spans.Add((last, text.Length - last, invert));
-
-        int pendingStart = -1;
-        for (int i = 0; i < spans.Count; i++)
-        {
-            var (start, length, delimiter) = spans[i];
-            switch (behavior)
-            {
-                case SplitBehavior.Isolated:
-                    destination.Add(text.Substring(start, length));
-                    break;
-                case SplitBehavior.Removed:
-                    if (!delimiter) destination.Add(text.Substring(start, length));
-                    break;
-                case SplitBehavior.MergedWithPrevious:
-                    if (delimiter && destination.Count > 0 && i > 0 && !spans[i - 1].Delimiter) destination[^1] += text.Substring(start, length);
-                    else destination.Add(text.Substring(start, length));
-                    break;
-                case SplitBehavior.MergedWithNext:
-                    if (delimiter)
-                    {
-                        if (pendingStart < 0) pendingStart = start;
-                        if (i == spans.Count - 1) destination.Add(text[pendingStart..]);
-                    }
-                    else
-                    {
-                        int s = pendingStart >= 0 ? pendingStart : start;
-                        destination.Add(text.Substring(s, start + length - s));
-                        pendingStart = -1;
-                    }
-                    break;
-                case SplitBehavior.Contiguous:
-                    if (delimiter && i > 0 && spans[i - 1].Delimiter) destination[^1] += text.Substring(start, length);
-                    else destination.Add(text.Substring(start, length));
-                    break;
-            }
-        }
+        EncodeWords(normalized[start..], atStart && start == 0, ids);
     }
 
-    /// <summary>BPE of one pre-tokenized word written in byte characters.</summary>
+    private void EncodeWords(string text, bool atStart, List<int> ids)
+    {
+        if (text.Length == 0) return;
+        var piece = new Piece(text, atStart);
+        if (preTokenizer is null)
+        {
+            ids.AddRange(BpeWord(text));
+            return;
+        }
+        foreach (var word in preTokenizer.Apply([piece])) ids.AddRange(BpeWord(word.Text));
+    }
+
+    /// <summary>BPE of one pre-tokenized word.</summary>
     private int[] BpeWord(string word)
     {
-        if (ignoreMerges && vocab.TryGetValue(word, out int whole)) return [whole];
+        if (options.IgnoreMerges && vocab.TryGetValue(word, out int whole)) return [whole];
         if (cache.TryGetValue(word, out var cached)) return cached;
 
-        int n = word.Length;
-        var ids = new int[n];
-        var prev = new int[n];
-        var next = new int[n];
-        var alive = new bool[n];
-        int count = 0;
-        int previous = -1;
-        var lookup = vocab.GetAlternateLookup<ReadOnlySpan<char>>();
-        for (int i = 0; i < n; i++)
+        var symbols = InitialSymbols(word);
+        int count = symbols.Count;
+        var ids = symbols.ToArray();
+        var prev = new int[count];
+        var next = new int[count];
+        var alive = new bool[count];
+        for (int i = 0; i < count; i++)
         {
-            int id;
-            if (lookup.TryGetValue(word.AsSpan(i, 1), out int known)) id = known;
-            else if (unkId is int unk) id = unk;
-            else continue;
-            ids[count] = id;
-            prev[count] = previous;
-            alive[count] = true;
-            if (previous >= 0) next[previous] = count;
-            previous = count;
-            count++;
+            prev[i] = i - 1;
+            next[i] = i + 1 < count ? i + 1 : -1;
+            alive[i] = true;
         }
-        if (count > 0) next[count - 1] = -1;
 
         // Queue of candidate merges: lowest rank first, then leftmost. Entries go stale when a neighbour merges.
         var queue = new PriorityQueue<(int Left, int Right, int LeftId, int RightId, int Merged), long>();
@@ -139,7 +93,49 @@ public sealed partial class BpeTokenizer
             if (alive[i]) result.Add(ids[i]);
         }
         int[] output = [.. result];
-        if (cacheSize < CacheCapacity && cache.TryAdd(word, output)) Interlocked.Increment(ref cacheSize);
+        if (word.Length <= CachedWordLength && cacheSize < CacheCapacity && cache.TryAdd(word, output)) Interlocked.Increment(ref cacheSize);
         return output;
+    }
+
+    /// <summary>
+    /// One id per character (code point), as Hugging Face's BPE starts: the character's token (with the continuing-subword
+    /// prefix after the first, the end-of-word suffix on the last), else its UTF-8 bytes' &lt;0xNN&gt; tokens, else unk (runs
+    /// of unknown characters fused into one unk with fuse_unk), else nothing.
+    /// </summary>
+    private List<int> InitialSymbols(string word)
+    {
+        var symbols = new List<int>(word.Length);
+        var lookup = vocab.GetAlternateLookup<ReadOnlySpan<char>>();
+        bool pendingUnk = false;
+        Span<byte> buffer = stackalloc byte[64];
+        for (int i = 0; i < word.Length;)
+        {
+            int length = char.IsSurrogatePair(word, i) ? 2 : 1;
+            string? prefix = i > 0 ? options.Prefix : null;
+            string? suffix = i + length == word.Length ? options.Suffix : null;
+            var symbol = prefix is null && suffix is null ? word.AsSpan(i, length) : (prefix + word.Substring(i, length) + suffix).AsSpan();
+            i += length;
+            if (lookup.TryGetValue(symbol, out int id))
+            {
+                if (pendingUnk) symbols.Add(options.UnkId!.Value);
+                pendingUnk = false;
+                symbols.Add(id);
+                continue;
+            }
+            if (options.ByteFallback is { } byteIds)
+            {
+                var bytes = symbol.Length * 3 <= buffer.Length ? buffer : new byte[symbol.Length * 3];
+                int n = System.Text.Encoding.UTF8.GetBytes(symbol, bytes);
+                for (int b = 0; b < n; b++) symbols.Add(byteIds[bytes[b]]);
+                continue;
+            }
+            if (options.UnkId is int unk)
+            {
+                if (pendingUnk && !options.FuseUnk) symbols.Add(unk);
+                pendingUnk = true;
+            }
+        }
+        if (pendingUnk) symbols.Add(options.UnkId!.Value);
+        return symbols;
     }
 }

@@ -1,16 +1,16 @@
-// BpeTokenizer: byte-level BPE as Hugging Face's tokenizer.json describes it (GPT-2, Pythia/GPT-NeoX, Llama-3, Qwen2).
-// Encode = split out added tokens -> normalize -> pre-tokenize (regex splits) -> bytes to byte-characters -> BPE merges
-// per word -> post-process template (BOS). Decode = ids -> token strings -> bytes -> UTF-8.
+// BpeTokenizer: a BPE tokenizer as Hugging Face's tokenizer.json describes it: byte-level BPE (GPT-2, Llama-3, Qwen,
+// DeepSeek) and SentencePiece-style BPE with byte fallback (Llama-2, Mistral, Gemma).
+// Encode = split out added tokens -> normalizer -> split out normalized added tokens -> pre-tokenizer -> BPE merges per
+// word (byte fallback / unk for unknown characters) -> post-processor (BOS/EOS templates).
+// Decode = ids -> token strings -> decoder chain (ByteLevel, or Replace/ByteFallback/Fuse/Strip, ...).
 using System.Collections.Concurrent;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Rebel.Models.IO;
 
 namespace Rebel.Models.Tokenization;
 
-/// <summary>A byte-level BPE tokenizer loaded from (and savable as) a Hugging Face tokenizer.json.</summary>
+/// <summary>A BPE tokenizer loaded from (and savable as) a Hugging Face tokenizer.json.</summary>
 public sealed partial class BpeTokenizer : ITokenizer
 {
     /// <summary>The conventional file name.</summary>
@@ -18,24 +18,28 @@ public sealed partial class BpeTokenizer : ITokenizer
 
     private const int CacheCapacity = 10_000;
 
-    private readonly JsonObject json;
+    /// <summary>Longer words are not cached: without a pre-tokenizer (Gemma) a word is a whole text, rarely seen twice.</summary>
+    private const int CachedWordLength = 256;
+
+    private readonly Lazy<JsonObject> json;
     private readonly Dictionary<string, int> vocab;
     private readonly string?[] idToToken;
     private readonly Dictionary<long, (int Rank, int Merged)> merges;
     private readonly Dictionary<int, AddedToken> addedById;
     private readonly Dictionary<string, int> addedByContent;
-    private readonly Regex? addedPattern;
-    private readonly NormalizationForm? normalization;
-    private readonly bool lowercase;
-    private readonly IReadOnlyList<PreTokenizerStep> preTokenizers;
-    private readonly IReadOnlyList<TemplateItem>? template;
-    private readonly int? unkId;
-    private readonly bool ignoreMerges;
+    private readonly AddedTokenMatcher rawAdded;
+    private readonly AddedTokenMatcher normalizedAdded;
+    private readonly Normalizer? normalizer;
+    private readonly PreTokenizer? preTokenizer;
+    private readonly PostProcessor? postProcessor;
+    private readonly TokenDecoder? decoder;
+    private readonly BpeOptions options;
     private readonly ConcurrentDictionary<string, int[]> cache = new(StringComparer.Ordinal);
+    private TokenizerConfig? config;
     private int cacheSize;
 
     /// <summary>Contents of tokenizer_config.json when loaded from a folder (or set by the trainer), else null.</summary>
-    public TokenizerConfig? Config { get; init; }
+    public TokenizerConfig? Config { get => config; init => config = value; }
 
     /// <summary>One more than the largest id (model vocabulary and added tokens).</summary>
     public int VocabSize => idToToken.Length;
@@ -58,7 +62,7 @@ public sealed partial class BpeTokenizer : ITokenizer
     /// <summary>Reads a tokenizer.json file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is malformed.</exception>
-    /// <exception cref="NotSupportedException">The file describes something other than byte-level BPE.</exception>
+    /// <exception cref="NotSupportedException">The file uses a model or component type this class does not implement.</exception>
     public static BpeTokenizer Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -76,38 +80,52 @@ public sealed partial class BpeTokenizer : ITokenizer
         return File.Exists(configPath) ? tokenizer.WithConfig(TokenizerConfig.Load(configPath)) : tokenizer;
     }
 
-    /// <summary>Parses tokenizer.json text; <paramref name="source"/> names it in error messages.</summary>
+    /// <summary>
+    /// Parses tokenizer.json text; <paramref name="source"/> names it in error messages. The text is read with JsonDocument
+    /// (fast for 250k-token vocabularies) and parsed into the object <see cref="ToJson"/> returns only when asked for.
+    /// </summary>
     public static BpeTokenizer FromJson(string text, string source = "<tokenizer.json>")
     {
         ArgumentNullException.ThrowIfNull(text);
-        JsonNode? node;
+        JsonDocument document;
         try
         {
-            node = JsonNode.Parse(text);
+            document = JsonDocument.Parse(text);
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{source}: not valid JSON ({e.Message}).", e);
         }
-        return node is JsonObject obj ? new BpeTokenizer(obj, source) : throw new InvalidDataException($"{source}: expected a JSON object.");
+        using (document)
+        {
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                ? new BpeTokenizer(document.RootElement, new Lazy<JsonObject>(() => JsonNode.Parse(text)!.AsObject()), source)
+                : throw new InvalidDataException($"{source}: expected a JSON object.");
+        }
     }
 
     /// <summary>Builds a tokenizer from a parsed tokenizer.json object (kept, and written back by <see cref="Save"/>).</summary>
     public BpeTokenizer(JsonObject tokenizerJson, string source = "<tokenizer.json>")
+        : this(ParseCopy(tokenizerJson).RootElement, new Lazy<JsonObject>(tokenizerJson), source)
     {
-        ArgumentNullException.ThrowIfNull(tokenizerJson);
+    }
+
+    private BpeTokenizer(JsonElement root, Lazy<JsonObject> tokenizerJson, string source)
+    {
         json = tokenizerJson;
         Source = source;
-        var model = json["model"] as JsonObject ?? throw Bad("missing object \"model\"");
-        string modelType = model["type"]?.GetValue<string>() ?? "BPE";
-        if (modelType != "BPE") throw new NotSupportedException($"{source}: model type \"{modelType}\" is not supported (only byte-level BPE).");
+        var reader = new TokenizerJsonReader(source);
+        if (!root.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.Object) throw reader.Bad("missing object \"model\"");
+        var modelOptions = ModelOptions(model);
+        string modelType = TokenizerJsonReader.String(modelOptions, "type") ?? "BPE";
+        if (modelType != "BPE") throw reader.Unsupported("model", modelType, "BPE");
 
-        vocab = ReadVocab(model);
-        AddedTokens = ReadAddedTokens();
+        vocab = ReadVocab(model, reader);
+        AddedTokens = ReadAddedTokens(Component(root, "added_tokens"), reader);
         int size = Math.Max(vocab.Count == 0 ? 0 : vocab.Values.Max() + 1, AddedTokens.Count == 0 ? 0 : AddedTokens.Max(t => t.Id) + 1);
         idToToken = new string?[size];
         foreach (var (token, id) in vocab) idToToken[id] = token;
-        addedById = new Dictionary<int, AddedToken>();
+        addedById = [];
         addedByContent = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var t in AddedTokens)
         {
@@ -115,61 +133,63 @@ public sealed partial class BpeTokenizer : ITokenizer
             addedByContent[t.Content] = t.Id;
             idToToken[t.Id] ??= t.Content;
         }
-        addedPattern = BuildAddedPattern(AddedTokens);
-        merges = ReadMerges(model);
-        ignoreMerges = model["ignore_merges"] is JsonValue im && im.GetValueKind() == JsonValueKind.True;
-        if (model["unk_token"] is JsonValue unk && unk.GetValueKind() == JsonValueKind.String && vocab.TryGetValue(unk.GetValue<string>(), out int unkIdValue))
-            unkId = unkIdValue;
-        CheckUnsupported(model, "continuing_subword_prefix");
-        CheckUnsupported(model, "end_of_word_suffix");
-        (normalization, lowercase) = ReadNormalizer(json["normalizer"]);
-        preTokenizers = ReadPreTokenizer(json["pre_tokenizer"]);
-        template = ReadPostProcessor(json["post_processor"]);
+        options = ReadOptions(modelOptions, reader);
+        merges = ReadMerges(model, reader);
+        normalizer = Normalizer.Read(Component(root, "normalizer"), reader);
+        preTokenizer = PreTokenizer.Read(Component(root, "pre_tokenizer"), reader);
+        postProcessor = PostProcessor.Read(Component(root, "post_processor"), reader, TokenToId);
+        decoder = TokenDecoder.Read(Component(root, "decoder"), reader);
+        rawAdded = new AddedTokenMatcher(AddedTokens.Where(t => !t.Normalized).Select(t => (t.Content, t)));
+        normalizedAdded = new AddedTokenMatcher(AddedTokens.Where(t => t.Normalized).Select(t => (normalizer?.Apply(t.Content) ?? t.Content, t)));
     }
 
-    /// <summary>A copy of this tokenizer that carries <paramref name="config"/>.</summary>
-    public BpeTokenizer WithConfig(TokenizerConfig? config) => new(json, Source) { Config = config };
+    /// <summary>A copy of this tokenizer that carries <paramref name="config"/> (the parsed vocabulary is shared).</summary>
+    public BpeTokenizer WithConfig(TokenizerConfig? config)
+    {
+        var copy = (BpeTokenizer)MemberwiseClone();
+        copy.config = config;
+        return copy;
+    }
 
     /// <summary>
-    /// Encodes text to ids. With <paramref name="addSpecialTokens"/> the post-processor's template applies (e.g. Llama-3
-    /// prepends &lt;|begin_of_text|&gt;). Added tokens in the text (e.g. "&lt;|im_start|&gt;") always become their ids.
-    /// Characters whose byte is missing from the vocabulary become the unk token, or are dropped when there is none
+    /// Encodes text to ids. With <paramref name="addSpecialTokens"/> the post-processor adds its special tokens (e.g. Llama-3
+    /// prepends &lt;|begin_of_text|&gt;); without a post-processor that adds any, tokenizer_config.json's add_bos_token and
+    /// add_eos_token do. Added tokens in the text (e.g. "&lt;|im_start|&gt;") always become their ids. A character missing
+    /// from the vocabulary becomes its UTF-8 bytes' &lt;0xNN&gt; tokens (byte_fallback), else the unk token, else nothing
     /// (as Hugging Face does).
     /// </summary>
     public int[] Encode(string text, bool addSpecialTokens = true)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var ids = new List<int>();
-        int start = 0;
-        if (addedPattern is not null)
-        {
-            for (var m = addedPattern.Match(text); m.Success; m = m.NextMatch())
-            {
-                EncodeSegment(text.AsSpan(start, m.Index - start), ids);
-                ids.Add(AddedIdOf(m.Value));
-                start = m.Index + m.Length;
-            }
-        }
-        EncodeSegment(text.AsSpan(start), ids);
-        return addSpecialTokens ? ApplyTemplate(ids) : [.. ids];
+        return PostProcess([EncodeSequence(text)], addSpecialTokens);
     }
 
-    /// <summary>Decodes ids to text; invalid UTF-8 (e.g. half of an emoji) becomes U+FFFD.</summary>
+    /// <summary>Encodes a pair of texts (e.g. question and passage) as the post-processor's "pair" template joins them.</summary>
+    public int[] EncodePair(string text, string pair, bool addSpecialTokens = true)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(pair);
+        return PostProcess([EncodeSequence(text), EncodeSequence(pair)], addSpecialTokens);
+    }
+
+    /// <summary>
+    /// Decodes ids to text through tokenizer.json's decoder (without one, token strings joined by spaces, as Hugging Face
+    /// does); invalid UTF-8 (e.g. half of an emoji) becomes U+FFFD.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An id outside the vocabulary.</exception>
     public string Decode(ReadOnlySpan<int> ids, bool skipSpecialTokens = false)
     {
-        var bytes = new List<byte>(ids.Length * 4);
+        var tokens = new List<string>(ids.Length);
         foreach (int id in ids)
         {
             if (addedById.TryGetValue(id, out var added))
             {
-                if (!(skipSpecialTokens && added.Special)) bytes.AddRange(Encoding.UTF8.GetBytes(added.Content));
+                if (!(skipSpecialTokens && added.Special)) tokens.Add(added.Content);
                 continue;
             }
-            string token = IdToToken(id) ?? throw new ArgumentOutOfRangeException(nameof(ids), id, $"Token id {id} is not in the vocabulary of {Source} (size {VocabSize}).");
-            ByteLevel.AppendBytes(token, bytes);
+            tokens.Add(IdToToken(id) ?? throw new ArgumentOutOfRangeException(nameof(ids), id, $"Token id {id} is not in the vocabulary of {Source} (size {VocabSize})."));
         }
-        return Encoding.UTF8.GetString(bytes.ToArray());
+        return decoder is null ? string.Join(' ', tokens) : string.Concat(decoder.DecodeChain(tokens));
     }
 
     /// <summary>Decodes ids to text.</summary>
@@ -186,10 +206,10 @@ public sealed partial class BpeTokenizer : ITokenizer
     public bool IsSpecial(int id) => addedById.TryGetValue(id, out var t) && t.Special;
 
     /// <summary>The tokenizer.json object (a copy).</summary>
-    public JsonObject ToJson() => (JsonObject)json.DeepClone();
+    public JsonObject ToJson() => (JsonObject)json.Value.DeepClone();
 
     /// <summary>Writes tokenizer.json (atomically).</summary>
-    public void Save(string path) => AtomicFile.WriteText(path, json.ToJsonString(JsonFiles.Indented) + "\n");
+    public void Save(string path) => AtomicFile.WriteText(path, json.Value.ToJsonString(JsonFiles.Indented) + "\n");
 
     /// <summary>Writes tokenizer.json and, when <see cref="Config"/> is set, tokenizer_config.json into a folder.</summary>
     public void SaveFolder(string directory)
@@ -199,55 +219,21 @@ public sealed partial class BpeTokenizer : ITokenizer
         Config?.Save(Path.Combine(directory, TokenizerConfig.FileName));
     }
 
+    private static JsonDocument ParseCopy(JsonObject tokenizerJson)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizerJson);
+        return JsonDocument.Parse(tokenizerJson.ToJsonString());
+    }
+
     private int? IdOf(string? token) => token is null ? null : TokenToId(token);
 
-    private int AddedIdOf(string matched)
+    private int[] PostProcess(List<List<int>> sequences, bool addSpecialTokens)
     {
-        if (addedByContent.TryGetValue(matched, out int id)) return id;
-        return addedByContent[matched.Trim()];
-    }
-
-    private void EncodeSegment(ReadOnlySpan<char> segment, List<int> ids)
-    {
-        if (segment.IsEmpty) return;
-        string text = segment.ToString();
-        if (normalization is { } form) text = text.Normalize(form);
-        if (lowercase) text = text.ToLowerInvariant();
-        foreach (string piece in PreTokenize(text)) ids.AddRange(BpeWord(ByteLevel.Encode(piece)));
-    }
-
-    private int[] ApplyTemplate(List<int> ids)
-    {
-        if (template is null)
-        {
-            if (Config?.AddBosToken == true && BosTokenId is int bos && (ids.Count == 0 || ids[0] != bos)) ids.Insert(0, bos);
-            if (Config?.AddEosToken == true && EosTokenId is int eos) ids.Add(eos);
-            return [.. ids];
-        }
-        var result = new List<int>(ids.Count + 2);
-        foreach (var item in template)
-        {
-            if (item.Ids is null) result.AddRange(ids);
-            else result.AddRange(item.Ids);
-        }
-        return [.. result];
-    }
-
-    private InvalidDataException Bad(string message) => new($"{Source}: {message}.");
-
-    private void CheckUnsupported(JsonObject model, string key)
-    {
-        if (model[key] is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>().Length > 0)
-            throw new NotSupportedException($"{Source}: BPE \"{key}\" is not supported (byte-level BPE does not use it).");
-    }
-
-    private static Regex? BuildAddedPattern(IReadOnlyList<AddedToken> tokens)
-    {
-        if (tokens.Count == 0) return null;
-        var alternatives = tokens
-            .OrderByDescending(t => t.Content.Length)
-            .ThenBy(t => t.Content, StringComparer.Ordinal)
-            .Select(t => (t.LStrip ? @"\s*" : "") + Regex.Escape(t.Content) + (t.RStrip ? @"\s*" : ""));
-        return new Regex(string.Join("|", alternatives), RegexOptions.CultureInvariant);
+        if (addSpecialTokens && postProcessor is { AddsTokens: true }) return [.. postProcessor.Process(sequences).SelectMany(s => s)];
+        var ids = sequences.SelectMany(s => s).ToList();
+        if (!addSpecialTokens) return [.. ids];
+        if (Config?.AddBosToken == true && BosTokenId is int bos && (ids.Count == 0 || ids[0] != bos)) ids.Insert(0, bos);
+        if (Config?.AddEosToken == true && EosTokenId is int eos) ids.Add(eos);
+        return [.. ids];
     }
 }
