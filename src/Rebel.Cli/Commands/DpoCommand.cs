@@ -18,7 +18,7 @@ internal static class DpoCommand
         var model = new Option<string>("--model") { Description = "Hugging Face model folder; also the fixed reference π_ref.", Required = true };
         var pairs = new Option<string>("--pairs") { Description = "JSONL preference pairs: {\"prompt\": ..., \"chosen\": ..., \"rejected\": ...}.", Required = true };
         var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => Path.Combine("runs", "dpo") };
-        var chat = new Option<string?>("--chat-template") { Description = "Template for \"messages\" prompts: chatml or llama3 (default: detected)." };
+        var chat = new Option<string?>("--chat-template") { Description = "Template for \"messages\" prompts: chatml, llama3 or a .jinja file (default: the model's own)." };
         var beta = new Option<float?>("--beta") { Description = $"β of the implicit reward (default {d.Beta})." };
         var epochs = new Option<int?>("--epochs") { Description = $"Passes over the pairs (default {d.Epochs})." };
         var batch = new Option<int?>("--batch-pairs") { Description = $"Pairs per optimizer step (default {d.BatchPairs})." };

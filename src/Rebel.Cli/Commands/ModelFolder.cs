@@ -29,13 +29,14 @@ internal sealed record ModelFolder(string Directory, LanguageModel Model, BpeTok
         : Tokenizer.EosTokenId is { } eos ? [eos] : [];
 
     /// <summary>
-    /// Renders "messages" records with the template named <paramref name="templateName"/> (chatml, llama3) or, when null, the one
-    /// detected in tokenizer_config.json; null when there is none (then "messages" records are reported as errors).
+    /// Renders "messages" records with the template <paramref name="templateName"/> (--chat-template: chatml, llama3 or a .jinja
+    /// file) or, when null, the model's own (chat_template.jinja or tokenizer_config.json); null when there is none (then
+    /// "messages" records are reported as errors).
     /// </summary>
     public Func<JsonArray, string>? MessageRenderer(string? templateName)
     {
-        var template = templateName is null ? ChatTemplate.Detect(Tokenizer.Config?.ChatTemplate) : ChatTemplate.FromName(templateName);
-        return template is null ? null : messages => template.Render(ChatTemplate.ParseMessages(messages.ToJsonString()));
+        var template = ChatTemplate.ForFolder(Directory, templateName);
+        return template is null ? null : messages => template.RenderJson(messages);
     }
 
     /// <summary>The prompt records of <paramref name="path"/>.</summary>
