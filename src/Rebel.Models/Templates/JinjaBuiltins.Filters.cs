@@ -99,7 +99,7 @@ internal static partial class JinjaBuiltins
             case "float":
                 return ToFloat(value, Arg(args, kwargs, 0, "default", 0.0));
             case "abs":
-                return value switch { long n => Math.Abs(n), double x => Math.Abs(x), _ => throw new InvalidOperationException($"abs needs a number, not {JinjaValue.TypeName(value)}") };
+                return value switch { long n => (object)Math.Abs(n), double x => Math.Abs(x), _ => throw new InvalidOperationException($"abs needs a number, not {JinjaValue.TypeName(value)}") };
             case "round":
             {
                 long precision = IntArg(args, kwargs, 0, "precision", 0);

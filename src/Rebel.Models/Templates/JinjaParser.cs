@@ -12,13 +12,13 @@ internal sealed partial class JinjaParser(List<Token> tokens, string sourceName)
     /// <summary>Parses the whole template.</summary>
     public List<Stmt> ParseTemplate()
     {
-        var (body, end) = ParseBody([]);
+        var (body, end) = ParseBody(null, []);
         if (end is not null) throw Error(Current, $"unexpected '{{% {end} %}}'");
         return body;
     }
 
     // Statements up to one of the end tags (consumed up to and including its name) or the end of the template (end = null).
-    private (List<Stmt> Body, string? End) ParseBody(string[] ends)
+    private (List<Stmt> Body, string? End) ParseBody(Token? opener, string[] ends)
     {
         var body = new List<Stmt>();
         while (true)
@@ -27,7 +27,8 @@ internal sealed partial class JinjaParser(List<Token> tokens, string sourceName)
             switch (t.Kind)
             {
                 case TokenKind.End:
-                    if (ends.Length > 0) throw Error(t, $"unexpected end of template: expected {string.Join(" or ", ends.Select(e => $"'{{% {e} %}}'"))}");
+                    if (opener is not null)
+                        throw Error(opener, $"'{{% {opener.Value} %}}' is never closed: the template ends where {string.Join(" or ", ends.Select(e => $"'{{% {e} %}}'"))} was expected");
                     return (body, null);
                 case TokenKind.Text:
                     index++;
@@ -69,14 +70,14 @@ internal sealed partial class JinjaParser(List<Token> tokens, string sourceName)
             {
                 var filters = ParseFilterChain(new LiteralExpr(null, tag.Line, tag.Column), requireFirst: true);
                 EndTag();
-                var (body, _) = ParseBody(["endfilter"]);
+                var (body, _) = ParseBody(tag, ["endfilter"]);
                 EndTag();
                 return new FilterBlockStmt(filters, body, tag.Line, tag.Column);
             }
             case "generation":
             {
                 EndTag();
-                var (body, _) = ParseBody(["endgeneration"]);
+                var (body, _) = ParseBody(tag, ["endgeneration"]);
                 EndTag();
                 return new GenerationStmt(body, tag.Line, tag.Column);
             }
@@ -104,7 +105,7 @@ internal sealed partial class JinjaParser(List<Token> tokens, string sourceName)
         EndTag();
         while (true)
         {
-            var (body, end) = ParseBody(["elif", "else", "endif"]);
+            var (body, end) = ParseBody(tag, ["elif", "else", "endif"]);
             branches.Add(new(condition, body));
             if (end == "elif")
             {
@@ -114,7 +115,7 @@ internal sealed partial class JinjaParser(List<Token> tokens, string sourceName)
             }
             EndTag();
             if (end == "endif") return new IfStmt(branches, null, tag.Line, tag.Column);
-            var (elseBody, _) = ParseBody(["endif"]);
+            var (elseBody, _) = ParseBody(tag, ["endif"]);
             EndTag();
             return new IfStmt(branches, elseBody, tag.Line, tag.Column);
         }
@@ -133,12 +134,12 @@ internal sealed partial class JinjaParser(List<Token> tokens, string sourceName)
         }
         if (IsName("recursive")) throw Error(Current, "unsupported 'recursive' for loop");
         EndTag();
-        var (body, end) = ParseBody(["else", "endfor"]);
+        var (body, end) = ParseBody(tag, ["else", "endfor"]);
         EndTag();
         List<Stmt>? elseBody = null;
         if (end == "else")
         {
-            (elseBody, _) = ParseBody(["endfor"]);
+            (elseBody, _) = ParseBody(tag, ["endfor"]);
             EndTag();
         }
         return new ForStmt(target, iterable, filter, body, elseBody, tag.Line, tag.Column);
@@ -157,7 +158,7 @@ internal sealed partial class JinjaParser(List<Token> tokens, string sourceName)
         if (target is not NameExpr name) throw Error(Current, "a block '{% set %}' needs a single name");
         var filters = IsOperator("|") ? ParseFilterChain(target, requireFirst: false) : [];
         EndTag();
-        var (body, _) = ParseBody(["endset"]);
+        var (body, _) = ParseBody(tag, ["endset"]);
         EndTag();
         return new SetBlockStmt(name.Name, body, filters, tag.Line, tag.Column);
     }
@@ -167,7 +168,7 @@ internal sealed partial class JinjaParser(List<Token> tokens, string sourceName)
         var name = ExpectKind(TokenKind.Name, "a macro name");
         var parameters = ParseParameters();
         EndTag();
-        var (body, _) = ParseBody(["endmacro"]);
+        var (body, _) = ParseBody(tag, ["endmacro"]);
         EndTag();
         return new MacroStmt(name.Value, parameters, body, tag.Line, tag.Column);
     }
@@ -177,7 +178,7 @@ internal sealed partial class JinjaParser(List<Token> tokens, string sourceName)
         var parameters = IsOperator("(") ? ParseParameters() : [];
         var call = ParseExpression() as CallExpr ?? throw Error(tag, "'{% call %}' needs a macro call");
         EndTag();
-        var (body, _) = ParseBody(["endcall"]);
+        var (body, _) = ParseBody(tag, ["endcall"]);
         EndTag();
         return new CallBlockStmt(call, parameters, body, tag.Line, tag.Column);
     }

@@ -228,7 +228,7 @@ internal static class JinjaValue
             System.Text.Json.JsonValueKind.String => v.GetValue<string>(),
             System.Text.Json.JsonValueKind.True => true,
             System.Text.Json.JsonValueKind.False => false,
-            System.Text.Json.JsonValueKind.Number => v.TryGetValue<long>(out long l) ? l : v.GetValue<double>(),
+            System.Text.Json.JsonValueKind.Number => v.TryGetValue<long>(out long l) ? (object)l : v.GetValue<double>(),
             _ => null,
         },
         _ => null,
