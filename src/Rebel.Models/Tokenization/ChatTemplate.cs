@@ -89,8 +89,8 @@ public sealed partial record ChatTemplate
 
     /// <summary>
     /// The text that ends an assistant turn ("&lt;|im_end|&gt;", "&lt;|eot_id|&gt;"): known for the built-ins, otherwise read
-    /// from what the template writes after an assistant message (trailing whitespace removed); null when that is nothing
-    /// or the template fails on the probe conversation.
+    /// (best effort) from what the template writes after each of two assistant replies in a probe conversation, up to where
+    /// the two continuations differ, trailing whitespace removed; null when that is nothing or the template fails on the probe.
     /// </summary>
     public string? EndOfTurn => knownEndOfTurn ?? ProbeEndOfTurn();
 
@@ -111,16 +111,20 @@ public sealed partial record ChatTemplate
         return template.Render(variables, Now);
     }
 
+    // What the template writes after each of two assistant replies, up to where the two continuations part (trailing
+    // whitespace removed): the turn's end marker for every chat format we know; null when nothing or the probe fails.
     private string? ProbeEndOfTurn()
     {
-        const string Marker = "\u2063probe-reply\u2063";
+        const string First = "\u2063first-reply\u2063", Second = "\u2063second-reply\u2063";
         try
         {
-            string text = Render([new("user", "probe"), new("assistant", Marker)], addGenerationPrompt: false);
-            int at = text.LastIndexOf(Marker, StringComparison.Ordinal);
-            if (at < 0) return null;
-            string after = text[(at + Marker.Length)..].TrimEnd();
-            return after.Length == 0 ? null : after;
+            string text = Render([new("user", "a"), new("assistant", First), new("user", "b"), new("assistant", Second)], addGenerationPrompt: false);
+            int first = text.IndexOf(First, StringComparison.Ordinal), second = text.IndexOf(Second, StringComparison.Ordinal);
+            if (first < 0 || second < first) return null;
+            var a = text.AsSpan(first + First.Length);
+            var b = text.AsSpan(second + Second.Length);
+            string common = a[..a.CommonPrefixLength(b)].ToString().TrimEnd();
+            return common.Length == 0 ? null : common;
         }
         catch (TemplateException)
         {
