@@ -59,6 +59,7 @@ public sealed class JinjaEngineTests
         var value = new Dictionary<string, object?> { ["name"] = "Café \"q\" \n", ["n"] = 1.5, ["ok"] = true, ["none"] = null, ["list"] = new object?[] { 1, "日本" } };
         Assert.Equal("{\"name\": \"Café \\\"q\\\" \\n\", \"n\": 1.5, \"ok\": true, \"none\": null, \"list\": [1, \"日本\"]}", Render("{{ v | tojson }}", Vars(("v", value))));
         Assert.Equal("{\n  \"a\": [\n    1\n  ],\n  \"b\": {}\n}", Render("{{ {'a': [1], 'b': {}} | tojson(indent=2) }}"));
+        Assert.Equal("{\"a\": 2, \"b\": 1}", Render("{{ {'b': 1, 'a': 2} | tojson(sort_keys=true) }}"));
     }
 
     [Theory]
@@ -155,6 +156,7 @@ public sealed class JinjaEngineTests
     [InlineData("{{ x ]] }}", "test.jinja:1:6", "expected '}}'")]
     [InlineData("{{ 'open }}", "test.jinja:1:4", "unterminated string literal")]
     [InlineData("{% for x in [1] recursive %}{% endfor %}", "test.jinja:1:17", "unsupported 'recursive' for loop")]
+    [InlineData("\n\n  {% for x in none %}{% endfor %}", "test.jinja:3:15", "none is not iterable")]
     public void Errors_name_the_construct_and_its_line(string source, string place, string message)
     {
         var e = Assert.Throws<TemplateException>(() => Render(source));

@@ -15,7 +15,7 @@ internal static partial class JinjaBuiltins
             case "trim":
                 return HasArg(args, kwargs, 0, "chars") ? Strip(AsString(value, "trim"), args, kwargs, true, true) : JinjaValue.Str(value).Trim();
             case "tojson":
-                return JinjaJson.Dumps(value, Arg(args, kwargs, 0, "indent") is long indent ? (int)indent : null);
+                return JinjaJson.Dumps(value, Arg(args, kwargs, 0, "indent") is long indent ? (int)indent : null, JinjaValue.Truthy(Arg(args, kwargs, 1, "sort_keys", false)));
             case "length" or "count":
                 return JinjaValue.Length(value);
             case "join":

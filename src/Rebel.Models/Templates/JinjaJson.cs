@@ -8,15 +8,15 @@ namespace Rebel.Models.Templates;
 /// <summary>Python-compatible JSON output.</summary>
 internal static class JinjaJson
 {
-    /// <summary>json.dumps(value, ensure_ascii=False, indent=indent).</summary>
-    public static string Dumps(object? value, int? indent)
+    /// <summary>json.dumps(value, ensure_ascii=False, indent=indent, sort_keys=sortKeys).</summary>
+    public static string Dumps(object? value, int? indent, bool sortKeys = false)
     {
         var sb = new StringBuilder();
-        Write(sb, value, indent, 0);
+        Write(sb, value, indent, 0, sortKeys);
         return sb.ToString();
     }
 
-    private static void Write(StringBuilder sb, object? value, int? indent, int depth)
+    private static void Write(StringBuilder sb, object? value, int? indent, int depth, bool sortKeys)
     {
         switch (value)
         {
@@ -26,20 +26,20 @@ internal static class JinjaJson
             case double d: sb.Append(double.IsFinite(d) ? JinjaValue.FormatFloat(d) : double.IsNaN(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity"); break;
             case string s: WriteString(sb, s); break;
             case List<object?> list:
-                WriteContainer(sb, '[', ']', list.Count, indent, depth, i => Write(sb, list[i], indent, depth + 1));
+                WriteContainer(sb, '[', ']', list.Count, indent, depth, i => Write(sb, list[i], indent, depth + 1, sortKeys));
                 break;
             case Dictionary<string, object?> dict:
             {
-                var pairs = dict.ToList();
+                var pairs = sortKeys ? [.. dict.OrderBy(kv => kv.Key, StringComparer.Ordinal)] : dict.ToList();
                 WriteContainer(sb, '{', '}', pairs.Count, indent, depth, i =>
                 {
                     WriteString(sb, pairs[i].Key);
                     sb.Append(": ");
-                    Write(sb, pairs[i].Value, indent, depth + 1);
+                    Write(sb, pairs[i].Value, indent, depth + 1, sortKeys);
                 });
                 break;
             }
-            case JinjaNamespace ns: Write(sb, ns.Values, indent, depth); break;
+            case JinjaNamespace ns: Write(sb, ns.Values, indent, depth, sortKeys); break;
             default: throw new InvalidOperationException($"Object of type {JinjaValue.TypeName(value)} is not JSON serializable");
         }
     }

@@ -43,6 +43,7 @@ internal sealed class JinjaLexer(string source, string sourceName)
     private int pos;
     private bool stripNextText;
     private bool trimNextNewline;
+    private List<int>? lineStarts;
 
     /// <summary>The tokens of the whole source, ending with an End token.</summary>
     public List<Token> Tokenize()
@@ -285,12 +286,10 @@ internal sealed class JinjaLexer(string source, string sourceName)
 
     private (int Line, int Column) Position(int offset)
     {
-        int line = 1, lineStart = 0;
-        for (int i = 0; i < offset && i < source.Length; i++)
-        {
-            if (source[i] == '\n') { line++; lineStart = i + 1; }
-        }
-        return (line, offset - lineStart + 1);
+        lineStarts ??= [0, .. source.Select((c, i) => (c, i)).Where(p => p.c == '\n').Select(p => p.i + 1)];
+        int line = lineStarts.BinarySearch(offset);
+        if (line < 0) line = ~line - 1;
+        return (line + 1, offset - lineStarts[line] + 1);
     }
 
     private TemplateException Error(int offset, string message)

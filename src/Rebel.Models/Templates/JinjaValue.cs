@@ -174,10 +174,10 @@ internal static class JinjaValue
         throw new InvalidOperationException($"'<' not supported between {TypeName(a)} and {TypeName(b)}");
     }
 
-    /// <summary>The items a for loop or a filter walks: list items, dict keys, string characters; undefined and none give nothing.</summary>
+    /// <summary>The items a for loop or a filter walks: list items, dict keys, string characters; undefined gives nothing, none fails.</summary>
     public static List<object?> Iterate(object? v) => v switch
     {
-        null or JinjaUndefined => [],
+        JinjaUndefined => [],
         List<object?> l => l,
         Dictionary<string, object?> d => [.. d.Keys],
         string s => [.. Characters(s)],
