@@ -22,6 +22,7 @@ public sealed class JinjaEngineTests
     [InlineData("keep {{ 'x' }}\nline", "keep x\nline")]
     [InlineData("trailing newline dropped\n", "trailing newline dropped")]
     [InlineData("a {%+ if true %}b{% endif %}", "a b")]
+    [InlineData("{% if true +%}\nb{% endif %}", "\nb")]
     [InlineData("{% raw %}{{ not parsed }}{% endraw %}", "{{ not parsed }}")]
     public void Whitespace_control_matches_transformers_settings(string source, string expected) => Assert.Equal(expected, Render(source));
 

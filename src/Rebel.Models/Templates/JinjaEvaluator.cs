@@ -126,7 +126,7 @@ internal sealed partial class JinjaEvaluator(string sourceName, DateTime now)
         List<object?> items;
         try
         {
-            items = source is Dictionary<string, object?> d && f.Target is TupleExpr ? [.. d.Select(kv => (object?)new List<object?> { kv.Key, kv.Value })] : JinjaValue.Iterate(source);
+            items = JinjaValue.Iterate(source);
         }
         catch (InvalidOperationException e)
         {

@@ -177,13 +177,14 @@ internal sealed class JinjaLexer(string source, string sourceName)
         {
             while (pos < text.Length && char.IsWhiteSpace(text[pos])) pos++;
             if (pos >= text.Length) throw Error(tokens[opener].Line, tokens[opener].Column, $"unclosed tag (expected '{closer}')");
-            bool minus = text[pos] == '-' && string.CompareOrdinal(text, pos + 1, closer, 0, 2) == 0;
-            if (depth == 0 && (minus || string.CompareOrdinal(text, pos, closer, 0, 2) == 0))
+            bool modified = text[pos] is '-' or '+' && string.CompareOrdinal(text, pos + 1, closer, 0, 2) == 0;
+            if (depth == 0 && (modified || string.CompareOrdinal(text, pos, closer, 0, 2) == 0))
             {
                 (line, column) = Position(pos);
                 tokens.Add(new Token(begin == TokenKind.VariableBegin ? TokenKind.VariableEnd : TokenKind.BlockEnd, closer, line, column));
-                pos += minus ? 3 : 2;
-                SetTrailing(minus, begin == TokenKind.BlockBegin);
+                bool minus = modified && text[pos] == '-', plus = modified && text[pos] == '+';
+                pos += modified ? 3 : 2;
+                SetTrailing(minus, begin == TokenKind.BlockBegin && !plus);
                 return;
             }
             ReadExpressionToken(text);
