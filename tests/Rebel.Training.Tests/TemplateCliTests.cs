@@ -5,18 +5,20 @@ using System.Text.Json.Nodes;
 namespace Rebel.Training.Tests;
 
 [Collection("Console")]
-public sealed class TemplateCliTests : IDisposable
+public sealed class TemplateCliTests(TinyModelFolder tiny) : IClassFixture<TinyModelFolder>, IDisposable
 {
     private const string Conversation = """[{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi — ünïcode"}]""";
 
     private readonly string root = Path.Combine(Path.GetTempPath(), $"rebel-template-{Guid.NewGuid():N}");
 
-    public TemplateCliTests() => Directory.CreateDirectory(root);
-
-    public void Dispose() => Directory.Delete(root, recursive: true);
+    public void Dispose()
+    {
+        if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+    }
 
     private string Write(string name, string text)
     {
+        Directory.CreateDirectory(root);
         string path = Path.Combine(root, name);
         File.WriteAllText(path, text);
         return path;
@@ -79,5 +81,18 @@ public sealed class TemplateCliTests : IDisposable
         (code, _, err) = CliHarness.Run("template", "--model", root, "--messages", messages);
         Assert.Equal(1, code);
         Assert.Contains("no chat template", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Messages_prompts_of_other_commands_render_with_the_chat_template_option()
+    {
+        string template = Write("turns.jinja", "{% for m in messages %}{{ m.role }}: {{ m.content | trim }}\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}");
+        string prompts = Write("prompts.jsonl", """{"messages": [{"role": "user", "content": " say 3 letters: "}], "answer": "3"}""" + "\n");
+        string output = Path.Combine(root, "eval.json");
+        var (code, _, err) = CliHarness.Run("eval", "--model", tiny.ModelDir, "--prompts", prompts, "--reward", "length", "--max-new-tokens", "2",
+            "--chat-template", template, "--out", output);
+        Assert.True(code == 0, err);
+        var result = JsonNode.Parse(File.ReadAllText(output))!["results"]![0]!;
+        Assert.Equal("user: say 3 letters:\nassistant:", result["prompt"]!.GetValue<string>());
     }
 }
