@@ -45,6 +45,8 @@ public sealed class JinjaEngineTests
         Assert.Equal("[  x 3  ]", Render("{% set block %}  x {{ 1 + 2 }}  {% endset %}[{{ block }}]"));
         Assert.Equal("AB", Render("{% set a, b = 'A', 'B' %}{{ a }}{{ b }}"));
         Assert.Equal("shown", Render("{% generation %}shown{% endgeneration %}"));
+        Assert.Equal("[y]", Render("{% set x | trim %}  y  {% endset %}[{{ x }}]"));
+        Assert.Equal("AB", Render("{% filter upper | trim %} ab {% endfilter %}"));
     }
 
     [Fact]

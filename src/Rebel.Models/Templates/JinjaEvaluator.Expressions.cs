@@ -11,11 +11,15 @@ internal sealed partial class JinjaEvaluator
         {
             return EvaluateCore(expr, scope);
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException or DivideByZeroException)
+        catch (Exception e) when (IsValueError(e))
         {
             throw TemplateException.At(sourceName, expr.Line, expr.Column, e.Message);
         }
     }
+
+    // The errors a value operation raises on values of the wrong type or range (Python's TypeError, ValueError, ...).
+    private static bool IsValueError(Exception e) => e is InvalidOperationException or ArgumentException or FormatException or OverflowException
+        or ArithmeticException or InvalidCastException or NullReferenceException or IndexOutOfRangeException;
 
     private object? EvaluateCore(Expr expr, JinjaScope scope)
     {
@@ -140,7 +144,7 @@ internal sealed partial class JinjaEvaluator
         {
             throw new TemplateException($"{sourceName}:{at.Line}:{at.Column}: {e.Message}", e) { Line = at.Line, Column = at.Column, RaisedByTemplate = true };
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        catch (Exception e) when (IsValueError(e))
         {
             throw Fail(at, e.Message);
         }
@@ -153,7 +157,7 @@ internal sealed partial class JinjaEvaluator
             return JinjaBuiltins.Filter(name, input, args, kwargs, out bool known) is var result && known ? result
                 : throw Fail(at, $"unsupported filter '{name}'");
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        catch (Exception e) when (IsValueError(e))
         {
             throw Fail(at, $"filter '{name}': {e.Message}");
         }

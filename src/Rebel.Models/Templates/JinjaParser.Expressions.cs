@@ -288,7 +288,7 @@ internal sealed partial class JinjaParser
         {
             if (IsOperator("|"))
             {
-                node = ParseFilterChain(node, requireFirst: true)[^1];
+                node = ParseFilterChain(node, startsAtName: false)[^1];
             }
             else if (IsName("is"))
             {
@@ -322,15 +322,15 @@ internal sealed partial class JinjaParser
         _ => false,
     };
 
-    // "| f(args) | g ...": the filters applied in turn to input; each FilterExpr wraps the previous one.
-    private List<FilterExpr> ParseFilterChain(Expr input, bool requireFirst)
+    // "| f(args) | g ...": the filters applied in turn to input, each FilterExpr wrapping the previous one. With startsAtName the
+    // first filter's name comes without a "|" ({% filter upper %}).
+    private List<FilterExpr> ParseFilterChain(Expr input, bool startsAtName)
     {
         var result = new List<FilterExpr>();
-        bool first = true;
-        while ((first && requireFirst) || IsOperator("|"))
+        while (startsAtName || IsOperator("|"))
         {
-            if (!(first && requireFirst && !IsOperator("|"))) index++;
-            first = false;
+            if (!startsAtName) index++;
+            startsAtName = false;
             var name = ExpectKind(TokenKind.Name, "a filter name");
             var args = IsOperator("(") ? ParseCallArguments() : Arguments.None;
             input = new FilterExpr(input, name.Value, args, name.Line, name.Column);

@@ -68,7 +68,7 @@ internal sealed partial class JinjaParser(List<Token> tokens, string sourceName)
             case "call": return ParseCallBlock(tag);
             case "filter":
             {
-                var filters = ParseFilterChain(new LiteralExpr(null, tag.Line, tag.Column), requireFirst: true);
+                var filters = ParseFilterChain(new LiteralExpr(null, tag.Line, tag.Column), startsAtName: true);
                 EndTag();
                 var (body, _) = ParseBody(tag, ["endfilter"]);
                 EndTag();
@@ -156,7 +156,7 @@ internal sealed partial class JinjaParser(List<Token> tokens, string sourceName)
             return new SetStmt(target, value, tag.Line, tag.Column);
         }
         if (target is not NameExpr name) throw Error(Current, "a block '{% set %}' needs a single name");
-        var filters = IsOperator("|") ? ParseFilterChain(target, requireFirst: false) : [];
+        var filters = ParseFilterChain(target, startsAtName: false);
         EndTag();
         var (body, _) = ParseBody(tag, ["endset"]);
         EndTag();
