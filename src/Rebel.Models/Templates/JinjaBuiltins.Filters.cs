@@ -33,7 +33,7 @@ internal static partial class JinjaBuiltins
             }
             case "upper": return JinjaValue.Str(value).ToUpperInvariant();
             case "lower": return JinjaValue.Str(value).ToLowerInvariant();
-            case "title": return Title(JinjaValue.Str(value));
+            case "title": return TitleWords(JinjaValue.Str(value));
             case "capitalize": return Capitalize(JinjaValue.Str(value));
             case "string": return JinjaValue.Str(value);
             case "safe": return value;
@@ -109,7 +109,7 @@ internal static partial class JinjaBuiltins
                 {
                     "ceil" => Math.Ceiling(x * scale) / scale,
                     "floor" => Math.Floor(x * scale) / scale,
-                    _ => Math.Round(x * scale, MidpointRounding.AwayFromZero) / scale,
+                    _ => Math.Round(x, (int)Math.Clamp(precision, 0, 15), MidpointRounding.ToEven),
                 };
                 return r;
             }
@@ -189,6 +189,20 @@ internal static partial class JinjaBuiltins
         string s when double.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double d) => d,
         _ => fallback,
     };
+
+    // Jinja's title filter: each word (after whitespace, '-', or an opening bracket) capitalized, unlike str.title().
+    private static string TitleWords(string s)
+    {
+        var sb = new StringBuilder(s.Length);
+        bool wordStart = true;
+        foreach (char c in s)
+        {
+            bool separator = char.IsWhiteSpace(c) || c is '-' or '(' or '{' or '[' or '<';
+            sb.Append(separator ? c : wordStart ? char.ToUpperInvariant(c) : char.ToLowerInvariant(c));
+            wordStart = separator;
+        }
+        return sb.ToString();
+    }
 
     // markupsafe's escape: & < > " ' as entities.
     private static string Escape(string s) => s.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal)

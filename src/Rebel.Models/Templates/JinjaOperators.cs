@@ -62,7 +62,7 @@ internal static class JinjaOperators
                     double r = x % y;
                     return r != 0 && (r < 0) != (y < 0) ? r + y : r;
                 }
-                if (a is string) throw new InvalidOperationException("printf-style '%' string formatting is not supported; use ~ or format()");
+                if (a is string format) return Printf(format, b is List<object?> values ? values : [b]);
                 break;
             case "**":
                 if (ints && Int(b) >= 0)
@@ -100,6 +100,39 @@ internal static class JinjaOperators
         JinjaUndefined => false,
         _ => throw new InvalidOperationException($"argument of type {JinjaValue.TypeName(container)} is not iterable"),
     };
+
+    // Python's "format % values" for the %s, %r, %d, %i and %% conversions (no widths or precisions).
+    private static string Printf(string format, List<object?> values)
+    {
+        var sb = new StringBuilder();
+        int next = 0;
+        for (int i = 0; i < format.Length; i++)
+        {
+            if (format[i] != '%')
+            {
+                sb.Append(format[i]);
+                continue;
+            }
+            char conversion = i + 1 < format.Length ? format[++i] : throw new InvalidOperationException("incomplete format");
+            if (conversion == '%')
+            {
+                sb.Append('%');
+                continue;
+            }
+            if (next >= values.Count) throw new InvalidOperationException("not enough arguments for format string");
+            var value = values[next++];
+            sb.Append(conversion switch
+            {
+                's' => JinjaValue.Str(value),
+                'r' => JinjaValue.Repr(value),
+                'd' or 'i' => JinjaValue.IsNumeric(value) ? ((long)Math.Truncate(JinjaValue.ToDouble(value))).ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    : throw new InvalidOperationException($"%{conversion} format: a number is required, not {JinjaValue.TypeName(value)}"),
+                _ => throw new InvalidOperationException($"unsupported format character '{conversion}'"),
+            });
+        }
+        if (next < values.Count) throw new InvalidOperationException("not all arguments converted during string formatting");
+        return sb.ToString();
+    }
 
     private static long Int(object? v) => v is bool b ? (b ? 1 : 0) : (long)v!;
 
