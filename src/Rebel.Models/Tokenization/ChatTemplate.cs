@@ -69,7 +69,11 @@ public sealed partial record ChatTemplate
         return new ChatTemplate(source, sourceName, null) { BosToken = bosToken, EosToken = eosToken };
     }
 
-    /// <summary>Renders <paramref name="messages"/>; with <paramref name="addGenerationPrompt"/> the assistant header follows.</summary>
+    /// <summary>
+    /// Renders <paramref name="messages"/>; with <paramref name="addGenerationPrompt"/> the assistant header follows. Throws
+    /// <see cref="TemplateException"/> when the template fails or rejects the conversation (raise_exception, e.g. roles that
+    /// do not alternate); its message names the template and line.
+    /// </summary>
     public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
     {
         ArgumentNullException.ThrowIfNull(messages);
@@ -80,6 +84,7 @@ public sealed partial record ChatTemplate
     /// <summary>
     /// Renders messages given as JSON objects, passed to the template as they are: besides "role" and "content" (a string or
     /// a list of parts such as {"type": "text", "text": ...}) they may carry any field the template reads (tool_calls, ...).
+    /// Throws <see cref="TemplateException"/> as <see cref="Render(IReadOnlyList{ChatMessage}, bool)"/> does.
     /// </summary>
     public string RenderJson(JsonArray messages, bool addGenerationPrompt = true)
     {
