@@ -122,7 +122,7 @@ const handWritten = {
       "math={{ 7 // 2 }} {{ -7 // 2 }} {{ 7 % 3 }} {{ 2 ** 10 }} {{ 10 - 2 * 3 }}",
       "strings={{ 'a-b-c'.split('-', 1) | join('|') }} {{ '  x  '.strip() }}{{ 'starts' if 'abc'.startswith(('x', 'a')) }}",
       "{%- if not add_generation_prompt is defined %} undefined-prompt{% elif add_generation_prompt %} prompt{% else %} no-prompt{% endif %}",
-      "missing=[{{ nothing }}][{{ 'defined' if nothing.attr is defined else 'undefined' }}][{{ messages[0].missing | default('dflt') }}]",
+      "missing=[{{ nothing }}][{{ 'defined' if messages[0].missing is defined else 'undefined' }}][{{ messages[0].missing | default('dflt') }}]",
       "{% for k, v in {'x': 1, 'y': 2}.items() %}{{ k }}={{ v }}{{ ', ' if not loop.last }}{% endfor %}",
       "{% for x in [] %}never{% else %}empty-else{% endfor %}",
       "{% set block %}  captured {{ 1 + 2 }}  {% endset %}[{{ block | trim }}]",
