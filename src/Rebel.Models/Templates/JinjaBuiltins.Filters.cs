@@ -39,7 +39,7 @@ internal static partial class JinjaBuiltins
             case "safe": return value;
             case "e" or "escape": return Escape(JinjaValue.Str(value));
             case "items":
-                return value is Dictionary<string, object?> d ? d.Select(kv => (object?)new List<object?> { kv.Key, kv.Value }).ToList()
+                return value is Dictionary<string, object?> d ? d.Select(kv => (object?)new JinjaTuple([kv.Key, kv.Value])).ToList()
                     : value is JinjaUndefined ? new List<object?>() : throw new InvalidOperationException($"items needs a mapping, not {JinjaValue.TypeName(value)}");
             case "list": return AsList(value).ToList();
             case "first": return AsList(value) is { Count: > 0 } f ? f[0] : JinjaUndefined.Instance;
@@ -68,7 +68,7 @@ internal static partial class JinjaBuiltins
                 if (value is not Dictionary<string, object?> dict) throw new InvalidOperationException($"dictsort needs a mapping, not {JinjaValue.TypeName(value)}");
                 bool byValue = Arg(args, kwargs, 1, "by", "key") as string == "value";
                 bool reverse = JinjaValue.Truthy(Arg(args, kwargs, 2, "reverse", false));
-                var pairs = dict.Select(kv => new List<object?> { kv.Key, kv.Value }).ToList();
+                var pairs = dict.Select(kv => new JinjaTuple([kv.Key, kv.Value])).ToList();
                 pairs.Sort((a, b) => JinjaValue.Compare(a[byValue ? 1 : 0], b[byValue ? 1 : 0]) * (reverse ? -1 : 1));
                 return pairs.Select(p => (object?)p).ToList();
             }

@@ -47,7 +47,7 @@ internal static partial class JinjaBuiltins
     private static JinjaCallable? DictMethod(Dictionary<string, object?> d, string name) => name switch
     {
         "get" => (a, k) => d.TryGetValue(StringKey(Arg(a, k, 0, "key")), out var v) ? v : Arg(a, k, 1, "default"),
-        "items" => (_, _) => d.Select(kv => (object?)new List<object?> { kv.Key, kv.Value }).ToList(),
+        "items" => (_, _) => d.Select(kv => (object?)new JinjaTuple([kv.Key, kv.Value])).ToList(),
         "keys" => (_, _) => d.Keys.Select(x => (object?)x).ToList(),
         "values" => (_, _) => d.Values.ToList(),
         "pop" => (a, k) => d.Remove(StringKey(Arg(a, k, 0, "key")), out var v) ? v

@@ -72,6 +72,7 @@ internal static partial class JinjaBuiltins
         {
             for (long i = Clamp(start, -1, n - 1, n - 1), end = Clamp(stop, -1, n - 1, -1); i > end; i += st) result.Add(items[(int)i]);
         }
+        if (obj is JinjaTuple) return new JinjaTuple(result);
         if (obj is not string) return result;
         var sb = new StringBuilder();
         foreach (var c in result) sb.Append((string)c!);

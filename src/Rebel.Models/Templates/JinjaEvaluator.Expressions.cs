@@ -98,7 +98,7 @@ internal sealed partial class JinjaEvaluator
             case ListExpr l:
                 return l.Items.Select(item => Evaluate(item, scope)).ToList();
             case TupleExpr t:
-                return t.Items.Select(item => Evaluate(item, scope)).ToList();
+                return new JinjaTuple(t.Items.Select(item => Evaluate(item, scope)));
             case DictExpr d:
             {
                 var dict = new Dictionary<string, object?>();

@@ -15,7 +15,8 @@ internal static class JinjaOperators
         {
             case "+":
                 if (a is string sa && b is string sb) return sa + sb;
-                if (a is List<object?> la && b is List<object?> lb) return la.Concat(lb).ToList();
+                if (a is JinjaTuple ta && b is JinjaTuple tb) return new JinjaTuple(ta.Concat(tb));
+                if (a is List<object?> la && b is List<object?> lb && a is not JinjaTuple && b is not JinjaTuple) return la.Concat(lb).ToList();
                 if (ints) return checked(Int(a) + Int(b));
                 if (numbers) return JinjaValue.ToDouble(a) + JinjaValue.ToDouble(b);
                 break;

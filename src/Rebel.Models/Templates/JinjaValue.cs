@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 
 namespace Rebel.Models.Templates;
 
-// Values are plain objects: null (none), JinjaUndefined, bool, long, double, string, List<object?> (lists and tuples),
+// Values are plain objects: null (none), JinjaUndefined, bool, long, double, string, List<object?> (lists; JinjaTuple for tuples),
 // Dictionary<string, object?> (dicts, insertion-ordered), IJinjaObject (loop, namespace) and JinjaCallable.
 
 /// <summary>A callable value: a global function, a macro or a bound method.</summary>
@@ -17,6 +17,9 @@ internal interface IJinjaObject
     /// <summary>The attribute's value, or <see cref="JinjaUndefined"/>.</summary>
     object? GetAttribute(string name);
 }
+
+/// <summary>A tuple: a list that prints as (a, b) and equals only other tuples, as in Python.</summary>
+internal sealed class JinjaTuple(IEnumerable<object?> items) : List<object?>(items);
 
 /// <summary>A name or attribute that does not exist: falsy, prints as "", iterates as empty.</summary>
 internal sealed class JinjaUndefined
@@ -61,6 +64,7 @@ internal static class JinjaValue
         long => "integer",
         double => "float",
         string => "string",
+        JinjaTuple => "tuple",
         List<object?> => "list",
         Dictionary<string, object?> => "dict",
         JinjaCallable => "function",
@@ -87,6 +91,7 @@ internal static class JinjaValue
             case long l: return l.ToString(CultureInfo.InvariantCulture);
             case double d: return FormatFloat(d);
             case string s: return ReprString(s);
+            case JinjaTuple tuple: return "(" + string.Join(", ", tuple.Select(Repr)) + (tuple.Count == 1 ? ",)" : ")");
             case List<object?> list: return "[" + string.Join(", ", list.Select(Repr)) + "]";
             case Dictionary<string, object?> dict: return "{" + string.Join(", ", dict.Select(kv => ReprString(kv.Key) + ": " + Repr(kv.Value))) + "}";
             case JinjaNamespace ns: return "<Namespace " + string.Join(", ", ns.Values.Select(kv => kv.Key + "=" + Repr(kv.Value))) + ">";
@@ -140,7 +145,7 @@ internal static class JinjaValue
         return (a, b) switch
         {
             (string x, string y) => x == y,
-            (List<object?> x, List<object?> y) => x.Count == y.Count && x.Zip(y).All(p => Equal(p.First, p.Second)),
+            (List<object?> x, List<object?> y) => (x is JinjaTuple) == (y is JinjaTuple) && x.Count == y.Count && x.Zip(y).All(p => Equal(p.First, p.Second)),
             (Dictionary<string, object?> x, Dictionary<string, object?> y) =>
                 x.Count == y.Count && x.All(kv => y.TryGetValue(kv.Key, out var o) && Equal(kv.Value, o)),
             _ => ReferenceEquals(a, b),
