@@ -97,6 +97,7 @@ public sealed class JinjaEngineTests
         Assert.Equal("s", Render("{{ messages | rejectattr('role', 'equalto', 'user') | map(attribute='content') | join }}", vars));
         Assert.Equal("user system", Render("{{ messages[1]['role'] }} {{ messages[0].role }}", vars));
         Assert.Equal("2", Render("{{ messages | selectattr('role', 'in', ['user']) | list | length }}", vars));
+        Assert.Equal("0 0", Render("{{ none | selectattr('type', 'equalto', 'x') | list | length }} {{ none | map(attribute='a') | list | length }}"));
     }
 
     [Theory]

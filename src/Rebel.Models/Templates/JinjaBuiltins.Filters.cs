@@ -72,6 +72,8 @@ internal static partial class JinjaBuiltins
                 pairs.Sort((a, b) => JinjaValue.Compare(a[byValue ? 1 : 0], b[byValue ? 1 : 0]) * (reverse ? -1 : 1));
                 return pairs.Select(p => (object?)p).ToList();
             }
+            case "selectattr" or "rejectattr" or "select" or "reject" or "map" when !JinjaValue.Truthy(value):
+                return new List<object?>();
             case "selectattr" or "rejectattr":
             {
                 string attribute = StringArg(args, kwargs, 0, "attribute");
