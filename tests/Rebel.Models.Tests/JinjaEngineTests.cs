@@ -102,7 +102,7 @@ public sealed class JinjaEngineTests
 
     [Theory]
     [InlineData("{{ x is defined }}{{ y is undefined }}{{ none is none }}{{ 'a' is string }}{{ 1 is number }}{{ 1 is integer }}{{ 1.0 is integer }}", "TrueTrueTrueTrueTrueTrueFalse")]
-    [InlineData("{{ true is boolean }}{{ {} is mapping }}{{ [] is iterable }}{{ 'a' is sequence }}{{ 3 is odd }}{{ 4 is even }}{{ 9 is divisibleby 3 }}", "TrueTrueTrueTrueTrueTrueTrue")]
+    [InlineData("{{ true is boolean }}{{ {} is mapping }}{{ [] is iterable and nothing is iterable and not 1 is iterable }}{{ 'a' is sequence }}{{ 3 is odd }}{{ 4 is even }}{{ 9 is divisibleby 3 }}", "TrueTrueTrueTrueTrueTrueTrue")]
     [InlineData("{{ 'a' is in 'cat' }}{{ 2 is equalto 2 }}{{ 2 is eq(3) }}{{ 2 is ne 3 }}{{ x is not none }}{{ true is true }}{{ 0 is false }}", "TrueTrueFalseTrueTrueTrueFalse")]
     public void Tests(string source, string expected) => Assert.Equal(expected, Render(source, Vars(("x", 1))));
 

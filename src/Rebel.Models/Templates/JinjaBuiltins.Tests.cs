@@ -20,7 +20,7 @@ internal static partial class JinjaBuiltins
             "true" => value is true,
             "false" => value is false,
             "mapping" => value is Dictionary<string, object?>,
-            "iterable" => value is string or List<object?> or Dictionary<string, object?>,
+            "iterable" => value is string or List<object?> or Dictionary<string, object?> or JinjaUndefined,
             "sequence" => value is string or List<object?> or Dictionary<string, object?>,
             "callable" => value is JinjaCallable,
             "odd" => value is long l1 ? Math.Abs(l1 % 2) == 1 : throw new InvalidOperationException("'odd' needs an integer"),
