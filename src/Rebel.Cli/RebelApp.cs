@@ -23,6 +23,7 @@ public static class RebelApp
             Commands.EvalCommand.Create(),
             Commands.ScoreCommand.Create(),
             Commands.TokenizeCommand.Create(),
+            Commands.TemplateCommand.Create(),
             Commands.BenchCommand.Create(),
         };
         root.Options.Add(new Option<bool>(VerboseFlag) { Description = "Show stack traces of errors.", Recursive = true });

@@ -1,4 +1,4 @@
-// ChatTemplate: exact ChatML and Llama-3 renderings, detection from Jinja templates, message parsing.
+// ChatTemplate: exact ChatML and Llama-3 renderings of the built-ins, their names, message parsing.
 using Rebel.Models.Tokenization;
 
 namespace Rebel.Models.Tests;
@@ -37,13 +37,12 @@ public sealed class TokenizerChatTemplateTests
     }
 
     [Fact]
-    public void Detects_and_names_formats()
+    public void Names_the_built_in_formats()
     {
-        Assert.Equal(ChatFormat.Llama3, ChatTemplate.Detect("{{ '<|start_header_id|>' + message['role'] }}")!.Format);
-        Assert.Equal(ChatFormat.ChatMl, ChatTemplate.Detect("{{'<|im_start|>' + message['role']}}")!.Format);
-        Assert.Null(ChatTemplate.Detect("[INST] {{ message }} [/INST]"));
-        Assert.Equal(ChatFormat.Llama3, ChatTemplate.FromName("Llama-3").Format);
-        Assert.Equal(ChatFormat.ChatMl, ChatTemplate.FromName("qwen2").Format);
+        Assert.Same(ChatTemplate.Llama3, ChatTemplate.FromName("Llama-3"));
+        Assert.Same(ChatTemplate.ChatMl, ChatTemplate.FromName("qwen2"));
+        Assert.Equal("<|im_end|>", ChatTemplate.ChatMl.EndOfTurn);
+        Assert.Equal("<|eot_id|>", ChatTemplate.Llama3.EndOfTurn);
         Assert.Throws<ArgumentException>(() => ChatTemplate.FromName("vicuna"));
     }
 

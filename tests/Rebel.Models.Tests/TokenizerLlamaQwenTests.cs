@@ -75,7 +75,7 @@ public sealed class TokenizerLlamaQwenTests
         Assert.Equal(151643, tokenizer.PadTokenId);
         Assert.Null(tokenizer.BosTokenId);
         Assert.Equal(int.MaxValue, tokenizer.Config!.ModelMaxLength);
-        Assert.Equal(ChatFormat.ChatMl, ChatTemplate.Detect(tokenizer.Config.ChatTemplate)!.Format);
+        Assert.StartsWith("{% for message in messages %}<|im_start|>", tokenizer.Config.ChatTemplate, StringComparison.Ordinal);
         Assert.Equal([9707, 1879], tokenizer.Encode("Hello world"));
     }
 

@@ -31,6 +31,7 @@ public sealed class CliTests(TinyModelFolder tiny) : IClassFixture<TinyModelFold
     [InlineData("eval")]
     [InlineData("score")]
     [InlineData("tokenize")]
+    [InlineData("template")]
     [InlineData("bench")]
     public void EveryCommandHasHelp(string command)
     {

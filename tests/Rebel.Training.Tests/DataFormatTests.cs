@@ -45,6 +45,20 @@ public sealed class DataFormatTests : IDisposable
         Assert.Contains("chat template", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void TemplateFailuresNameTheRecordAndPartsReachTheTemplate()
+    {
+        var strict = ChatTemplate.FromJinja(
+            "{% if messages[0]['role'] != 'user' %}{{ raise_exception('Conversations must start with the user') }}{% endif %}" +
+            "{% for m in messages %}{% if m.content is string %}{{ m.content }}{% else %}{% for p in m.content %}[{{ p.text }}]{% endfor %}{% endif %}|{% endfor %}",
+            null, null, "strict.jinja");
+        var e = Assert.Throws<InvalidDataException>(() => PromptDataset.Parse("{\"prompt\": [{\"role\": \"system\", \"content\": \"s\"}]}", "p.jsonl:9", strict));
+        Assert.StartsWith("p.jsonl:9:", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Conversations must start with the user", e.Message, StringComparison.Ordinal);
+        var parts = PromptDataset.Parse("{\"prompt\": [{\"role\": \"user\", \"content\": [{\"type\": \"text\", \"text\": \"a\"}, {\"type\": \"text\", \"text\": \"b\"}]}]}", "p:1", strict);
+        Assert.Equal("[a][b]|", parts.Prompt);
+    }
+
     [Theory]
     [InlineData("{\"prompt\": [{\"role\": \"user\", \"content\": 5}]}", "message 0")]
     [InlineData("{\"prompt\": [{\"content\": \"x\"}]}", "message 0")]

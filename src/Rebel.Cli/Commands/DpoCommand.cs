@@ -19,7 +19,7 @@ internal static class DpoCommand
         var model = new Option<string>("--model") { Description = "Hugging Face model folder; also the fixed reference π_ref.", Required = true };
         var pairs = new Option<string>("--pairs") { Description = "Preference pairs (.jsonl, .json or .parquet): {\"prompt\", \"chosen\", \"rejected\"} or, prompt implicit, {\"chosen\", \"rejected\"}; each a string or a list of messages.", Required = true };
         var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => Path.Combine("runs", "dpo") };
-        var chat = new Option<string?>("--chat-template") { Description = "Template for \"messages\" prompts: chatml or llama3 (default: detected)." };
+        var chat = ModelFolder.ChatTemplateOption();
         var beta = new Option<float?>("--beta") { Description = $"β of the implicit reward (default {d.Beta})." };
         var epochs = new Option<int?>("--epochs") { Description = $"Passes over the pairs (default {d.Epochs})." };
         var batch = new Option<int?>("--batch-pairs") { Description = $"Pairs per optimizer step (default {d.BatchPairs})." };

@@ -22,7 +22,7 @@ internal static class EvalCommand
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Most new tokens per completion.", DefaultValueFactory = _ => 64 };
         var seed = new Option<ulong>("--seed") { Description = "Random seed (for temperature > 0).", DefaultValueFactory = _ => 1UL };
         var output = new Option<string?>("--out") { Description = "Write {\"mean_reward\", \"results\": [{\"prompt\",\"completion\",\"reward\"}]} to this JSON file." };
-        var chat = new Option<string?>("--chat-template") { Description = "Template for \"messages\" prompts: chatml or llama3 (default: detected)." };
+        var chat = ModelFolder.ChatTemplateOption();
         var config = new Option<string?>("--config") { Description = "JSON or YAML file of flags; flags typed override it." };
         var cmd = new Command("eval", "Score a model's completions on a prompt file with a reward: mean reward and per-prompt results.")
         {

@@ -1,4 +1,5 @@
 // Loading a Hugging Face model folder for the commands: weights, tokenizer, EOS ids and the chat template for "messages" prompts.
+using System.CommandLine;
 using Rebel.Models;
 using Rebel.Models.Pretrained;
 using Rebel.Models.Tokenization;
@@ -43,11 +44,18 @@ internal sealed record ModelFolder(string Directory, LanguageModel Model, BpeTok
         : Tokenizer.EosTokenId is { } eos ? [eos] : [];
 
     /// <summary>
-    /// The chat template for conversational records: the one named by <paramref name="templateName"/> (chatml, llama3) or, when
-    /// null, the model's; null when there is none (then conversational records are reported as errors).
+    /// The chat template for conversational records: <paramref name="templateName"/> (--chat-template: chatml, llama3 or a
+    /// .jinja file) or, when null, the model's own (chat_template.jinja or tokenizer_config.json); null when there is none
+    /// (then conversational records are reported as errors).
     /// </summary>
-    public ChatTemplate? Template(string? templateName) =>
-        templateName is null ? ChatTemplate.Detect(Tokenizer.Config?.ChatTemplate) : ChatTemplate.FromName(templateName);
+    public ChatTemplate? Template(string? templateName) => ChatTemplate.ForFolder(Directory, templateName);
+
+    /// <summary>The --chat-template option every command that renders conversations takes.</summary>
+    public static Option<string?> ChatTemplateOption() => new("--chat-template")
+    {
+        Description = "Chat template for conversational records (lists of messages): chatml, llama3 or a .jinja file " +
+            "(default: the model's chat_template.jinja, else tokenizer_config.json's chat_template).",
+    };
 
     /// <summary>The prompt records of <paramref name="path"/>.</summary>
     public IReadOnlyList<PromptRecord> LoadPrompts(string path, string? templateName) => PromptDataset.Load(path, Template(templateName));

@@ -26,7 +26,7 @@ internal static class RewardCommand
         var batch = new Option<int?>("--batch-size") { Description = $"Pairs per step (default {D.BatchSize})." };
         var heldOut = new Option<double?>("--held-out") { Description = $"Fraction of pairs held out for pairwise accuracy (default {D.HeldOutFraction})." };
         var seed = new Option<ulong?>("--seed") { Description = $"Seed of the split, data order and head initialisation (default {D.Seed})." };
-        var chat = new Option<string?>("--chat-template") { Description = "Template for \"messages\" prompts: chatml or llama3 (default: detected from tokenizer_config.json)." };
+        var chat = ModelFolder.ChatTemplateOption();
         var config = new Option<string?>("--config") { Description = "JSON or YAML file of flags (kebab-case or snake_case keys); flags typed override it." };
         var cmd = new Command("reward", "Train a Bradley–Terry reward model on preference pairs. Writes model/ (use as rm:DIR or pref:DIR), metrics.jsonl and report.html to --out.")
         {

@@ -25,7 +25,7 @@ internal static class SftCommand
         var schedule = new Option<string?>("--schedule") { Description = "Learning-rate schedule: cosine (default), linear or constant." }.AcceptOnlyFromAmong("linear", "cosine", "constant");
         var warmup = new Option<int?>("--warmup-steps") { Description = $"Linear warmup steps (default {D.WarmupSteps})." };
         var seed = new Option<ulong?>("--seed") { Description = $"Seed of the data order (default {D.Seed})." };
-        var chat = new Option<string?>("--chat-template") { Description = "Template for \"messages\" records: chatml or llama3 (default: detected from tokenizer_config.json)." };
+        var chat = ModelFolder.ChatTemplateOption();
         var config = new Option<string?>("--config") { Description = "JSON or YAML file of flags (kebab-case or snake_case keys); flags typed override it." };
         var cmd = new Command("sft", "Supervised fine-tuning (loss on completion tokens only). Writes model/, metrics.jsonl and report.html to --out.")
         {

@@ -24,7 +24,7 @@ internal static class TrainCommand
         var resume = new Option<string?>("--resume") { Description = "Checkpoint folder to continue from (e.g. runs/train/checkpoint)." };
         var config = new Option<string?>("--config") { Description = "JSON or YAML file of flags (kebab-case or snake_case keys); flags typed override it." };
         var evalPrompts = new Option<string?>("--eval-prompts") { Description = "Prompts scored greedily before and after training (reported in report.html)." };
-        var chat = new Option<string?>("--chat-template") { Description = "Template for \"messages\" prompts: chatml or llama3 (default: detected from tokenizer_config.json)." };
+        var chat = ModelFolder.ChatTemplateOption();
         var flags = new RebelOptionFlags();
         var baseline = new BaselineOptionFlags();
         var cmd = new Command("train", "Fine-tune a model with REBEL (or --algo ppo|rloo|reinforce|grpo|online-dpo) on a prompt file and a reward. Writes metrics.jsonl, report.html, checkpoint/ and policy/ to --out.")

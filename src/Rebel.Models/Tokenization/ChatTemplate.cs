@@ -1,106 +1,147 @@
-// ChatTemplate: renders chat messages in the two prompt formats our models use, ChatML (Qwen2, SmolLM) and Llama-3,
-// chosen by name or detected from tokenizer_config.json's Jinja template (Jinja itself is not interpreted).
-using System.Text;
-using System.Text.Json;
+// ChatTemplate: renders a conversation as prompt text with a compiled Jinja chat template: the model's own (from
+// tokenizer_config.json or chat_template.jinja) or one of our two built-ins, ChatML (Qwen2, SmolLM) and Llama-3.
 using System.Text.Json.Nodes;
+using Rebel.Models.Templates;
 
 namespace Rebel.Models.Tokenization;
 
 /// <summary>One chat turn.</summary>
 public sealed record ChatMessage(string Role, string Content);
 
-/// <summary>The supported prompt formats.</summary>
-public enum ChatFormat
+/// <summary>
+/// A Jinja chat template with the special tokens it is rendered with. Render's result carries its own BOS when the
+/// template writes one: encode it with addSpecialTokens: false.
+/// </summary>
+public sealed partial record ChatTemplate
 {
-    /// <summary>&lt;|im_start|&gt;role\ncontent&lt;|im_end|&gt;\n</summary>
-    ChatMl,
+    private readonly JinjaTemplate template;
+    private readonly string? knownEndOfTurn;
 
-    /// <summary>&lt;|begin_of_text|&gt;&lt;|start_header_id|&gt;role&lt;|end_header_id|&gt;\n\ncontent&lt;|eot_id|&gt;</summary>
-    Llama3,
-}
+    private ChatTemplate(string source, string name, string? knownEndOfTurn)
+    {
+        template = JinjaTemplate.Parse(source, name);
+        Source = source;
+        Name = name;
+        this.knownEndOfTurn = knownEndOfTurn;
+    }
 
-/// <summary>Renders a conversation as prompt text. Encode the result with addSpecialTokens: false (it carries its own BOS).</summary>
-public sealed record ChatTemplate(ChatFormat Format)
-{
-    /// <summary>System prompt inserted when the conversation has none (Qwen2 uses "You are a helpful assistant."); null: none.</summary>
+    /// <summary>The Jinja source.</summary>
+    public string Source { get; }
+
+    /// <summary>"chatml", "llama3", or where the template came from (a file path), as error messages name it.</summary>
+    public string Name { get; }
+
+    /// <summary>The template's bos_token (null: undefined in the template).</summary>
+    public string? BosToken { get; init; }
+
+    /// <summary>The template's eos_token (null: undefined in the template).</summary>
+    public string? EosToken { get; init; }
+
+    /// <summary>The template's pad_token (null: undefined in the template).</summary>
+    public string? PadToken { get; init; }
+
+    /// <summary>The template's unk_token (null: undefined in the template).</summary>
+    public string? UnkToken { get; init; }
+
+    /// <summary>
+    /// The template's default_system_prompt variable: our built-ins insert it as a system turn when the conversation has
+    /// none (Qwen2 uses "You are a helpful assistant."); model templates usually ignore it. Null: undefined.
+    /// </summary>
     public string? DefaultSystemPrompt { get; init; }
 
-    /// <summary>ChatML.</summary>
-    public static ChatTemplate ChatMl { get; } = new(ChatFormat.ChatMl);
+    /// <summary>The time strftime_now(...) formats; null: the current local time (set it for reproducible output).</summary>
+    public DateTime? Now { get; init; }
 
-    /// <summary>Llama-3.</summary>
-    public static ChatTemplate Llama3 { get; } = new(ChatFormat.Llama3);
+    /// <summary>ChatML: &lt;|im_start|&gt;role\ncontent&lt;|im_end|&gt;\n per turn.</summary>
+    public static ChatTemplate ChatMl { get; } = new(BuiltIn("chatml"), "chatml", "<|im_end|>");
 
-    /// <summary>The template named "chatml"/"qwen"/"qwen2" or "llama3"/"llama-3" (case-insensitive).</summary>
-    public static ChatTemplate FromName(string name)
+    /// <summary>Llama-3: &lt;|begin_of_text|&gt; then &lt;|start_header_id|&gt;role&lt;|end_header_id|&gt;\n\ncontent&lt;|eot_id|&gt; per turn.</summary>
+    public static ChatTemplate Llama3 { get; } = new(BuiltIn("llama3"), "llama3", "<|eot_id|>");
+
+    /// <summary>
+    /// Compiles a Jinja chat template; throws <see cref="TemplateException"/> naming <paramref name="sourceName"/> and the
+    /// line of any construct the engine does not support.
+    /// </summary>
+    public static ChatTemplate FromJinja(string source, string? bosToken, string? eosToken, string sourceName)
     {
-        ArgumentNullException.ThrowIfNull(name);
-        return name.ToLowerInvariant().Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal) switch
-        {
-            "chatml" or "qwen" or "qwen2" or "qwen25" or "qwen3" => ChatMl,
-            "llama3" or "llama31" or "llama32" => Llama3,
-            _ => throw new ArgumentException($"Unknown chat template \"{name}\"; use \"chatml\" or \"llama3\".", nameof(name)),
-        };
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(sourceName);
+        return new ChatTemplate(source, sourceName, null) { BosToken = bosToken, EosToken = eosToken };
     }
 
-    /// <summary>The format whose markers a Jinja chat_template string uses, or null when it is neither.</summary>
-    public static ChatTemplate? Detect(string? jinjaTemplate)
-    {
-        if (string.IsNullOrEmpty(jinjaTemplate)) return null;
-        if (jinjaTemplate.Contains("<|start_header_id|>", StringComparison.Ordinal)) return Llama3;
-        if (jinjaTemplate.Contains("<|im_start|>", StringComparison.Ordinal)) return ChatMl;
-        return null;
-    }
-
-    /// <summary>Renders <paramref name="messages"/>; with <paramref name="addGenerationPrompt"/> the assistant header follows.</summary>
+    /// <summary>
+    /// Renders <paramref name="messages"/>; with <paramref name="addGenerationPrompt"/> the assistant header follows. Throws
+    /// <see cref="TemplateException"/> when the template fails or rejects the conversation (raise_exception, e.g. roles that
+    /// do not alternate); its message names the template and line.
+    /// </summary>
     public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var sb = new StringBuilder();
-        bool hasSystem = messages.Count > 0 && messages[0].Role == "system";
-        if (Format == ChatFormat.Llama3) sb.Append("<|begin_of_text|>");
-        if (!hasSystem && DefaultSystemPrompt is not null) Append(sb, "system", DefaultSystemPrompt);
-        foreach (var m in messages) Append(sb, m.Role, m.Content);
-        if (addGenerationPrompt)
-        {
-            sb.Append(Format == ChatFormat.ChatMl ? "<|im_start|>assistant\n" : "<|start_header_id|>assistant<|end_header_id|>\n\n");
-        }
-        return sb.ToString();
+        var list = messages.Select(m => (object?)new Dictionary<string, object?> { ["role"] = m.Role, ["content"] = m.Content }).ToList();
+        return RenderValues(list, addGenerationPrompt);
     }
 
-    /// <summary>The text that ends an assistant turn: "&lt;|im_end|&gt;" or "&lt;|eot_id|&gt;".</summary>
-    public string EndOfTurn => Format == ChatFormat.ChatMl ? "<|im_end|>" : "<|eot_id|>";
-
-    /// <summary>Parses {"messages": [{"role", "content"}, ...]} or a bare array of messages.</summary>
-    public static IReadOnlyList<ChatMessage> ParseMessages(string json)
+    /// <summary>
+    /// Renders messages given as JSON objects, passed to the template as they are: besides "role" and "content" (a string or
+    /// a list of parts such as {"type": "text", "text": ...}) they may carry any field the template reads (tool_calls, ...).
+    /// Throws <see cref="TemplateException"/> as <see cref="Render(IReadOnlyList{ChatMessage}, bool)"/> does.
+    /// </summary>
+    public string RenderJson(JsonArray messages, bool addGenerationPrompt = true)
     {
-        ArgumentNullException.ThrowIfNull(json);
-        JsonNode? root;
+        ArgumentNullException.ThrowIfNull(messages);
+        return RenderValues(JinjaValue.FromJson(messages), addGenerationPrompt);
+    }
+
+    /// <summary>
+    /// The text that ends an assistant turn ("&lt;|im_end|&gt;", "&lt;|eot_id|&gt;"): known for the built-ins, otherwise read
+    /// (best effort) from what the template writes after each of two assistant replies in a probe conversation, up to where
+    /// the two continuations differ, trailing whitespace removed; null when that is nothing or the template fails on the probe.
+    /// </summary>
+    public string? EndOfTurn => knownEndOfTurn ?? ProbeEndOfTurn();
+
+    private string RenderValues(object? messages, bool addGenerationPrompt)
+    {
+        var variables = new Dictionary<string, object?>
+        {
+            ["messages"] = messages,
+            ["add_generation_prompt"] = addGenerationPrompt,
+            ["tools"] = null,
+            ["documents"] = null,
+        };
+        if (BosToken is not null) variables["bos_token"] = BosToken;
+        if (EosToken is not null) variables["eos_token"] = EosToken;
+        if (PadToken is not null) variables["pad_token"] = PadToken;
+        if (UnkToken is not null) variables["unk_token"] = UnkToken;
+        if (DefaultSystemPrompt is not null) variables["default_system_prompt"] = DefaultSystemPrompt;
+        return template.Render(variables, Now);
+    }
+
+    // What the template writes after each of two assistant replies, up to where the two continuations part (trailing
+    // whitespace removed): the turn's end marker for every chat format we know; null when nothing or the probe fails.
+    private string? ProbeEndOfTurn()
+    {
+        const string First = "\u2063first-reply\u2063", Second = "\u2063second-reply\u2063";
         try
         {
-            root = JsonNode.Parse(json);
+            string text = Render([new("user", "a"), new("assistant", First), new("user", "b"), new("assistant", Second)], addGenerationPrompt: false);
+            int first = text.IndexOf(First, StringComparison.Ordinal), second = text.IndexOf(Second, StringComparison.Ordinal);
+            if (first < 0 || second < first) return null;
+            var a = text.AsSpan(first + First.Length);
+            var b = text.AsSpan(second + Second.Length);
+            string common = a[..a.CommonPrefixLength(b)].ToString().TrimEnd();
+            return common.Length == 0 ? null : common;
         }
-        catch (JsonException e)
+        catch (TemplateException)
         {
-            throw new InvalidDataException($"Chat messages are not valid JSON ({e.Message}).", e);
+            return null;
         }
-        var list = (root is JsonObject o ? o["messages"] : root) as JsonArray
-            ?? throw new InvalidDataException("Chat messages must be {\"messages\": [...]} or an array.");
-        var result = new List<ChatMessage>(list.Count);
-        for (int i = 0; i < list.Count; i++)
-        {
-            if (list[i] is not JsonObject m || m["role"] is not JsonValue role || m["content"] is not JsonValue content)
-                throw new InvalidDataException($"Chat message {i} needs string \"role\" and \"content\".");
-            result.Add(new ChatMessage(role.GetValue<string>(), content.GetValue<string>()));
-        }
-        return result;
     }
 
-    private void Append(StringBuilder sb, string role, string content)
+    private static string BuiltIn(string name)
     {
-        if (Format == ChatFormat.ChatMl)
-            sb.Append("<|im_start|>").Append(role).Append('\n').Append(content).Append("<|im_end|>\n");
-        else
-            sb.Append("<|start_header_id|>").Append(role).Append("<|end_header_id|>\n\n").Append(content.Trim()).Append("<|eot_id|>");
+        using var stream = typeof(ChatTemplate).Assembly.GetManifestResourceStream($"Rebel.Models.ChatTemplates.{name}.jinja")
+            ?? throw new InvalidOperationException($"Built-in chat template '{name}' is missing from the assembly.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
     }
 }

@@ -3,6 +3,7 @@
 // adds after the rendered prompt (so it carries the template's end-of-turn marker), as TRL does.
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Rebel.Models.Templates;
 using Rebel.Models.Tokenization;
 
 namespace Rebel.Training.Data;
@@ -14,40 +15,44 @@ public static class Conversation
     public static bool IsConversational(JsonNode? node) => node is JsonArray;
 
     /// <summary>
-    /// The messages of field <paramref name="field"/> of a record: every element an object with string "role" and "content".
-    /// Throws InvalidDataException naming <paramref name="source"/>, the field and the message.
+    /// The messages of field <paramref name="field"/> of a record (copies): every element an object with a string "role" and a
+    /// "content" that is a string or a list of parts ({"type": "text", "text": ...}); other fields (tool_calls, ...) are kept
+    /// for the template. Throws InvalidDataException naming <paramref name="source"/>, the field and the message.
     /// </summary>
-    public static List<ChatMessage> Messages(JsonNode? node, string field, string source)
+    public static List<JsonObject> Messages(JsonNode? node, string field, string source)
     {
         if (node is not JsonArray list) throw new InvalidDataException($"{source}: \"{field}\" must be a list of {{\"role\", \"content\"}} messages.");
-        var result = new List<ChatMessage>(list.Count);
+        var result = new List<JsonObject>(list.Count);
         for (int i = 0; i < list.Count; i++)
         {
-            if (list[i] is not JsonObject m || !IsString(m["role"]) || !IsString(m["content"]))
-                throw new InvalidDataException($"{source}: \"{field}\" message {i} needs a string \"role\" and a string \"content\", got {list[i]?.ToJsonString() ?? "null"}.");
-            result.Add(new ChatMessage(m["role"]!.GetValue<string>(), m["content"]!.GetValue<string>()));
+            if (list[i] is not JsonObject m || !IsString(m["role"]) || !(IsString(m["content"]) || m["content"] is JsonArray))
+                throw new InvalidDataException($"{source}: \"{field}\" message {i} needs a string \"role\" and a \"content\" that is a string or a list of parts, got {list[i]?.ToJsonString() ?? "null"}.");
+            result.Add((JsonObject)m.DeepClone());
         }
         return result;
     }
+
+    /// <summary>The role of a message read by <see cref="Messages"/>.</summary>
+    public static string Role(JsonObject message) => message["role"]!.GetValue<string>();
 
     /// <summary>The string value of field <paramref name="field"/>, or an InvalidDataException naming the record.</summary>
     public static string Text(JsonNode? node, string field, string source) =>
         IsString(node) ? node!.GetValue<string>() : throw new InvalidDataException($"{source}: \"{field}\" must be a string or a list of messages.");
 
     /// <summary>The prompt text of <paramref name="messages"/>: the template's rendering with the generation prompt.</summary>
-    public static string RenderPrompt(ChatTemplate? template, IReadOnlyList<ChatMessage> messages, string source) =>
-        Require(template, source).Render(messages, addGenerationPrompt: true);
+    public static string RenderPrompt(ChatTemplate? template, IReadOnlyList<JsonObject> messages, string source) =>
+        Render(Require(template, source), messages, addGenerationPrompt: true, source);
 
     /// <summary>
     /// The completion text of <paramref name="completion"/> after <paramref name="prompt"/>: rendering(prompt ⧺ completion)
     /// with the rendered prompt (with generation prompt) removed from its front. Fails, naming the record, when the template
     /// does not render the prompt as a prefix of the whole conversation.
     /// </summary>
-    public static string RenderCompletion(ChatTemplate? template, IReadOnlyList<ChatMessage> prompt, IReadOnlyList<ChatMessage> completion, string source)
+    public static string RenderCompletion(ChatTemplate? template, IReadOnlyList<JsonObject> prompt, IReadOnlyList<JsonObject> completion, string source)
     {
         var t = Require(template, source);
-        string head = t.Render(prompt, addGenerationPrompt: true);
-        string whole = t.Render([.. prompt, .. completion], addGenerationPrompt: false);
+        string head = Render(t, prompt, addGenerationPrompt: true, source);
+        string whole = Render(t, [.. prompt, .. completion], addGenerationPrompt: false, source);
         if (!whole.StartsWith(head, StringComparison.Ordinal))
             throw new InvalidDataException($"{source}: the chat template does not render the prompt as the start of the conversation " +
                 $"(prompt renders as {JsonSerializer.Serialize(head)}, the conversation starts {JsonSerializer.Serialize(whole[..Math.Min(whole.Length, head.Length + 20)])}); " +
@@ -56,10 +61,10 @@ public static class Conversation
     }
 
     /// <summary>The number of leading messages equal in both lists (TRL's implicit prompt of a conversational preference pair).</summary>
-    public static int SharedPrefix(IReadOnlyList<ChatMessage> a, IReadOnlyList<ChatMessage> b)
+    public static int SharedPrefix(IReadOnlyList<JsonObject> a, IReadOnlyList<JsonObject> b)
     {
         int n = 0;
-        while (n < a.Count && n < b.Count && a[n] == b[n]) n++;
+        while (n < a.Count && n < b.Count && JsonNode.DeepEquals(a[n], b[n])) n++;
         return n;
     }
 
@@ -75,6 +80,19 @@ public static class Conversation
         if (n > 0 && a[n - 1] == ' ') n--;
         if (n > 0 && char.IsHighSurrogate(a[n - 1])) n--;
         return n;
+    }
+
+    // Template failures (raise_exception on roles that do not alternate, an unsupported construct) name the record as well.
+    private static string Render(ChatTemplate template, IReadOnlyList<JsonObject> messages, bool addGenerationPrompt, string source)
+    {
+        try
+        {
+            return template.RenderJson(new JsonArray([.. messages.Select(m => m.DeepClone())]), addGenerationPrompt);
+        }
+        catch (TemplateException e)
+        {
+            throw new InvalidDataException($"{source}: {e.Message}", e);
+        }
     }
 
     private static ChatTemplate Require(ChatTemplate? template, string source) => template

@@ -53,7 +53,7 @@ public static class PromptDataset
         if (fields["messages"] is { } node)
         {
             var messages = Conversation.Messages(node, "messages", source);
-            if (messages.Count > 0 && messages[^1].Role == "assistant") messages.RemoveAt(messages.Count - 1);
+            if (messages.Count > 0 && Conversation.Role(messages[^1]) == "assistant") messages.RemoveAt(messages.Count - 1);
             if (messages.Count == 0) throw new InvalidDataException($"{source}: \"messages\" has no message before the assistant's answer to use as the prompt.");
             return new PromptRecord(Conversation.RenderPrompt(template, messages, source), fields, source, IsChat: true);
         }

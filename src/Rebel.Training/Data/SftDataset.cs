@@ -24,7 +24,7 @@ public static class SftDataset
         if (fields["messages"] is { } node)
         {
             var messages = Conversation.Messages(node, "messages", source);
-            if (messages.Count < 2 || messages[^1].Role != "assistant")
+            if (messages.Count < 2 || Conversation.Role(messages[^1]) != "assistant")
                 throw new InvalidDataException($"{source}: \"messages\" needs at least one message followed by a final assistant message (the completion).");
             return Conversational(template, messages[..^1], messages[^1..], source);
         }
@@ -41,7 +41,7 @@ public static class SftDataset
         throw new InvalidDataException($"{source}: expected \"text\", \"prompt\" and \"completion\", or \"messages\" (TRL's supervised formats).");
     }
 
-    private static SftExample Conversational(ChatTemplate? template, List<ChatMessage> prompt, List<ChatMessage> completion, string source)
+    private static SftExample Conversational(ChatTemplate? template, List<JsonObject> prompt, List<JsonObject> completion, string source)
     {
         if (prompt.Count == 0) throw new InvalidDataException($"{source}: the conversation has no prompt messages before the completion.");
         return new SftExample(Conversation.RenderPrompt(template, prompt, source), Conversation.RenderCompletion(template, prompt, completion, source), IsChat: true);
