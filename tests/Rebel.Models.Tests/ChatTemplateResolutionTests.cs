@@ -50,6 +50,18 @@ public sealed class ChatTemplateResolutionTests
     }
 
     [Fact]
+    public void Jinja_file_template_survives_loading_and_saving_the_tokenizer()
+    {
+        using var dir = new TempDirectory();
+        using var saved = new TempDirectory();
+        TokenizerFixtures.Gpt2.Save(dir.File("tokenizer.json"));
+        WriteConfig(dir, "config");
+        File.WriteAllText(dir.File(ChatTemplate.JinjaFileName), "file {{ messages[0].content }}");
+        BpeTokenizer.LoadFolder(dir.Path).SaveFolder(saved.Path);
+        Assert.Equal("file Hi", ChatTemplate.ForFolder(saved.Path)!.Render(Turn));
+    }
+
+    [Fact]
     public void Folder_without_a_template_gives_null_and_a_bad_template_names_its_file()
     {
         using var dir = new TempDirectory();

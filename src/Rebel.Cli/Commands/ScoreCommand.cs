@@ -37,7 +37,7 @@ internal static class ScoreCommand
             }
             var table = new Table().AddColumn("#").AddColumn("id").AddColumn("text").AddColumn("logprob");
             for (int i = 0; i < tokens.Length; i++)
-                table.AddRow($"{i}", $"{tokens[i]}", tokenizer is null ? "" : Markup.Escape(JsonSerializer.Serialize(tokenizer.Decode([tokens[i]]))),
+                table.AddRow($"{i}", $"{tokens[i]}", tokenizer is null ? "" : Markup.Escape(JsonSerializer.Serialize(tokenizer.Decode([tokens[i]]), JsonOutput.Line)),
                     i == 0 ? "" : logprobs[i - 1].ToString("F4", CultureInfo.InvariantCulture));
             var console = Terminal.Out;
             console.Write(table);

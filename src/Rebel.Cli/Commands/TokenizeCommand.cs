@@ -26,7 +26,7 @@ internal static class TokenizeCommand
             }
             var table = new Table().AddColumn("#").AddColumn("id").AddColumn("token").AddColumn("text");
             for (int i = 0; i < ids.Length; i++)
-                table.AddRow($"{i}", $"{ids[i]}", Markup.Escape(tokenizer.IdToToken(ids[i]) ?? "?"), Markup.Escape(JsonSerializer.Serialize(tokenizer.Decode([ids[i]]))));
+                table.AddRow($"{i}", $"{ids[i]}", Markup.Escape(tokenizer.IdToToken(ids[i]) ?? "?"), Markup.Escape(JsonSerializer.Serialize(tokenizer.Decode([ids[i]]), JsonOutput.Line)));
             var console = Terminal.Out;
             console.Write(table);
             console.WriteLine($"{ids.Length} tokens");

@@ -71,13 +71,16 @@ public sealed partial class BpeTokenizer : ITokenizer
         return FromJson(File.ReadAllText(full), full);
     }
 
-    /// <summary>Reads tokenizer.json and, when present, tokenizer_config.json from a model folder.</summary>
+    /// <summary>Reads tokenizer.json and, when present, tokenizer_config.json and chat_template.jinja from a model folder.</summary>
     public static BpeTokenizer LoadFolder(string directory)
     {
         ArgumentNullException.ThrowIfNull(directory);
         var tokenizer = Load(Path.Combine(directory, FileName));
-        string configPath = Path.Combine(directory, TokenizerConfig.FileName);
-        return File.Exists(configPath) ? tokenizer.WithConfig(TokenizerConfig.Load(configPath)) : tokenizer;
+        string configPath = Path.Combine(directory, TokenizerConfig.FileName), jinjaPath = Path.Combine(directory, ChatTemplate.JinjaFileName);
+        var config = File.Exists(configPath) ? TokenizerConfig.Load(configPath) : null;
+        // chat_template.jinja takes priority over the config's entry (as in transformers), and is kept when the folder is saved again.
+        if (File.Exists(jinjaPath)) config = (config ?? new TokenizerConfig()) with { ChatTemplate = File.ReadAllText(jinjaPath) };
+        return config is null ? tokenizer : tokenizer.WithConfig(config);
     }
 
     /// <summary>
