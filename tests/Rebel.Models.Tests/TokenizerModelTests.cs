@@ -56,6 +56,22 @@ public sealed class TokenizerModelTests
     }
 
     [Fact]
+    public void Byte_fallback_is_decided_per_character_when_the_vocabulary_lacks_some_byte_tokens()
+    {
+        // Gemini's vocabulary spells the tab "\t" and has no <0x09>: a character whose bytes all exist still falls back to
+        // them, one that needs a missing byte becomes unk (as Hugging Face's BPE decides, character by character).
+        var t = With(j =>
+        {
+            Model(j)["byte_fallback"] = true;
+            Model(j)["unk_token"] = "<unk>";
+            Model(j)["fuse_unk"] = true;
+            ((JsonObject)Model(j)["vocab"]!).Remove("<0xA9>");
+        });
+        Assert.Equal([2, 9, 10 + 0xC3, 10 + 0xA8, 3], t.Encode("aéèb"));
+        Assert.Equal([9, 3], t.Encode("ééb"));
+    }
+
+    [Fact]
     public void Unknown_characters_become_unk_fused_or_not_or_vanish()
     {
         Assert.Equal([2, 9, 3], With(j => { Model(j)["unk_token"] = "<unk>"; Model(j)["fuse_unk"] = true; }).Encode("aéèb"));

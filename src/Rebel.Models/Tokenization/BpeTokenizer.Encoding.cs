@@ -124,10 +124,19 @@ public sealed partial class BpeTokenizer
             }
             if (options.ByteFallback is { } byteIds)
             {
+                // As Hugging Face: the character's bytes when every one of them has a <0xNN> token, else unk (e.g. a vocabulary
+                // that spells the tab as "\t" and has no <0x09>).
                 var bytes = symbol.Length * 3 <= buffer.Length ? buffer : new byte[symbol.Length * 3];
                 int n = System.Text.Encoding.UTF8.GetBytes(symbol, bytes);
-                for (int b = 0; b < n; b++) symbols.Add(byteIds[bytes[b]]);
-                continue;
+                bool all = true;
+                for (int b = 0; b < n; b++) all &= byteIds[bytes[b]] >= 0;
+                if (all)
+                {
+                    if (pendingUnk) symbols.Add(options.UnkId!.Value);
+                    pendingUnk = false;
+                    for (int b = 0; b < n; b++) symbols.Add(byteIds[bytes[b]]);
+                    continue;
+                }
             }
             if (options.UnkId is int unk)
             {

@@ -8,8 +8,8 @@ namespace Rebel.Models.Tokenization;
 public sealed partial class BpeTokenizer
 {
     /// <summary>
-    /// The BPE model's options. <paramref name="ByteFallback"/>: the ids of "&lt;0x00&gt;".."&lt;0xFF&gt;", when byte_fallback is
-    /// on and all 256 exist. Empty prefix/suffix strings count as none.
+    /// The BPE model's options. <paramref name="ByteFallback"/>: the ids of "&lt;0x00&gt;".."&lt;0xFF&gt;" (−1 for those the vocabulary
+    /// lacks) when byte_fallback is on. Empty prefix/suffix strings count as none.
     /// </summary>
     private sealed record BpeOptions(int? UnkId, bool FuseUnk, int[]? ByteFallback, bool IgnoreMerges, string? Prefix, string? Suffix);
 
@@ -77,11 +77,7 @@ public sealed partial class BpeTokenizer
         if (TokenizerJsonReader.Flag(model, "byte_fallback"))
         {
             byteIds = new int[256];
-            for (int b = 0; b < 256 && byteIds is not null; b++)
-            {
-                if (vocab.TryGetValue($"<0x{b:X2}>", out int id)) byteIds[b] = id;
-                else byteIds = null;
-            }
+            for (int b = 0; b < 256; b++) byteIds[b] = vocab.TryGetValue($"<0x{b:X2}>", out int id) ? id : -1;
         }
         string? prefix = TokenizerJsonReader.String(model, "continuing_subword_prefix");
         string? suffix = TokenizerJsonReader.String(model, "end_of_word_suffix");
