@@ -3,6 +3,7 @@
 using Rebel.Models;
 using Rebel.Models.Tokenization;
 using Rebel.Tensors;
+using Rebel.Tensors.Distributed;
 using Rebel.Tensors.Optim;
 using Rebel.Training.Checkpointing;
 using Rebel.Training.Data;
@@ -83,9 +84,11 @@ public sealed class DpoTrainer
         }
     }
 
-    private void TrainStep(int[] batch, int epoch)
+    private void TrainStep(int[] globalBatch, int epoch)
     {
         using var scope = new TensorScope();
+        var (share, _) = Collectives.World.Share(globalBatch, "DpoTrainer: pairs per step (the last, partial batch too)");
+        int[] batch = [.. share];
         int n = batch.Length;
         var prompts = batch.SelectMany(i => new[] { promptIds[i], promptIds[i] }).ToList();
         var responses = batch.SelectMany(i => new[] { chosen[i], rejected[i] }).ToList();
@@ -97,10 +100,8 @@ public sealed class DpoTrainer
         var margin = DpoLoss.Margin(w, l, rw, rl, Options.Beta).ToArray();
         var loss = DpoLoss.Compute(w, l, rw, rl, Options.Beta);
         loss.Backward();
-        double gradNorm = Optimizer.ClipGradNorm(policy.Parameters, Options.MaxGradNorm);
         optimizer.LearningRate = schedule.At(optimizer.StepCount);
-        optimizer.Step();
-        optimizer.ZeroGrad();
+        double gradNorm = optimizer.ClipAndStep(Options.MaxGradNorm);
         Step++;
         var row = new Dictionary<string, double>
         {

@@ -1,7 +1,8 @@
 // The mechanical pieces of every on-policy trainer (REBEL, the language baselines and the image trainers alike): the outer
 // loop of iterations with its checkpoints, the shuffled minibatch order of one epoch, and one optimizer step with gradient
-// clipping and the scheduled learning rate.
+// clipping and the scheduled learning rate (averaged over the processes of a data-parallel job first).
 using Rebel.Tensors;
+using Rebel.Tensors.Distributed;
 using Rebel.Tensors.Optim;
 
 namespace Rebel.Training;
@@ -26,9 +27,15 @@ public static class PolicyUpdate
         }
     }
 
-    /// <summary>Index minibatches of <paramref name="size"/> over <paramref name="count"/> items in a Fisher–Yates order drawn from <paramref name="rng"/>.</summary>
+    /// <summary>
+    /// Index minibatches over this process's <paramref name="count"/> items in a Fisher–Yates order drawn from <paramref name="rng"/>:
+    /// <paramref name="size"/> is the global minibatch, so each of the job's processes takes size / N of its own items per step.
+    /// </summary>
     public static IEnumerable<int[]> ShuffledMiniBatches(int count, int size, Rng rng)
     {
+        int ranks = Collectives.World.Size;
+        size = size >= count * ranks ? Math.Max(count, 1) : size % ranks == 0 ? size / ranks
+            : throw new ArgumentException($"Minibatch of {size} does not split evenly over {ranks} processes; choose a multiple of {ranks}.");
         var index = Permutation(count, rng);
         for (int start = 0; start < count; start += size)
             yield return index[start..Math.Min(start + size, count)];
@@ -46,13 +53,13 @@ public static class PolicyUpdate
         return index;
     }
 
-    /// <summary>Clips the gradient of the optimizer's parameters to <paramref name="maxGradNorm"/>, sets the scheduled learning rate, steps and zeroes; returns the norm before clipping.</summary>
+    /// <summary>
+    /// Sets the scheduled learning rate, then averages the gradient over the job's processes, clips it to <paramref name="maxGradNorm"/>,
+    /// steps and zeroes (<see cref="Optimizer.ClipAndStep"/>); returns the norm before clipping.
+    /// </summary>
     public static double ClipAndStep(Optimizer optimizer, LrSchedule schedule, float maxGradNorm)
     {
-        double norm = Optimizer.ClipGradNorm(optimizer.Parameters, maxGradNorm);
         optimizer.LearningRate = schedule.At(optimizer.StepCount);
-        optimizer.Step();
-        optimizer.ZeroGrad();
-        return norm;
+        return optimizer.ClipAndStep(maxGradNorm);
     }
 }
