@@ -29,14 +29,18 @@ public static class PolicyUpdate
 
     /// <summary>
     /// Index minibatches over this process's <paramref name="count"/> items in a Fisher–Yates order drawn from <paramref name="rng"/>:
-    /// <paramref name="size"/> is the global minibatch, so each of the job's processes takes size / N of its own items per step.
+    /// <paramref name="size"/> is the global minibatch, so each of the job's N processes takes size / N of its own items per step.
+    /// The order is drawn over the global batch (rank r holding items r·count … (r+1)·count − 1), so every process draws what one
+    /// process would, its random state stays equal to theirs, and a minibatch that spans the whole batch is the one process's minibatch.
     /// </summary>
     public static IEnumerable<int[]> ShuffledMiniBatches(int count, int size, Rng rng)
     {
-        int ranks = Collectives.World.Size;
+        var job = Collectives.World;
+        int ranks = job.Size;
         size = size >= count * ranks ? Math.Max(count, 1) : size % ranks == 0 ? size / ranks
             : throw new ArgumentException($"Minibatch of {size} does not split evenly over {ranks} processes; choose a multiple of {ranks}.");
-        var index = Permutation(count, rng);
+        int first = job.Rank * count;
+        var index = Permutation(count * ranks, rng).Where(i => i >= first && i < first + count).Select(i => i - first).ToArray();
         for (int start = 0; start < count; start += size)
             yield return index[start..Math.Min(start + size, count)];
     }

@@ -1,0 +1,80 @@
+// Data-parallel training: runs under `mpirun -np 2` end with the parameters of the one-process run on the same global batch
+// (only the order of float sums differs), and a rank that fails ends the whole job with its error while the checkpoint survives.
+using System.Text.Json.Nodes;
+using Rebel.Models.IO;
+
+namespace Rebel.Training.Tests;
+
+public sealed class DataParallelTests(TinyModelFolder tiny) : IClassFixture<TinyModelFolder>
+{
+    private string[] Rl(string algo, string outDir, params string[] extra) =>
+        ["train", "--algo", algo, "--model", tiny.ModelDir, "--prompts", tiny.Prompts, "--reward", "length", "--out", outDir,
+         "--iterations", "3", "--prompts-per-iteration", "4", "--completions-per-prompt", "2", "--max-new-tokens", "4", "--lr", "3e-3", .. extra];
+
+    [MpiFact]
+    public void RebelUnderTwoProcessesEqualsOneProcess() =>
+        AssertSameParameters(Rl("rebel", tiny.PathOf("dp-rebel-1")), Rl("rebel", tiny.PathOf("dp-rebel-2"), "--check-replicas", "1"),
+            "dp-rebel", Path.Combine("checkpoint", "policy.safetensors"));
+
+    [MpiFact]
+    public void RlooUnderTwoProcessesEqualsOneProcess() =>
+        AssertSameParameters(Rl("rloo", tiny.PathOf("dp-rloo-1"), "--minibatch-size", "8"), Rl("rloo", tiny.PathOf("dp-rloo-2"), "--minibatch-size", "8"),
+            "dp-rloo", Path.Combine("checkpoint", "policy.safetensors"));
+
+    [MpiFact]
+    public void SftUnderTwoProcessesEqualsOneProcess()
+    {
+        string text = tiny.PathOf("dp-text.jsonl");
+        File.WriteAllLines(text, Enumerable.Range(0, 8).Select(i => $"{{\"prompt\": \"say {i % 7} letters:\", \"completion\": \" {new string('a', i % 5 + 1)} cdcd\"}}"));
+        string[] Sft(string outDir) => ["sft", "--model", tiny.ModelDir, "--data", text, "--out", outDir, "--steps", "3", "--batch-size", "4", "--lr", "3e-3"];
+        AssertSameParameters(Sft(tiny.PathOf("dp-sft-1")), Sft(tiny.PathOf("dp-sft-2")), "dp-sft", Path.Combine("model", "model.safetensors"));
+    }
+
+    [MpiFact]
+    public void FailingRankEndsTheJobAndKeepsTheCheckpoint()
+    {
+        // A reward program that fails on rank 1 in the third iteration (each iteration sends it 2 prompts × 2 completions).
+        string script = tiny.PathOf("fail-on-rank-1.sh");
+        File.WriteAllText(script, "n=0\nwhile read -r line; do\n  n=$((n+1))\n  if [ \"$OMPI_COMM_WORLD_RANK\" = 1 ] && [ $n -gt 8 ]; then echo 'rank 1 reward broke' >&2; exit 3; fi\n  echo '{\"reward\": 1}'\ndone\n");
+        string outDir = tiny.PathOf("dp-fail");
+        string[] args = ["train", "--algo", "rebel", "--model", tiny.ModelDir, "--prompts", tiny.Prompts, "--reward", $"cmd:sh {script}", "--out", outDir,
+            "--iterations", "6", "--prompts-per-iteration", "4", "--completions-per-prompt", "2", "--max-new-tokens", "4", "--checkpoint-every", "1"];
+        var (code, output, err) = MpiRun.Rebel(2, args);
+        Assert.True(code != 0, output + err);
+        Assert.Contains("rank 1 of 2", err, StringComparison.Ordinal);
+        var state = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "checkpoint", "trainer_state.json")))!;
+        Assert.InRange(state["iteration"]!.GetValue<int>(), 1, 2);
+        Assert.NotEmpty(SafetensorsReader.ReadAll(Path.Combine(outDir, "checkpoint", "policy.safetensors")));
+        Assert.DoesNotContain("iteration 6", output, StringComparison.Ordinal);
+    }
+
+    private void AssertSameParameters(string[] single, string[] parallel, string name, string weights)
+    {
+        var one = MpiRun.Rebel(1, single);
+        Assert.True(one.Code == 0, one.Err);
+        var two = MpiRun.Rebel(2, parallel);
+        Assert.True(two.Code == 0, two.Out + two.Err);
+        // The two-process run did all-reduce (its metrics say so) and the parameters moved away from the initial model.
+        var rows = File.ReadAllLines(Path.Combine(OutOf(parallel), "metrics.jsonl"));
+        Assert.NotEmpty(rows);
+        if (rows[0].Contains("time/allreduce_s", StringComparison.Ordinal))
+            Assert.True(JsonNode.Parse(rows[0])!["time/allreduce_s"]!.GetValue<double>() > 0, $"{name}: no all-reduce time logged.");
+        var a = SafetensorsReader.ReadAll(Path.Combine(OutOf(single), weights));
+        var b = SafetensorsReader.ReadAll(Path.Combine(OutOf(parallel), weights));
+        var initial = SafetensorsReader.ReadAll(Path.Combine(tiny.ModelDir, "model.safetensors"));
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        // All parameters as one vector (AdamW turns the float noise of exactly-zero gradients, e.g. of the key bias, into steps of ±lr).
+        double moved = 0, diff = 0, norm = 0;
+        foreach (var (key, t) in a)
+        {
+            for (int i = 0; i < t.Data.Length; i++) { diff += Sq(t.Data[i] - b[key].Data[i]); norm += Sq(t.Data[i]); }
+            if (initial.TryGetValue(key, out var init)) moved = Math.Max(moved, t.Data.Zip(init.Data, (x, y) => Math.Abs(x - y)).Max());
+        }
+        Assert.True(Math.Sqrt(diff) <= 1e-5 * Math.Sqrt(norm), $"{name}: parameters differ by {Math.Sqrt(diff / norm):E2} (relative).");
+        Assert.True(moved > 1e-4, $"{name}: training did not move the parameters.");
+    }
+
+    private static string OutOf(string[] args) => args[Array.IndexOf(args, "--out") + 1];
+
+    private static double Sq(double x) => x * x;
+}
