@@ -16,9 +16,9 @@ public sealed unsafe class MpiCollectives : ICollectives
     private MpiCollectives(MpiLibrary mpi)
     {
         this.mpi = mpi;
-        int flag = 0, rank = 0, size = 0;
+        int flag = 0, rank = 0, size = 0, provided = 0;
         Check(mpi.Initialized(&flag), "MPI_Initialized");
-        if (flag == 0) Check(mpi.Init(null, null), "MPI_Init");
+        if (flag == 0) Check(mpi.InitThread(null, null, MpiLibrary.ThreadSerialized, &provided), "MPI_Init_thread");
         Check(mpi.CommRank(mpi.CommWorld, &rank), "MPI_Comm_rank");
         Check(mpi.CommSize(mpi.CommWorld, &size), "MPI_Comm_size");
         (Rank, Size) = (rank, size);

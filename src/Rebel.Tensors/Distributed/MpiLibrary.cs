@@ -11,11 +11,14 @@ internal sealed unsafe class MpiLibrary
     /// <summary>The library name tried first (Open MPI 3 and 4 share this soname).</summary>
     public const string LibraryName = "libmpi.so.40";
 
+    /// <summary>MPI_THREAD_SERIALIZED: any one thread at a time may call MPI (trainers may run off the main thread).</summary>
+    public const int ThreadSerialized = 2;
+
     /// <summary>Open MPI's MPI_IN_PLACE.</summary>
     public static readonly nint InPlace = 1;
 
     public readonly nint CommWorld, Float, Double, Byte, OpSum;
-    public readonly delegate* unmanaged<int*, byte***, int> Init;
+    public readonly delegate* unmanaged<int*, byte***, int, int*, int> InitThread;
     public readonly delegate* unmanaged<int*, int> Initialized;
     public readonly delegate* unmanaged<int*, int> Finalized;
     public readonly delegate* unmanaged<int> Finalize;
@@ -33,7 +36,7 @@ internal sealed unsafe class MpiLibrary
         Double = Export(lib, "ompi_mpi_double");
         Byte = Export(lib, "ompi_mpi_byte");
         OpSum = Export(lib, "ompi_mpi_op_sum");
-        Init = (delegate* unmanaged<int*, byte***, int>)Export(lib, "MPI_Init");
+        InitThread = (delegate* unmanaged<int*, byte***, int, int*, int>)Export(lib, "MPI_Init_thread");
         Initialized = (delegate* unmanaged<int*, int>)Export(lib, "MPI_Initialized");
         Finalized = (delegate* unmanaged<int*, int>)Export(lib, "MPI_Finalized");
         Finalize = (delegate* unmanaged<int>)Export(lib, "MPI_Finalize");
