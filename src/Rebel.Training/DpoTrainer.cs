@@ -87,7 +87,7 @@ public sealed class DpoTrainer
     private void TrainStep(int[] globalBatch, int epoch)
     {
         using var scope = new TensorScope();
-        var (share, _) = Collectives.World.Share(globalBatch, "DpoTrainer: pairs per step (the last, partial batch too)");
+        var (share, _, weight) = Collectives.World.WeightedShare(globalBatch, "DpoTrainer: pairs per step");
         int[] batch = [.. share];
         int n = batch.Length;
         var prompts = batch.SelectMany(i => new[] { promptIds[i], promptIds[i] }).ToList();
@@ -99,7 +99,7 @@ public sealed class DpoTrainer
         float[] rw = [.. batch.Select(i => refChosen[i])], rl = [.. batch.Select(i => refRejected[i])];
         var margin = DpoLoss.Margin(w, l, rw, rl, Options.Beta).ToArray();
         var loss = DpoLoss.Compute(w, l, rw, rl, Options.Beta);
-        loss.Backward();
+        Ops.Mul(loss, weight).Backward();
         optimizer.LearningRate = schedule.At(optimizer.StepCount);
         double gradNorm = optimizer.ClipAndStep(Options.MaxGradNorm);
         Step++;

@@ -81,8 +81,8 @@ public sealed class RewardModelTrainer
             for (int start = 0; start < order.Length; start += Options.BatchSize)
             {
                 cancel.ThrowIfCancellationRequested();
-                var (batch, _) = Collectives.World.Share(order.Skip(start).Take(Options.BatchSize).Select(i => train[i]).ToList(),
-                    "RewardModelTrainer: pairs per step (the last, partial batch too)");
+                var (batch, _, weight) = Collectives.World.WeightedShare(order.Skip(start).Take(Options.BatchSize).Select(i => train[i]).ToList(),
+                    "RewardModelTrainer: pairs per step");
                 double loss, accuracy;
                 using (var scope = new TensorScope())
                 {
@@ -90,7 +90,7 @@ public sealed class RewardModelTrainer
                     var chosen = Ops.Slice(scores, 0, 0, batch.Count); // (P)
                     var rejected = Ops.Slice(scores, 0, batch.Count, batch.Count); // (P)
                     var l = BradleyTerryLoss.Compute(chosen, rejected);
-                    l.Backward();
+                    Ops.Mul(l, weight).Backward();
                     loss = l.Item();
                     accuracy = BradleyTerryLoss.Accuracy(chosen.Span, rejected.Span);
                 }

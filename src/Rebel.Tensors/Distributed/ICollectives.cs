@@ -64,10 +64,23 @@ public static class Collectives
     {
         if (global.Count % job.Size != 0)
             throw new ArgumentException($"{what}: {global.Count} does not split evenly over {job.Size} processes; choose a multiple of {job.Size}.");
-        int n = global.Count / job.Size, first = job.Rank * n;
+        var (items, first, _) = job.WeightedShare(global, what);
+        return (items, first);
+    }
+
+    /// <summary>
+    /// This process's contiguous share of a global batch (sizes differ by at most one) and the weight that turns a mean over the share
+    /// into its part of the mean over the batch once the ranks' gradients are averaged: N · share / batch.
+    /// </summary>
+    public static (List<T> Items, int First, float Weight) WeightedShare<T>(this ICollectives job, IReadOnlyList<T> global, string what)
+    {
+        int size = job.Size, rank = job.Rank;
+        if (global.Count < size) throw new ArgumentException($"{what}: {global.Count} cannot be shared by {size} processes; give each at least one.");
+        int n = global.Count / size + (rank < global.Count % size ? 1 : 0);
+        int first = rank * (global.Count / size) + Math.Min(rank, global.Count % size);
         var items = new List<T>(n);
         for (int i = 0; i < n; i++) items.Add(global[first + i]);
-        return (items, first);
+        return (items, first, (float)((double)size * n / global.Count));
     }
 
     /// <summary>The mean over all processes of each value (one all-reduce for the whole span).</summary>
