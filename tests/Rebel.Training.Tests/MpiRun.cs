@@ -11,7 +11,10 @@ internal static class MpiRun
         .Select(d => Path.Combine(d, "mpirun")).FirstOrDefault(File.Exists);
 
     /// <summary>Runs `rebel args` in <paramref name="processes"/> processes (1: without mpirun); returns exit code and both outputs.</summary>
-    public static (int Code, string Out, string Err) Rebel(int processes, params string[] args)
+    public static (int Code, string Out, string Err) Rebel(int processes, params string[] args) => Rebel(processes, new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="Rebel(int, string[])"/> with extra environment variables.</summary>
+    public static (int Code, string Out, string Err) Rebel(int processes, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         string dotnet = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
         string cli = Path.Combine(AppContext.BaseDirectory, "rebel.dll");
@@ -23,6 +26,7 @@ internal static class MpiRun
         start.RedirectStandardOutput = start.RedirectStandardError = true;
         start.Environment.Remove("OMPI_COMM_WORLD_SIZE");
         start.Environment["DOTNET_gcServer"] = "0";
+        foreach (var (k, v) in environment) start.Environment[k] = v;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
