@@ -86,6 +86,7 @@ public abstract class ImagePolicyTrainer
     public ImageIterationResult RunIteration()
     {
         var clock = Stopwatch.StartNew();
+        double allReduceBefore = Optimizer.AllReduceSeconds;
         var rollouts = Collect();
         Iteration++;
         var scores = rollouts.Select(r => (double)r.Score).ToList();
@@ -101,6 +102,7 @@ public abstract class ImagePolicyTrainer
         metrics["reward_queries"] = rewardQueries;
         metrics["time/images_per_s"] = rollouts.Count / Math.Max(seconds, 1e-9);
         metrics["time/seconds_per_iteration"] = seconds;
+        metrics["time/allreduce_s"] = Optimizer.AllReduceSeconds - allReduceBefore;
         Metrics.Append(metrics);
         var result = new ImageIterationResult(Iteration, metrics, rollouts);
         IterationCompleted?.Invoke(result);
