@@ -73,7 +73,7 @@ public static class ModelBench
         return (Median(times), loss);
     }
 
-    /// <summary>Median seconds of one <see cref="Sampler.Generate"/> call (temperature 1, no EOS).</summary>
+    /// <summary>Median seconds of one <see cref="Sampler.Generate(LanguageModel, IReadOnlyList{int[]}, SamplingOptions, Rng)"/> call (temperature 1, no EOS).</summary>
     public static double SampleSeconds(LanguageModel model, int prompts, int promptLength, int newTokens, int reps)
     {
         var times = new List<double>();

@@ -3,6 +3,7 @@
 using Rebel.Models;
 using Rebel.Models.Tokenization;
 using Rebel.Tensors;
+using Rebel.Tensors.Distributed;
 using Rebel.Tensors.Optim;
 using Rebel.Training.Checkpointing;
 using Rebel.Training.Data;
@@ -83,9 +84,11 @@ public sealed class DpoTrainer
         }
     }
 
-    private void TrainStep(int[] batch, int epoch)
+    private void TrainStep(int[] globalBatch, int epoch)
     {
         using var scope = new TensorScope();
+        var (share, _, weight) = Collectives.World.WeightedShare(globalBatch, "DpoTrainer: pairs per step");
+        int[] batch = [.. share];
         int n = batch.Length;
         var prompts = batch.SelectMany(i => new[] { promptIds[i], promptIds[i] }).ToList();
         var responses = batch.SelectMany(i => new[] { chosen[i], rejected[i] }).ToList();
@@ -96,11 +99,9 @@ public sealed class DpoTrainer
         float[] rw = [.. batch.Select(i => refChosen[i])], rl = [.. batch.Select(i => refRejected[i])];
         var margin = DpoLoss.Margin(w, l, rw, rl, Options.Beta).ToArray();
         var loss = DpoLoss.Compute(w, l, rw, rl, Options.Beta);
-        loss.Backward();
-        double gradNorm = Optimizer.ClipGradNorm(policy.Parameters, Options.MaxGradNorm);
+        Ops.Mul(loss, weight).Backward();
         optimizer.LearningRate = schedule.At(optimizer.StepCount);
-        optimizer.Step();
-        optimizer.ZeroGrad();
+        double gradNorm = optimizer.ClipAndStep(Options.MaxGradNorm);
         Step++;
         var row = new Dictionary<string, double>
         {

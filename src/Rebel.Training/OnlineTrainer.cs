@@ -6,6 +6,7 @@ using Rebel.Models;
 using Rebel.Models.Sampling;
 using Rebel.Models.Tokenization;
 using Rebel.Tensors;
+using Rebel.Tensors.Distributed;
 using Rebel.Tensors.Optim;
 using Rebel.Training.Checkpointing;
 using Rebel.Training.Data;
@@ -95,14 +96,15 @@ public abstract class OnlineTrainer : IPolicyTrainer
     public IterationResult RunIteration()
     {
         var clock = Stopwatch.StartNew();
-        var batch = promptStream.Next(options.PromptsPerIteration);
+        var (batch, first) = Collectives.World.Share(promptStream.Next(options.PromptsPerIteration), $"{algorithm}: prompts per iteration");
         var eos = PolicyModel.Config.EosTokenIds.Length > 0 ? PolicyModel.Config.EosTokenIds
             : tokenizer.EosTokenId is { } e ? [e] : throw new InvalidOperationException($"{algorithm}: neither the model nor the tokenizer names an EOS token.");
         var settings = new RolloutSettings(options.CompletionsPerPrompt,
             new SamplingOptions { MaxNewTokens = options.MaxNewTokens, Temperature = options.Temperature, EosTokenIds = eos },
             options.RewardKlCoefficient, options.NoEosScore);
         long tokensBefore = Collector.SampledTokens;
-        var rollouts = Collector.Collect(batch, settings, Random);
+        double allReduceBefore = Optimizer.AllReduceSeconds;
+        var rollouts = Collector.Collect(batch, settings, Random, first);
         Iteration++;
         var metrics = RolloutMetrics.Common(Iteration, rollouts);
         Update(rollouts, metrics);
@@ -112,6 +114,7 @@ public abstract class OnlineTrainer : IPolicyTrainer
         metrics["reward_queries"] = Collector.RewardQueries;
         metrics["time/tokens_per_s"] = (Collector.SampledTokens - tokensBefore) / Math.Max(seconds, 1e-9);
         metrics["time/seconds_per_iteration"] = seconds;
+        metrics["time/allreduce_s"] = Optimizer.AllReduceSeconds - allReduceBefore;
         RolloutMetrics.AddEvaluations(metrics, rollouts, EvaluationRewards);
         Metrics.Append(metrics);
         var result = new IterationResult(Iteration, metrics, rollouts.Take(8).ToList());

@@ -1,7 +1,8 @@
 // The mechanical pieces of every on-policy trainer (REBEL, the language baselines and the image trainers alike): the outer
 // loop of iterations with its checkpoints, the shuffled minibatch order of one epoch, and one optimizer step with gradient
-// clipping and the scheduled learning rate.
+// clipping and the scheduled learning rate (averaged over the processes of a data-parallel job first).
 using Rebel.Tensors;
+using Rebel.Tensors.Distributed;
 using Rebel.Tensors.Optim;
 
 namespace Rebel.Training;
@@ -26,10 +27,20 @@ public static class PolicyUpdate
         }
     }
 
-    /// <summary>Index minibatches of <paramref name="size"/> over <paramref name="count"/> items in a Fisher–Yates order drawn from <paramref name="rng"/>.</summary>
+    /// <summary>
+    /// Index minibatches over this process's <paramref name="count"/> items in a Fisher–Yates order drawn from <paramref name="rng"/>:
+    /// <paramref name="size"/> is the global minibatch, so each of the job's N processes takes size / N of its own items per step.
+    /// The order is drawn over the global batch (rank r holding items r·count … (r+1)·count − 1), so every process draws what one
+    /// process would, its random state stays equal to theirs, and a minibatch that spans the whole batch is the one process's minibatch.
+    /// </summary>
     public static IEnumerable<int[]> ShuffledMiniBatches(int count, int size, Rng rng)
     {
-        var index = Permutation(count, rng);
+        var job = Collectives.World;
+        int ranks = job.Size;
+        size = size >= count * ranks ? Math.Max(count, 1) : size % ranks == 0 ? size / ranks
+            : throw new ArgumentException($"Minibatch of {size} does not split evenly over {ranks} processes; choose a multiple of {ranks}.");
+        int first = job.Rank * count;
+        var index = Permutation(count * ranks, rng).Where(i => i >= first && i < first + count).Select(i => i - first).ToArray();
         for (int start = 0; start < count; start += size)
             yield return index[start..Math.Min(start + size, count)];
     }
@@ -46,13 +57,13 @@ public static class PolicyUpdate
         return index;
     }
 
-    /// <summary>Clips the gradient of the optimizer's parameters to <paramref name="maxGradNorm"/>, sets the scheduled learning rate, steps and zeroes; returns the norm before clipping.</summary>
+    /// <summary>
+    /// Sets the scheduled learning rate, then averages the gradient over the job's processes, clips it to <paramref name="maxGradNorm"/>,
+    /// steps and zeroes (<see cref="Optimizer.ClipAndStep"/>); returns the norm before clipping.
+    /// </summary>
     public static double ClipAndStep(Optimizer optimizer, LrSchedule schedule, float maxGradNorm)
     {
-        double norm = Optimizer.ClipGradNorm(optimizer.Parameters, maxGradNorm);
         optimizer.LearningRate = schedule.At(optimizer.StepCount);
-        optimizer.Step();
-        optimizer.ZeroGrad();
-        return norm;
+        return optimizer.ClipAndStep(maxGradNorm);
     }
 }

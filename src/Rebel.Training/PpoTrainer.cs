@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Rebel.Models;
 using Rebel.Models.Tokenization;
 using Rebel.Tensors;
+using Rebel.Tensors.Distributed;
 using Rebel.Tensors.Optim;
 using Rebel.Training.Checkpointing;
 using Rebel.Training.Data;
@@ -77,10 +78,8 @@ public sealed class PpoTrainer : OnlineTrainer
                     TokenLayout.Scatter(batch, [.. mb.Select(i => returns[i])], time), mask, Options.ValueClipRange);
                 vLoss.Backward();
                 valueLoss += vLoss.Item();
-                Tensors.Optim.Optimizer.ClipGradNorm(criticOptimizer.Parameters, Options.MaxGradNorm);
                 criticOptimizer.LearningRate = Optimizer.LearningRate;
-                criticOptimizer.Step();
-                criticOptimizer.ZeroGrad();
+                criticOptimizer.ClipAndStep(Options.MaxGradNorm);
                 steps++;
             }
         }
@@ -91,15 +90,22 @@ public sealed class PpoTrainer : OnlineTrainer
         metrics["grad_norm"] = gradNorm;
     }
 
+    // Batch whitening over the global batch: the moments are sums over every process's advantages (Advantages.Whiten's formula).
     private static void WhitenAll(float[][] perRollout)
     {
-        var flat = perRollout.SelectMany(a => a).ToArray();
-        var ones = new float[flat.Length];
-        Array.Fill(ones, 1f);
-        Advantages.Whiten(flat, ones);
-        int k = 0;
+        var job = Collectives.World;
+        double[] moments = [0, 0];
         foreach (var a in perRollout)
-            for (int t = 0; t < a.Length; t++) a[t] = flat[k++];
+            foreach (var x in a) { moments[0] += x; moments[1]++; }
+        job.AllReduceSum(moments);
+        double mean = moments[0] / Math.Max(moments[1], 1);
+        double[] sq = [0];
+        foreach (var a in perRollout)
+            foreach (var x in a) sq[0] += (x - mean) * (x - mean);
+        job.AllReduceSum(sq);
+        double std = Math.Sqrt(sq[0] / Math.Max(moments[1], 1));
+        foreach (var a in perRollout)
+            for (int t = 0; t < a.Length; t++) a[t] = (float)((a[t] - mean) / (std + 1e-8f));
     }
 
     /// <inheritdoc/>

@@ -5,6 +5,7 @@ using Rebel.Models;
 using Rebel.Models.Sampling;
 using Rebel.Models.Tokenization;
 using Rebel.Tensors;
+using Rebel.Tensors.Distributed;
 using Rebel.Tensors.Optim;
 using Rebel.Training.Data;
 using Rebel.Training.Losses;
@@ -108,12 +109,13 @@ public sealed partial class RebelTrainer : IPolicyTrainer
     public IterationResult RunIteration()
     {
         var clock = Stopwatch.StartNew();
-        var batch = promptStream.Next(Options.PromptsPerIteration);
+        var (batch, first) = Collectives.World.Share(promptStream.Next(Options.PromptsPerIteration), "RebelTrainer: prompts per iteration");
         var settings = new RolloutSettings(Options.OfflineResponseField is null ? Options.CompletionsPerPrompt : 1,
             new SamplingOptions { MaxNewTokens = Options.MaxNewTokens, Temperature = Options.Temperature, EosTokenIds = EosIds() },
             Options.KlCoefficient, Options.NoEosScore);
         long tokensBefore = collector.SampledTokens;
-        var rollouts = collector.Collect(batch, settings, rng);
+        double allReduceBefore = optimizer.AllReduceSeconds;
+        var rollouts = collector.Collect(batch, settings, rng, first);
         if (Options.OfflineResponseField is not null) rollouts.AddRange(DatasetResponses(batch, settings));
         var (loss, residual, entropy, gradNorm) = Regress(MakeGroups(rollouts));
         Iteration++;
@@ -128,6 +130,7 @@ public sealed partial class RebelTrainer : IPolicyTrainer
         metrics["reward_queries"] = collector.RewardQueries;
         metrics["time/tokens_per_s"] = (collector.SampledTokens - tokensBefore) / Math.Max(seconds, 1e-9);
         metrics["time/seconds_per_iteration"] = seconds;
+        metrics["time/allreduce_s"] = optimizer.AllReduceSeconds - allReduceBefore;
         RolloutMetrics.AddEvaluations(metrics, rollouts, EvaluationRewards);
         Metrics.Append(metrics);
         var result = new IterationResult(Iteration, metrics, rollouts.Take(8).ToList());

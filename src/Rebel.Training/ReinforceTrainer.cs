@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Rebel.Models;
 using Rebel.Models.Tokenization;
 using Rebel.Tensors;
+using Rebel.Tensors.Distributed;
 using Rebel.Training.Data;
 using Rebel.Training.Losses;
 using Rebel.Training.Rewards;
@@ -28,8 +29,13 @@ public sealed class ReinforceTrainer : OnlineTrainer
     protected override void Update(List<Rollout> rollouts, Dictionary<string, double> metrics)
     {
         float[] rewards = [.. rollouts.Select(r => r.Reward)];
-        // The first batch has no history: its own mean is the baseline. Later batches use the average of earlier ones.
-        float b = baseline ?? rewards.Average();
+        // The first batch has no history: its own mean is the baseline. Later batches use the average of earlier ones. The mean is
+        // the global batch's (sums over the job's processes).
+        double[] sums = [0, rewards.Length];
+        foreach (var r in rewards) sums[0] += r;
+        Collectives.World.AllReduceSum(sums);
+        double batchMean = sums[0] / Math.Max(sums[1], 1);
+        float b = baseline ?? (float)batchMean;
         double lossSum = 0, gradNorm = 0; int steps = 0;
         for (int epoch = 0; epoch < Options.Epochs; epoch++)
         {
@@ -43,7 +49,7 @@ public sealed class ReinforceTrainer : OnlineTrainer
                 gradNorm = StepPolicy();
             }
         }
-        baseline = ReinforceLoss.UpdateBaseline(baseline, rewards, Options.BaselineDecay);
+        baseline = ReinforceLoss.UpdateBaseline(baseline, batchMean, Options.BaselineDecay);
         metrics["loss/policy_avg"] = lossSum / Math.Max(steps, 1);
         metrics["reinforce/baseline"] = b;
         metrics["grad_norm"] = gradNorm;

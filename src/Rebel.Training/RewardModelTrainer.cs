@@ -4,6 +4,7 @@
 using Rebel.Models;
 using Rebel.Models.Tokenization;
 using Rebel.Tensors;
+using Rebel.Tensors.Distributed;
 using Rebel.Tensors.Optim;
 using Rebel.Training.Data;
 using Rebel.Training.Losses;
@@ -80,7 +81,8 @@ public sealed class RewardModelTrainer
             for (int start = 0; start < order.Length; start += Options.BatchSize)
             {
                 cancel.ThrowIfCancellationRequested();
-                var batch = order.Skip(start).Take(Options.BatchSize).Select(i => train[i]).ToList();
+                var (batch, _, weight) = Collectives.World.WeightedShare(order.Skip(start).Take(Options.BatchSize).Select(i => train[i]).ToList(),
+                    "RewardModelTrainer: pairs per step");
                 double loss, accuracy;
                 using (var scope = new TensorScope())
                 {
@@ -88,14 +90,12 @@ public sealed class RewardModelTrainer
                     var chosen = Ops.Slice(scores, 0, 0, batch.Count); // (P)
                     var rejected = Ops.Slice(scores, 0, batch.Count, batch.Count); // (P)
                     var l = BradleyTerryLoss.Compute(chosen, rejected);
-                    l.Backward();
+                    Ops.Mul(l, weight).Backward();
                     loss = l.Item();
                     accuracy = BradleyTerryLoss.Accuracy(chosen.Span, rejected.Span);
                 }
-                Optimizer.ClipGradNorm(optimizer.Parameters, Options.MaxGradNorm);
                 optimizer.LearningRate = schedule.At(step);
-                optimizer.Step();
-                optimizer.ZeroGrad();
+                optimizer.ClipAndStep(Options.MaxGradNorm);
                 step++;
                 bool lastOfEpoch = start + Options.BatchSize >= order.Length;
                 double? held = null;

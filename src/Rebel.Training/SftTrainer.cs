@@ -2,6 +2,7 @@
 using Rebel.Models;
 using Rebel.Models.Tokenization;
 using Rebel.Tensors;
+using Rebel.Tensors.Distributed;
 using Rebel.Tensors.Optim;
 using Rebel.Training.Rollouts;
 
@@ -82,16 +83,18 @@ public sealed class SftTrainer
             double loss;
             using (var scope = new TensorScope())
             {
-                var seqLogp = SequenceLogProbs.Compute(model, batchPrompts, batchCompletions, 1f); // (N)
+                // Every process builds the same global batch and trains on its share; the loss is normalised by the global batch's
+                // tokens (times the number of processes, as the step averages their gradients).
+                var job = Collectives.World;
+                var (mine, first) = job.Share(batchPrompts, "SftTrainer: batch size");
                 int tokens = batchCompletions.Sum(c => c.Length);
-                var l = Ops.Mul(Ops.Sum(seqLogp), -1f / tokens);
+                var seqLogp = SequenceLogProbs.Compute(model, mine, batchCompletions.GetRange(first, mine.Count), 1f); // (N)
+                var l = Ops.Mul(Ops.Sum(seqLogp), -(float)job.Size / tokens);
                 l.Backward();
                 loss = l.Item();
             }
-            Optimizer.ClipGradNorm(model.Parameters, Options.MaxGradNorm);
             optimizer.LearningRate = schedule.At(step);
-            optimizer.Step();
-            optimizer.ZeroGrad();
+            optimizer.ClipAndStep(Options.MaxGradNorm);
             if (step >= Options.Steps - Math.Max(1, Options.Steps / 10)) { tail += loss; tailCount++; }
             StepCompleted?.Invoke(step + 1, loss);
             if (stopAfter?.Invoke(step + 1) == true)

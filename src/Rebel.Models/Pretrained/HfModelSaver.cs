@@ -1,8 +1,10 @@
 // Saves a model as a Hugging Face folder: config.json, generation_config.json, model.safetensors (F32 or BF16, tied
 // heads stored once), an optional value head and tokenizer files. Everything is written into a temporary sibling
-// folder that then replaces the target, so a reader sees the old checkpoint or the new one, never a mixture.
+// folder that then replaces the target, so a reader sees the old checkpoint or the new one, never a mixture. In a data-parallel
+// job rank 0 alone writes (every rank holds the same parameters).
 using Rebel.Models.IO;
 using Rebel.Models.Tokenization;
+using Rebel.Tensors.Distributed;
 
 namespace Rebel.Models.Pretrained;
 
@@ -12,12 +14,13 @@ public static class HfModelSaver
     /// <summary>
     /// Writes <paramref name="model"/> (and <paramref name="valueHead"/>) into <paramref name="directory"/>, replacing the
     /// folder if it exists. <paramref name="dtype"/> is F32 or BF16. The tokenizer files (tokenizer.json, tokenizer_config.json)
-    /// are written when <paramref name="tokenizer"/> is given.
+    /// are written when <paramref name="tokenizer"/> is given. Other ranks than 0 of a data-parallel job write nothing.
     /// </summary>
     public static void Save(LanguageModel model, string directory, SafetensorsDtype dtype = SafetensorsDtype.F32,
         ValueHead? valueHead = null, BpeTokenizer? tokenizer = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        if (!Collectives.IsRoot) return;
         if (dtype is not (SafetensorsDtype.F32 or SafetensorsDtype.BF16))
             throw new ArgumentException($"HfModelSaver: cannot save as {SafetensorsDtypes.Name(dtype)}; use F32 or BF16.");
         string full = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar);

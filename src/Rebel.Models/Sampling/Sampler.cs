@@ -76,8 +76,21 @@ public sealed record Generation(int[] Tokens, float[] LogProbs, bool EndedWithEo
 /// <summary>Generates completions for a batch of prompts.</summary>
 public static class Sampler
 {
-    /// <summary>Samples one completion per prompt, all prompts decoded together.</summary>
-    public static Generation[] Generate(LanguageModel model, IReadOnlyList<int[]> prompts, SamplingOptions options, Rng rng)
+    /// <summary>Samples one completion per prompt, all prompts decoded together, every draw from <paramref name="rng"/>.</summary>
+    public static Generation[] Generate(LanguageModel model, IReadOnlyList<int[]> prompts, SamplingOptions options, Rng rng) =>
+        Generate(model, prompts, options, _ => rng);
+
+    /// <summary>
+    /// Samples one completion per prompt, all prompts decoded together, row b drawing from <paramref name="rowRngs"/>[b]; a row's
+    /// completion then does not depend on which other rows share the batch (data-parallel ranks reproduce one process's samples).
+    /// </summary>
+    public static Generation[] Generate(LanguageModel model, IReadOnlyList<int[]> prompts, SamplingOptions options, IReadOnlyList<Rng> rowRngs)
+    {
+        if (rowRngs.Count != prompts.Count) throw new ArgumentException($"Generate: {rowRngs.Count} random streams for {prompts.Count} prompts.");
+        return Generate(model, prompts, options, b => rowRngs[b]);
+    }
+
+    private static Generation[] Generate(LanguageModel model, IReadOnlyList<int[]> prompts, SamplingOptions options, Func<int, Rng> rngOf)
     {
         int bsz = prompts.Count;
         if (bsz == 0) return [];
@@ -120,7 +133,7 @@ public static class Sampler
                 {
                     if (done[b]) { next[b] = pad; continue; }
                     logits.Slice(b * v, v).CopyTo(row);
-                    var (token, logp) = Pick(row, probs, options, rng);
+                    var (token, logp) = Pick(row, probs, options, rngOf(b));
                     next[b] = token;
                     tokens[b].Add(token);
                     logps[b].Add(logp);

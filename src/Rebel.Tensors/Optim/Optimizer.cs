@@ -5,7 +5,7 @@ using System.Numerics.Tensors;
 namespace Rebel.Tensors.Optim;
 
 /// <summary>Base of the optimizers: owns the parameter list and the learning rate.</summary>
-public abstract class Optimizer
+public abstract partial class Optimizer
 {
     /// <summary>The parameters updated by <see cref="Step"/>.</summary>
     public IReadOnlyList<Tensor> Parameters { get; }

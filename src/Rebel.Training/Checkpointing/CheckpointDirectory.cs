@@ -1,12 +1,18 @@
-// Atomic replacement of a checkpoint folder: fill a temporary sibling, then swap it in with renames.
+// Atomic replacement of a checkpoint folder: fill a temporary sibling, then swap it in with renames (rank 0 of a job alone writes).
+using Rebel.Tensors.Distributed;
+
 namespace Rebel.Training.Checkpointing;
 
 /// <summary>Writes folders so readers see either the old or the new complete contents.</summary>
 public static class CheckpointDirectory
 {
-    /// <summary>Calls <paramref name="fill"/> with a temporary folder, then renames it to <paramref name="directory"/>.</summary>
+    /// <summary>
+    /// Calls <paramref name="fill"/> with a temporary folder, then renames it to <paramref name="directory"/>; does nothing on the
+    /// other ranks of a data-parallel job (they hold the same parameters as rank 0).
+    /// </summary>
     public static void Write(string directory, Action<string> fill)
     {
+        if (!Collectives.IsRoot) return;
         var full = Path.GetFullPath(directory);
         var parent = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(parent);

@@ -2,6 +2,7 @@
 // t ~ U[0, T) and ε ~ N(0, I), form x_t = √ᾱ_t·x₀ + √(1 − ᾱ_t)·ε, and minimise the mean squared error ‖ε_θ(x_t, t, c) − ε‖².
 using Rebel.Models.Diffusion;
 using Rebel.Tensors;
+using Rebel.Tensors.Distributed;
 using Rebel.Tensors.Optim;
 
 namespace Rebel.Training.Images;
@@ -83,11 +84,15 @@ public sealed class DiffusionPretrainer
             timesteps[i] = t;
             ImageConditions.Of(image.Attributes).CopyTo(conditions, i * cfg.ConditionSizes.Length);
         }
+        // Every process draws the whole batch (the same random numbers as one process) and trains on its share of the rows.
+        var (rows, first) = Collectives.World.Share(Enumerable.Range(0, b).ToArray(), "DiffusionPretrainer: batch size");
+        int n = rows.Count, c = cfg.ConditionSizes.Length;
         double loss;
         using (var scope = new TensorScope())
         {
-            var pred = model.Forward(Tensor.FromArray(xt, b, cfg.Channels, cfg.ImageSize, cfg.ImageSize), timesteps, conditions); // (B, Ch, S, S)
-            var err = Ops.Sub(pred, Tensor.FromArray(target, pred.Shape));
+            var x = Tensor.FromArray(xt.AsSpan(first * d, n * d).ToArray(), n, cfg.Channels, cfg.ImageSize, cfg.ImageSize); // (B, Ch, S, S)
+            var pred = model.Forward(x, timesteps[first..(first + n)], conditions[(first * c)..((first + n) * c)]); // (B, Ch, S, S)
+            var err = Ops.Sub(pred, Tensor.FromArray(target.AsSpan(first * d, n * d).ToArray(), pred.Shape));
             var mse = Ops.Mean(Ops.Mul(err, err));
             mse.Backward();
             loss = mse.Item();

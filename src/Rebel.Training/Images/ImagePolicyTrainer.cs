@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Rebel.Models.Diffusion;
 using Rebel.Tensors;
+using Rebel.Tensors.Distributed;
 using Rebel.Tensors.Optim;
 using Rebel.Training.Checkpointing;
 using Rebel.Training.Data;
@@ -85,6 +86,7 @@ public abstract class ImagePolicyTrainer
     public ImageIterationResult RunIteration()
     {
         var clock = Stopwatch.StartNew();
+        double allReduceBefore = Optimizer.AllReduceSeconds;
         var rollouts = Collect();
         Iteration++;
         var scores = rollouts.Select(r => (double)r.Score).ToList();
@@ -100,6 +102,7 @@ public abstract class ImagePolicyTrainer
         metrics["reward_queries"] = rewardQueries;
         metrics["time/images_per_s"] = rollouts.Count / Math.Max(seconds, 1e-9);
         metrics["time/seconds_per_iteration"] = seconds;
+        metrics["time/allreduce_s"] = Optimizer.AllReduceSeconds - allReduceBefore;
         Metrics.Append(metrics);
         var result = new ImageIterationResult(Iteration, metrics, rollouts);
         IterationCompleted?.Invoke(result);
@@ -112,11 +115,19 @@ public abstract class ImagePolicyTrainer
         int n = options.SamplesPerPrompt;
         var prompts = batch.SelectMany(p => Enumerable.Repeat(p.Prompt, n)).ToList();
         var rowRngs = prompts.Select(_ => Random.Split()).ToList();
-        var trajectories = Sampler.Sample(ImageConditions.OfCaptions(prompts), rowRngs);
-        var scores = reward.Score([.. trajectories.Select(t => t.Image)], prompts, Policy.Config.ImageSize);
+        // This process samples and scores its share of the prompts; the per-prompt trackers see every process's scores.
+        var job = Collectives.World;
+        var (mine, firstPrompt) = job.Share(batch, $"{algorithm}: prompts per iteration");
+        int first = firstPrompt * n, count = mine.Count * n;
+        var local = prompts.GetRange(first, count);
+        var trajectories = Sampler.Sample(ImageConditions.OfCaptions(local), rowRngs.GetRange(first, count));
+        var scores = reward.Score([.. trajectories.Select(t => t.Image)], local, Policy.Config.ImageSize);
         rewardQueries += scores.Length;
-        var advantages = stats.Standardize(prompts, scores);
-        return [.. prompts.Select((p, i) => new ImageRollout(p, i / n, trajectories[i], scores[i], advantages[i]))];
+        var all = new double[prompts.Count];
+        for (int i = 0; i < count; i++) all[first + i] = scores[i];
+        job.AllReduceSum(all);
+        var advantages = stats.Standardize(prompts, [.. all.Select(x => (float)x)]);
+        return [.. local.Select((p, i) => new ImageRollout(p, i / n, trajectories[i], scores[i], advantages[first + i]))];
     }
 
     /// <summary>The method's policy update on this iteration's rollouts (grouped by prompt, in order); adds its own metrics.</summary>

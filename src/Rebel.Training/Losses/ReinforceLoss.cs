@@ -12,8 +12,12 @@ public static class ReinforceLoss
         double mean = 0;
         foreach (var r in rewards) mean += r;
         mean /= Math.Max(rewards.Length, 1);
-        return baseline is { } b ? (float)(decay * b + (1 - decay) * mean) : (float)mean;
+        return UpdateBaseline(baseline, mean, decay);
     }
+
+    /// <summary>b ← α·b + (1−α)·<paramref name="meanReward"/>; the first batch (<paramref name="baseline"/> null) sets b = mean reward.</summary>
+    public static float UpdateBaseline(float? baseline, double meanReward, float decay) =>
+        baseline is { } b ? (float)(decay * b + (1 - decay) * meanReward) : (float)meanReward;
 
     /// <summary>L(θ) = −mean_i (r_i − b)·ln π_θ(y_i|x); <paramref name="logProbs"/> (N) with gradient, b the baseline before this batch.</summary>
     public static Tensor Compute(Tensor logProbs, ReadOnlySpan<float> rewards, float baseline)

@@ -1,8 +1,9 @@
 // report.html: a self-contained page (no scripts, no external files) with summary figures, inline SVG curves of
-// the logged metrics, and a table of sample completions.
+// the logged metrics, and a table of sample completions. Rank 0 of a data-parallel job alone writes it.
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Rebel.Tensors.Distributed;
 
 namespace Rebel.Training.Reporting;
 
@@ -17,6 +18,7 @@ public static partial class HtmlReport
         IReadOnlyList<IReadOnlyDictionary<string, double>> rows, IReadOnlyList<string> curves,
         IReadOnlyList<(string Prompt, string Completion, float Score, string? Before)> samples, string? extraHtml = null)
     {
+        if (!Collectives.IsRoot) return;
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>").Append(E(title)).Append("</title><style>")
           .Append("body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}table{border-collapse:collapse;margin:1em 0}")

@@ -1,7 +1,9 @@
-// metrics.jsonl: one JSON object per iteration, appended and flushed so a crash loses at most the current line.
+// metrics.jsonl: one JSON object per iteration, appended and flushed so a crash loses at most the current line. In a data-parallel
+// job each row is the mean over the processes' rows and rank 0 alone writes the file.
 using System.Globalization;
 using System.Text;
 using Rebel.Models.IO;
+using Rebel.Tensors.Distributed;
 
 namespace Rebel.Training.Reporting;
 
@@ -36,15 +38,16 @@ public sealed class MetricsLog
             log.Rows.Add(row);
             kept.Add(line);
         }
-        AtomicFile.WriteText(path, string.Concat(kept.Select(l => l + "\n")));
+        if (Collectives.IsRoot) AtomicFile.WriteText(path, string.Concat(kept.Select(l => l + "\n")));
         return log;
     }
 
-    /// <summary>Appends one row.</summary>
+    /// <summary>Appends one row (in a job of several processes, every process appends and the row kept is the mean over them).</summary>
     public void Append(IReadOnlyDictionary<string, double> row)
     {
+        row = MeanOverProcesses(row);
         Rows.Add(row);
-        if (path is null) return;
+        if (path is null || !Collectives.IsRoot) return;
         if (replaceOnFirstAppend && File.Exists(path)) File.Delete(path);
         replaceOnFirstAppend = false;
         var sb = new StringBuilder("{");
@@ -57,6 +60,16 @@ public sealed class MetricsLog
         }
         sb.Append('}');
         File.AppendAllText(path, sb + "\n");
+    }
+
+    // Every process logs the same metrics in the same order, each over its share of the batch (equal shares: the mean is the global one).
+    private static IReadOnlyDictionary<string, double> MeanOverProcesses(IReadOnlyDictionary<string, double> row)
+    {
+        var job = Collectives.World;
+        if (job.Size == 1) return row;
+        var values = row.Values.ToArray();
+        job.AllReduceMean(values);
+        return row.Keys.Select((k, i) => (k, values[i])).ToDictionary(p => p.k, p => p.Item2);
     }
 
     /// <summary>The rows of a metrics.jsonl file, read only.</summary>

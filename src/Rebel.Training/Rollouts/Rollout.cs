@@ -73,14 +73,21 @@ public sealed class RolloutCollector(LanguageModel policy, LanguageModel referen
     public static string DecodeCompletion(ITokenizer tokenizer, int[] tokens, bool endedWithEos) =>
         tokenizer.Decode(endedWithEos ? tokens.AsSpan(0, tokens.Length - 1) : tokens, skipSpecialTokens: true);
 
-    /// <summary>Samples <see cref="RolloutSettings.CompletionsPerPrompt"/> completions per prompt from the policy and scores them.</summary>
-    public List<Rollout> Collect(IReadOnlyList<PromptRecord> prompts, RolloutSettings settings, Rng rng)
+    /// <summary>
+    /// Samples <see cref="RolloutSettings.CompletionsPerPrompt"/> completions per prompt from the policy and scores them. One draw from
+    /// <paramref name="rng"/> seeds a stream per completion, keyed by its place in the iteration's global batch (<paramref name="prompts"/>
+    /// start at global prompt <paramref name="firstPrompt"/>), so data-parallel ranks sampling their shares reproduce one process's samples.
+    /// </summary>
+    public List<Rollout> Collect(IReadOnlyList<PromptRecord> prompts, RolloutSettings settings, Rng rng, int firstPrompt = 0)
     {
         var promptIds = prompts.Select(p => p.Encode(tokenizer)).ToArray();
         var expanded = new List<int[]>();
         for (int i = 0; i < prompts.Count; i++)
             for (int j = 0; j < settings.CompletionsPerPrompt; j++) expanded.Add(promptIds[i]);
-        var generations = Sampler.Generate(policy, expanded, settings.Sampling, rng);
+        ulong streams = rng.NextUInt64();
+        long firstRow = (long)firstPrompt * settings.CompletionsPerPrompt;
+        var rowRngs = Enumerable.Range(0, expanded.Count).Select(r => new Rng(streams ^ (ulong)(firstRow + r + 1) * 0xD1B54A32D192ED03UL)).ToArray();
+        var generations = Sampler.Generate(policy, expanded, settings.Sampling, rowRngs);
         var completions = generations.Select(g => g.Tokens).ToArray();
         var oldLogProbs = generations.Select(g => g.LogProbs.Sum()).ToArray();
         var groups = Enumerable.Range(0, expanded.Count).Select(i => i / settings.CompletionsPerPrompt).ToArray();
