@@ -13,6 +13,7 @@ public static partial class Ops
     /// </summary>
     public static Tensor MatMul(Tensor a, Tensor b, bool transA = false, bool transB = false)
     {
+        (a, b) = (a.Widened(), b.Widened()); // bf16-held (frozen) operands become float32 for this product
         if (a.Rank < 2 || b.Rank < 2) throw new ArgumentException($"MatMul: operands must be at least 2-D, got {Tensor.Format(a.Shape)} and {Tensor.Format(b.Shape)}.");
         int m = transA ? a.Shape[^1] : a.Shape[^2], ka = transA ? a.Shape[^2] : a.Shape[^1];
         int kb = transB ? b.Shape[^1] : b.Shape[^2], n = transB ? b.Shape[^2] : b.Shape[^1];
@@ -58,6 +59,7 @@ public static partial class Ops
     /// <summary>y = x·Wᵀ + b with x (…, In), W (Out, In) as nn.Linear stores it, b (Out) or null → y (…, Out).</summary>
     public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null)
     {
+        (weight, bias) = (weight.Widened(), bias?.Widened());
         if (weight.Rank != 2 || x.Rank == 0 || x.Shape[^1] != weight.Shape[1])
             throw new ArgumentException($"Linear: input {Tensor.Format(x.Shape)} does not match weight {Tensor.Format(weight.Shape)} (expected (…, {(weight.Rank == 2 ? weight.Shape[1] : -1)})).");
         int outF = weight.Shape[0], inF = weight.Shape[1];
@@ -89,6 +91,7 @@ public static partial class Ops
     /// </summary>
     public static Tensor Conv1D(Tensor x, Tensor weight, Tensor? bias = null)
     {
+        (weight, bias) = (weight.Widened(), bias?.Widened());
         if (weight.Rank != 2 || x.Rank == 0 || x.Shape[^1] != weight.Shape[0])
             throw new ArgumentException($"Conv1D: input {Tensor.Format(x.Shape)} does not match weight {Tensor.Format(weight.Shape)} (expected (…, {(weight.Rank == 2 ? weight.Shape[0] : -1)})).");
         int inF = weight.Shape[0], outF = weight.Shape[1];
