@@ -20,9 +20,18 @@ public static partial class ModelBench
     /// Batch B defaults to 8 rows of 128 tokens, 4 rows from 300M parameters on.
     /// </summary>
     public static IReadOnlyList<string> RunPreset(string preset, int trainSteps = 3, int warmup = 1, int sampleReps = 1,
-        int? batch = null, int prompts = 16, int newTokens = 48)
+        int? batch = null, int prompts = 16, int newTokens = 48) =>
+        RunShape(ModelConfig.Preset(preset), preset, trainSteps, warmup, sampleReps, batch, prompts, newTokens);
+
+    /// <summary>
+    /// <see cref="RunPreset"/> on any configuration, labelled <paramref name="label"/>; <paramref name="bandwidthFloats"/>
+    /// sizes each array of the bandwidth triad (<see cref="MemoryBench.TriadGigabytesPerSecond"/>).
+    /// </summary>
+    public static IReadOnlyList<string> RunShape(ModelConfig config, string label, int trainSteps = 3, int warmup = 1, int sampleReps = 1,
+        int? batch = null, int prompts = 16, int newTokens = 48, int bandwidthFloats = 16 << 20)
     {
-        var config = ModelConfig.Preset(preset);
+        ArgumentNullException.ThrowIfNull(config);
+        string preset = label;
         var lines = new List<string> { Machine().ToJsonString() };
         int time = Math.Min(128, config.MaxPositions);
         var model = ModelFactory.Create(config, new Rng(0));
@@ -31,7 +40,7 @@ public static partial class ModelBench
 
         double gemm = GemmBench.Measure(rows * time, config.IntermediateSize, config.HiddenSize, repeats: 3);
         lines.Add(Line("gemm_limit", ("gflops", gemm), ("m", rows * time), ("n", config.IntermediateSize), ("k", config.HiddenSize)));
-        double bandwidth = MemoryBench.TriadGigabytesPerSecond();
+        double bandwidth = MemoryBench.TriadGigabytesPerSecond(bandwidthFloats);
         lines.Add(Line("memory_limit", ("gb_per_s", bandwidth)));
 
         TensorMemory.ResetPeak();
@@ -53,8 +62,9 @@ public static partial class ModelBench
     }
 
     /// <summary>
-    /// Parameters that take part in a matrix product per token: all of them, less the input embedding when the head has its
-    /// own weight (a lookup costs no FLOPs and reads one row) and less GPT-2's learned positions.
+    /// Parameters that take part in a matrix product per token: all of them (biases and norms too, a rounding error at real
+    /// sizes), less the input embedding when the head has its own weight (a lookup costs no FLOPs and reads one row) and less
+    /// GPT-2's learned positions.
     /// </summary>
     public static long MatmulParameterCount(LanguageModel model)
     {
