@@ -1,5 +1,5 @@
 // Frozen tensors held in bfloat16 (half the bytes of float32): weights that no longer train (a reference policy, a reward
-// model, a LoRA base). The matrix ops widen such a weight to float32 in a buffer of the open scope just before the product.
+// model, a LoRA base). Linear and Conv1D widen such a weight inside the GEMM's panel packing; MatMul widens it whole first.
 using Rebel.Tensors.Kernels;
 
 namespace Rebel.Tensors;

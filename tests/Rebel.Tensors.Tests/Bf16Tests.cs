@@ -33,6 +33,56 @@ public class Bf16Tests
         }
     }
 
+    [Theory]
+    [InlineData(32, 1, 19, 7)] // B not transposed, full panels: the vector widening
+    [InlineData(16, 1, 13, 5)]
+    [InlineData(33, 1, 9, 3)] // a partial last panel
+    [InlineData(29, 41, 1, 4)] // B transposed (nn.Linear's weight): lines contiguous
+    [InlineData(7, 3, 5, 8)] // general strides, one partial panel
+    public unsafe void PackPanelsBf16_EqualsPackPanelsOfTheWidenedMatrix(int width, int strideW, int strideL, int length)
+    {
+        int w = width >= 32 ? 32 : 16;
+        int size = (width - 1) * strideW + (length - 1) * strideL + 1;
+        var rng = new Rng((ulong)(width * 100 + length));
+        var bits = new ushort[size];
+        for (int i = 0; i < size; i++) bits[i] = Bf16.FromSingle((float)(rng.NextInt(2001) - 1000) / 97f);
+        var wide = new float[size];
+        Bf16.WidenReference(bits, wide);
+        int panels = (width + w - 1) / w;
+        float[] expected = new float[panels * w * length], actual = new float[panels * w * length];
+        fixed (float* src = wide, e = expected) Gemm.PackPanels(src, strideW, strideL, width, length, w, e);
+        fixed (ushort* src = bits)
+        fixed (float* a = actual) Gemm.PackPanelsBf16(src, strideW, strideL, width, length, w, a);
+        Assert.Equal(expected, actual);
+    }
+
+    public static TheoryData<GemmPath, int, int, int, bool> ProductCases()
+    {
+        var data = new TheoryData<GemmPath, int, int, int, bool>();
+        foreach (var path in new[] { GemmPath.Scalar, GemmPath.Avx2, GemmPath.Avx512 })
+            foreach (var (m, n, k) in new[] { (1, 37, 19), (5, 64, 300), (97, 131, 70), (200, 33, 257) })
+                foreach (bool transB in new[] { false, true })
+                    data.Add(path, m, n, k, transB);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ProductCases))]
+    public void MultiplyBf16_EqualsMultiplyOnTheWidenedMatrix(GemmPath path, int m, int n, int k, bool transB)
+    {
+        var rng = new Rng((ulong)(m * 7 + n * 3 + k));
+        var a = Random(rng, m * k);
+        var bits = new ushort[k * n];
+        for (int i = 0; i < bits.Length; i++) bits[i] = Bf16.FromSingle((float)(rng.NextInt(2001) - 1000) / 313f);
+        var wide = new float[k * n];
+        Bf16.WidenReference(bits, wide);
+        var c0 = Random(rng, m * n);
+        float[] expected = (float[])c0.Clone(), actual = (float[])c0.Clone();
+        Gemm.MultiplyOn(path, a, wide, expected, m, n, k, false, transB, accumulate: true, allowThreads: true, sharedFloats: 4096);
+        Gemm.MultiplyBf16On(path, a, bits, actual, m, n, k, transB, accumulate: true, allowThreads: true, sharedFloats: 4096);
+        Assert.Equal(expected, actual);
+    }
+
     [Fact]
     public void LinearConv1DMatMulAndEmbedding_OnABf16Weight_EqualTheOpsOnItsWidening()
     {

@@ -1,10 +1,18 @@
-// Ops on bf16-held (frozen) tables that avoid widening the whole table: an embedding lookup widens only the rows it picks.
+// Ops on bf16-held (frozen) weights that never widen the whole weight: a product widens it panel by panel inside the GEMM's
+// packing, an embedding lookup widens only the rows it picks.
 using Rebel.Tensors.Kernels;
 
 namespace Rebel.Tensors;
 
 public static partial class Ops
 {
+    // c (m, n) (+)= a (m, k) · op(w) with w (k, n), or (n, k) when transB: float32, or bf16 widened as the GEMM packs its panels.
+    private static void MultiplyWeight(ReadOnlySpan<float> a, Tensor w, Span<float> c, int m, int n, int k, bool transB, bool accumulate)
+    {
+        if (w.IsBf16) Gemm.MultiplyBf16(a, w.Bf16Bits, c, m, n, k, transB, accumulate);
+        else Gemm.Multiply(a, w.Span, c, m, n, k, false, transB, accumulate);
+    }
+
     // Embedding on a frozen bf16 table (V, C): each picked row widened into the result (…ids shape, C); no gradient.
     private static Tensor EmbeddingBf16(Tensor weight, ReadOnlySpan<int> ids, int[] idsShape)
     {
