@@ -39,6 +39,9 @@ public sealed partial class Tensor
         lease?.Shrink((long)Size * (sizeof(float) - sizeof(ushort)));
     }
 
+    /// <summary>Takes this tensor's storage (and gradient) off <see cref="TensorMemory"/> now rather than when it is collected.</summary>
+    internal void Uncount() => lease?.Shrink(lease.Bytes);
+
     /// <summary>Overwrites every element with <paramref name="values"/> (narrowed to bfloat16 when the tensor is held in bf16).</summary>
     public void SetValues(ReadOnlySpan<float> values)
     {

@@ -48,6 +48,9 @@ internal sealed class StorageLease
         TensorMemory.Add(floats * sizeof(float));
     }
 
+    /// <summary>Bytes counted now.</summary>
+    public long Bytes => bytes;
+
     /// <summary>Takes <paramref name="bytes"/> off the count (storage narrowed in place).</summary>
     public void Shrink(long bytes)
     {

@@ -68,6 +68,7 @@ public static partial class Ops
                     var dst = gh.Slice(sel[i] * c, c);
                     TensorPrimitives.Add(dst, ghc.Slice(i * c, c), dst);
                 }
+                hc.Uncount(); // a temporary leaf, not a model parameter: off the live-bytes count at once
             }
         });
     }
