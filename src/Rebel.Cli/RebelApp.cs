@@ -27,6 +27,7 @@ public static class RebelApp
             Commands.TokenizeCommand.Create(),
             Commands.TemplateCommand.Create(),
             Commands.BenchCommand.Create(),
+            Commands.InitCommand.Create(),
         };
         root.Options.Add(new Option<bool>(VerboseFlag) { Description = "Show stack traces of errors.", Recursive = true });
         root.Options.Add(CheckReplicasOption);

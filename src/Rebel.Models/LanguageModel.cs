@@ -53,6 +53,15 @@ public abstract class LanguageModel
     public Tensor Forward(ReadOnlySpan<int> ids, int batch, int time, int[]? keyStart = null, KvCache[]? cache = null) =>
         Logits(ForwardHidden(ids, batch, time, keyStart, cache));
 
+    /// <summary>
+    /// ln softmax(Logits(hidden) / τ)[target] per row of hidden (…, C) → (…), 0 where the target is −100, with the head
+    /// computed <see cref="Ops.HeadChunkRows"/> kept rows at a time so the (rows, V) logits never exist whole, forward or
+    /// backward (<see cref="Ops.ChunkedGatherLogProbs"/>). <paramref name="entropy"/> (one per row), when given, receives
+    /// each kept row's entropy in nats.
+    /// </summary>
+    public Tensor TokenLogProbs(Tensor hidden, ReadOnlySpan<int> targets, float temperature = 1f, Span<float> entropy = default) =>
+        Ops.ChunkedGatherLogProbs(hidden, Logits, targets, temperature, Ops.HeadChunkRows(Config.VocabSize), -100, entropy);
+
     /// <summary>One empty cache per layer for <paramref name="batch"/> rows of up to <paramref name="capacity"/> tokens.</summary>
     public KvCache[] CreateCache(int batch, int capacity)
     {
@@ -93,6 +102,21 @@ public abstract class LanguageModel
             if (!other.parameters.TryGetValue(name, out var q) || q.Size != p.Size)
                 throw new ArgumentException($"CopyWeightsFrom: parameter '{name}' is missing or has another shape in the source model.");
             q.Span.CopyTo(p.Span);
+        }
+    }
+
+    /// <summary>
+    /// Freezes every parameter (no gradients) and holds each weight matrix in bfloat16, half the bytes of float32; norms and
+    /// biases stay float32. Forward passes widen a matrix to float32 just before its product, so logits differ from the
+    /// float32 model's by bf16 rounding of the weights alone. For weights that no longer train (a reference policy, a reward
+    /// model, a LoRA base); an optimizer must not hold them.
+    /// </summary>
+    public void FreezeToBf16()
+    {
+        foreach (var p in parameters.Values)
+        {
+            if (p.Rank == 2) p.FreezeToBf16();
+            else p.Freeze();
         }
     }
 

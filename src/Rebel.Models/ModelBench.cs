@@ -9,7 +9,7 @@ using Rebel.Tensors.Optim;
 namespace Rebel.Models;
 
 /// <summary>Training and sampling throughput of a small GPT-2.</summary>
-public static class ModelBench
+public static partial class ModelBench
 {
     /// <summary>The reference model: GPT-2, 4 layers, width 256, 4 heads, context 128, vocab 512.</summary>
     public static ModelConfig ReferenceConfig { get; } = new()
@@ -42,7 +42,11 @@ public static class ModelBench
     }
 
     /// <summary>Median seconds of one training step (and the last loss).</summary>
-    public static (double Seconds, float Loss) TrainStepSeconds(LanguageModel model, int batch, int time, int steps, int warmup)
+    public static (double Seconds, float Loss) TrainStepSeconds(LanguageModel model, int batch, int time, int steps, int warmup) =>
+        TrainStepSeconds(model, model.Parameters, batch, time, steps, warmup);
+
+    /// <summary>Median seconds of one training step that updates <paramref name="trainable"/> alone (and the last loss).</summary>
+    public static (double Seconds, float Loss) TrainStepSeconds(LanguageModel model, IReadOnlyList<Tensor> trainable, int batch, int time, int steps, int warmup)
     {
         var rng = new Rng(1);
         var data = new int[batch * (time + 1)];
@@ -54,7 +58,7 @@ public static class ModelBench
             data.AsSpan(b * (time + 1), time).CopyTo(inputs.AsSpan(b * time));
             data.AsSpan(b * (time + 1) + 1, time).CopyTo(targets.AsSpan(b * time));
         }
-        var optimizer = new AdamW(model.Parameters, 1e-3f, weightDecay: 0.01f);
+        var optimizer = new AdamW(trainable, 1e-3f, weightDecay: 0.01f);
         var times = new List<double>();
         float loss = 0;
         for (int s = 0; s < warmup + steps; s++)

@@ -25,7 +25,7 @@ public enum ModelArchitecture
 }
 
 /// <summary>Hyper-parameters of a causal LM (names follow Hugging Face's config.json where one exists).</summary>
-public sealed record ModelConfig
+public sealed partial record ModelConfig
 {
     private readonly int? headDim;
 
@@ -136,6 +136,6 @@ public sealed record ModelConfig
     {
         "tiny" => new ModelConfig { Architecture = ModelArchitecture.Gpt2, VocabSize = vocabSize, HiddenSize = 128, Layers = 4, Heads = 4, KvHeads = 4, IntermediateSize = 512, MaxPositions = maxPositions },
         "small" => new ModelConfig { Architecture = ModelArchitecture.Gpt2, VocabSize = vocabSize, HiddenSize = 320, Layers = 8, Heads = 5, KvHeads = 5, IntermediateSize = 1280, MaxPositions = maxPositions },
-        _ => throw new ArgumentException($"Unknown model preset '{name}' (expected tiny or small)."),
+        _ => throw new ArgumentException($"Unknown model preset '{name}' (expected tiny or small; checkpoint shapes {string.Join(", ", CheckpointPresetNames)} have their own vocabulary and come from ModelConfig.Preset(name))."),
     };
 }

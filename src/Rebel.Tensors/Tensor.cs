@@ -5,7 +5,7 @@ using System.Runtime.CompilerServices;
 namespace Rebel.Tensors;
 
 /// <summary>A float32 row-major tensor. Data lives in <see cref="Data"/> from <see cref="Offset"/> for <see cref="Size"/> elements.</summary>
-public sealed class Tensor
+public sealed partial class Tensor
 {
     private float[]? grad;
     private StorageLease? lease; // counts garbage-collected storage (parameters, tensors made outside a scope) in TensorMemory
@@ -17,7 +17,7 @@ public sealed class Tensor
     public int Size { get; }
 
     /// <summary>Backing array; the tensor occupies [Offset, Offset + Size).</summary>
-    public float[] Data { get; }
+    public float[] Data { get; private set; }
 
     /// <summary>Start of this tensor inside <see cref="Data"/>; non-zero only for views.</summary>
     public int Offset { get; }
@@ -106,7 +106,7 @@ public sealed class Tensor
     }
 
     /// <summary>Copies the elements into a new array.</summary>
-    public float[] ToArray() => Span.ToArray();
+    public float[] ToArray() => bf16 is null ? Span.ToArray() : Widened().Span.ToArray();
 
     /// <summary>The gradient accumulated by <see cref="Backward"/>, or null when none has reached this tensor.</summary>
     public float[]? Grad => grad;

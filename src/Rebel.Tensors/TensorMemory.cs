@@ -48,5 +48,15 @@ internal sealed class StorageLease
         TensorMemory.Add(floats * sizeof(float));
     }
 
+    /// <summary>Bytes counted now.</summary>
+    public long Bytes => bytes;
+
+    /// <summary>Takes <paramref name="bytes"/> off the count (storage narrowed in place).</summary>
+    public void Shrink(long bytes)
+    {
+        this.bytes -= bytes;
+        TensorMemory.Add(-bytes);
+    }
+
     ~StorageLease() => TensorMemory.Add(-bytes);
 }

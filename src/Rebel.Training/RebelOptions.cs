@@ -90,6 +90,12 @@ public sealed record RebelOptions
     /// </summary>
     public string? OfflineResponseField { get; init; }
 
+    /// <summary>
+    /// Hold π_ref's weight matrices in bfloat16 (half the bytes; widened to float32 for each product): its log-probs then
+    /// differ from a float32 copy's by the rounding of the weights. Default false (float32, as the paper's code keeps it).
+    /// </summary>
+    public bool ReferenceInBf16 { get; init; }
+
     /// <summary>Throws ArgumentException naming the first invalid option.</summary>
     public void Validate()
     {

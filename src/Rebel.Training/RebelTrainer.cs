@@ -76,6 +76,7 @@ public sealed partial class RebelTrainer : IPolicyTrainer
         this.prompts = prompts;
         this.preference = preference;
         reference = policy.CloneModel();
+        if (options.ReferenceInBf16) reference.FreezeToBf16();
         collector = new RolloutCollector(policy, reference, tokenizer, reward ?? new ConstantReward());
         optimizer = new AdamW(policy.Parameters, options.LearningRate, epsilon: options.AdamEpsilon, weightDecay: options.WeightDecay);
         var (groupsPerPrompt, groupSize) = GroupShape(options, preference is not null);

@@ -83,6 +83,34 @@ public class RebelTrainerTests
         }
     }
 
+    [Fact]
+    public void Bf16Reference_IsTheRoundedPolicy_AndSurvivesACheckpoint()
+    {
+        var tok = TinySetup.Tokenizer();
+        var prompts = TinySetup.Prompts(8);
+        var opts = TinyOptions(1) with { KlCoefficient = 0.05f };
+        var exact = new RebelTrainer(TinySetup.Model(tok), tok, prompts, new LetterReward(), opts);
+        exact.Train();
+        double exactKl = exact.Metrics.Rows[0]["objective/kl"];
+        Assert.True(Math.Abs(exactKl) < 1e-5, $"KL to an exact copy was {exactKl}"); // π_ref is π_t before the first update
+        var dir = Directory.CreateTempSubdirectory("rebel-bf16").FullName;
+        try
+        {
+            var half = new RebelTrainer(TinySetup.Model(tok), tok, prompts, new LetterReward(), opts with { ReferenceInBf16 = true });
+            half.Train();
+            double kl = half.Metrics.Rows[0]["objective/kl"];
+            Assert.True(Math.Abs(kl) > 1e-5 && Math.Abs(kl) < 0.05, $"KL to the bf16-rounded copy of the policy was {kl}");
+            half.SaveCheckpoint(dir);
+            var resumed = new RebelTrainer(TinySetup.Model(tok, seed: 99), tok, prompts, new LetterReward(), opts with { ReferenceInBf16 = true });
+            resumed.LoadCheckpoint(dir);
+            Assert.Equal(1, resumed.Iteration);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     // Drops timing fields, which differ between runs.
     private static string Strip(string line) =>
         System.Text.RegularExpressions.Regex.Replace(line, "\"time/[^\"]+\":[^,}]+,?", "");

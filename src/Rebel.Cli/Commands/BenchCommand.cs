@@ -15,11 +15,17 @@ internal static class BenchCommand
         var what = new Argument<string>("what") { Description = "gemm (matrix-multiply GFLOP/s), model (GPT-2 train/sample tokens/s) or all.", DefaultValueFactory = _ => "all" };
         what.AcceptOnlyFromAmong("gemm", "model", "all");
         var json = new Option<bool>("--json") { Description = "Print the JSON lines ({\"bench\":\"gemm\",\"n\":N,\"gflops\":G}, {\"bench\":\"train\",...}, ...)." };
+        var preset = new Option<string?>("--preset")
+        {
+            Description = $"With model: time a random-weight model of a checkpoint's exact shape ({string.Join(", ", ModelConfig.CheckpointPresetNames)}) and set each figure against this machine's GEMM and memory limits.",
+        };
+        preset.AcceptOnlyFromAmong([.. ModelConfig.CheckpointPresetNames]);
+        var steps = new Option<int>("--steps") { Description = "With --preset: timed training steps (median reported; one warm-up step runs first).", DefaultValueFactory = _ => 3 };
         var cmd = new Command("bench",
             "Quick speed figures as one-line JSON. For detailed, statistically sound numbers use BenchmarkDotNet: " +
             "dotnet run -c Release --project bench/Rebel.Benchmarks -- --filter '*'")
         {
-            what, json,
+            what, json, preset, steps,
         };
         cmd.SetGuardedAction(parse =>
         {
@@ -32,7 +38,12 @@ internal static class BenchCommand
                 if (asJson) Console.Out.WriteLine(line);
             }
             if (choice is "gemm" or "all") foreach (var line in GemmBench.Run()) Emit(line);
-            if (choice is "model" or "all") foreach (var line in ModelBench.Run()) Emit(line);
+            string? shape = parse.GetValue(preset);
+            int timed = parse.GetValue(steps);
+            if (timed < 1) throw new ArgumentException($"--steps must be at least 1, not {timed}.");
+            if (shape is not null && choice != "model") throw new ArgumentException("--preset goes with `rebel bench model`.");
+            if (shape is not null) foreach (var line in ModelBench.RunPreset(shape, trainSteps: timed)) Emit(line);
+            else if (choice is "model" or "all") foreach (var line in ModelBench.Run()) Emit(line);
             if (!asJson) Terminal.Out.Write(Table(lines));
             return 0;
         });

@@ -32,15 +32,17 @@ internal sealed class RebelOptionFlags
     public Option<int?> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Checkpoint every N iterations (default 0: only at the end)." };
     public Option<string?> OfflineField { get; } = new("--offline-field") { Description = "Offline/hybrid REBEL: prompt-record field with a dataset response used as y' (default: fully online)." };
 
+    public Option<string?> RefDtype { get; } = new Option<string?>("--ref-dtype") { Description = "Storage of the reference policy's weight matrices: f32 (default) or bf16 (half the memory, widened per product)." }.AcceptOnlyFromAmong("f32", "bf16");
+
     /// <summary>Every flag, for adding to a command.</summary>
     public IEnumerable<Option> All =>
     [
         Iterations, PromptsPerIteration, CompletionsPerPrompt, Pairing, MaxNewTokens, Temperature, KlCoef, NoEosScore, Eta, Epochs,
-        MiniBatchPairs, GradAccum, Lr, Schedule, WarmupSteps, AdamEps, WeightDecay, MaxGradNorm, Seed, CheckpointEvery, OfflineField,
+        MiniBatchPairs, GradAccum, Lr, Schedule, WarmupSteps, AdamEps, WeightDecay, MaxGradNorm, Seed, CheckpointEvery, OfflineField, RefDtype,
     ];
 
     /// <summary>Flags that only REBEL reads (the baselines reject them).</summary>
-    public IEnumerable<Option> RebelOnly => [Pairing, Eta, MiniBatchPairs, GradAccum, WarmupSteps, WeightDecay, OfflineField];
+    public IEnumerable<Option> RebelOnly => [Pairing, Eta, MiniBatchPairs, GradAccum, WarmupSteps, WeightDecay, OfflineField, RefDtype];
 
     /// <summary>The options given on the command line (or config file), defaults elsewhere.</summary>
     public RebelOptions Read(ParseResult p) => D with
@@ -66,5 +68,6 @@ internal sealed class RebelOptionFlags
         Seed = p.GetValue(Seed) ?? D.Seed,
         CheckpointEvery = p.GetValue(CheckpointEvery) ?? D.CheckpointEvery,
         OfflineResponseField = p.GetValue(OfflineField) ?? D.OfflineResponseField,
+        ReferenceInBf16 = p.GetValue(RefDtype) is { } dtype ? dtype == "bf16" : D.ReferenceInBf16,
     };
 }

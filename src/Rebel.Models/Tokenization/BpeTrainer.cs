@@ -6,7 +6,7 @@ using System.Text.RegularExpressions;
 namespace Rebel.Models.Tokenization;
 
 /// <summary>Trains byte-level BPE tokenizers for small from-scratch models.</summary>
-public static class BpeTrainer
+public static partial class BpeTrainer
 {
     /// <summary>GPT-2's pattern with every digit its own piece, so small models see numbers digit by digit.</summary>
     public const string DigitSplitPattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
@@ -51,7 +51,7 @@ public static class BpeTrainer
             state.Merge(left, right, newId);
         }
 
-        var json = BuildJson(symbols, specials, merges, splitPattern);
+        var json = BuildJson(symbols, [.. specials.Select((_, i) => i)], merges, splitPattern);
         return new BpeTokenizer(json, "<trained>")
         {
             Config = new TokenizerConfig { BosToken = specials.FirstOrDefault(), EosToken = specials.FirstOrDefault(), PadToken = specials.FirstOrDefault(), AddBosToken = false },
@@ -85,7 +85,7 @@ public static class BpeTrainer
         return (words, counts);
     }
 
-    private static JsonObject BuildJson(List<string> symbols, IReadOnlyList<string> specials, List<(string Left, string Right)> merges, string? splitPattern)
+    private static JsonObject BuildJson(List<string> symbols, IReadOnlyList<int> specialIds, List<(string Left, string Right)> merges, string? splitPattern)
     {
         var vocab = new JsonObject();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -94,12 +94,12 @@ public static class BpeTrainer
             if (seen.Add(symbols[i])) vocab[symbols[i]] = i;
         }
         var added = new JsonArray();
-        for (int i = 0; i < specials.Count; i++)
+        foreach (int id in specialIds)
         {
             added.Add(new JsonObject
             {
-                ["id"] = i,
-                ["content"] = specials[i],
+                ["id"] = id,
+                ["content"] = symbols[id],
                 ["single_word"] = false,
                 ["lstrip"] = false,
                 ["rstrip"] = false,

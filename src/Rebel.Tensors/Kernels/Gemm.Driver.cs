@@ -42,7 +42,7 @@ public static unsafe partial class Gemm
                 int kcb = Math.Min(kc, k - pc);
                 bool acc = accumulate || pc > 0;
                 // B block (kcb, ncb) → panels (ncb / NR, kcb, NR)
-                PackPanels(b.At(pc, jc), b.ColStride, b.RowStride, ncb, kcb, nr, packB);
+                PackB(b, pc, jc, ncb, kcb, nr, packB);
                 for (int ic = 0; ic < m; ic += mc)
                 {
                     int mcb = Math.Min(mc, m - ic);

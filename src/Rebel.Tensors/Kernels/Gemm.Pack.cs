@@ -8,14 +8,29 @@ namespace Rebel.Tensors.Kernels;
 
 public static unsafe partial class Gemm
 {
-    /// <summary>A strided matrix view: element (row, col) is at <c>Ptr[row * RowStride + col * ColStride]</c>.</summary>
+    /// <summary>
+    /// A strided matrix view: element (row, col) is at <c>Ptr[row * RowStride + col * ColStride]</c>, or, for a bfloat16
+    /// matrix (a frozen weight as B), at <c>Half[row * RowStride + col * ColStride]</c> with Ptr null.
+    /// </summary>
     internal readonly struct View(float* ptr, long rowStride, long colStride)
     {
         public readonly float* Ptr = ptr;
+        public readonly ushort* Half;
         public readonly long RowStride = rowStride;
         public readonly long ColStride = colStride;
 
+        public View(ushort* half, long rowStride, long colStride) : this((float*)null, rowStride, colStride) => Half = half;
+
         public float* At(long row, long col) => Ptr + row * RowStride + col * ColStride;
+
+        public ushort* HalfAt(long row, long col) => Half + row * RowStride + col * ColStride;
+    }
+
+    /// <summary>Packs the (length, width) block of B at (row, col) into NR-wide panels, widening bfloat16 on the way.</summary>
+    internal static void PackB(View b, int row, int col, int width, int length, int w, float* dest)
+    {
+        if (b.Half != null) PackPanelsBf16(b.HalfAt(row, col), b.ColStride, b.RowStride, width, length, w, dest);
+        else PackPanels(b.At(row, col), b.ColStride, b.RowStride, width, length, w, dest);
     }
 
     /// <summary>

@@ -72,7 +72,7 @@ public static unsafe partial class Gemm
                 for (int pc = 0; pc < k; pc += kc)
                 {
                     int kcb = Math.Min(kc, k - pc), cols = Math.Min(width, p1 * nr) - p0 * nr;
-                    PackPanels(b.At(pc, jc + p0 * nr), b.ColStride, b.RowStride, cols, kcb, nr, _shared + (long)pc * stride + (long)p0 * nr * kcb);
+                    PackB(b, pc, jc + p0 * nr, cols, kcb, nr, _shared + (long)pc * stride + (long)p0 * nr * kcb);
                 }
             });
             int chunks = (m + rows - 1) / rows;
@@ -119,7 +119,7 @@ public static unsafe partial class Gemm
                     for (int pc = 0; pc < k; pc += kc)
                     {
                         int kcb = Math.Min(kc, k - pc);
-                        PackPanels(b.At(pc, j0), b.ColStride, b.RowStride, ncb, kcb, TK.NR, packB);
+                        PackB(b, pc, j0, ncb, kcb, TK.NR, packB);
                         for (int i0 = 0; i0 < height; i0 += block)
                         {
                             SweepTiles<TK>(_shared + (long)pc * stride + (long)i0 * kcb, Math.Min(block, height - i0), packB, ncb, kcb,

@@ -8,6 +8,7 @@ public static partial class Ops
     /// <summary>Rows of <paramref name="weight"/> (V, C) picked by <paramref name="ids"/>: result (…ids shape, C).</summary>
     public static Tensor Embedding(Tensor weight, ReadOnlySpan<int> ids, params int[] idsShape)
     {
+        if (weight.IsBf16) return EmbeddingBf16(weight, ids, idsShape);
         if (weight.Rank != 2) throw new ArgumentException($"Embedding: table must be 2-D, got {Tensor.Format(weight.Shape)}.");
         if (Tensor.ShapeSize(idsShape) != ids.Length) throw new ArgumentException($"Embedding: {ids.Length} ids do not fill shape {Tensor.Format(idsShape)}.");
         int v = weight.Shape[0], c = weight.Shape[1];

@@ -13,6 +13,7 @@ public static partial class Ops
     /// </summary>
     public static Tensor MatMul(Tensor a, Tensor b, bool transA = false, bool transB = false)
     {
+        (a, b) = (a.Widened(), b.Widened()); // bf16-held (frozen) operands become float32 for this product
         if (a.Rank < 2 || b.Rank < 2) throw new ArgumentException($"MatMul: operands must be at least 2-D, got {Tensor.Format(a.Shape)} and {Tensor.Format(b.Shape)}.");
         int m = transA ? a.Shape[^1] : a.Shape[^2], ka = transA ? a.Shape[^2] : a.Shape[^1];
         int kb = transB ? b.Shape[^1] : b.Shape[^2], n = transB ? b.Shape[^2] : b.Shape[^1];
@@ -58,6 +59,7 @@ public static partial class Ops
     /// <summary>y = x·Wᵀ + b with x (…, In), W (Out, In) as nn.Linear stores it, b (Out) or null → y (…, Out).</summary>
     public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null)
     {
+        bias = bias?.Widened(); // a bf16-held weight is widened inside the GEMM's packing (MultiplyWeight)
         if (weight.Rank != 2 || x.Rank == 0 || x.Shape[^1] != weight.Shape[1])
             throw new ArgumentException($"Linear: input {Tensor.Format(x.Shape)} does not match weight {Tensor.Format(weight.Shape)} (expected (…, {(weight.Rank == 2 ? weight.Shape[1] : -1)})).");
         int outF = weight.Shape[0], inF = weight.Shape[1];
@@ -72,12 +74,12 @@ public static partial class Ops
             var bv = bias.Span;
             for (int r = 0; r < rows; r++) bv.CopyTo(yv.Slice(r * outF, outF));
         }
-        Gemm.Multiply(x.Span, weight.Span, yv, rows, outF, inF, false, true, accumulate: bias is not null);
+        MultiplyWeight(x.Span, weight, yv, rows, outF, inF, transB: true, accumulate: bias is not null);
         Tensor[] parents = bias is null ? [x, weight] : [x, weight, bias];
         return Autograd.Record(y, "linear", parents, () =>
         {
             var g = y.GradSpan; // (rows, Out)
-            if (x.RequiresGrad) Gemm.Multiply(g, weight.Span, x.GradForWrite(out bool acc), rows, inF, outF, false, false, accumulate: acc);
+            if (x.RequiresGrad) MultiplyWeight(g, weight, x.GradForWrite(out bool acc), rows, inF, outF, transB: false, accumulate: acc);
             if (weight.RequiresGrad) Gemm.Multiply(g, x.Span, weight.GradSpan, outF, inF, rows, true, false, accumulate: true);
             if (bias is not null && bias.RequiresGrad) AddRows(GradArray(y), rows, outF, GradArray(bias));
         });
@@ -89,6 +91,7 @@ public static partial class Ops
     /// </summary>
     public static Tensor Conv1D(Tensor x, Tensor weight, Tensor? bias = null)
     {
+        bias = bias?.Widened(); // a bf16-held weight is widened inside the GEMM's packing (MultiplyWeight)
         if (weight.Rank != 2 || x.Rank == 0 || x.Shape[^1] != weight.Shape[0])
             throw new ArgumentException($"Conv1D: input {Tensor.Format(x.Shape)} does not match weight {Tensor.Format(weight.Shape)} (expected (…, {(weight.Rank == 2 ? weight.Shape[0] : -1)})).");
         int inF = weight.Shape[0], outF = weight.Shape[1];
@@ -103,12 +106,12 @@ public static partial class Ops
             var bv = bias.Span;
             for (int r = 0; r < rows; r++) bv.CopyTo(yv.Slice(r * outF, outF));
         }
-        Gemm.Multiply(x.Span, weight.Span, yv, rows, outF, inF, false, false, accumulate: bias is not null);
+        MultiplyWeight(x.Span, weight, yv, rows, outF, inF, transB: false, accumulate: bias is not null);
         Tensor[] parents = bias is null ? [x, weight] : [x, weight, bias];
         return Autograd.Record(y, "conv1d", parents, () =>
         {
             var g = y.GradSpan; // (rows, Out)
-            if (x.RequiresGrad) Gemm.Multiply(g, weight.Span, x.GradForWrite(out bool acc), rows, inF, outF, false, true, accumulate: acc); // dx += g·Wᵀ
+            if (x.RequiresGrad) MultiplyWeight(g, weight, x.GradForWrite(out bool acc), rows, inF, outF, transB: true, accumulate: acc); // dx += g·Wᵀ
             if (weight.RequiresGrad) Gemm.Multiply(x.Span, g, weight.GradSpan, inF, outF, rows, true, false, accumulate: true); // dW += xᵀ·g
             if (bias is not null && bias.RequiresGrad) AddRows(GradArray(y), rows, outF, GradArray(bias)); // db += Σ_rows g
         });

@@ -28,7 +28,14 @@ public static class WeightFile
             var info = reader.GetInfo(name);
             if (!info.Shape.AsSpan().SequenceEqual(p.Shape))
                 throw new InvalidDataException($"{path}: tensor '{name}' has shape {Tensor.Format(info.Shape)}, the model expects {Tensor.Format(p.Shape)}.");
-            reader.ReadInto(name, p.Span);
+            if (!p.IsBf16)
+            {
+                reader.ReadInto(name, p.Span);
+                continue;
+            }
+            var values = new float[p.Size]; // a bf16-held weight (a frozen reference) is read as float32, then narrowed
+            reader.ReadInto(name, values);
+            p.SetValues(values);
         }
     }
 

@@ -24,10 +24,12 @@ public static class SequenceLogProbs
         out float[] mask, Span<float> entropy = default)
     {
         var (ids, targets, n, time) = Layout(prompts, responses);
-        var logits = model.Forward(ids, n, time); // (N, T, V)
-        if (!entropy.IsEmpty) MeanEntropy(logits, targets, temperature, entropy);
+        var hidden = model.ForwardHidden(ids, n, time); // (N, T, C); the head runs in chunks of rows, never on all (N, T, V) logits
+        var rowEntropy = entropy.IsEmpty ? [] : new float[n * time]; // (N·T)
+        var logp = model.TokenLogProbs(hidden, targets, temperature, rowEntropy); // (N, T), 0 at ignored positions
+        if (!entropy.IsEmpty) MeanEntropy(rowEntropy, targets, entropy);
         mask = [.. targets.Select(t => t == -100 ? 0f : 1f)];
-        return Ops.GatherLogProbs(logits, targets, temperature); // (N, T), 0 at ignored positions
+        return logp;
     }
 
     /// <summary>Per-position values V(x, y_&lt;t) of a critic (body + head), shape (N, T), aligned with <see cref="ComputeTokens"/>.</summary>
@@ -61,25 +63,18 @@ public static class SequenceLogProbs
         return (ids, targets, n, time);
     }
 
-    // Mean entropy (nats) of the temperature-scaled next-token distribution over each sequence's response positions.
-    private static void MeanEntropy(Tensor logits, int[] targets, float temperature, Span<float> entropy)
+    // Mean over each sequence's response positions of the per-row entropies (nats) of the temperature-scaled distribution.
+    private static void MeanEntropy(float[] rowEntropy, int[] targets, Span<float> entropy)
     {
-        int v = logits.Shape[^1], rows = targets.Length, time = rows / entropy.Length;
-        var x = logits.Span;
-        var p = new float[v];
+        int time = targets.Length / entropy.Length;
         for (int i = 0; i < entropy.Length; i++)
         {
             double sum = 0; int count = 0;
             for (int t = 0; t < time; t++)
             {
-                int r = i * time + t;
-                if (targets[r] == -100) continue;
-                var row = x.Slice(r * v, v);
-                for (int k = 0; k < v; k++) p[k] = row[k] / temperature;
-                Ops.LogSoftmaxRow(p, p);
-                double h = 0;
-                for (int k = 0; k < v; k++) h -= Math.Exp(p[k]) * p[k];
-                sum += h; count++;
+                if (targets[i * time + t] == -100) continue;
+                sum += rowEntropy[i * time + t];
+                count++;
             }
             entropy[i] = count == 0 ? 0 : (float)(sum / count);
         }

@@ -1,0 +1,130 @@
+// `rebel bench model --preset NAME`: training and sampling speed on a checkpoint's exact shape, each set against the limit
+// this machine puts on it (GEMM GFLOP/s for training, memory bandwidth for decoding), with the peak memory of the run.
+using System.Globalization;
+using System.Runtime.Intrinsics;
+using System.Text.Json.Nodes;
+using Rebel.Tensors;
+using Rebel.Tensors.Kernels;
+
+namespace Rebel.Models;
+
+public static partial class ModelBench
+{
+    /// <summary>
+    /// JSON lines, one per figure: "machine" (CPU model, vendor, cores, SIMD paths), "gemm_limit" (GFLOP/s of Gemm at the
+    /// shape of the model's MLP up-projection over B·T rows), "memory_limit" (triad GB/s, <see cref="MemoryBench"/>), "train"
+    /// (full fine-tuning tokens/s; achieved GFLOP/s ≈ 6 · matmul parameters · tokens/s, attention's own FLOPs left out, and its
+    /// share of the GEMM limit), "train_lora" (the same with rank-16 adapters, only for a <see cref="ILowRankAdaptable"/>
+    /// model), "sample" (tokens/s of <paramref name="prompts"/> prompts × <paramref name="newTokens"/> new tokens; weight bytes
+    /// read per decode step × steps/s and its share of the bandwidth) and "peak_memory" (VmHWM and the peak of live tensor bytes).
+    /// Batch B defaults to 8 rows of 128 tokens, 4 rows from 300M parameters on.
+    /// </summary>
+    public static IReadOnlyList<string> RunPreset(string preset, int trainSteps = 3, int warmup = 1, int sampleReps = 1,
+        int? batch = null, int prompts = 16, int newTokens = 48) =>
+        RunShape(ModelConfig.Preset(preset), preset, trainSteps, warmup, sampleReps, batch, prompts, newTokens);
+
+    /// <summary>
+    /// <see cref="RunPreset"/> on any configuration, labelled <paramref name="label"/>; <paramref name="bandwidthFloats"/>
+    /// sizes each array of the bandwidth triad (<see cref="MemoryBench.TriadGigabytesPerSecond"/>).
+    /// </summary>
+    public static IReadOnlyList<string> RunShape(ModelConfig config, string label, int trainSteps = 3, int warmup = 1, int sampleReps = 1,
+        int? batch = null, int prompts = 16, int newTokens = 48, int bandwidthFloats = 16 << 20)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        string preset = label;
+        var lines = new List<string> { Machine().ToJsonString() };
+        int time = Math.Min(128, config.MaxPositions);
+        var model = ModelFactory.Create(config, new Rng(0));
+        long matmulParams = MatmulParameterCount(model);
+        int rows = batch ?? (model.ParameterCount >= 300_000_000 ? 4 : 8);
+
+        double gemm = GemmBench.Measure(rows * time, config.IntermediateSize, config.HiddenSize, repeats: 3);
+        lines.Add(Line("gemm_limit", ("gflops", gemm), ("m", rows * time), ("n", config.IntermediateSize), ("k", config.HiddenSize)));
+        double bandwidth = MemoryBench.TriadGigabytesPerSecond(bandwidthFloats);
+        lines.Add(Line("memory_limit", ("gb_per_s", bandwidth)));
+
+        TensorMemory.ResetPeak();
+        var (stepSeconds, loss) = TrainStepSeconds(model, batch: rows, time, trainSteps, warmup);
+        lines.Add(TrainLine("train", preset, model.ParameterCount, matmulParams, rows, time, stepSeconds, loss, gemm));
+        double sampleSeconds = SampleSeconds(model, prompts, 16, newTokens, sampleReps);
+        double stepsPerSecond = newTokens / sampleSeconds, weightBytes = matmulParams * (double)sizeof(float);
+        lines.Add(Line("sample", ("tokens_per_s", prompts * newTokens / sampleSeconds), ("prompts", prompts), ("new_tokens", newTokens),
+            ("steps_per_s", stepsPerSecond), ("weight_gb_per_step", weightBytes / 1e9), ("achieved_gb_per_s", weightBytes * stepsPerSecond / 1e9),
+            ("share_of_bandwidth", weightBytes * stepsPerSecond / 1e9 / bandwidth)));
+        if (model is ILowRankAdaptable adaptable)
+        {
+            var adapters = adaptable.AddLowRankAdapters(16);
+            var (loraSeconds, loraLoss) = TrainStepSeconds(model, adapters, rows, time, trainSteps, warmup);
+            lines.Add(TrainLine("train_lora", preset, model.ParameterCount, matmulParams, rows, time, loraSeconds, loraLoss, gemm));
+        }
+        lines.Add(Line("peak_memory", ("vm_hwm_mb", PeakResidentBytes() / (1024.0 * 1024.0)), ("tensor_peak_mb", TensorMemory.PeakBytes / (1024.0 * 1024.0))));
+        return lines;
+    }
+
+    /// <summary>
+    /// Parameters that take part in a matrix product per token: all of them (biases and norms too, a rounding error at real
+    /// sizes), less the input embedding when the head has its own weight (a lookup costs no FLOPs and reads one row) and less
+    /// GPT-2's learned positions.
+    /// </summary>
+    public static long MatmulParameterCount(LanguageModel model)
+    {
+        var c = model.Config;
+        long n = model.ParameterCount;
+        if (!c.TieWordEmbeddings) n -= (long)c.VocabSize * c.HiddenSize;
+        if (c.Architecture == ModelArchitecture.Gpt2) n -= (long)c.MaxPositions * c.HiddenSize;
+        return n;
+    }
+
+    private static string TrainLine(string bench, string preset, long parameters, long matmulParams, int rows, int time, double seconds, float loss, double gemm)
+    {
+        double tokens = rows * time / seconds, gflops = 6.0 * matmulParams * tokens / 1e9;
+        var o = new JsonObject { ["bench"] = bench, ["preset"] = preset, ["parameters"] = parameters, ["batch"] = rows, ["time"] = time };
+        foreach (var (k, v) in new[] { ("tokens_per_s", tokens), ("step_ms_median", seconds * 1000), ("final_loss", (double)loss), ("achieved_gflops", gflops), ("share_of_gemm", gflops / gemm) })
+            o[k] = Math.Round(v, 3);
+        return o.ToJsonString();
+    }
+
+    private static JsonObject Machine()
+    {
+        string cpu = "unknown", vendor = "unknown";
+        if (File.Exists("/proc/cpuinfo"))
+        {
+            foreach (var line in File.ReadLines("/proc/cpuinfo"))
+            {
+                int colon = line.IndexOf(':', StringComparison.Ordinal);
+                if (colon < 0) continue;
+                string key = line[..colon].Trim(), value = line[(colon + 1)..].Trim();
+                if (key == "model name" && cpu == "unknown") cpu = value;
+                if (key == "vendor_id" && vendor == "unknown") vendor = value;
+            }
+        }
+        return new JsonObject
+        {
+            ["bench"] = "machine", ["cpu"] = cpu, ["vendor"] = vendor, ["cores"] = Environment.ProcessorCount,
+            ["gemm_path"] = Gemm.ActivePath.ToString().ToLowerInvariant(),
+            ["vector512"] = Vector512.IsHardwareAccelerated, ["vector256"] = Vector256.IsHardwareAccelerated,
+        };
+    }
+
+    // VmHWM from /proc/self/status (kB), else the runtime's peak working set.
+    private static long PeakResidentBytes()
+    {
+        if (File.Exists("/proc/self/status"))
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (!line.StartsWith("VmHWM:", StringComparison.Ordinal)) continue;
+                var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (parts.Length >= 2 && long.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out long kb)) return kb * 1024;
+            }
+        }
+        return System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64;
+    }
+
+    private static string Line(string bench, params (string Key, double Value)[] fields)
+    {
+        var o = new JsonObject { ["bench"] = bench };
+        foreach (var (k, v) in fields) o[k] = Math.Round(v, 3);
+        return o.ToJsonString();
+    }
+}
