@@ -75,7 +75,7 @@ public sealed partial class RebelTrainer : IPolicyTrainer
         this.tokenizer = tokenizer;
         this.prompts = prompts;
         this.preference = preference;
-        reference = policy.CloneModel();
+        reference = policy.ReferenceModel();
         collector = new RolloutCollector(policy, reference, tokenizer, reward ?? new ConstantReward());
         optimizer = new AdamW(policy.Parameters, options.LearningRate, epsilon: options.AdamEpsilon, weightDecay: options.WeightDecay);
         var (groupsPerPrompt, groupSize) = GroupShape(options, preference is not null);
