@@ -35,13 +35,13 @@ public sealed class LoraCliTests(TinyModelFolder tiny) : IClassFixture<TinyModel
         Assert.Equal(["c_attn"], config["target_modules"]!.AsArray().Select(t => t!.GetValue<string>()));
         Assert.Equal(Path.GetFullPath(tiny.ModelDir), config["base_model_name_or_path"]!.GetValue<string>());
 
-        var baseScores = Scores(Score("--model", tiny.ModelDir);
-        var adapted = Scores(Score("--model", tiny.ModelDir, "--adapter", adapter);
+        var baseScores = Scores(Score("--model", tiny.ModelDir));
+        var adapted = Scores(Score("--model", tiny.ModelDir, "--adapter", adapter));
         Assert.NotEqual(baseScores, adapted);
 
         (code, _, err) = CliHarness.Run("merge", "--model", tiny.ModelDir, "--adapter", adapter, "--out", merged);
         Assert.True(code == 0, err);
-        var mergedScores = Scores(Score("--model", merged);
+        var mergedScores = Scores(Score("--model", merged));
         for (int i = 0; i < adapted.Length; i++) Assert.True(MathF.Abs(adapted[i] - mergedScores[i]) < 1e-4f, $"token {i}: adapter {adapted[i]}, merged {mergedScores[i]}");
 
         (code, _, err) = CliHarness.Run("sample", "--model", tiny.ModelDir, "--adapter", adapter, "--prompt", "say 1 letters:", "--max-new-tokens", "3");
