@@ -89,6 +89,12 @@ public class LoraPeftFormatTests
         Assert.Contains(PeftAdapter.ConfigFile, e.Message, StringComparison.Ordinal);
 
         config["use_dora"] = false;
+        config["layers_to_transform"] = new JsonArray(0);
+        File.WriteAllText(dir.File(PeftAdapter.ConfigFile), config.ToJsonString());
+        e = Assert.Throws<InvalidDataException>(() => PeftAdapter.Load(HfModelLoader.Load(Path.Combine(Fixtures, "llama")), dir.Path));
+        Assert.Contains("layers_to_transform", e.Message, StringComparison.Ordinal);
+
+        config["layers_to_transform"] = null;
         config["r"] = 5;
         File.WriteAllText(dir.File(PeftAdapter.ConfigFile), config.ToJsonString());
         e = Assert.Throws<InvalidDataException>(() => PeftAdapter.Load(HfModelLoader.Load(Path.Combine(Fixtures, "llama")), dir.Path));

@@ -84,7 +84,9 @@ public static class PeftAdapter
             if (json[key]?.GetValue<bool>() == true) throw new InvalidDataException($"{path}: {key} is not supported.");
         foreach (var key in new[] { "rank_pattern", "alpha_pattern" })
             if (json[key] is JsonObject { Count: > 0 }) throw new InvalidDataException($"{path}: per-module {key} is not supported.");
-        if (json["modules_to_save"] is JsonArray { Count: > 0 }) throw new InvalidDataException($"{path}: modules_to_save is not supported.");
+        foreach (var key in new[] { "modules_to_save", "layers_to_transform", "exclude_modules", "target_parameters" })
+            if (json[key] is JsonArray { Count: > 0 } or JsonValue) throw new InvalidDataException($"{path}: {key} is not supported.");
+        if (json["lora_bias"]?.GetValue<bool>() == true) throw new InvalidDataException($"{path}: lora_bias is not supported.");
         var targets = json["target_modules"] switch
         {
             JsonArray list => list.Select(t => t!.GetValue<string>()).ToList(),
