@@ -24,6 +24,7 @@ public static class RebelApp
             Commands.SampleCommand.Create(),
             Commands.EvalCommand.Create(),
             Commands.ScoreCommand.Create(),
+            Commands.MergeCommand.Create(),
             Commands.TokenizeCommand.Create(),
             Commands.TemplateCommand.Create(),
             Commands.BenchCommand.Create(),

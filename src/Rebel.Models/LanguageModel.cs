@@ -5,7 +5,7 @@ using Rebel.Tensors;
 namespace Rebel.Models;
 
 /// <summary>A causal LM: token ids in, next-token logits out. Subclasses build one architecture family.</summary>
-public abstract class LanguageModel
+public abstract partial class LanguageModel
 {
     private readonly Dictionary<string, Tensor> parameters = new(StringComparer.Ordinal);
 
@@ -15,8 +15,8 @@ public abstract class LanguageModel
     /// <summary>Parameters keyed by their Hugging Face names, in creation order.</summary>
     public IReadOnlyDictionary<string, Tensor> NamedParameters => parameters;
 
-    /// <summary>All trainable parameters.</summary>
-    public IReadOnlyList<Tensor> Parameters => [.. parameters.Values];
+    /// <summary>All trainable parameters: every weight, or only the LoRA adapters' when <see cref="Lora"/> is set.</summary>
+    public IReadOnlyList<Tensor> Parameters => lora is null ? [.. parameters.Values] : [.. lora.Layers.SelectMany(l => new[] { l.A, l.B })];
 
     /// <summary>Number of scalar parameters.</summary>
     public long ParameterCount => parameters.Values.Sum(p => (long)p.Size);
@@ -120,11 +120,20 @@ public abstract class LanguageModel
         }
     }
 
-    /// <summary>A new model of the same architecture with copied weights (e.g. the frozen reference policy).</summary>
+    /// <summary>A new model of the same architecture with copied weights (and copied LoRA adapters when <see cref="Lora"/> is set).</summary>
     public LanguageModel CloneModel()
     {
         var copy = ModelFactory.Create(Config);
         copy.CopyWeightsFrom(this);
+        if (lora is not null)
+        {
+            copy.AddLora(lora.Options, new Rng(0));
+            for (int i = 0; i < lora.Layers.Count; i++)
+            {
+                lora.Layers[i].A.Span.CopyTo(copy.lora!.Layers[i].A.Span);
+                lora.Layers[i].B.Span.CopyTo(copy.lora.Layers[i].B.Span);
+            }
+        }
         return copy;
     }
 }

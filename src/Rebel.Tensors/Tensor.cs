@@ -82,6 +82,13 @@ public sealed partial class Tensor
         return new Tensor((int[])shape.Clone(), data, 0, isParameter: true) { RequiresGrad = true, Name = name };
     }
 
+    /// <summary>Freezes a parameter (false: no gradient flows to it) or makes it trainable again (true).</summary>
+    public void SetTrainable(bool trainable)
+    {
+        if (!IsParameter) throw new InvalidOperationException($"SetTrainable: {this} is not a parameter.");
+        RequiresGrad = trainable;
+    }
+
     /// <summary>A zero-initialised parameter of the given shape.</summary>
     public static Tensor Parameter(int[] shape, string? name = null) => Parameter(new float[ShapeSize(shape)], shape, name);
 

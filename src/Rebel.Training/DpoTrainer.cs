@@ -52,8 +52,11 @@ public sealed class DpoTrainer
         promptIds = [.. pairs.Select(p => p.Prompt.Encode(tokenizer))];
         chosen = [.. pairs.Select(p => Response(p, p.Chosen))];
         rejected = [.. pairs.Select(p => Response(p, p.Rejected))];
-        refChosen = RolloutCollector.LogProbs(policy, promptIds, chosen, 1f);
-        refRejected = RolloutCollector.LogProbs(policy, promptIds, rejected, 1f);
+        using (LanguageModel.AdaptersOff()) // the reference is the policy as given, or with LoRA its base
+        {
+            refChosen = RolloutCollector.LogProbs(policy, promptIds, chosen, 1f);
+            refRejected = RolloutCollector.LogProbs(policy, promptIds, rejected, 1f);
+        }
         optimizer = new AdamW(policy.Parameters, options.LearningRate, epsilon: options.AdamEpsilon, weightDecay: 0f);
         int steps = options.Epochs * ((pairs.Count + options.BatchPairs - 1) / options.BatchPairs);
         schedule = new LrSchedule(options.Schedule, options.LearningRate, steps, options.WarmupSteps);

@@ -25,7 +25,7 @@ public abstract class OnlineTrainer : IPolicyTrainer
     private readonly ITokenizer tokenizer;
     private readonly string algorithm;
 
-    /// <summary>The policy being trained and the frozen reference (a copy of the policy as given).</summary>
+    /// <summary>The policy being trained and the frozen reference (a copy of the policy as given; with LoRA, the policy with adapters off).</summary>
     protected LanguageModel PolicyModel { get; }
 
     /// <summary>π_ref.</summary>
@@ -76,7 +76,7 @@ public abstract class OnlineTrainer : IPolicyTrainer
         this.options = options;
         this.tokenizer = tokenizer;
         PolicyModel = policy;
-        Reference = policy.CloneModel();
+        Reference = policy.ReferenceModel();
         Collector = new RolloutCollector(policy, Reference, tokenizer, reward);
         Optimizer = new AdamW(policy.Parameters, options.LearningRate, epsilon: options.AdamEpsilon, weightDecay: 0f);
         int stepsPerEpoch = (samplesPerIteration + options.MiniBatchSize - 1) / options.MiniBatchSize;

@@ -92,7 +92,8 @@ public sealed record RebelOptions
 
     /// <summary>
     /// Hold π_ref's weight matrices in bfloat16 (half the bytes; widened to float32 for each product): its log-probs then
-    /// differ from a float32 copy's by the rounding of the weights. Default false (float32, as the paper's code keeps it).
+    /// differ from a float32 copy's by the rounding of the weights. Ignored with LoRA (the reference is then the policy's own base
+    /// with adapters off, no copy). Default false (float32, as the paper's code keeps it).
     /// </summary>
     public bool ReferenceInBf16 { get; init; }
 

@@ -75,8 +75,9 @@ public sealed partial class RebelTrainer : IPolicyTrainer
         this.tokenizer = tokenizer;
         this.prompts = prompts;
         this.preference = preference;
-        reference = policy.CloneModel();
-        if (options.ReferenceInBf16) reference.FreezeToBf16();
+        reference = policy.ReferenceModel();
+        // A copied reference can be held in bf16; with LoRA the reference is the policy's own base (adapters off), no copy.
+        if (options.ReferenceInBf16 && policy.Lora is null) reference.FreezeToBf16();
         collector = new RolloutCollector(policy, reference, tokenizer, reward ?? new ConstantReward());
         optimizer = new AdamW(policy.Parameters, options.LearningRate, epsilon: options.AdamEpsilon, weightDecay: options.WeightDecay);
         var (groupsPerPrompt, groupSize) = GroupShape(options, preference is not null);

@@ -1,6 +1,5 @@
 // `rebel dpo`: offline DPO on a {"prompt", "chosen", "rejected"} JSONL file; writes metrics, a report and the policy.
 using System.CommandLine;
-using Rebel.Models.Pretrained;
 using Rebel.Training;
 using Rebel.Training.Data;
 using Rebel.Training.Reporting;
@@ -25,11 +24,13 @@ internal static class DpoCommand
         var batch = new Option<int?>("--batch-pairs") { Description = $"Pairs per optimizer step (default {d.BatchPairs})." };
         var lr = new Option<float?>("--lr") { Description = $"Peak learning rate (default {d.LearningRate})." };
         var warmup = new Option<int?>("--warmup-steps") { Description = $"Linear warmup optimizer steps (default {d.WarmupSteps})." };
+        var lora = new LoraFlags();
         var seed = new Option<ulong?>("--seed") { Description = $"Seed of the pair order (default {d.Seed})." };
-        var cmd = new Command("dpo", "Fine-tune a model with offline DPO on preference pairs. Writes metrics.jsonl, report.html and policy/ to --out.")
+        var cmd = new Command("dpo", "Fine-tune a model with offline DPO on preference pairs. Writes metrics.jsonl, report.html and policy/ (with --lora-*: adapter/) to --out.")
         {
             model, pairs, output, chat, beta, epochs, batch, lr, warmup, seed,
         };
+        foreach (var f in lora.All) cmd.Options.Add(f);
         cmd.SetGuardedAction(parse =>
         {
             var folder = ModelFolder.Load(parse.GetValue(model)!);
@@ -39,6 +40,7 @@ internal static class DpoCommand
                 Beta = parse.GetValue(beta) ?? d.Beta, Epochs = parse.GetValue(epochs) ?? d.Epochs, BatchPairs = parse.GetValue(batch) ?? d.BatchPairs,
                 LearningRate = parse.GetValue(lr) ?? d.LearningRate, WarmupSteps = parse.GetValue(warmup) ?? d.WarmupSteps, Seed = parse.GetValue(seed) ?? d.Seed,
             };
+            lora.Attach(parse, folder.Model, options.Seed);
             string outDir = parse.GetValue(output)!;
             var trainer = new DpoTrainer(folder.Model, folder.Tokenizer, records, options, outDir);
             int steps = options.Epochs * ((trainer.PairCount + options.BatchPairs - 1) / options.BatchPairs);
@@ -49,7 +51,7 @@ internal static class DpoCommand
                 trainer.Train();
                 return 0;
             });
-            HfModelSaver.Save(folder.Model, Path.Combine(outDir, "policy"), tokenizer: folder.Tokenizer);
+            string policyDir = LoraFlags.SavePolicy(folder, outDir, "policy");
             var last = trainer.Metrics.Rows[^1];
             var summary = new List<(string, string)>
             {
@@ -60,7 +62,7 @@ internal static class DpoCommand
             var table = new Table().AddColumn("metric").AddColumn("value");
             foreach (var (name, value) in summary) table.AddRow(Markup.Escape(name), Markup.Escape(value));
             Terminal.Out.Write(table);
-            Terminal.Out.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(outDir))}[/] (metrics.jsonl, report.html, policy/).");
+            Terminal.Out.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(outDir))}[/] (metrics.jsonl, report.html, {policyDir}/).");
             return 0;
         });
         return cmd;

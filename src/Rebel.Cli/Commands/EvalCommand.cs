@@ -23,14 +23,16 @@ internal static class EvalCommand
         var seed = new Option<ulong>("--seed") { Description = "Random seed (for temperature > 0).", DefaultValueFactory = _ => 1UL };
         var output = new Option<string?>("--out") { Description = "Write {\"mean_reward\", \"results\": [{\"prompt\",\"completion\",\"reward\"}]} to this JSON file." };
         var chat = ModelFolder.ChatTemplateOption();
+        var adapter = LoraFlags.AdapterOption();
         var config = new Option<string?>("--config") { Description = "JSON or YAML file of flags; flags typed override it." };
         var cmd = new Command("eval", "Score a model's completions on a prompt file with a reward: mean reward and per-prompt results.")
         {
-            model, prompts, reward, temperature, maxNew, seed, output, chat, config,
+            model, prompts, reward, temperature, maxNew, seed, output, chat, adapter, config,
         };
         cmd.SetGuardedAction(parse =>
         {
             var folder = ModelFolder.Load(parse.GetValue(model)!);
+            LoraFlags.ApplyAdapter(folder.Model, parse.GetValue(adapter));
             var records = folder.LoadPrompts(parse.GetValue(prompts)!, parse.GetValue(chat));
             using var spec = RewardSpec.Parse(parse.GetValue(reward)!, folder.Tokenizer);
             var scorer = spec.Reward ?? throw new ArgumentException("eval needs a scalar reward; a pref: preference model only compares pairs.");

@@ -27,11 +27,13 @@ internal static class RewardCommand
         var heldOut = new Option<double?>("--held-out") { Description = $"Fraction of pairs held out for pairwise accuracy (default {D.HeldOutFraction})." };
         var seed = new Option<ulong?>("--seed") { Description = $"Seed of the split, data order and head initialisation (default {D.Seed})." };
         var chat = ModelFolder.ChatTemplateOption();
+        var lora = new LoraFlags();
         var config = new Option<string?>("--config") { Description = "JSON or YAML file of flags (kebab-case or snake_case keys); flags typed override it." };
         var cmd = new Command("reward", "Train a Bradley–Terry reward model on preference pairs. Writes model/ (use as rm:DIR or pref:DIR), metrics.jsonl and report.html to --out.")
         {
             model, pairs, output, epochs, lr, batch, heldOut, seed, chat, config,
         };
+        foreach (var f in lora.All) cmd.Options.Add(f);
         cmd.SetGuardedAction(parse =>
         {
             string dir = parse.GetValue(model)!;
@@ -45,6 +47,7 @@ internal static class RewardCommand
                 HeldOutFraction = parse.GetValue(heldOut) ?? D.HeldOutFraction,
                 Seed = parse.GetValue(seed) ?? D.Seed,
             };
+            lora.Attach(parse, folder.Model, options.Seed);
             var head = HfModelLoader.LoadValueHead(dir, folder.Model.Config.HiddenSize);
             if (head is null)
             {
@@ -73,6 +76,12 @@ internal static class RewardCommand
             };
             return trainer.Train();
         });
+        bool lora = folder.Model.Lora is not null;
+        if (lora)
+        {
+            LoraFlags.SavePolicy(folder, outDir, "model");
+            folder.Model.MergeLora(); // model/ must be usable as rm:DIR on its own: the body with the adapter merged, plus the head
+        }
         HfModelSaver.Save(folder.Model, Path.Combine(outDir, "model"), valueHead: head, tokenizer: folder.Tokenizer);
         var rows = metrics.Rows;
         var summary = new List<(string, string)>
@@ -87,7 +96,7 @@ internal static class RewardCommand
         var table = new Table().AddColumn("metric").AddColumn("value");
         foreach (var (name, value) in summary) table.AddRow(Markup.Escape(name), Markup.Escape(value));
         Terminal.Out.Write(table);
-        Terminal.Out.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(outDir))}[/] (model/ for rm:DIR or pref:DIR, metrics.jsonl, report.html).");
+        Terminal.Out.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(outDir))}[/] (model/ for rm:DIR or pref:DIR{(lora ? ", adapter/ (the LoRA adapter of the body, merged into model/)" : "")}, metrics.jsonl, report.html).");
         return 0;
     }
 }

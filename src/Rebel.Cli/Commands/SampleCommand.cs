@@ -21,11 +21,13 @@ internal static class SampleCommand
         var stop = new Option<string[]>("--stop") { Description = "Stop once the completion contains this text (repeatable)." };
         var num = new Option<int>("--num") { Description = "Number of completions.", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "One JSON line per completion: {\"prompt\",\"completion\",\"tokens\",\"logprobs\"}." };
+        var adapter = LoraFlags.AdapterOption();
         var config = new Option<string?>("--config") { Description = "JSON or YAML file of flags; flags typed override it." };
-        var cmd = new Command("sample", "Generate completions of a prompt.") { model, prompt, maxNew, temperature, topK, topP, seed, stop, num, json, config };
+        var cmd = new Command("sample", "Generate completions of a prompt.") { model, prompt, maxNew, temperature, topK, topP, seed, stop, num, json, adapter, config };
         cmd.SetGuardedAction(parse =>
         {
             var folder = ModelFolder.Load(parse.GetValue(model)!);
+            LoraFlags.ApplyAdapter(folder.Model, parse.GetValue(adapter));
             string text = parse.GetValue(prompt)!;
             int n = parse.GetValue(num);
             if (n < 1) throw new ArgumentException($"--num must be at least 1, got {n}.");

@@ -17,7 +17,8 @@ internal static class ScoreCommand
         var text = new Option<string?>("--text") { Description = "Text to score (encoded with the model's tokenizer, special tokens added)." };
         var ids = new Option<string?>("--ids") { Description = "Token ids to score, comma-separated (e.g. 1,2,3)." };
         var json = new Option<bool>("--json") { Description = "Print {\"ids\":[...],\"logprobs\":[...]} (logprobs has one fewer element: the first token has no context)." };
-        var cmd = new Command("score", "Log-probability of each token given those before it.") { model, text, ids, json };
+        var adapter = LoraFlags.AdapterOption();
+        var cmd = new Command("score", "Log-probability of each token given those before it.") { model, text, ids, json, adapter };
         cmd.Validators.Add(r =>
         {
             if ((r.GetValue(text) is null) == (r.GetValue(ids) is null)) r.AddError("Give exactly one of --text and --ids.");
@@ -28,6 +29,7 @@ internal static class ScoreCommand
             string dir = parse.GetValue(model)!;
             var tokenizer = parse.GetValue(text) is not null || ModelFolder.HasTokenizer(dir) ? ModelFolder.LoadTokenizer(dir) : null;
             var languageModel = ModelFolder.LoadModel(dir);
+            LoraFlags.ApplyAdapter(languageModel, parse.GetValue(adapter));
             int[] tokens = parse.GetValue(text) is { } t ? tokenizer!.Encode(t) : ParseIds(parse.GetValue(ids)!);
             var logprobs = LogProbs(languageModel, tokens);
             if (parse.GetValue(json))

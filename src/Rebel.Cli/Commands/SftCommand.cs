@@ -1,6 +1,5 @@
 // `rebel sft`: supervised fine-tuning on a JSONL file of (prompt, completion) or chat messages; writes the model, metrics and report.
 using System.CommandLine;
-using Rebel.Models.Pretrained;
 using Rebel.Tensors.Optim;
 using Rebel.Training;
 using Rebel.Training.Data;
@@ -26,11 +25,13 @@ internal static class SftCommand
         var warmup = new Option<int?>("--warmup-steps") { Description = $"Linear warmup steps (default {D.WarmupSteps})." };
         var seed = new Option<ulong?>("--seed") { Description = $"Seed of the data order (default {D.Seed})." };
         var chat = ModelFolder.ChatTemplateOption();
+        var lora = new LoraFlags();
         var config = new Option<string?>("--config") { Description = "JSON or YAML file of flags (kebab-case or snake_case keys); flags typed override it." };
-        var cmd = new Command("sft", "Supervised fine-tuning (loss on completion tokens only). Writes model/, metrics.jsonl and report.html to --out.")
+        var cmd = new Command("sft", "Supervised fine-tuning (loss on completion tokens only). Writes model/ (with --lora-*: adapter/), metrics.jsonl and report.html to --out.")
         {
             model, data, output, steps, batch, lr, schedule, warmup, seed, chat, config,
         };
+        foreach (var f in lora.All) cmd.Options.Add(f);
         cmd.SetGuardedAction(parse =>
         {
             var folder = ModelFolder.Load(parse.GetValue(model)!);
@@ -44,6 +45,7 @@ internal static class SftCommand
                 WarmupSteps = parse.GetValue(warmup) ?? D.WarmupSteps,
                 Seed = parse.GetValue(seed) ?? D.Seed,
             };
+            lora.Attach(parse, folder.Model, options.Seed);
             return Run(folder, examples, options, parse.GetValue(output)!);
         });
         return cmd;
@@ -64,8 +66,7 @@ internal static class SftCommand
             };
             return trainer.Train();
         });
-        string modelDir = Path.Combine(outDir, "model");
-        HfModelSaver.Save(folder.Model, modelDir, tokenizer: folder.Tokenizer);
+        string modelDir = LoraFlags.SavePolicy(folder, outDir, "model");
         var rows = metrics.Rows;
         var summary = new List<(string, string)>
         {
@@ -77,7 +78,7 @@ internal static class SftCommand
         var table = new Table().AddColumn("metric").AddColumn("value");
         foreach (var (name, value) in summary) table.AddRow(Markup.Escape(name), Markup.Escape(value));
         Terminal.Out.Write(table);
-        Terminal.Out.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(outDir))}[/] (model/, metrics.jsonl, report.html).");
+        Terminal.Out.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(outDir))}[/] ({modelDir}/, metrics.jsonl, report.html).");
         return 0;
     }
 }

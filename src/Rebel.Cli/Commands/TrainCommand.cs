@@ -1,6 +1,5 @@
 // `rebel train`: REBEL (or a baseline chosen with --algo) on your own model folder, prompt file and reward; writes metrics, report, checkpoint and the policy.
 using System.CommandLine;
-using Rebel.Models.Pretrained;
 using Rebel.Models.Sampling;
 using Rebel.Training;
 using Rebel.Training.Data;
@@ -27,12 +26,14 @@ internal static class TrainCommand
         var chat = ModelFolder.ChatTemplateOption();
         var flags = new RebelOptionFlags();
         var baseline = new BaselineOptionFlags();
-        var cmd = new Command("train", "Fine-tune a model with REBEL (or --algo ppo|rloo|reinforce|grpo|online-dpo) on a prompt file and a reward. Writes metrics.jsonl, report.html, checkpoint/ and policy/ to --out.")
+        var lora = new LoraFlags();
+        var cmd = new Command("train", "Fine-tune a model with REBEL (or --algo ppo|rloo|reinforce|grpo|online-dpo) on a prompt file and a reward. Writes metrics.jsonl, report.html, checkpoint/ and policy/ (with --lora-*: adapter/) to --out.")
         {
             model, prompts, reward, output, resume, config, evalPrompts, chat,
         };
         foreach (var f in flags.All) cmd.Options.Add(f);
         foreach (var f in baseline.All) cmd.Options.Add(f);
+        foreach (var f in lora.All) cmd.Options.Add(f);
         cmd.SetGuardedAction(parse =>
         {
             var folder = ModelFolder.Load(parse.GetValue(model)!);
@@ -40,6 +41,7 @@ internal static class TrainCommand
             var records = folder.LoadPrompts(parse.GetValue(prompts)!, template);
             var held = parse.GetValue(evalPrompts) is { } ep ? folder.LoadPrompts(ep, template) : null;
             var options = flags.Read(parse);
+            lora.Attach(parse, folder.Model, options.Seed);
             string outDir = parse.GetValue(output)!;
             using var spec = RewardSpec.Parse(parse.GetValue(reward)!, folder.Tokenizer);
             string algo = parse.GetValue(baseline.Algo)!;
@@ -60,7 +62,7 @@ internal static class TrainCommand
         IPolicyTrainer trainer, (int Iterations, int MaxNewTokens, ulong Seed) options, string outDir, string? resume)
     {
         Directory.CreateDirectory(outDir);
-        trainer.ExportPolicy = dir => HfModelSaver.Save(folder.Model, dir, tokenizer: folder.Tokenizer);
+        trainer.ExportPolicy = dir => LoraFlags.Export(folder, dir);
         if (resume is not null) trainer.LoadCheckpoint(resume);
         var greedy = new SamplingOptions { Temperature = 0, MaxNewTokens = options.MaxNewTokens, EosTokenIds = folder.EosIds };
         EvaluationResult? Evaluate() => held is not null && spec.Reward is not null
@@ -95,14 +97,14 @@ internal static class TrainCommand
         {
             Console.CancelKeyPress -= onCancel;
         }
-        HfModelSaver.Save(folder.Model, Path.Combine(outDir, "policy"), tokenizer: folder.Tokenizer);
+        string policyDir = LoraFlags.SavePolicy(folder, outDir, "policy");
         var after = Evaluate();
         WriteReport(outDir, folder, spec, algo, trainer, before, after, last);
         var table = new Table().AddColumn("metric").AddColumn("value");
         foreach (var (name, value) in Summary(folder, spec, algo, trainer, before, after)) table.AddRow(Markup.Escape(name), Markup.Escape(value));
         var console = Terminal.Out;
         console.Write(table);
-        console.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(outDir))}[/] (metrics.jsonl, report.html, checkpoint/, policy/).");
+        console.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(outDir))}[/] (metrics.jsonl, report.html, checkpoint/, {policyDir}/).");
         return 0;
     }
 

@@ -31,11 +31,11 @@ public sealed class Gemma2Model : LanguageModel
             string p = $"model.layers.{i}.";
             blocks[i] = new Block(
                 Param(p + "input_layernorm.weight", c),
-                Param(p + "self_attn.q_proj.weight", qw, c), Param(p + "self_attn.k_proj.weight", kv, c),
-                Param(p + "self_attn.v_proj.weight", kv, c), Param(p + "self_attn.o_proj.weight", c, qw),
+                LinearParam(p + "self_attn.q_proj.weight", qw, c), LinearParam(p + "self_attn.k_proj.weight", kv, c),
+                LinearParam(p + "self_attn.v_proj.weight", kv, c), LinearParam(p + "self_attn.o_proj.weight", c, qw),
                 Param(p + "post_attention_layernorm.weight", c),
                 Param(p + "pre_feedforward_layernorm.weight", c),
-                Param(p + "mlp.gate_proj.weight", f, c), Param(p + "mlp.up_proj.weight", f, c), Param(p + "mlp.down_proj.weight", c, f),
+                LinearParam(p + "mlp.gate_proj.weight", f, c), LinearParam(p + "mlp.up_proj.weight", f, c), LinearParam(p + "mlp.down_proj.weight", c, f),
                 Param(p + "post_feedforward_layernorm.weight", c));
         }
         norm = Param("model.norm.weight", c);
@@ -73,15 +73,15 @@ public sealed class Gemma2Model : LanguageModel
             x = TensorScope.Layer(x, x =>
             {
                 var a = Norm(x, blk.InputNorm); // (B, T, C)
-                var q = Ops.Rotary(Ops.Linear(a, blk.Q), h, rotary, pos); // (B, T, H·D)
-                var k = Ops.Rotary(Ops.Linear(a, blk.K), hkv, rotary, pos); // (B, T, Hkv·D)
-                var v = Ops.Linear(a, blk.V); // (B, T, Hkv·D)
+                var q = Ops.Rotary(Linear(a, blk.Q), h, rotary, pos); // (B, T, H·D)
+                var k = Ops.Rotary(Linear(a, blk.K), hkv, rotary, pos); // (B, T, Hkv·D)
+                var v = Linear(a, blk.V); // (B, T, Hkv·D)
                 var att = Ops.Attention(q, k, v, h, hkv, layerCache, keyStart, slidingWindow: window, softCap: softCap, scale: scale); // (B, T, H·D)
-                x = Ops.Add(x, Norm(Ops.Linear(att, blk.O), blk.PostAttentionNorm));
+                x = Ops.Add(x, Norm(Linear(att, blk.O), blk.PostAttentionNorm));
                 var m = Norm(x, blk.PreFeedforwardNorm); // (B, T, C)
-                var gate = Ops.Linear(m, blk.Gate); // (B, T, F)
-                var gated = Ops.Mul(exactGelu ? Ops.GeluExact(gate) : Ops.Gelu(gate), Ops.Linear(m, blk.Up)); // (B, T, F)
-                return Ops.Add(x, Norm(Ops.Linear(gated, blk.Down), blk.PostFeedforwardNorm));
+                var gate = Linear(m, blk.Gate); // (B, T, F)
+                var gated = Ops.Mul(exactGelu ? Ops.GeluExact(gate) : Ops.Gelu(gate), Linear(m, blk.Up)); // (B, T, F)
+                return Ops.Add(x, Norm(Linear(gated, blk.Down), blk.PostFeedforwardNorm));
             });
         }
         return Norm(x, norm);

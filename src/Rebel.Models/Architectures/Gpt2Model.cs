@@ -25,11 +25,11 @@ public sealed class Gpt2Model : LanguageModel
             string p = $"transformer.h.{i}.";
             blocks[i] = new Block(
                 Param(p + "ln_1.weight", c), Param(p + "ln_1.bias", c),
-                Param(p + "attn.c_attn.weight", c, 3 * c), Param(p + "attn.c_attn.bias", 3 * c),
-                Param(p + "attn.c_proj.weight", c, c), Param(p + "attn.c_proj.bias", c),
+                Conv1DParam(p + "attn.c_attn.weight", c, 3 * c), Param(p + "attn.c_attn.bias", 3 * c),
+                Conv1DParam(p + "attn.c_proj.weight", c, c), Param(p + "attn.c_proj.bias", c),
                 Param(p + "ln_2.weight", c), Param(p + "ln_2.bias", c),
-                Param(p + "mlp.c_fc.weight", c, f), Param(p + "mlp.c_fc.bias", f),
-                Param(p + "mlp.c_proj.weight", f, c), Param(p + "mlp.c_proj.bias", c));
+                Conv1DParam(p + "mlp.c_fc.weight", c, f), Param(p + "mlp.c_fc.bias", f),
+                Conv1DParam(p + "mlp.c_proj.weight", f, c), Param(p + "mlp.c_proj.bias", c));
         }
         lnFW = Param("transformer.ln_f.weight", c);
         lnFB = Param("transformer.ln_f.bias", c);
@@ -59,11 +59,11 @@ public sealed class Gpt2Model : LanguageModel
             x = TensorScope.Layer(x, x =>
             {
                 var a = Ops.LayerNorm(x, blk.Ln1W, blk.Ln1B, Config.NormEps);
-                var qkv = Ops.Conv1D(a, blk.AttnW, blk.AttnB); // (B, T, 3C) = [q | k | v]
+                var qkv = Conv1D(a, blk.AttnW, blk.AttnB); // (B, T, 3C) = [q | k | v]
                 var att = Ops.AttentionQkv(qkv, h, layerCache, keyStart); // (B, T, C)
-                x = Ops.Add(x, Ops.Conv1D(att, blk.ProjW, blk.ProjB));
+                x = Ops.Add(x, Conv1D(att, blk.ProjW, blk.ProjB));
                 var m = Ops.LayerNorm(x, blk.Ln2W, blk.Ln2B, Config.NormEps);
-                return Ops.Add(x, Ops.Conv1D(Ops.Gelu(Ops.Conv1D(m, blk.FcW, blk.FcB)), blk.MlpProjW, blk.MlpProjB));
+                return Ops.Add(x, Conv1D(Ops.Gelu(Conv1D(m, blk.FcW, blk.FcB)), blk.MlpProjW, blk.MlpProjB));
             });
         }
         return Ops.LayerNorm(x, lnFW, lnFB, Config.NormEps);

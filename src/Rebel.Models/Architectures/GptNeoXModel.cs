@@ -36,11 +36,11 @@ public sealed class GptNeoXModel : LanguageModel
             string p = $"gpt_neox.layers.{i}.";
             blocks[i] = new Block(
                 Param(p + "input_layernorm.weight", c), Param(p + "input_layernorm.bias", c),
-                Param(p + "attention.query_key_value.weight", 3 * c, c), bias ? Param(p + "attention.query_key_value.bias", 3 * c) : null,
-                Param(p + "attention.dense.weight", c, c), bias ? Param(p + "attention.dense.bias", c) : null,
+                LinearParam(p + "attention.query_key_value.weight", 3 * c, c), bias ? Param(p + "attention.query_key_value.bias", 3 * c) : null,
+                LinearParam(p + "attention.dense.weight", c, c), bias ? Param(p + "attention.dense.bias", c) : null,
                 Param(p + "post_attention_layernorm.weight", c), Param(p + "post_attention_layernorm.bias", c),
-                Param(p + "mlp.dense_h_to_4h.weight", f, c), Param(p + "mlp.dense_h_to_4h.bias", f),
-                Param(p + "mlp.dense_4h_to_h.weight", c, f), Param(p + "mlp.dense_4h_to_h.bias", c));
+                LinearParam(p + "mlp.dense_h_to_4h.weight", f, c), Param(p + "mlp.dense_h_to_4h.bias", f),
+                LinearParam(p + "mlp.dense_4h_to_h.weight", c, f), Param(p + "mlp.dense_4h_to_h.bias", c));
         }
         lnFW = Param("gpt_neox.final_layer_norm.weight", c);
         lnFB = Param("gpt_neox.final_layer_norm.bias", c);
@@ -80,11 +80,11 @@ public sealed class GptNeoXModel : LanguageModel
             x = TensorScope.Layer(x, x =>
             {
                 var a = Ops.LayerNorm(x, blk.Ln1W, blk.Ln1B, Config.NormEps); // (B, T, C)
-                var qkv = Ops.Reshape(Ops.Linear(a, blk.QkvW, blk.QkvB), batch, time * h, 3 * d); // (B, T·H, 3D): per head [q | k | v]
+                var qkv = Ops.Reshape(Linear(a, blk.QkvW, blk.QkvB), batch, time * h, 3 * d); // (B, T·H, 3D): per head [q | k | v]
                 var q = Ops.Rotary(Ops.Reshape(Ops.Slice(qkv, 2, 0, d), batch, time, c), h, rotary, pos); // (B, T, H·D)
                 var k = Ops.Rotary(Ops.Reshape(Ops.Slice(qkv, 2, d, d), batch, time, c), h, rotary, pos); // (B, T, H·D)
                 var v = Ops.Reshape(Ops.Slice(qkv, 2, 2 * d, d), batch, time, c); // (B, T, H·D)
-                var attn = Ops.Linear(Ops.Attention(q, k, v, h, h, layerCache, keyStart), blk.DenseW, blk.DenseB); // (B, T, C)
+                var attn = Linear(Ops.Attention(q, k, v, h, h, layerCache, keyStart), blk.DenseW, blk.DenseB); // (B, T, C)
                 if (Config.ParallelResidual) return Ops.Add(Ops.Add(x, attn), Mlp(Ops.LayerNorm(x, blk.Ln2W, blk.Ln2B, Config.NormEps), blk));
                 x = Ops.Add(x, attn);
                 return Ops.Add(x, Mlp(Ops.LayerNorm(x, blk.Ln2W, blk.Ln2B, Config.NormEps), blk));
@@ -98,7 +98,7 @@ public sealed class GptNeoXModel : LanguageModel
 
     private Tensor Mlp(Tensor m, Block blk) // (B, T, C) → (B, T, C)
     {
-        var up = Ops.Linear(m, blk.UpW, blk.UpB); // (B, T, F)
-        return Ops.Linear(exactGelu ? Ops.GeluExact(up) : Ops.Gelu(up), blk.DownW, blk.DownB);
+        var up = Linear(m, blk.UpW, blk.UpB); // (B, T, F)
+        return Linear(exactGelu ? Ops.GeluExact(up) : Ops.Gelu(up), blk.DownW, blk.DownB);
     }
 }

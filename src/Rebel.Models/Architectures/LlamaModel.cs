@@ -32,13 +32,13 @@ public sealed class LlamaModel : LanguageModel
             string p = $"model.layers.{i}.";
             blocks[i] = new Block(
                 Param(p + "input_layernorm.weight", c),
-                Param(p + "self_attn.q_proj.weight", qw, c), bias ? Param(p + "self_attn.q_proj.bias", qw) : null,
-                Param(p + "self_attn.k_proj.weight", kv, c), bias ? Param(p + "self_attn.k_proj.bias", kv) : null,
-                Param(p + "self_attn.v_proj.weight", kv, c), bias ? Param(p + "self_attn.v_proj.bias", kv) : null,
-                Param(p + "self_attn.o_proj.weight", c, qw),
+                LinearParam(p + "self_attn.q_proj.weight", qw, c), bias ? Param(p + "self_attn.q_proj.bias", qw) : null,
+                LinearParam(p + "self_attn.k_proj.weight", kv, c), bias ? Param(p + "self_attn.k_proj.bias", kv) : null,
+                LinearParam(p + "self_attn.v_proj.weight", kv, c), bias ? Param(p + "self_attn.v_proj.bias", kv) : null,
+                LinearParam(p + "self_attn.o_proj.weight", c, qw),
                 qkNorm ? Param(p + "self_attn.q_norm.weight", d) : null, qkNorm ? Param(p + "self_attn.k_norm.weight", d) : null,
                 Param(p + "post_attention_layernorm.weight", c),
-                Param(p + "mlp.gate_proj.weight", f, c), Param(p + "mlp.up_proj.weight", f, c), Param(p + "mlp.down_proj.weight", c, f));
+                LinearParam(p + "mlp.gate_proj.weight", f, c), LinearParam(p + "mlp.up_proj.weight", f, c), LinearParam(p + "mlp.down_proj.weight", c, f));
         }
         norm = Param("model.norm.weight", c);
         lmHead = config.TieWordEmbeddings ? null : Param("lm_head.weight", config.VocabSize, c);
@@ -70,14 +70,14 @@ public sealed class LlamaModel : LanguageModel
             x = TensorScope.Layer(x, x =>
             {
                 var a = Ops.RmsNorm(x, blk.InputNorm, Config.NormEps); // (B, T, C)
-                var q = Ops.Rotary(HeadNorm(Ops.Linear(a, blk.Q, blk.QB), blk.QNorm, batch, time, h), h, rotary, pos); // (B, T, H·D)
-                var k = Ops.Rotary(HeadNorm(Ops.Linear(a, blk.K, blk.KB), blk.KNorm, batch, time, hkv), hkv, rotary, pos); // (B, T, Hkv·D)
-                var v = Ops.Linear(a, blk.V, blk.VB); // (B, T, Hkv·D)
+                var q = Ops.Rotary(HeadNorm(Linear(a, blk.Q, blk.QB), blk.QNorm, batch, time, h), h, rotary, pos); // (B, T, H·D)
+                var k = Ops.Rotary(HeadNorm(Linear(a, blk.K, blk.KB), blk.KNorm, batch, time, hkv), hkv, rotary, pos); // (B, T, Hkv·D)
+                var v = Linear(a, blk.V, blk.VB); // (B, T, Hkv·D)
                 var att = Ops.Attention(q, k, v, h, hkv, layerCache, keyStart, slidingWindow: window); // (B, T, H·D)
-                x = Ops.Add(x, Ops.Linear(att, blk.O));
+                x = Ops.Add(x, Linear(att, blk.O));
                 var m = Ops.RmsNorm(x, blk.PostNorm, Config.NormEps); // (B, T, C)
-                var gated = Ops.Mul(Ops.Silu(Ops.Linear(m, blk.Gate)), Ops.Linear(m, blk.Up)); // (B, T, F)
-                return Ops.Add(x, Ops.Linear(gated, blk.Down));
+                var gated = Ops.Mul(Ops.Silu(Linear(m, blk.Gate)), Linear(m, blk.Up)); // (B, T, F)
+                return Ops.Add(x, Linear(gated, blk.Down));
             });
         }
         return Ops.RmsNorm(x, norm, Config.NormEps);

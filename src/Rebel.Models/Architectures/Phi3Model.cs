@@ -32,11 +32,11 @@ public sealed class Phi3Model : LanguageModel
             string p = $"model.layers.{i}.";
             blocks[i] = new Block(
                 Param(p + "input_layernorm.weight", c),
-                Param(p + "self_attn.qkv_proj.weight", qkv, c),
-                Param(p + "self_attn.o_proj.weight", c, config.Heads * d),
+                LinearParam(p + "self_attn.qkv_proj.weight", qkv, c),
+                LinearParam(p + "self_attn.o_proj.weight", c, config.Heads * d),
                 Param(p + "post_attention_layernorm.weight", c),
-                Param(p + "mlp.gate_up_proj.weight", 2 * f, c),
-                Param(p + "mlp.down_proj.weight", c, f));
+                LinearParam(p + "mlp.gate_up_proj.weight", 2 * f, c),
+                LinearParam(p + "mlp.down_proj.weight", c, f));
         }
         norm = Param("model.norm.weight", c);
         lmHead = config.TieWordEmbeddings ? null : Param("lm_head.weight", config.VocabSize, c);
@@ -69,15 +69,15 @@ public sealed class Phi3Model : LanguageModel
             x = TensorScope.Layer(x, x =>
             {
                 var a = Ops.RmsNorm(x, blk.InputNorm, Config.NormEps); // (B, T, C)
-                var qkv = Ops.Linear(a, blk.Qkv); // (B, T, (H + 2·Hkv)·D): [q | k | v]
+                var qkv = Linear(a, blk.Qkv); // (B, T, (H + 2·Hkv)·D): [q | k | v]
                 var q = Ops.Rotary(Ops.Slice(qkv, 2, 0, h * d), h, rotary, pos); // (B, T, H·D)
                 var k = Ops.Rotary(Ops.Slice(qkv, 2, h * d, hkv * d), hkv, rotary, pos); // (B, T, Hkv·D)
                 var v = Ops.Slice(qkv, 2, (h + hkv) * d, hkv * d); // (B, T, Hkv·D)
                 var att = Ops.Attention(q, k, v, h, hkv, layerCache, keyStart, slidingWindow: window); // (B, T, H·D)
-                x = Ops.Add(x, Ops.Linear(att, blk.O));
-                var gateUp = Ops.Linear(Ops.RmsNorm(x, blk.PostNorm, Config.NormEps), blk.GateUp); // (B, T, 2F): [gate | up]
+                x = Ops.Add(x, Linear(att, blk.O));
+                var gateUp = Linear(Ops.RmsNorm(x, blk.PostNorm, Config.NormEps), blk.GateUp); // (B, T, 2F): [gate | up]
                 var gated = Ops.Mul(Ops.Silu(Ops.Slice(gateUp, 2, 0, f)), Ops.Slice(gateUp, 2, f, f)); // (B, T, F)
-                return Ops.Add(x, Ops.Linear(gated, blk.Down));
+                return Ops.Add(x, Linear(gated, blk.Down));
             });
         }
         return Ops.RmsNorm(x, norm, Config.NormEps);

@@ -8,15 +8,15 @@ namespace Rebel.Training.Checkpointing;
 /// <summary>Weights and optimizer state as safetensors files, always written atomically.</summary>
 public static class WeightFile
 {
-    /// <summary>Writes every parameter of <paramref name="model"/> under its name (F32).</summary>
-    public static void SaveModel(LanguageModel model, string path) => SaveParameters(model.NamedParameters, path);
+    /// <summary>Writes <paramref name="model"/>'s trainable state under its names (F32): every weight, or with LoRA only the adapters.</summary>
+    public static void SaveModel(LanguageModel model, string path) => SaveParameters(model.CheckpointTensors, path);
 
     /// <summary>Writes named parameters (any model's) under their names (F32).</summary>
     public static void SaveParameters(IReadOnlyDictionary<string, Tensor> parameters, string path) =>
         SafetensorsWriter.Write(path, parameters.ToDictionary(kv => kv.Key, kv => new TensorData(kv.Value.Shape, kv.Value.ToArray())));
 
-    /// <summary>Reads every parameter of <paramref name="model"/> from <paramref name="path"/>; names and shapes must match.</summary>
-    public static void LoadModel(LanguageModel model, string path) => LoadParameters(model.NamedParameters, path);
+    /// <summary>Reads what <see cref="SaveModel"/> wrote into <paramref name="model"/>; names and shapes must match.</summary>
+    public static void LoadModel(LanguageModel model, string path) => LoadParameters(model.CheckpointTensors, path);
 
     /// <summary>Reads named parameters (any model's) from <paramref name="path"/>; names and shapes must match.</summary>
     public static void LoadParameters(IReadOnlyDictionary<string, Tensor> parameters, string path)
