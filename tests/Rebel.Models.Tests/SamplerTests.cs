@@ -56,6 +56,27 @@ public class SamplerTests
 
     [Theory]
     [MemberData(nameof(TestModels.Architectures), MemberType = typeof(TestModels))]
+    public void SharedPrefill_GivesTheSameTokensAndLogProbs_AsOnePrefillPerRow(ModelArchitecture arch)
+    {
+        var model = TestModels.Create(TestModels.Config(arch) with { EosTokenIds = [] });
+        // three completions of each prompt, rows interleaved, one prompt repeated as a distinct array with equal content
+        int[][] rows = [Prompts[0], Prompts[1], Prompts[0], Prompts[2], Prompts[1], [.. Prompts[0]], Prompts[2], Prompts[1], Prompts[2]];
+        var options = new SamplingOptions { MaxNewTokens = 10, Temperature = 1.3f, TopK = 25 };
+        Rng[] Streams() => [.. Enumerable.Range(0, rows.Length).Select(r => new Rng(100 + (ulong)r))];
+        var shared = Sampler.Generate(model, rows, options, Streams());
+        var separate = Sampler.Generate(model, rows, options with { SharePromptPrefill = false }, Streams());
+        for (int r = 0; r < rows.Length; r++)
+        {
+            Assert.Equal(separate[r].Tokens, shared[r].Tokens);
+            Assert.Equal(separate[r].LogProbs, shared[r].LogProbs);
+        }
+        Assert.False(shared[0].Tokens.SequenceEqual(shared[2].Tokens) && shared[2].Tokens.SequenceEqual(shared[5].Tokens),
+            "completions of one prompt draw from their own streams");
+        Assert.Equal([0, 1, 0, 2, 1, 0, 2, 1, 2], Sampler.DistinctRows(rows));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestModels.Architectures), MemberType = typeof(TestModels))]
     public void LogProbs_EqualGatherLogProbsOfFullForward(ModelArchitecture arch)
     {
         var model = TestModels.Create(TestModels.Config(arch) with { EosTokenIds = [] });

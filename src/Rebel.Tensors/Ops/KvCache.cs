@@ -37,6 +37,28 @@ public sealed class KvCache
         Length = length;
     }
 
+    /// <summary>
+    /// Fills this empty cache from <paramref name="source"/>: row b receives every position of source row <paramref name="rows"/>[b]
+    /// (a prompt prefilled once, then shared by the rows that complete it).
+    /// </summary>
+    public void CopyRowsFrom(KvCache source, ReadOnlySpan<int> rows)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (rows.Length != Batch) throw new ArgumentException($"KvCache: {rows.Length} source rows for a batch of {Batch}.");
+        if (source.Width != Width) throw new ArgumentException($"KvCache: source width {source.Width} differs from {Width}.");
+        if (Length != 0) throw new InvalidOperationException($"KvCache: copying rows into a cache that already holds {Length} positions.");
+        if (source.Length > Capacity) throw new ArgumentException($"KvCache: {source.Length} source positions exceed the capacity {Capacity}.");
+        int count = source.Length * Width;
+        for (int b = 0; b < Batch; b++)
+        {
+            if ((uint)rows[b] >= (uint)source.Batch) throw new ArgumentOutOfRangeException(nameof(rows), $"KvCache: source row {rows[b]} is outside its batch of {source.Batch}.");
+            int src = rows[b] * source.Capacity * Width, dst = b * Capacity * Width;
+            source.Keys.AsSpan(src, count).CopyTo(Keys.AsSpan(dst, count));
+            source.Values.AsSpan(src, count).CopyTo(Values.AsSpan(dst, count));
+        }
+        Length = source.Length;
+    }
+
     /// <summary>Appends t positions: row r of batch b of k (and v) starts at (b·t + r)·<paramref name="rowStride"/>.</summary>
     internal void Append(ReadOnlySpan<float> k, ReadOnlySpan<float> v, int t, int rowStride)
     {
