@@ -75,6 +75,20 @@ public class SamplerTests
         Assert.Equal([0, 1, 0, 2, 1, 0, 2, 1, 2], Sampler.DistinctRows(rows));
     }
 
+    [Fact]
+    public void RepeatedGeneration_ReusesItsKeyValueCache()
+    {
+        var model = TestModels.Create(TestModels.Config(ModelArchitecture.Gpt2) with { EosTokenIds = [], HiddenSize = 64, IntermediateSize = 64, MaxPositions = 128 });
+        var prompts = Enumerable.Range(0, 16).Select(r => Enumerable.Range(0, 60).Select(i => (r * 7 + i) % 37).ToArray()).ToArray();
+        var options = new SamplingOptions { MaxNewTokens = 40 };
+        long cacheBytes = 2L * model.Config.Layers * prompts.Length * (60 + 40) * model.Config.HiddenSize * sizeof(float);
+        Sampler.Generate(model, prompts, options, new Rng(5));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Sampler.Generate(model, prompts, options, new Rng(5));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < cacheBytes / 2, $"the second call allocated {allocated} bytes; its cache alone holds {cacheBytes}");
+    }
+
     [Theory]
     [MemberData(nameof(TestModels.Architectures), MemberType = typeof(TestModels))]
     public void LogProbs_EqualGatherLogProbsOfFullForward(ModelArchitecture arch)

@@ -110,6 +110,7 @@ public static partial class Sampler
         int pad = model.Config.PadTokenId ?? eos.FirstOrDefault(id => (uint)id < (uint)v); // masked out, any valid id does
         var keyStart = new int[bsz];
         for (int b = 0; b < bsz; b++) keyStart[b] = maxLen - prompts[b].Length;
+        using var generation = new TensorScope(); // the caches' arrays go back to the pool for the next call
         var cache = model.CreateCache(bsz, capacity);
         var tokens = new List<int>[bsz];
         var logps = new List<float>[bsz];

@@ -22,12 +22,17 @@ public sealed class KvCache
     /// <summary>Positions filled so far.</summary>
     public int Length { get; private set; }
 
-    /// <summary>An empty cache.</summary>
+    /// <summary>
+    /// An empty cache, allocated once for every position it can hold. Inside a <see cref="TensorScope"/> its arrays come from the
+    /// scope's pool (so repeated generations reuse them) and must not be used after the scope ends.
+    /// </summary>
     public KvCache(int batch, int capacity, int width)
     {
         Batch = batch; Capacity = capacity; Width = width;
-        Keys = new float[(long)batch * capacity * width > Array.MaxLength ? throw new ArgumentException("KvCache: too large.") : batch * capacity * width];
-        Values = new float[Keys.Length];
+        long size = (long)batch * capacity * width;
+        if (batch < 0 || capacity < 0 || width < 0 || size > Array.MaxLength) throw new ArgumentException($"KvCache: batch {batch} × capacity {capacity} × width {width} is not a valid size.");
+        Keys = TensorScope.Rent((int)size, clear: false);
+        Values = TensorScope.Rent((int)size, clear: false);
     }
 
     /// <summary>Forgets positions from <paramref name="length"/> on.</summary>
