@@ -65,10 +65,12 @@ public class SamplerTests
         Rng[] Streams() => [.. Enumerable.Range(0, rows.Length).Select(r => new Rng(100 + (ulong)r))];
         var shared = Sampler.Generate(model, rows, options, Streams());
         var separate = Sampler.Generate(model, rows, options with { SharePromptPrefill = false }, Streams());
+        // The prefill's row count differs (3 vs 9 prompts), so a GEMM may take another path (few-row dot products): last bits only.
         for (int r = 0; r < rows.Length; r++)
         {
             Assert.Equal(separate[r].Tokens, shared[r].Tokens);
-            Assert.Equal(separate[r].LogProbs, shared[r].LogProbs);
+            for (int t = 0; t < shared[r].LogProbs.Length; t++)
+                Assert.True(Math.Abs(separate[r].LogProbs[t] - shared[r].LogProbs[t]) < 1e-5, $"row {r} step {t}: {separate[r].LogProbs[t]} vs {shared[r].LogProbs[t]}");
         }
         Assert.False(shared[0].Tokens.SequenceEqual(shared[2].Tokens) && shared[2].Tokens.SequenceEqual(shared[5].Tokens),
             "completions of one prompt draw from their own streams");
