@@ -32,7 +32,8 @@ public sealed record SamplingOptions
 
     /// <summary>
     /// Prefill each distinct prompt once and copy its keys and values to every row that repeats it (the n completions of one
-    /// prompt); the tokens and log-probs are the same as with one prefill per row. Default true; false prefills every row.
+    /// prompt); the tokens are the same as with one prefill per row and the log-probs equal up to float rounding (fewer prefill rows
+    /// can take another GEMM path). Default true; false prefills every row.
     /// </summary>
     public bool SharePromptPrefill { get; init; } = true;
 }
