@@ -1,11 +1,11 @@
-// Decode-step products: a few rows of activations against an nn.Linear-layout weight (W (N, K), B transposed), the
-// few-row dot-product path (what Multiply takes for M ≤ 16 on AVX-512) against the packed 14×32 micro-kernel path.
+// Decode-step products: a few rows of activations against an nn.Linear-layout weight (W (N, K), B transposed) and a
+// Conv1D-layout one (W (K, N)): the few-row paths (what Multiply takes for M ≤ 16 on AVX-512) against the packed 14×32 path.
 using BenchmarkDotNet.Attributes;
 using Rebel.Tensors.Kernels;
 
 namespace Rebel.Benchmarks;
 
-/// <summary>C (M×N) = A (M×K) · Wᵀ at GPT-2 124M and Qwen2.5-0.5B decode shapes, with an odd one (6·512+7).</summary>
+/// <summary>C (M×N) = A (M×K) · Wᵀ (or · W) at GPT-2 124M and Qwen2.5-0.5B decode shapes, with an odd one (6·512+7).</summary>
 [MemoryDiagnoser]
 public unsafe class GemmFewRowsBenchmarks
 {
@@ -40,5 +40,19 @@ public unsafe class GemmFewRowsBenchmarks
     {
         fixed (float* a = _a, w = _w, c = _c)
             Gemm.MultiplyFewRows(a, w, c, M, N, K, false, allowThreads: true, vector: true);
+    }
+
+    [Benchmark]
+    public void PackedConv1D()
+    {
+        fixed (float* a = _a, w = _w, c = _c)
+            Gemm.Run<Gemm.Avx512Kernel14x32>(new Gemm.View(a, K, 1), new Gemm.View(w, N, 1), c, N, M, N, K, false, allowThreads: true);
+    }
+
+    [Benchmark]
+    public void FewRowsConv1D()
+    {
+        fixed (float* a = _a, w = _w, c = _c)
+            Gemm.MultiplyFewRowsDirect(a, w, c, M, N, K, false, allowThreads: true, vector: true);
     }
 }

@@ -29,9 +29,10 @@ public static unsafe partial class Gemm
         fixed (float* pc = c)
         {
             // A (m, k) or (k, m) when transA; B (k, n) or (n, k) when transB; C (m, n)
-            if (transB && !transA && m <= FewRows && Supported(path) == GemmPath.Avx512)
+            if (!transA && m <= FewRows && Supported(path) == GemmPath.Avx512)
             {
-                MultiplyFewRows(pa, pb, pc, m, n, k, accumulate, allowThreads, vector: true);
+                if (transB) MultiplyFewRows(pa, pb, pc, m, n, k, accumulate, allowThreads, vector: true);
+                else MultiplyFewRowsDirect(pa, pb, pc, m, n, k, accumulate, allowThreads, vector: true);
                 return;
             }
             var av = transA ? new View(pa, 1, m) : new View(pa, k, 1);
