@@ -56,6 +56,43 @@ public class SamplerTests
 
     [Theory]
     [MemberData(nameof(TestModels.Architectures), MemberType = typeof(TestModels))]
+    public void SharedPrefill_GivesTheSameTokensAndLogProbs_AsOnePrefillPerRow(ModelArchitecture arch)
+    {
+        var model = TestModels.Create(TestModels.Config(arch) with { EosTokenIds = [] });
+        // three completions of each prompt, rows interleaved, one prompt repeated as a distinct array with equal content
+        int[][] rows = [Prompts[0], Prompts[1], Prompts[0], Prompts[2], Prompts[1], [.. Prompts[0]], Prompts[2], Prompts[1], Prompts[2]];
+        var options = new SamplingOptions { MaxNewTokens = 10, Temperature = 1.3f, TopK = 25 };
+        Rng[] Streams() => [.. Enumerable.Range(0, rows.Length).Select(r => new Rng(100 + (ulong)r))];
+        var shared = Sampler.Generate(model, rows, options, Streams());
+        var separate = Sampler.Generate(model, rows, options with { SharePromptPrefill = false }, Streams());
+        // The prefill's row count differs (3 vs 9 prompts), so a GEMM may take another path (few-row dot products): last bits only.
+        for (int r = 0; r < rows.Length; r++)
+        {
+            Assert.Equal(separate[r].Tokens, shared[r].Tokens);
+            for (int t = 0; t < shared[r].LogProbs.Length; t++)
+                Assert.True(Math.Abs(separate[r].LogProbs[t] - shared[r].LogProbs[t]) < 1e-5, $"row {r} step {t}: {separate[r].LogProbs[t]} vs {shared[r].LogProbs[t]}");
+        }
+        Assert.False(shared[0].Tokens.SequenceEqual(shared[2].Tokens) && shared[2].Tokens.SequenceEqual(shared[5].Tokens),
+            "completions of one prompt draw from their own streams");
+        Assert.Equal([0, 1, 0, 2, 1, 0, 2, 1, 2], Sampler.DistinctRows(rows));
+    }
+
+    [Fact]
+    public void RepeatedGeneration_ReusesItsKeyValueCache()
+    {
+        var model = TestModels.Create(TestModels.Config(ModelArchitecture.Gpt2) with { EosTokenIds = [], HiddenSize = 64, IntermediateSize = 64, MaxPositions = 128 });
+        var prompts = Enumerable.Range(0, 16).Select(r => Enumerable.Range(0, 60).Select(i => (r * 7 + i) % 37).ToArray()).ToArray();
+        var options = new SamplingOptions { MaxNewTokens = 40 };
+        long cacheBytes = 2L * model.Config.Layers * prompts.Length * (60 + 40) * model.Config.HiddenSize * sizeof(float);
+        Sampler.Generate(model, prompts, options, new Rng(5));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Sampler.Generate(model, prompts, options, new Rng(5));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < cacheBytes / 2, $"the second call allocated {allocated} bytes; its cache alone holds {cacheBytes}");
+    }
+
+    [Theory]
+    [MemberData(nameof(TestModels.Architectures), MemberType = typeof(TestModels))]
     public void LogProbs_EqualGatherLogProbsOfFullForward(ModelArchitecture arch)
     {
         var model = TestModels.Create(TestModels.Config(arch) with { EosTokenIds = [] });

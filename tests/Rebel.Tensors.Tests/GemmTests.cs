@@ -4,7 +4,7 @@ using Rebel.Tensors.Kernels;
 
 namespace Rebel.Tensors.Tests;
 
-public class GemmTests
+public partial class GemmTests
 {
     public static TheoryData<GemmPath> Paths => [GemmPath.Scalar, GemmPath.Avx2, GemmPath.Avx512];
 

@@ -29,6 +29,13 @@ public sealed record SamplingOptions
     /// is kept). Null (the default) never stops early. <see cref="StopStrings"/> builds one from stop strings.
     /// </summary>
     public Func<IReadOnlyList<int>, bool>? Stop { get; init; }
+
+    /// <summary>
+    /// Prefill each distinct prompt once and copy its keys and values to every row that repeats it (the n completions of one
+    /// prompt); the tokens are the same as with one prefill per row and the log-probs equal up to float rounding (fewer prefill rows
+    /// can take another GEMM path). Default true; false prefills every row.
+    /// </summary>
+    public bool SharePromptPrefill { get; init; } = true;
 }
 
 /// <summary>Stop conditions on decoded text.</summary>
@@ -74,7 +81,7 @@ public sealed record Generation(int[] Tokens, float[] LogProbs, bool EndedWithEo
 }
 
 /// <summary>Generates completions for a batch of prompts.</summary>
-public static class Sampler
+public static partial class Sampler
 {
     /// <summary>Samples one completion per prompt, all prompts decoded together, every draw from <paramref name="rng"/>.</summary>
     public static Generation[] Generate(LanguageModel model, IReadOnlyList<int[]> prompts, SamplingOptions options, Rng rng) =>
@@ -103,13 +110,8 @@ public static class Sampler
         int v = model.Config.VocabSize;
         int pad = model.Config.PadTokenId ?? eos.FirstOrDefault(id => (uint)id < (uint)v); // masked out, any valid id does
         var keyStart = new int[bsz];
-        var ids = new int[bsz * maxLen];
-        for (int b = 0; b < bsz; b++)
-        {
-            keyStart[b] = maxLen - prompts[b].Length;
-            ids.AsSpan(b * maxLen, keyStart[b]).Fill(pad);
-            prompts[b].CopyTo(ids.AsSpan(b * maxLen + keyStart[b]));
-        }
+        for (int b = 0; b < bsz; b++) keyStart[b] = maxLen - prompts[b].Length;
+        using var generation = new TensorScope(); // the caches' arrays go back to the pool for the next call
         var cache = model.CreateCache(bsz, capacity);
         var tokens = new List<int>[bsz];
         var logps = new List<float>[bsz];
@@ -120,19 +122,17 @@ public static class Sampler
         var row = new float[v];
         var probs = new float[v];
         var next = new int[bsz];
+        var logitsRow = options.SharePromptPrefill ? DistinctRows(prompts) : Enumerable.Range(0, bsz).ToArray();
         using var noGrad = Autograd.NoGrad();
-        int time = maxLen;
         for (int step = 0; step < options.MaxNewTokens; step++)
         {
             using (var scope = new TensorScope())
             {
-                var hidden = model.ForwardHidden(ids.AsSpan(0, bsz * time), bsz, time, keyStart, cache); // (B, T, C)
-                var last = time == 1 ? hidden : Ops.Slice(hidden, 1, time - 1, 1);
-                var logits = model.Logits(last).Span; // (B, 1, V)
+                var logits = (step == 0 ? Prefill(model, prompts, logitsRow, maxLen, pad, cache) : model.Forward(next, bsz, 1, keyStart, cache)).Span; // (rows, 1, V)
                 for (int b = 0; b < bsz; b++)
                 {
                     if (done[b]) { next[b] = pad; continue; }
-                    logits.Slice(b * v, v).CopyTo(row);
+                    logits.Slice((step == 0 ? logitsRow[b] : b) * v, v).CopyTo(row);
                     var (token, logp) = Pick(row, probs, options, rngOf(b));
                     next[b] = token;
                     tokens[b].Add(token);
@@ -143,8 +143,6 @@ public static class Sampler
                 }
             }
             if (done.All(d => d)) break;
-            time = 1;
-            next.CopyTo(ids, 0);
         }
         var result = new Generation[bsz];
         for (int b = 0; b < bsz; b++) result[b] = new Generation([.. tokens[b]], [.. logps[b]], ended[b]) { EndedWithStop = stopped[b] };

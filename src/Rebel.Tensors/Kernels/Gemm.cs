@@ -29,6 +29,12 @@ public static unsafe partial class Gemm
         fixed (float* pc = c)
         {
             // A (m, k) or (k, m) when transA; B (k, n) or (n, k) when transB; C (m, n)
+            if (!transA && m <= FewRows && Supported(path) == GemmPath.Avx512)
+            {
+                if (transB) MultiplyFewRows(pa, pb, pc, m, n, k, accumulate, allowThreads, vector: true);
+                else MultiplyFewRowsDirect(pa, pb, pc, m, n, k, accumulate, allowThreads, vector: true);
+                return;
+            }
             var av = transA ? new View(pa, 1, m) : new View(pa, k, 1);
             var bv = transB ? new View(pb, 1, k) : new View(pb, n, 1);
             switch (Supported(path))

@@ -22,12 +22,17 @@ public sealed class KvCache
     /// <summary>Positions filled so far.</summary>
     public int Length { get; private set; }
 
-    /// <summary>An empty cache.</summary>
+    /// <summary>
+    /// An empty cache, allocated once for every position it can hold. Inside a <see cref="TensorScope"/> its arrays come from the
+    /// scope's pool (so repeated generations reuse them) and must not be used after the scope ends.
+    /// </summary>
     public KvCache(int batch, int capacity, int width)
     {
         Batch = batch; Capacity = capacity; Width = width;
-        Keys = new float[(long)batch * capacity * width > Array.MaxLength ? throw new ArgumentException("KvCache: too large.") : batch * capacity * width];
-        Values = new float[Keys.Length];
+        long size = (long)batch * capacity * width;
+        if (batch < 0 || capacity < 0 || width < 0 || size > Array.MaxLength) throw new ArgumentException($"KvCache: batch {batch} × capacity {capacity} × width {width} is not a valid size.");
+        Keys = TensorScope.Rent((int)size, clear: false);
+        Values = TensorScope.Rent((int)size, clear: false);
     }
 
     /// <summary>Forgets positions from <paramref name="length"/> on.</summary>
@@ -35,6 +40,28 @@ public sealed class KvCache
     {
         if (length < 0 || length > Length) throw new ArgumentOutOfRangeException(nameof(length), $"KvCache: cannot truncate {Length} positions to {length}.");
         Length = length;
+    }
+
+    /// <summary>
+    /// Fills this empty cache from <paramref name="source"/>: row b receives every position of source row <paramref name="rows"/>[b]
+    /// (a prompt prefilled once, then shared by the rows that complete it).
+    /// </summary>
+    public void CopyRowsFrom(KvCache source, ReadOnlySpan<int> rows)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (rows.Length != Batch) throw new ArgumentException($"KvCache: {rows.Length} source rows for a batch of {Batch}.");
+        if (source.Width != Width) throw new ArgumentException($"KvCache: source width {source.Width} differs from {Width}.");
+        if (Length != 0) throw new InvalidOperationException($"KvCache: copying rows into a cache that already holds {Length} positions.");
+        if (source.Length > Capacity) throw new ArgumentException($"KvCache: {source.Length} source positions exceed the capacity {Capacity}.");
+        int count = source.Length * Width;
+        for (int b = 0; b < Batch; b++)
+        {
+            if ((uint)rows[b] >= (uint)source.Batch) throw new ArgumentOutOfRangeException(nameof(rows), $"KvCache: source row {rows[b]} is outside its batch of {source.Batch}.");
+            int src = rows[b] * source.Capacity * Width, dst = b * Capacity * Width;
+            source.Keys.AsSpan(src, count).CopyTo(Keys.AsSpan(dst, count));
+            source.Values.AsSpan(src, count).CopyTo(Values.AsSpan(dst, count));
+        }
+        Length = source.Length;
     }
 
     /// <summary>Appends t positions: row r of batch b of k (and v) starts at (b·t + r)·<paramref name="rowStride"/>.</summary>
