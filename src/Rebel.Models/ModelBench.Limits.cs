@@ -14,8 +14,8 @@ public static partial class ModelBench
     /// JSON lines, one per figure: "machine" (CPU model, vendor, cores, SIMD paths), "gemm_limit" (GFLOP/s of Gemm at the
     /// shape of the model's MLP up-projection over B·T rows), "memory_limit" (triad GB/s, <see cref="MemoryBench"/>), "train"
     /// (full fine-tuning tokens/s; achieved GFLOP/s ≈ 6 · matmul parameters · tokens/s, attention's own FLOPs left out, and its
-    /// share of the GEMM limit), "train_lora" (the same with rank-16 adapters, only for a <see cref="ILowRankAdaptable"/>
-    /// model), "sample" (tokens/s of <paramref name="prompts"/> prompts × <paramref name="newTokens"/> new tokens; weight bytes
+    /// share of the GEMM limit), "train_lora" (the same with rank-16 LoRA adapters on the
+    /// family's default targets, only the adapters training), "sample" (tokens/s of <paramref name="prompts"/> prompts × <paramref name="newTokens"/> new tokens; weight bytes
     /// read per decode step × steps/s and its share of the bandwidth) and "peak_memory" (VmHWM and the peak of live tensor bytes).
     /// Batch B defaults to 8 rows of 128 tokens, 4 rows from 300M parameters on.
     /// </summary>
@@ -51,12 +51,10 @@ public static partial class ModelBench
         lines.Add(Line("sample", ("tokens_per_s", prompts * newTokens / sampleSeconds), ("prompts", prompts), ("new_tokens", newTokens),
             ("steps_per_s", stepsPerSecond), ("weight_gb_per_step", weightBytes / 1e9), ("achieved_gb_per_s", weightBytes * stepsPerSecond / 1e9),
             ("share_of_bandwidth", weightBytes * stepsPerSecond / 1e9 / bandwidth)));
-        if (model is ILowRankAdaptable adaptable)
-        {
-            var adapters = adaptable.AddLowRankAdapters(16);
-            var (loraSeconds, loraLoss) = TrainStepSeconds(model, adapters, rows, time, trainSteps, warmup);
-            lines.Add(TrainLine("train_lora", preset, model.ParameterCount, matmulParams, rows, time, loraSeconds, loraLoss, gemm));
-        }
+        // LoRA r = 16 on the family's default targets (PEFT's), base frozen: only the adapters train.
+        model.AddLora(new Lora.LoraOptions { Rank = 16, Alpha = 16 }, new Rng(1));
+        var (loraSeconds, loraLoss) = TrainStepSeconds(model, model.Parameters, rows, time, trainSteps, warmup);
+        lines.Add(TrainLine("train_lora", preset, model.ParameterCount, matmulParams, rows, time, loraSeconds, loraLoss, gemm));
         lines.Add(Line("peak_memory", ("vm_hwm_mb", PeakResidentBytes() / (1024.0 * 1024.0)), ("tensor_peak_mb", TensorMemory.PeakBytes / (1024.0 * 1024.0))));
         return lines;
     }

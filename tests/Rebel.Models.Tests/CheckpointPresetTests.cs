@@ -65,7 +65,8 @@ public class ModelBenchLimitsTests
         var config = ModelBench.ReferenceConfig with { HiddenSize = 32, Layers = 1, Heads = 2, KvHeads = 2, IntermediateSize = 64, MaxPositions = 40 };
         var lines = ModelBench.RunShape(config, "test", trainSteps: 1, warmup: 0, sampleReps: 1, batch: 2, prompts: 2, newTokens: 4, bandwidthFloats: 1 << 16);
         var benches = lines.Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!.AsObject()).ToDictionary(o => o["bench"]!.GetValue<string>());
-        Assert.Equal(["machine", "gemm_limit", "memory_limit", "train", "sample", "peak_memory"], benches.Keys); // no adapters: no train_lora
+        Assert.Equal(["machine", "gemm_limit", "memory_limit", "train", "sample", "train_lora", "peak_memory"], benches.Keys);
+        Assert.True(benches["train_lora"]["tokens_per_s"]!.GetValue<double>() > 0);
         Assert.Equal(Rebel.Tensors.Kernels.Gemm.ActivePath.ToString().ToLowerInvariant(), benches["machine"]["gemm_path"]!.GetValue<string>());
         var train = benches["train"];
         double tokens = train["tokens_per_s"]!.GetValue<double>(), gflops = train["achieved_gflops"]!.GetValue<double>();

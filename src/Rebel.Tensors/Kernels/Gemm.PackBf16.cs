@@ -1,5 +1,6 @@
 // Products whose B is a bfloat16 matrix (a frozen weight held in bf16): B is widened to float32 while its panels are packed,
-// so the micro-kernels, A and C stay float32 and no float32 copy of the whole weight ever exists.
+// so the micro-kernels, A and C stay float32 and no float32 copy of the whole weight exists (except, transiently and pooled,
+// for products of at most 16 rows on AVX-512, which take the few-row kernels on a widened copy).
 namespace Rebel.Tensors.Kernels;
 
 public static unsafe partial class Gemm
@@ -17,6 +18,22 @@ public static unsafe partial class Gemm
         bool transB, bool accumulate, bool allowThreads, long sharedFloats = SharedFloats)
     {
         CheckSizes(a.Length, b.Length, c.Length, m, n, k);
+        if (m <= FewRows && Supported(path) == GemmPath.Avx512)
+        {
+            // Few rows (decode steps) take the few-row kernels, which stream W in its own layout and pack nothing: widen W
+            // once into a pooled float32 buffer for them, so the product still equals the float32 one bit for bit.
+            float[] wide = System.Buffers.ArrayPool<float>.Shared.Rent(b.Length);
+            try
+            {
+                Bf16.Widen(b, wide.AsSpan(0, b.Length));
+                MultiplyOn(path, a, wide.AsSpan(0, b.Length), c, m, n, k, transA: false, transB, accumulate, allowThreads, sharedFloats);
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<float>.Shared.Return(wide);
+            }
+            return;
+        }
         fixed (float* pa = a)
         fixed (ushort* pb = b)
         fixed (float* pc = c)
