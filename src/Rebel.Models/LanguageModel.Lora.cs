@@ -116,6 +116,7 @@ public abstract partial class LanguageModel
         foreach (var l in lora.Layers)
         {
             int r = l.A.Dim(0), inF = l.A.Dim(1), outF = l.B.Dim(0);
+            l.Weight.WidenInPlace(); // a base held in bf16 is merged in float32
             Span<float> w = l.Weight.Span, a = l.A.Span, b = l.B.Span;
             for (int o = 0; o < outF; o++)
                 for (int i = 0; i < inF; i++)

@@ -101,7 +101,8 @@ public abstract partial class LanguageModel
         {
             if (!other.parameters.TryGetValue(name, out var q) || q.Size != p.Size)
                 throw new ArgumentException($"CopyWeightsFrom: parameter '{name}' is missing or has another shape in the source model.");
-            q.Span.CopyTo(p.Span);
+            if (q.IsBf16) Rebel.Tensors.Kernels.Bf16.Widen(q.Bf16Bits, p.Span); // a bf16-held source (a frozen LoRA base) copies widened
+            else q.Span.CopyTo(p.Span);
         }
     }
 

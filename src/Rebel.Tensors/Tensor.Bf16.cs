@@ -39,6 +39,20 @@ public sealed partial class Tensor
         lease?.Shrink((long)Size * (sizeof(float) - sizeof(ushort)));
     }
 
+    /// <summary>
+    /// Holds a bf16-held tensor in float32 again (its bf16 values widened exactly); it stays frozen until made trainable. For
+    /// a weight that must change after all, e.g. a LoRA base that adapters are merged into.
+    /// </summary>
+    public void WidenInPlace()
+    {
+        if (bf16 is null) return;
+        var data = new float[Size]; // (Size)
+        Bf16.Widen(bf16, data);
+        Data = data;
+        bf16 = null;
+        lease?.Grow((long)Size * (sizeof(float) - sizeof(ushort)) / sizeof(float));
+    }
+
     /// <summary>Takes this tensor's storage (and gradient) off <see cref="TensorMemory"/> now rather than when it is collected.</summary>
     internal void Uncount() => lease?.Shrink(lease.Bytes);
 

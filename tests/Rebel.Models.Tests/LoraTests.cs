@@ -62,6 +62,29 @@ public class LoraTests
 
     [Theory]
     [MemberData(nameof(Architectures))]
+    public void Bf16HeldBase_TrainsOnlyAdapters_AndMergesLikeTheFloat32BaseOnRoundedWeights(ModelArchitecture arch)
+    {
+        // The reference: a float32 model whose matrices hold the bf16-rounded values, with the same adapters.
+        var rounded = TestModels.Create(arch);
+        rounded.FreezeToBf16();
+        var reference = rounded.CloneModel(); // widened copy, float32
+        var model = TestModels.Create(arch);
+        model.FreezeToBf16();
+        model.AddLora(AllLinear(model), new Rng(3));
+        reference.AddLora(AllLinear(reference), new Rng(3));
+        RandomizeB(model, 4);
+        RandomizeB(reference, 4);
+        Assert.All(model.Parameters, p => Assert.Contains(".lora_", p.Name!, StringComparison.Ordinal));
+        var adapted = TestModels.Logits(model, Ids, 1);
+        var want = TestModels.Logits(reference, Ids, 1);
+        for (int i = 0; i < want.Length; i++) Assert.True(MathF.Abs(adapted[i] - want[i]) <= 1e-4f + 1e-4f * MathF.Abs(want[i]), $"logit {i}: bf16 base {adapted[i]}, float32 {want[i]}");
+        model.MergeLora();
+        var merged = TestModels.Logits(model, Ids, 1);
+        for (int i = 0; i < merged.Length; i++) Assert.True(MathF.Abs(merged[i] - adapted[i]) <= 1e-4f + 1e-4f * MathF.Abs(merged[i]), $"logit {i}: merged {merged[i]}, adapters {adapted[i]}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Architectures))]
     public void AdaptersOff_AndTheReferenceModel_EqualTheBase(ModelArchitecture arch)
     {
         var model = TestModels.Create(arch);

@@ -21,12 +21,23 @@ internal sealed class LoraFlags
             "default PEFT's per model type: c_attn (gpt2), query_key_value (gpt_neox), qkv_proj (phi3), q_proj,v_proj (llama, mistral, qwen2, qwen3, gemma2).",
     };
 
-    public IEnumerable<Option> All => [Rank, Alpha, Dropout, Targets];
+    public Option<string?> BaseDtype { get; } = new("--lora-base-dtype")
+    {
+        Description = "LoRA: hold the frozen base's weight matrices in f32 or bf16 (half the memory; widened to f32 inside each product; default f32).",
+    };
+
+    public IEnumerable<Option> All => [Rank, Alpha, Dropout, Targets, BaseDtype];
 
     /// <summary>Attaches adapters to <paramref name="model"/> when a --lora-* flag was given (A drawn from <paramref name="seed"/>); true when it did.</summary>
     public bool Attach(ParseResult parse, LanguageModel model, ulong seed)
     {
         if (All.All(o => parse.GetResult(o) is null)) return false;
+        switch (parse.GetValue(BaseDtype)?.ToLowerInvariant())
+        {
+            case null or "f32" or "float32": break;
+            case "bf16" or "bfloat16": model.FreezeToBf16(); break;
+            case var other: throw new ArgumentException($"--lora-base-dtype: '{other}' is neither f32 nor bf16.");
+        }
         model.AddLora(new LoraOptions
         {
             Rank = parse.GetValue(Rank) ?? D.Rank,
