@@ -76,10 +76,8 @@ public sealed partial class BpeTokenizer : ITokenizer
     {
         ArgumentNullException.ThrowIfNull(directory);
         var tokenizer = Load(Path.Combine(directory, FileName));
-        string configPath = Path.Combine(directory, TokenizerConfig.FileName), jinjaPath = Path.Combine(directory, ChatTemplate.JinjaFileName);
-        var config = File.Exists(configPath) ? TokenizerConfig.Load(configPath) : null;
-        // chat_template.jinja takes priority over the config's entry (as in transformers), and is kept when the folder is saved again.
-        if (File.Exists(jinjaPath)) config = (config ?? new TokenizerConfig()) with { ChatTemplate = File.ReadAllText(jinjaPath) };
+        // A chat_template.jinja lands in the config, so it is kept when the folder is saved again.
+        var (config, _) = TokenizerConfig.ReadFolder(directory);
         return config is null ? tokenizer : tokenizer.WithConfig(config);
     }
 

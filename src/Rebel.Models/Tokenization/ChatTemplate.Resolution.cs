@@ -24,21 +24,12 @@ public sealed partial record ChatTemplate
     public static ChatTemplate? ForFolder(string directory, string? option = null)
     {
         ArgumentNullException.ThrowIfNull(directory);
-        string configPath = Path.Combine(directory, TokenizerConfig.FileName);
-        var config = File.Exists(configPath) ? TokenizerConfig.Load(configPath) : null;
-        ChatTemplate? chosen;
-        if (option is not null)
-        {
-            chosen = TryFromName(option) ?? (File.Exists(option) ? FromFile(option)
-                : throw new FileNotFoundException($"--chat-template '{option}' is neither a built-in name (chatml, llama3) nor an existing .jinja file.", option));
-        }
-        else
-        {
-            string jinjaPath = Path.Combine(directory, JinjaFileName);
-            chosen = File.Exists(jinjaPath) ? FromFile(jinjaPath)
-                : !string.IsNullOrEmpty(config?.ChatTemplate) ? FromJinja(config.ChatTemplate, null, null, configPath + " (chat_template)")
-                : null;
-        }
+        var (config, templateSource) = TokenizerConfig.ReadFolder(directory);
+        ChatTemplate? chosen = option is not null
+            ? TryFromName(option) ?? (File.Exists(option) ? FromFile(option)
+                : throw new FileNotFoundException($"--chat-template '{option}' is neither a built-in name (chatml, llama3) nor an existing .jinja file.", option))
+            : templateSource is not null ? FromJinja(config!.ChatTemplate!, null, null, templateSource)
+            : null;
         if (chosen is null || config is null) return chosen;
         return chosen with { BosToken = config.BosToken, EosToken = config.EosToken, PadToken = config.PadToken, UnkToken = config.UnkToken };
     }

@@ -40,6 +40,19 @@ public sealed record TokenizerConfig
     /// <summary>Reads a tokenizer_config.json file.</summary>
     public static TokenizerConfig Load(string path) => FromConfig(HfConfig.Load(path));
 
+    /// <summary>
+    /// The tokenizer configuration of a model folder: tokenizer_config.json, with the chat template of chat_template.jinja
+    /// when that file exists (transformers gives it priority over the config's entry); null when the folder has neither.
+    /// <c>TemplateSource</c> names where the template came from, for error messages.
+    /// </summary>
+    internal static (TokenizerConfig? Config, string? TemplateSource) ReadFolder(string directory)
+    {
+        string configPath = Path.Combine(directory, FileName), jinjaPath = Path.Combine(directory, Tokenization.ChatTemplate.JinjaFileName);
+        var config = File.Exists(configPath) ? Load(configPath) : null;
+        if (File.Exists(jinjaPath)) return ((config ?? new TokenizerConfig()) with { ChatTemplate = File.ReadAllText(jinjaPath) }, jinjaPath);
+        return (config, string.IsNullOrEmpty(config?.ChatTemplate) ? null : configPath + " (chat_template)");
+    }
+
     /// <summary>Reads the fields from a parsed config object. Tokens may be strings or {"content": ...} objects.</summary>
     public static TokenizerConfig FromConfig(HfConfig config)
     {
