@@ -45,14 +45,13 @@ public static class Conversation
 
     /// <summary>
     /// The completion text of <paramref name="completion"/> after <paramref name="prompt"/>: rendering(prompt ⧺ completion)
-    /// with the rendered prompt (with generation prompt) removed from its front. Fails, naming the record, when the template
-    /// does not render the prompt as a prefix of the whole conversation.
+    /// with <paramref name="head"/>, the prompt's own rendering (<see cref="RenderPrompt"/>, which callers already hold),
+    /// removed from its front. Fails, naming the record, when the template does not render the prompt as a prefix of the
+    /// whole conversation.
     /// </summary>
-    public static string RenderCompletion(ChatTemplate? template, IReadOnlyList<JsonObject> prompt, IReadOnlyList<JsonObject> completion, string source)
+    public static string RenderCompletion(ChatTemplate? template, IReadOnlyList<JsonObject> prompt, string head, IReadOnlyList<JsonObject> completion, string source)
     {
-        var t = Require(template, source);
-        string head = Render(t, prompt, addGenerationPrompt: true, source);
-        string whole = Render(t, [.. prompt, .. completion], addGenerationPrompt: false, source);
+        string whole = Render(Require(template, source), [.. prompt, .. completion], addGenerationPrompt: false, source);
         if (!whole.StartsWith(head, StringComparison.Ordinal))
             throw new InvalidDataException($"{source}: the chat template does not render the prompt as the start of the conversation " +
                 $"(prompt renders as {JsonSerializer.Serialize(head)}, the conversation starts {JsonSerializer.Serialize(whole[..Math.Min(whole.Length, head.Length + 20)])}); " +

@@ -43,9 +43,10 @@ public static class PreferenceDataset
         var promptMessages = fields["prompt"] is JsonArray p ? Conversation.Messages(p, "prompt", source)
             : fields["messages"] is JsonArray m ? Conversation.Messages(m, "messages", source)
             : throw new InvalidDataException($"{source}: conversational \"chosen\"/\"rejected\" need a conversational \"prompt\" (a list of messages).");
+        string head = Conversation.RenderPrompt(template, promptMessages, source);
         return new PreferencePair(prompt,
-            Conversation.RenderCompletion(template, promptMessages, Conversation.Messages(chosen, "chosen", source), source),
-            Conversation.RenderCompletion(template, promptMessages, Conversation.Messages(rejected, "rejected", source), source), EndsTurn: true);
+            Conversation.RenderCompletion(template, promptMessages, head, Conversation.Messages(chosen, "chosen", source), source),
+            Conversation.RenderCompletion(template, promptMessages, head, Conversation.Messages(rejected, "rejected", source), source), EndsTurn: true);
     }
 
     // {"chosen": [messages], "rejected": [messages]}: the messages both share from the start are the prompt.
@@ -60,8 +61,8 @@ public static class PreferenceDataset
         var prompt = chosen[..shared];
         var record = new PromptRecord(Conversation.RenderPrompt(template, prompt, source), fields, source, IsChat: true);
         return new PreferencePair(record,
-            Conversation.RenderCompletion(template, prompt, chosen[shared..], source),
-            Conversation.RenderCompletion(template, prompt, rejected[shared..], source), EndsTurn: true);
+            Conversation.RenderCompletion(template, prompt, record.Prompt, chosen[shared..], source),
+            Conversation.RenderCompletion(template, prompt, record.Prompt, rejected[shared..], source), EndsTurn: true);
     }
 
     // {"chosen": "text", "rejected": "text"}: the text both share from the start is the prompt.

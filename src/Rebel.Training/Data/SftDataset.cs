@@ -44,6 +44,7 @@ public static class SftDataset
     private static SftExample Conversational(ChatTemplate? template, List<JsonObject> prompt, List<JsonObject> completion, string source)
     {
         if (prompt.Count == 0) throw new InvalidDataException($"{source}: the conversation has no prompt messages before the completion.");
-        return new SftExample(Conversation.RenderPrompt(template, prompt, source), Conversation.RenderCompletion(template, prompt, completion, source), IsChat: true);
+        string head = Conversation.RenderPrompt(template, prompt, source);
+        return new SftExample(head, Conversation.RenderCompletion(template, prompt, head, completion, source), IsChat: true);
     }
 }
