@@ -1,6 +1,6 @@
 // The few-row paths (decode steps against nn.Linear-layout weights, dot products; against Conv1D-layout weights, broadcasts):
-// Vector512 and scalar forms against the reference at every depth 0..257 and every width 0..257, blocks and edges, threaded
-// equal to single-threaded.
+// Vector512 and scalar forms against the reference at every depth 0..257 and every width 0..257, 8-row and 4-row blocks and
+// their edges up to the 32-row limit, threaded equal to single-threaded.
 using Rebel.Tensors.Kernels;
 
 namespace Rebel.Tensors.Tests;
@@ -15,7 +15,7 @@ public partial class GemmTests
         var rng = new Random(31);
         foreach (var (m, n, k, accumulate) in Enumerable.Range(0, 258).Select(k => (5, 6, k, k % 2 == 1))
                      .Concat(Enumerable.Range(0, 258).Select(n => (4, n, 19, n % 3 == 0)))
-                     .Concat([(1, 7, 33, false), (16, 9, 48, true), (3, 4, 17, false)]))
+                     .Concat([(1, 7, 33, false), (16, 9, 48, true), (3, 4, 17, false), (13, 10, 40, false), (32, 9, 35, true), (27, 6, 16, false)]))
         {
             float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n), c = RandomArray(rng, m * n);
             float[] expected = (float[])c.Clone(), c0 = (float[])c.Clone();
@@ -35,7 +35,7 @@ public partial class GemmTests
         var rng = new Random(33);
         foreach (var (m, n, k, accumulate) in Enumerable.Range(0, 258).Select(k => (5, 70, k, k % 2 == 1))
                      .Concat(Enumerable.Range(0, 258).Select(n => (4, n, 19, n % 3 == 0)))
-                     .Concat([(1, 7, 33, false), (16, 96, 48, true), (3, 32, 17, false), (9, 257, 3, true)]))
+                     .Concat([(1, 7, 33, false), (16, 96, 48, true), (3, 32, 17, false), (9, 257, 3, true), (8, 64, 21, false), (13, 96, 40, true), (32, 70, 35, false), (29, 33, 9, true)]))
         {
             float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n), c = RandomArray(rng, m * n);
             float[] expected = (float[])c.Clone(), c0 = (float[])c.Clone();
@@ -51,6 +51,8 @@ public partial class GemmTests
     [InlineData(1, 50257, 64)]
     [InlineData(16, 901, 300)]
     [InlineData(7, 1003, 257)]
+    [InlineData(32, 2000, 100)]
+    [InlineData(21, 517, 64)]
     public void FewRows_through_Multiply_threaded_equals_single_thread_and_reference(int m, int n, int k)
     {
         var rng = new Random(32);

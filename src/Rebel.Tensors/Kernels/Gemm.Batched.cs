@@ -39,7 +39,7 @@ public static unsafe partial class Gemm
         {
             var job = new BatchJob(path, pa, a.Length, pb, b.Length, pc, c.Length, m, n, k, strideA, strideB, strideC, transA, transB, accumulate);
             int parts = Math.Min(batch, MaxThreads);
-            Parallel.For(0, parts, t => job.RunRange((int)((long)batch * t / parts), (int)((long)batch * (t + 1) / parts)));
+            WorkerTeam.For(parts, t => job.RunRange((int)((long)batch * t / parts), (int)((long)batch * (t + 1) / parts)));
         }
     }
 

@@ -136,6 +136,6 @@ public static unsafe partial class Gemm
     {
         int parts = Math.Min(count, threads);
         if (parts <= 1) { body(0, count); return; }
-        Parallel.For(0, parts, t => body((int)((long)count * t / parts), (int)((long)count * (t + 1) / parts)));
+        WorkerTeam.For(parts, t => body((int)((long)count * t / parts), (int)((long)count * (t + 1) / parts)));
     }
 }

@@ -112,7 +112,7 @@ public static partial class Ops
         int n = p.Batch * p.KvHeads;
         long work = (long)p.Batch * p.Heads * p.T * p.S * p.D;
         if (n == 1 || work < 32_768) { for (int i = 0; i < n; i++) body(i / p.KvHeads, i % p.KvHeads, true); }
-        else Parallel.For(0, n, i => body(i / p.KvHeads, i % p.KvHeads, false));
+        else WorkerTeam.For(n, i => body(i / p.KvHeads, i % p.KvHeads, false));
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 // Element-wise ops: binary arithmetic with NumPy broadcasting, scalar forms, and unary activations.
 // Each op's forward and backward sit together; backward accumulates into the inputs' gradients with +=.
 using System.Numerics.Tensors;
+using Rebel.Tensors.Kernels;
 
 namespace Rebel.Tensors;
 
@@ -175,7 +176,7 @@ public static partial class Ops
     {
         int blocks = (length + ElementBlock - 1) / ElementBlock, parts = Math.Min(blocks, PartsPerThread * Environment.ProcessorCount);
         if (length < ParallelElements || parts <= 1) { body(0, length); return; }
-        Parallel.For(0, parts, p =>
+        WorkerTeam.For(parts, p =>
         {
             int start = (int)((long)blocks * p / parts) * ElementBlock, end = Math.Min(length, (int)((long)blocks * (p + 1) / parts) * ElementBlock);
             body(start, end - start);

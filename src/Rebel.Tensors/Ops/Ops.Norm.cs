@@ -1,6 +1,7 @@
 // Normalisations over the last axis: LayerNorm (GPT-2, GPT-NeoX) and RMSNorm (Llama, Qwen2), forward and backward fused;
 // LayerNorm splits large inputs into row ranges across threads (partial weight/bias gradients are summed at the end).
 using System.Numerics.Tensors;
+using Rebel.Tensors.Kernels;
 
 namespace Rebel.Tensors;
 
@@ -75,7 +76,7 @@ public static partial class Ops
     private static void ForEachRowRange(int rows, int parts, Action<int, int, int> body)
     {
         if (parts <= 1) { body(0, rows, 0); return; }
-        Parallel.For(0, parts, p => body((int)((long)rows * p / parts), (int)((long)rows * (p + 1) / parts), p));
+        WorkerTeam.For(parts, p => body((int)((long)rows * p / parts), (int)((long)rows * (p + 1) / parts), p));
     }
 
     /// <summary>RMSNorm: y = x / √(mean(x²) + eps) · w over the last axis. x (…, C), w (C).</summary>

@@ -1,6 +1,7 @@
 // Optimizers over a fixed list of parameters: AdamW (decoupled weight decay) and SGD with momentum,
 // plus global-norm gradient clipping. State is exposed so checkpoints can save and restore it exactly.
 using System.Numerics.Tensors;
+using Rebel.Tensors.Kernels;
 
 namespace Rebel.Tensors.Optim;
 
@@ -38,7 +39,7 @@ public abstract partial class Optimizer
     public abstract void Step();
 
     /// <summary>Zeroes every parameter's gradient (parameters spread over threads).</summary>
-    public void ZeroGrad() => Parallel.For(0, Parameters.Count, i => Parameters[i].ZeroGrad());
+    public void ZeroGrad() => WorkerTeam.For(Parameters.Count, i => Parameters[i].ZeroGrad());
 
     /// <summary>Per-parameter state buffers in a fixed order, for checkpoints.</summary>
     public abstract IReadOnlyList<float[]> StateBuffers();
@@ -99,7 +100,7 @@ public sealed class AdamW : Optimizer
         StepCount++;
         float bc1 = 1f - MathF.Pow(Beta1, StepCount), bc2 = 1f - MathF.Pow(Beta2, StepCount);
         var step = new AdamWStep(Beta1, Beta2, Epsilon, bc1, bc2, LearningRate, 1f - LearningRate * WeightDecay);
-        Parallel.For(0, Parameters.Count, i =>
+        WorkerTeam.For(Parameters.Count, i =>
         {
             var p = Parameters[i];
             if (p.Grad is null) return;
