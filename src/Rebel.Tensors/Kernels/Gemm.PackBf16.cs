@@ -6,6 +6,12 @@ namespace Rebel.Tensors.Kernels;
 public static unsafe partial class Gemm
 {
     /// <summary>
+    /// Products with at most this many rows widen a bf16 B whole for the few-row kernels; more rows pack panels instead
+    /// (the widened copy costs a pass over the weight and its float32 size, worth it only for the fewest rows).
+    /// </summary>
+    private const int FewRowsBf16 = 16;
+
+    /// <summary>
     /// C = A·op(B) (+ C when <paramref name="accumulate"/>) with B in bfloat16 bits: A is M×K, B is K×N (N×K when
     /// <paramref name="transB"/>), C is M×N, dense row-major. Equals <see cref="Multiply"/> on B widened to float32.
     /// </summary>
@@ -18,7 +24,7 @@ public static unsafe partial class Gemm
         bool transB, bool accumulate, bool allowThreads, long sharedFloats = SharedFloats)
     {
         CheckSizes(a.Length, b.Length, c.Length, m, n, k);
-        if (m <= FewRows && Supported(path) == GemmPath.Avx512)
+        if (m <= FewRowsBf16 && Supported(path) == GemmPath.Avx512)
         {
             // Few rows (decode steps) take the few-row kernels, which stream W in its own layout and pack nothing: widen W
             // once into a pooled float32 buffer for them, so the product still equals the float32 one bit for bit.
