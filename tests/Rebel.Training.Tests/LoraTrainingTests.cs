@@ -39,7 +39,7 @@ public class LoraTrainingTests
     private static RebelOptions TinyRebel(int iterations) => new()
     {
         Iterations = iterations, PromptsPerIteration = 8, CompletionsPerPrompt = 4, MaxNewTokens = 8, Temperature = 1f,
-        KlCoefficient = 0.01f, Eta = 10f, Epochs = 2, MiniBatchPairs = 4, LearningRate = 1e-2f, Seed = 11,
+        KlCoefficient = 0.01f, Eta = 10f, Epochs = 2, MiniBatchPairs = 4, LearningRate = 2e-2f, Seed = 11,
     };
 
     [Fact]
@@ -48,7 +48,9 @@ public class LoraTrainingTests
         var tok = TinySetup.Tokenizer();
         var model = LoraModel(tok);
         var before = Snapshot(model);
-        var trainer = new RebelTrainer(model, tok, TinySetup.Prompts(16), new TinySetup.LetterReward(), TinyRebel(30));
+        // 40 iterations at lr 2e-2 raise the reward on seeds 11-14 alike; 30 at 1e-2 did on half of them (float rounding alone
+        // moved a run from one side to the other)
+        var trainer = new RebelTrainer(model, tok, TinySetup.Prompts(16), new TinySetup.LetterReward(), TinyRebel(40));
         trainer.Train();
         var (first, last) = TinySetup.ScoreTrend(trainer.Metrics);
         Assert.True(last > first + 0.1, $"mean reward went from {first:F3} to {last:F3} " + string.Join(" ", trainer.Metrics.Rows.Select(r => $"{r["objective/scores"]:F2}/{r["objective/kl"]:F3}/{r["loss/policy_avg"]:F3}")));

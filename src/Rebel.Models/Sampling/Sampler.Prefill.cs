@@ -28,6 +28,17 @@ public static partial class Sampler
     /// </summary>
     private static Tensor Prefill(LanguageModel model, IReadOnlyList<int[]> prompts, int[] rowOf, int maxLen, int pad, KvCache[] cache)
     {
+        var hidden = PrefillHidden(model, prompts, rowOf, maxLen, pad, cache); // (rows, T, C)
+        var last = maxLen == 1 ? hidden : Ops.Slice(hidden, 1, maxLen - 1, 1); // (rows, 1, C)
+        return model.Logits(last);
+    }
+
+    /// <summary>
+    /// The body of <see cref="Prefill"/>: fills <paramref name="cache"/> (one row per prompt) with each distinct prompt run
+    /// once, and returns the distinct rows' hidden states (distinct rows, <paramref name="maxLen"/>, C).
+    /// </summary>
+    private static Tensor PrefillHidden(LanguageModel model, IReadOnlyList<int[]> prompts, int[] rowOf, int maxLen, int pad, KvCache[] cache)
+    {
         int rows = rowOf.Length == 0 ? 0 : rowOf.Max() + 1;
         var first = new int[rows];
         for (int b = rowOf.Length - 1; b >= 0; b--) first[rowOf[b]] = b;
@@ -43,10 +54,9 @@ public static partial class Sampler
         bool shared = rows < rowOf.Length;
         var prefillCache = shared ? model.CreateCache(rows, maxLen) : cache;
         var hidden = model.ForwardHidden(ids, rows, maxLen, keyStart, prefillCache); // (rows, T, C)
-        var last = maxLen == 1 ? hidden : Ops.Slice(hidden, 1, maxLen - 1, 1); // (rows, 1, C)
         if (shared)
             for (int l = 0; l < cache.Length; l++) cache[l].CopyRowsFrom(prefillCache[l], rowOf);
-        return model.Logits(last);
+        return hidden;
     }
 
     /// <summary>Compares token sequences by content.</summary>

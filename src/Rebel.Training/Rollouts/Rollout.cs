@@ -132,18 +132,19 @@ public sealed class RolloutCollector(LanguageModel policy, LanguageModel referen
         return rollouts;
     }
 
-    /// <summary>ln model(response | prompt) per pair, without gradient, in chunks to bound memory.</summary>
+    /// <summary>
+    /// ln model(response | prompt) per pair, without gradient, in chunks to bound memory; within a chunk, pairs with equal
+    /// prompts (the completions of one prompt, which rollouts keep together) share one prefill of the prompt.
+    /// </summary>
     public static float[] LogProbs(LanguageModel model, IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> responses, float temperature, int chunk = 32)
     {
         var result = new float[prompts.Count];
         float t = temperature > 0 ? temperature : 1f;
-        using var noGrad = Autograd.NoGrad();
         for (int start = 0; start < prompts.Count; start += chunk)
         {
             int count = Math.Min(chunk, prompts.Count - start);
-            using var scope = new TensorScope();
-            var lp = SequenceLogProbs.Compute(model, prompts.Skip(start).Take(count).ToList(), responses.Skip(start).Take(count).ToList(), t);
-            lp.Span.CopyTo(result.AsSpan(start, count));
+            Sampler.CompletionLogProbs(model, prompts.Skip(start).Take(count).ToList(), responses.Skip(start).Take(count).ToList(), t)
+                .CopyTo(result.AsSpan(start, count));
         }
         return result;
     }
