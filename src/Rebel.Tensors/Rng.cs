@@ -90,6 +90,19 @@ public sealed class Rng
         return last;
     }
 
+    /// <summary>0 … <paramref name="count"/> − 1 in a Fisher–Yates order drawn from this generator.</summary>
+    public int[] Permutation(int count)
+    {
+        var index = new int[count];
+        for (int i = 0; i < count; i++) index[i] = i;
+        for (int i = index.Length - 1; i > 0; i--)
+        {
+            int j = NextInt(i + 1);
+            (index[i], index[j]) = (index[j], index[i]);
+        }
+        return index;
+    }
+
     /// <summary>A new generator whose stream is independent of this one's (for per-worker streams).</summary>
     public Rng Split() => new(NextUInt64());
 

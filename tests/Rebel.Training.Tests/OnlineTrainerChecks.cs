@@ -8,7 +8,7 @@ namespace Rebel.Training.Tests;
 internal static class OnlineTrainerChecks
 {
     /// <summary>Builds the trainer under test with its tiny options for the given iteration count.</summary>
-    public delegate OnlineTrainer Factory(LanguageModel policy, BpeTokenizer tokenizer, IReadOnlyList<PromptRecord> prompts, int iterations, string? outputDirectory);
+    public delegate LanguagePolicyTrainer Factory(LanguageModel policy, BpeTokenizer tokenizer, IReadOnlyList<PromptRecord> prompts, int iterations, string? outputDirectory);
 
     public static void MeanRewardRises(Factory create)
     {

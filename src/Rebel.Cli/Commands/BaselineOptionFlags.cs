@@ -30,7 +30,7 @@ internal sealed class BaselineOptionFlags
     public IEnumerable<Option> All => [Algo, MiniBatchSize, ClipRange, ValueClipRange, Gamma, Lambda, Whiten, BaselineDecay, Beta];
 
     /// <summary>The baseline trainer named by --algo (not "rebel"), its options read from the shared and baseline flags.</summary>
-    public OnlineTrainer Create(string algo, ParseResult p, RebelOptionFlags shared, LanguageModel model, ITokenizer tokenizer,
+    public LanguagePolicyTrainer Create(string algo, ParseResult p, RebelOptionFlags shared, LanguageModel model, ITokenizer tokenizer,
         IReadOnlyList<PromptRecord> prompts, IReward reward, string outDir) => algo switch
     {
         "ppo" => new PpoTrainer(model, tokenizer, prompts, reward, Ppo(p, shared), outDir),
@@ -40,9 +40,6 @@ internal sealed class BaselineOptionFlags
         "online-dpo" => new OnlineDpoTrainer(model, tokenizer, prompts, reward, OnlineDpo(p, shared), outDir),
         _ => throw new ArgumentException($"Unknown --algo '{algo}'; expected one of {string.Join(", ", Algorithms)}."),
     };
-
-    /// <summary>Iterations, max new tokens and seed the run will use (for progress and evaluation).</summary>
-    public static (int Iterations, int MaxNewTokens, ulong Seed) Shape(OnlineOptions o) => (o.Iterations, o.MaxNewTokens, o.Seed);
 
     private static LrScheduleKind? ScheduleOf(ParseResult p, RebelOptionFlags s) => p.GetValue(s.Schedule) switch
     {
@@ -80,9 +77,9 @@ internal sealed class BaselineOptionFlags
     }
 
     /// <summary><paramref name="d"/> (a record of defaults) with every set shared flag applied; unset flags keep its defaults.</summary>
-    private T Shared<T>(T d, ParseResult p, RebelOptionFlags s) where T : OnlineOptions
+    private T Shared<T>(T d, ParseResult p, RebelOptionFlags s) where T : BaselineOptions
     {
-        OnlineOptions o = d;
+        BaselineOptions o = d;
         return (T)(o with
         {
             Iterations = p.GetValue(s.Iterations) ?? d.Iterations, PromptsPerIteration = p.GetValue(s.PromptsPerIteration) ?? d.PromptsPerIteration,

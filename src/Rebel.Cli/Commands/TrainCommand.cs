@@ -5,6 +5,7 @@ using Rebel.Training;
 using Rebel.Training.Data;
 using Rebel.Training.Reporting;
 using Rebel.Training.Rewards;
+using Rebel.Training.Rollouts;
 using Spectre.Console;
 
 namespace Rebel.Cli.Commands;
@@ -49,18 +50,18 @@ internal static class TrainCommand
             if (misplaced is not null) throw new ArgumentException($"{misplaced.Name} does not apply to --algo {algo}.");
             if (algo == "rebel")
                 return Train(folder, records, held, spec, algo, new RebelTrainer(folder.Model, folder.Tokenizer, records, spec.Reward, options, outDir, spec.Preference),
-                    (options.Iterations, options.MaxNewTokens, options.Seed), outDir, parse.GetValue(resume));
+                    outDir, parse.GetValue(resume));
             if (spec.Reward is null) throw new ArgumentException($"--algo {algo} needs a reward; preference models work with REBEL only.");
             var trainer = baseline.Create(algo, parse, flags, folder.Model, folder.Tokenizer, records, spec.Reward, outDir);
-            var shape = BaselineOptionFlags.Shape(trainer.Settings);
-            return Train(folder, records, held, spec, algo, trainer, shape, outDir, parse.GetValue(resume));
+            return Train(folder, records, held, spec, algo, trainer, outDir, parse.GetValue(resume));
         });
         return cmd;
     }
 
     private static int Train(ModelFolder folder, IReadOnlyList<PromptRecord> records, IReadOnlyList<PromptRecord>? held, RewardSpec spec, string algo,
-        IPolicyTrainer trainer, (int Iterations, int MaxNewTokens, ulong Seed) options, string outDir, string? resume)
+        LanguagePolicyTrainer trainer, string outDir, string? resume)
     {
+        var options = trainer.Settings;
         Directory.CreateDirectory(outDir);
         trainer.ExportPolicy = dir => LoraFlags.Export(folder, dir);
         if (resume is not null) trainer.LoadCheckpoint(resume);
@@ -68,7 +69,7 @@ internal static class TrainCommand
         EvaluationResult? Evaluate() => held is not null && spec.Reward is not null
             ? Evaluation.Run(folder.Model, folder.Tokenizer, held, spec.Reward, greedy, options.Seed) : null;
         var before = Evaluate();
-        IterationResult? last = null;
+        IterationResult<Rollout>? last = null;
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
@@ -108,7 +109,7 @@ internal static class TrainCommand
         return 0;
     }
 
-    private static List<(string, string)> Summary(ModelFolder folder, RewardSpec spec, string algo, IPolicyTrainer trainer, EvaluationResult? before, EvaluationResult? after)
+    private static List<(string, string)> Summary(ModelFolder folder, RewardSpec spec, string algo, LanguagePolicyTrainer trainer, EvaluationResult? before, EvaluationResult? after)
     {
         var rows = new List<(string, string)> { ("algorithm", algo), ("model", folder.Directory), ("reward", spec.Text), ("iterations", $"{trainer.Iteration}") };
         if (trainer.Metrics.Rows.Count > 0)
@@ -122,8 +123,8 @@ internal static class TrainCommand
         return rows;
     }
 
-    private static void WriteReport(string outDir, ModelFolder folder, RewardSpec spec, string algo, IPolicyTrainer trainer,
-        EvaluationResult? before, EvaluationResult? after, IterationResult? last)
+    private static void WriteReport(string outDir, ModelFolder folder, RewardSpec spec, string algo, LanguagePolicyTrainer trainer,
+        EvaluationResult? before, EvaluationResult? after, IterationResult<Rollout>? last)
     {
         var samples = after is not null
             ? after.Samples.Take(20).Select((s, i) => (s.Prompt, s.Completion, s.Score, before?.Samples[i].Completion)).ToList()

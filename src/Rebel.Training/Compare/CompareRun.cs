@@ -46,7 +46,7 @@ public static class CompareRun
     /// Loads the prepared starting point of <paramref name="seed"/>, trains <paramref name="algorithm"/> with the task's budget (logging
     /// the evaluation rewards), evaluates, and writes result.json and metrics.jsonl to the run folder.
     /// </summary>
-    public static CompareResult Execute(CompareOptions plan, string algorithm, ulong seed, Action<IterationResult>? iterationCompleted = null)
+    public static CompareResult Execute(CompareOptions plan, string algorithm, ulong seed, Action<IterationResult<Rollouts.Rollout>>? iterationCompleted = null)
     {
         var clock = Stopwatch.StartNew();
         var task = plan.TaskFor(seed);
@@ -76,11 +76,11 @@ public static class CompareRun
     /// epochs and the method's own settings keep each method's defaults (PPO: 4 epochs, critic, GAE, clipping). REBEL runs with
     /// <paramref name="rebel"/> if given (the same queries allocated otherwise, <see cref="CompareOptions.RebelAllocation"/>), else <paramref name="r"/>.
     /// </summary>
-    public static IPolicyTrainer CreateTrainer(string algorithm, TaskEnvironment env, RebelOptions r, string directory, RebelOptions? rebel = null)
+    public static LanguagePolicyTrainer CreateTrainer(string algorithm, TaskEnvironment env, RebelOptions r, string directory, RebelOptions? rebel = null)
     {
-        T Shared<T>(T d) where T : OnlineOptions
+        T Shared<T>(T d) where T : BaselineOptions
         {
-            OnlineOptions o = d;
+            BaselineOptions o = d;
             return (T)(o with
             {
                 Iterations = r.Iterations, PromptsPerIteration = r.PromptsPerIteration, CompletionsPerPrompt = r.CompletionsPerPrompt,
