@@ -95,12 +95,18 @@ public sealed class Rng
     {
         var index = new int[count];
         for (int i = 0; i < count; i++) index[i] = i;
-        for (int i = index.Length - 1; i > 0; i--)
+        Shuffle<int>(index);
+        return index;
+    }
+
+    /// <summary>Shuffles <paramref name="items"/> in place (Fisher–Yates, from the last item down).</summary>
+    public void Shuffle<T>(Span<T> items)
+    {
+        for (int i = items.Length - 1; i > 0; i--)
         {
             int j = NextInt(i + 1);
-            (index[i], index[j]) = (index[j], index[i]);
+            (items[i], items[j]) = (items[j], items[i]);
         }
-        return index;
     }
 
     /// <summary>A new generator whose stream is independent of this one's (for per-worker streams).</summary>
