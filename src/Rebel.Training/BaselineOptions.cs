@@ -6,6 +6,7 @@ namespace Rebel.Training;
 public abstract record BaselineOptions : LanguagePolicyOptions
 {
     /// <summary>Samples (or pairs) per optimizer step (default per method).</summary>
+    [Flag("minibatch-size")]
     public abstract int MiniBatchSize { get; init; }
 
     /// <inheritdoc/>

@@ -19,12 +19,14 @@ public abstract record LanguagePolicyOptions : PolicyOptions
     /// differ from a float32 copy's by the rounding of the weights. Ignored with LoRA (the reference is then the policy's own base
     /// with adapters off, no copy). Default false (float32, as the paper's code keeps it).
     /// </summary>
+    [Flag("ref-dtype", FalseValue = "f32", TrueValue = "bf16")]
     public bool ReferenceInBf16 { get; init; }
 
     /// <summary>Completions per prompt (default per method).</summary>
     public abstract int CompletionsPerPrompt { get; init; }
 
     /// <summary>β of the method's KL term (default per method).</summary>
+    [Flag("kl-coef")]
     public abstract float KlCoefficient { get; init; }
 
     /// <summary>Completions sampled from π_t per prompt: <see cref="CompletionsPerPrompt"/> unless the method takes some from elsewhere.</summary>

@@ -17,6 +17,7 @@ public abstract record PolicyOptions
     public abstract int Epochs { get; init; }
 
     /// <summary>Peak learning rate (default per method).</summary>
+    [Flag("lr")]
     public abstract float LearningRate { get; init; }
 
     /// <summary>Learning-rate schedule over all optimizer steps. Default linear decay (paper, TRL; images constant as DDPO).</summary>
@@ -26,6 +27,7 @@ public abstract record PolicyOptions
     public int WarmupSteps { get; init; }
 
     /// <summary>AdamW ε. Default 1e-5 (REBEL authors' code, TRL's RLHF trainers; images 1e-8 as DDPO and PyTorch).</summary>
+    [Flag("adam-eps")]
     public virtual float AdamEpsilon { get; init; } = 1e-5f;
 
     /// <summary>AdamW decoupled weight decay. Default 0.</summary>

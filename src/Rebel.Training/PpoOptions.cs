@@ -20,6 +20,7 @@ public sealed record PpoOptions : BaselineOptions
     public float Gamma { get; init; } = 1f;
 
     /// <summary>λ of GAE. Default 0.95 (REBEL paper, TRL lam).</summary>
+    [Flag("gae-lambda")]
     public float Lambda { get; init; } = 0.95f;
 
     /// <summary>Whiten advantages over the batch. Default true (REBEL paper, TRL).</summary>

@@ -38,9 +38,11 @@ public sealed record RebelOptions : LanguagePolicyOptions
     /// Pairs per optimizer step: a minibatch holds 2 × this many completions, in whole groups (a pair, or in all-pairs mode against a
     /// reward all completions of a prompt). Default 16.
     /// </summary>
+    [Flag("minibatch-pairs")]
     public int MiniBatchPairs { get; init; } = 16;
 
     /// <summary>Micro-batches per minibatch (gradient accumulation). Default 1.</summary>
+    [Flag("grad-accum")]
     public int GradientAccumulation { get; init; } = 1;
 
     /// <summary>Peak learning rate. Default 3e-6 (paper, summarisation).</summary>
@@ -50,6 +52,7 @@ public sealed record RebelOptions : LanguagePolicyOptions
     /// Offline/hybrid REBEL: the prompt-record field holding a dataset response used as y' (μ ≠ π_t). Then one completion per prompt
     /// is sampled and paired with it. Default null (fully online).
     /// </summary>
+    [Flag("offline-field")]
     public string? OfflineResponseField { get; init; }
 
     /// <inheritdoc/>

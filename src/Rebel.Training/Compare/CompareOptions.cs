@@ -7,7 +7,7 @@ namespace Rebel.Training.Compare;
 public sealed record CompareOptions
 {
     /// <summary>Every algorithm `rebel compare` can run.</summary>
-    public static readonly string[] AllAlgorithms = ["rebel", "ppo", "rloo", "grpo", "reinforce", "online-dpo"];
+    public static IReadOnlyList<string> AllAlgorithms => Training.Algorithms.Names;
 
     /// <summary>The built-in task. Default arithmetic.</summary>
     public string Task { get; init; } = "arithmetic";

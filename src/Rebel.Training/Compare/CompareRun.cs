@@ -78,29 +78,17 @@ public static class CompareRun
     /// </summary>
     public static LanguagePolicyTrainer CreateTrainer(string algorithm, TaskEnvironment env, RebelOptions r, string directory, RebelOptions? rebel = null)
     {
-        T Shared<T>(T d) where T : BaselineOptions
+        BaselineOptions Shared(BaselineOptions d) => d with
         {
-            BaselineOptions o = d;
-            return (T)(o with
-            {
-                Iterations = r.Iterations, PromptsPerIteration = r.PromptsPerIteration, CompletionsPerPrompt = r.CompletionsPerPrompt,
-                MaxNewTokens = r.MaxNewTokens, Temperature = r.Temperature, NoEosScore = r.NoEosScore, LearningRate = r.LearningRate,
-                Schedule = r.Schedule, AdamEpsilon = r.AdamEpsilon, MaxGradNorm = r.MaxGradNorm, Seed = r.Seed,
-                KlCoefficient = d is OnlineDpoOptions ? d.KlCoefficient : r.KlCoefficient,
-                MiniBatchSize = d is OnlineDpoOptions ? r.MiniBatchPairs : 2 * r.MiniBatchPairs,
-            });
-        }
-        var (m, t, p, w) = (env.Policy, env.Tokenizer, env.Train, env.Reward);
-        return algorithm switch
-        {
-            "rebel" => new RebelTrainer(m, t, p, w, rebel ?? r, directory),
-            "ppo" => new PpoTrainer(m, t, p, w, Shared(new PpoOptions()), directory),
-            "rloo" => new RlooTrainer(m, t, p, w, Shared(new RlooOptions()), directory),
-            "grpo" => new GrpoTrainer(m, t, p, w, Shared(new GrpoOptions()), directory),
-            "reinforce" => new ReinforceTrainer(m, t, p, w, Shared(new ReinforceOptions()), directory),
-            "online-dpo" => new OnlineDpoTrainer(m, t, p, w, Shared(new OnlineDpoOptions()), directory),
-            _ => throw new ArgumentException($"compare: unknown algorithm '{algorithm}'."),
+            Iterations = r.Iterations, PromptsPerIteration = r.PromptsPerIteration, CompletionsPerPrompt = r.CompletionsPerPrompt,
+            MaxNewTokens = r.MaxNewTokens, Temperature = r.Temperature, NoEosScore = r.NoEosScore, LearningRate = r.LearningRate,
+            Schedule = r.Schedule, AdamEpsilon = r.AdamEpsilon, MaxGradNorm = r.MaxGradNorm, Seed = r.Seed,
+            KlCoefficient = d is OnlineDpoOptions ? d.KlCoefficient : r.KlCoefficient,
+            MiniBatchSize = d is OnlineDpoOptions ? r.MiniBatchPairs : 2 * r.MiniBatchPairs,
         };
+        var algo = Algorithms.Find(algorithm);
+        LanguagePolicyOptions options = algo.Defaults is BaselineOptions d ? Shared(d) : rebel ?? r;
+        return algo.Create(new TrainerInputs(env.Policy, env.Tokenizer, env.Train, env.Reward, directory), options);
     }
 
     /// <summary>This process's peak resident memory in MB: VmHWM from /proc/self/status where it exists, else the peak working set.</summary>
