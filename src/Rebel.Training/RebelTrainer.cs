@@ -91,8 +91,7 @@ public sealed class RebelTrainer : LanguagePolicyTrainer
         }).ToArray();
         float t = Options.Temperature;
         var old = RolloutCollector.LogProbs(Policy, promptIds, responses, t);
-        var groups = Enumerable.Range(0, batch.Count).ToArray();
-        return Collector.Score(batch, promptIds, groups, responses, [.. responses.Select(_ => true)], old, settings);
+        return Collector.Score([.. batch.Select((p, i) => new SampledCompletion(i, p, promptIds[i], responses[i], EndedWithEos: true, old[i]))], settings);
     }
 
     /// <summary>Groups completions of the same prompt (see <see cref="GroupShape"/>) and sets their regression targets.</summary>

@@ -1,5 +1,6 @@
 // Supervised fine-tuning: maximise ln π(completion | prompt), the loss averaged over completion tokens only.
 using Rebel.Models;
+using Rebel.Models.Sampling;
 using Rebel.Models.Tokenization;
 using Rebel.Tensors;
 using Rebel.Tensors.Distributed;
@@ -43,7 +44,8 @@ public sealed class SftTrainer
     public SftTrainer(LanguageModel model, ITokenizer tokenizer, IReadOnlyList<SftExample> examples, SftOptions options)
     {
         if (examples.Count == 0) throw new ArgumentException("SftTrainer: no examples.");
-        int eos = tokenizer.EosTokenId ?? throw new ArgumentException("SftTrainer: the tokenizer has no EOS token.");
+        int eos = EosTokens.Of(model.Config, tokenizer) is { Length: > 0 } ids ? ids[0]
+            : throw new ArgumentException("SftTrainer: neither the model nor the tokenizer names an EOS token.");
         this.model = model;
         Options = options;
         prompts = new int[examples.Count][];
