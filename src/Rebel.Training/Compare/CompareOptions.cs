@@ -3,7 +3,7 @@ using Rebel.Training.Tasks;
 
 namespace Rebel.Training.Compare;
 
-/// <summary>Options of <see cref="CompareRunner"/>; saved as compare.json in the output folder, which the child runs read.</summary>
+/// <summary>Options of `rebel compare`; saved as compare.json in the output folder, which the child runs read.</summary>
 public sealed record CompareOptions
 {
     /// <summary>Every algorithm `rebel compare` can run.</summary>
