@@ -90,6 +90,25 @@ public sealed class Rng
         return last;
     }
 
+    /// <summary>0 … <paramref name="count"/> − 1 in a Fisher–Yates order drawn from this generator.</summary>
+    public int[] Permutation(int count)
+    {
+        var index = new int[count];
+        for (int i = 0; i < count; i++) index[i] = i;
+        Shuffle<int>(index);
+        return index;
+    }
+
+    /// <summary>Shuffles <paramref name="items"/> in place (Fisher–Yates, from the last item down).</summary>
+    public void Shuffle<T>(Span<T> items)
+    {
+        for (int i = items.Length - 1; i > 0; i--)
+        {
+            int j = NextInt(i + 1);
+            (items[i], items[j]) = (items[j], items[i]);
+        }
+    }
+
     /// <summary>A new generator whose stream is independent of this one's (for per-worker streams).</summary>
     public Rng Split() => new(NextUInt64());
 

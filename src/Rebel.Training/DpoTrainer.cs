@@ -1,6 +1,7 @@
 // Offline DPO (Rafailov et al. 2023): fixed {"prompt", "chosen", "rejected"} pairs, a frozen reference (the policy as given),
 // and the logistic loss on β·(ln π_θ/π_ref(y_w) − ln π_θ/π_ref(y_l)). Reference log-probs are computed once up front.
 using Rebel.Models;
+using Rebel.Models.Sampling;
 using Rebel.Models.Tokenization;
 using Rebel.Tensors;
 using Rebel.Tensors.Distributed;
@@ -22,6 +23,8 @@ public sealed class DpoTrainer
     private readonly AdamW optimizer;
     private readonly LrSchedule schedule;
     private readonly Rng rng;
+    private readonly string? metricsPath;
+    private int[] index;
 
     /// <summary>The options in force.</summary>
     public DpoOptions Options { get; }
@@ -30,7 +33,7 @@ public sealed class DpoTrainer
     public int Step { get; private set; }
 
     /// <summary>Metrics of every step: loss, rewards/accuracies, rewards/margins.</summary>
-    public MetricsLog Metrics { get; }
+    public MetricsLog Metrics { get; private set; }
 
     /// <summary>Number of preference pairs.</summary>
     public int PairCount => promptIds.Length;
@@ -42,8 +45,8 @@ public sealed class DpoTrainer
         if (pairs.Count == 0) throw new ArgumentException("DpoTrainer: no preference pairs.");
         Options = options;
         this.policy = policy;
-        int eos = policy.Config.EosTokenIds.Length > 0 ? policy.Config.EosTokenIds[0]
-            : tokenizer.EosTokenId ?? throw new InvalidOperationException("DpoTrainer: neither the model nor the tokenizer names an EOS token.");
+        int eos = EosTokens.Of(policy.Config, tokenizer) is { Length: > 0 } ids ? ids[0]
+            : throw new InvalidOperationException("DpoTrainer: neither the model nor the tokenizer names an EOS token.");
         int[] Response(PreferencePair p, string text)
         {
             var ids = tokenizer.Encode(text, addSpecialTokens: false);
@@ -58,33 +61,55 @@ public sealed class DpoTrainer
             refRejected = RolloutCollector.LogProbs(policy, promptIds, rejected, 1f);
         }
         optimizer = new AdamW(policy.Parameters, options.LearningRate, epsilon: options.AdamEpsilon, weightDecay: 0f);
-        int steps = options.Epochs * ((pairs.Count + options.BatchPairs - 1) / options.BatchPairs);
-        schedule = new LrSchedule(options.Schedule, options.LearningRate, steps, options.WarmupSteps);
+        schedule = new LrSchedule(options.Schedule, options.LearningRate, options.Epochs * StepsPerEpoch, options.WarmupSteps);
         rng = new Rng(options.Seed);
+        index = [.. Enumerable.Range(0, pairs.Count)];
         if (outputDirectory is not null) Directory.CreateDirectory(outputDirectory);
-        Metrics = MetricsLog.Create(outputDirectory is null ? null : Path.Combine(outputDirectory, "metrics.jsonl"));
+        metricsPath = outputDirectory is null ? null : Path.Combine(outputDirectory, "metrics.jsonl");
+        Metrics = MetricsLog.Create(metricsPath);
     }
 
     /// <summary>Called after every optimizer step with its metrics row.</summary>
     public Action<IReadOnlyDictionary<string, double>>? StepCompleted { get; set; }
 
-    /// <summary>All epochs over the pairs, in a seeded shuffled order each epoch.</summary>
-    public void Train(CancellationToken cancel = default)
+    /// <summary>Optimizer steps of one epoch over the pairs.</summary>
+    public int StepsPerEpoch => (PairCount + Options.BatchPairs - 1) / Options.BatchPairs;
+
+    /// <summary>
+    /// The remaining steps of all epochs over the pairs, in a seeded shuffled order each epoch; <paramref name="stopAfter"/>, when given,
+    /// is asked after each step (its number) whether to stop there.
+    /// </summary>
+    public void Train(CancellationToken cancel = default, Func<int, bool>? stopAfter = null)
     {
-        var index = Enumerable.Range(0, PairCount).ToArray();
-        for (int epoch = 0; epoch < Options.Epochs; epoch++)
+        while (Step < Options.Epochs * StepsPerEpoch)
         {
-            for (int i = index.Length - 1; i > 0; i--)
-            {
-                int j = rng.NextInt(i + 1);
-                (index[i], index[j]) = (index[j], index[i]);
-            }
-            for (int start = 0; start < index.Length; start += Options.BatchPairs)
-            {
-                cancel.ThrowIfCancellationRequested();
-                TrainStep(index[start..Math.Min(start + Options.BatchPairs, index.Length)], epoch);
-            }
+            int epoch = Step / StepsPerEpoch, start = Step % StepsPerEpoch * Options.BatchPairs;
+            if (start == 0) rng.Shuffle<int>(index);
+            cancel.ThrowIfCancellationRequested();
+            TrainStep(index[start..Math.Min(start + Options.BatchPairs, index.Length)], epoch);
+            if (stopAfter?.Invoke(Step) == true) return;
         }
+    }
+
+    /// <summary>Writes a resumable checkpoint (weights, π_ref's log-probs, optimizer, this epoch's pair order, RNG) to <paramref name="directory"/>.</summary>
+    public void SaveCheckpoint(string directory) =>
+        TrainerCheckpoint.Save(directory, "dpo", optimizer, rng, (tmp, state) =>
+        {
+            WeightFile.SaveModel(policy, Path.Combine(tmp, "policy.safetensors"));
+            WeightFile.SaveBuffers([refChosen, refRejected], Path.Combine(tmp, "reference_logprobs.safetensors"));
+            state["step"] = Step;
+            state["order"] = TrainerCheckpoint.ToJson(index);
+        });
+
+    /// <summary>Restores a checkpoint written by <see cref="SaveCheckpoint"/>; <see cref="Train"/> then continues as if never stopped.</summary>
+    public void LoadCheckpoint(string directory)
+    {
+        var state = TrainerCheckpoint.Load(directory, "dpo", optimizer, rng);
+        WeightFile.LoadModel(policy, Path.Combine(directory, "policy.safetensors"));
+        WeightFile.LoadBuffers([refChosen, refRejected], Path.Combine(directory, "reference_logprobs.safetensors"));
+        Step = state["step"]!.GetValue<int>();
+        index = TrainerCheckpoint.IntArray(state["order"]);
+        Metrics = MetricsLog.Resume(metricsPath, keepUpToIteration: Step);
     }
 
     private void TrainStep(int[] globalBatch, int epoch)

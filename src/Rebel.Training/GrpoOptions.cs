@@ -2,7 +2,7 @@
 namespace Rebel.Training;
 
 /// <summary>Options of <see cref="GrpoTrainer"/>.</summary>
-public sealed record GrpoOptions : OnlineOptions
+public sealed record GrpoOptions : BaselineOptions
 {
     /// <summary>G, completions per prompt (the group). Default 8 (TRL GRPOConfig num_generations).</summary>
     public override int CompletionsPerPrompt { get; init; } = 8;

@@ -11,7 +11,7 @@ using Rebel.Training.Rollouts;
 namespace Rebel.Training;
 
 /// <summary>Trains a policy with Group Relative Policy Optimization.</summary>
-public sealed class GrpoTrainer : OnlineTrainer
+public sealed class GrpoTrainer : LanguagePolicyTrainer
 {
     /// <summary>The options in force.</summary>
     public GrpoOptions Options { get; }
@@ -19,7 +19,7 @@ public sealed class GrpoTrainer : OnlineTrainer
     /// <summary>Sets up GRPO on <paramref name="policy"/> (π_ref is a frozen copy of it as given).</summary>
     public GrpoTrainer(LanguageModel policy, ITokenizer tokenizer, IReadOnlyList<PromptRecord> prompts, IReward reward, GrpoOptions options,
         string? outputDirectory = null)
-        : base("grpo", policy, tokenizer, prompts, reward, options, options.PromptsPerIteration * options.CompletionsPerPrompt, outputDirectory) =>
+        : base("grpo", policy, tokenizer, prompts, reward, options, StepsPerEpoch(options.PromptsPerIteration * options.CompletionsPerPrompt, options.MiniBatchSize), outputDirectory) =>
         Options = options;
 
     /// <inheritdoc/>
@@ -29,24 +29,19 @@ public sealed class GrpoTrainer : OnlineTrainer
         GrpoLoss.Advantages([.. rollouts.Select(r => r.Score)], Options.CompletionsPerPrompt, advantages);
         var old = TokenLayout.TokenLogProbs(Policy, rollouts, Options.Temperature);
         var reference = TokenLayout.TokenLogProbs(Reference, rollouts, Options.Temperature);
-        double lossSum = 0, gradNorm = 0, k3Sum = 0; int steps = 0;
-        for (int epoch = 0; epoch < Options.Epochs; epoch++)
+        double lossSum = 0, k3Sum = 0; int steps = 0;
+        double gradNorm = TrainEpochs(rollouts.Count, Options.MiniBatchSize, (_, mb) =>
         {
-            foreach (var mb in MiniBatches(rollouts.Count))
-            {
-                using var scope = new TensorScope();
-                var batch = mb.Select(i => rollouts[i]).ToList();
-                var logp = SequenceLogProbs.ComputeTokens(Policy, [.. batch.Select(r => r.PromptIds)], [.. batch.Select(r => r.Completion)], Options.Temperature, out var mask); // (B, T)
-                int time = logp.Shape[1];
-                var refFlat = TokenLayout.Scatter(batch, [.. mb.Select(i => reference[i])], time);
-                var loss = GrpoLoss.Compute(logp, TokenLayout.Scatter(batch, [.. mb.Select(i => old[i])], time), refFlat,
-                    [.. mb.Select(i => advantages[i])], mask, Options.ClipRange, Options.KlCoefficient);
-                k3Sum += Advantages.MaskedMean(GrpoLoss.KlK3(logp, refFlat), mask).Item();
-                loss.Backward();
-                lossSum += loss.Item(); steps++;
-                gradNorm = StepPolicy();
-            }
-        }
+            var batch = mb.Select(i => rollouts[i]).ToList();
+            var logp = SequenceLogProbs.ComputeTokens(Policy, [.. batch.Select(r => r.PromptIds)], [.. batch.Select(r => r.Completion)], Options.Temperature, out var mask); // (B, T)
+            int time = logp.Shape[1];
+            var refFlat = TokenLayout.Scatter(batch, [.. mb.Select(i => reference[i])], time);
+            var loss = GrpoLoss.Compute(logp, TokenLayout.Scatter(batch, [.. mb.Select(i => old[i])], time), refFlat,
+                [.. mb.Select(i => advantages[i])], mask, Options.ClipRange, Options.KlCoefficient);
+            k3Sum += Advantages.MaskedMean(GrpoLoss.KlK3(logp, refFlat), mask).Item();
+            loss.Backward();
+            lossSum += loss.Item(); steps++;
+        });
         metrics["loss/policy_avg"] = lossSum / Math.Max(steps, 1);
         metrics["grpo/kl_k3"] = k3Sum / Math.Max(steps, 1);
         metrics["grad_norm"] = gradNorm;

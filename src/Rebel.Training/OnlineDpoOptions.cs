@@ -2,7 +2,7 @@
 namespace Rebel.Training;
 
 /// <summary>Options of <see cref="OnlineDpoTrainer"/>.</summary>
-public sealed record OnlineDpoOptions : OnlineOptions
+public sealed record OnlineDpoOptions : BaselineOptions
 {
     /// <summary>Completions per prompt; the best and worst by reward form the pair. Default 2 (sample two, label by reward).</summary>
     public override int CompletionsPerPrompt { get; init; } = 2;

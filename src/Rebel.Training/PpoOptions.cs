@@ -2,7 +2,7 @@
 namespace Rebel.Training;
 
 /// <summary>Options of <see cref="PpoTrainer"/>.</summary>
-public sealed record PpoOptions : OnlineOptions
+public sealed record PpoOptions : BaselineOptions
 {
     /// <summary>Completions per prompt. Default 2 (same sample count as REBEL's online setting).</summary>
     public override int CompletionsPerPrompt { get; init; } = 2;
@@ -20,6 +20,7 @@ public sealed record PpoOptions : OnlineOptions
     public float Gamma { get; init; } = 1f;
 
     /// <summary>λ of GAE. Default 0.95 (REBEL paper, TRL lam).</summary>
+    [Flag("gae-lambda")]
     public float Lambda { get; init; } = 0.95f;
 
     /// <summary>Whiten advantages over the batch. Default true (REBEL paper, TRL).</summary>

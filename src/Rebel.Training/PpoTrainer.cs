@@ -16,7 +16,7 @@ using Rebel.Training.Rollouts;
 namespace Rebel.Training;
 
 /// <summary>Trains a policy with PPO and a learned critic.</summary>
-public sealed class PpoTrainer : OnlineTrainer
+public sealed class PpoTrainer : LanguagePolicyTrainer
 {
     private readonly LanguageModel criticBody;
     private readonly ValueHead valueHead;
@@ -28,7 +28,7 @@ public sealed class PpoTrainer : OnlineTrainer
     /// <summary>Sets up PPO on <paramref name="policy"/>; π_ref and the critic's body start as copies of it, the value head at zero.</summary>
     public PpoTrainer(LanguageModel policy, ITokenizer tokenizer, IReadOnlyList<PromptRecord> prompts, IReward reward, PpoOptions options,
         string? outputDirectory = null)
-        : base("ppo", policy, tokenizer, prompts, reward, options, options.PromptsPerIteration * options.CompletionsPerPrompt, outputDirectory)
+        : base("ppo", policy, tokenizer, prompts, reward, options, StepsPerEpoch(options.PromptsPerIteration * options.CompletionsPerPrompt, options.MiniBatchSize), outputDirectory)
     {
         Options = options;
         criticBody = policy.CloneModel();
@@ -55,34 +55,30 @@ public sealed class PpoTrainer : OnlineTrainer
         }
         if (Options.WhitenAdvantages) WhitenAll(advantages);
 
-        double policyLoss = 0, valueLoss = 0, clipFraction = 0, gradNorm = 0; int steps = 0;
-        for (int epoch = 0; epoch < Options.Epochs; epoch++)
+        double policyLoss = 0, valueLoss = 0, clipFraction = 0; int steps = 0;
+        double gradNorm = TrainEpochs(rollouts.Count, Options.MiniBatchSize, (_, mb) =>
         {
-            foreach (var mb in MiniBatches(rollouts.Count))
-            {
-                using var scope = new TensorScope();
-                var batch = mb.Select(i => rollouts[i]).ToList();
-                var prompts = batch.Select(r => r.PromptIds).ToList();
-                var completions = batch.Select(r => r.Completion).ToList();
-                var logp = SequenceLogProbs.ComputeTokens(Policy, prompts, completions, Options.Temperature, out var mask); // (B, T)
-                int time = logp.Shape[1];
-                var oldFlat = TokenLayout.Scatter(batch, [.. mb.Select(i => old[i])], time);
-                var loss = PpoLoss.Policy(logp, oldFlat, TokenLayout.Scatter(batch, [.. mb.Select(i => advantages[i])], time), mask, Options.ClipRange);
-                clipFraction += PpoLoss.ClipFraction(logp.Span, oldFlat, mask, Options.ClipRange);
-                loss.Backward();
-                policyLoss += loss.Item();
-                gradNorm = StepPolicy();
+            var batch = mb.Select(i => rollouts[i]).ToList();
+            var prompts = batch.Select(r => r.PromptIds).ToList();
+            var completions = batch.Select(r => r.Completion).ToList();
+            var logp = SequenceLogProbs.ComputeTokens(Policy, prompts, completions, Options.Temperature, out var mask); // (B, T)
+            int time = logp.Shape[1];
+            var oldFlat = TokenLayout.Scatter(batch, [.. mb.Select(i => old[i])], time);
+            var loss = PpoLoss.Policy(logp, oldFlat, TokenLayout.Scatter(batch, [.. mb.Select(i => advantages[i])], time), mask, Options.ClipRange);
+            clipFraction += PpoLoss.ClipFraction(logp.Span, oldFlat, mask, Options.ClipRange);
+            loss.Backward();
+            policyLoss += loss.Item();
 
-                var values = SequenceLogProbs.Values(criticBody, valueHead, prompts, completions); // (B, T)
-                var vLoss = PpoLoss.Value(values, TokenLayout.Scatter(batch, [.. mb.Select(i => oldValues[i])], time),
-                    TokenLayout.Scatter(batch, [.. mb.Select(i => returns[i])], time), mask, Options.ValueClipRange);
-                vLoss.Backward();
-                valueLoss += vLoss.Item();
-                criticOptimizer.LearningRate = Optimizer.LearningRate;
-                criticOptimizer.ClipAndStep(Options.MaxGradNorm);
-                steps++;
-            }
-        }
+            var values = SequenceLogProbs.Values(criticBody, valueHead, prompts, completions); // (B, T)
+            var vLoss = PpoLoss.Value(values, TokenLayout.Scatter(batch, [.. mb.Select(i => oldValues[i])], time),
+                TokenLayout.Scatter(batch, [.. mb.Select(i => returns[i])], time), mask, Options.ValueClipRange);
+            vLoss.Backward();
+            valueLoss += vLoss.Item();
+            // The critic steps first, at the learning rate the policy's step (taken by TrainEpochs after this) uses.
+            criticOptimizer.LearningRate = ScheduledLearningRate;
+            criticOptimizer.ClipAndStep(Options.MaxGradNorm);
+            steps++;
+        });
         metrics["loss/policy_avg"] = policyLoss / Math.Max(steps, 1);
         metrics["loss/value_avg"] = valueLoss / Math.Max(steps, 1);
         metrics["policy/clipfrac_avg"] = clipFraction / Math.Max(steps, 1);
@@ -109,8 +105,9 @@ public sealed class PpoTrainer : OnlineTrainer
     }
 
     /// <inheritdoc/>
-    protected override void SaveExtra(string directory, JsonObject state)
+    protected override void SaveState(string directory, JsonObject state)
     {
+        base.SaveState(directory, state);
         WeightFile.SaveModel(criticBody, Path.Combine(directory, "critic.safetensors"));
         WeightFile.SaveBuffers([.. valueHead.Parameters.Select(p => p.ToArray())], Path.Combine(directory, "value_head.safetensors"));
         WeightFile.SaveBuffers(criticOptimizer.StateBuffers(), Path.Combine(directory, "critic_optimizer.safetensors"));
@@ -118,8 +115,9 @@ public sealed class PpoTrainer : OnlineTrainer
     }
 
     /// <inheritdoc/>
-    protected override void LoadExtra(string directory, JsonObject state)
+    protected override void LoadState(string directory, JsonObject state)
     {
+        base.LoadState(directory, state);
         WeightFile.LoadModel(criticBody, Path.Combine(directory, "critic.safetensors"));
         var head = valueHead.Parameters.Select(p => new float[p.Size]).ToArray();
         WeightFile.LoadBuffers(head, Path.Combine(directory, "value_head.safetensors"));

@@ -21,44 +21,13 @@ namespace Rebel.Training;
 /// </summary>
 public sealed record RebelGroup(IReadOnlyList<Rollout> Members, float[] Targets);
 
-/// <summary>What one iteration produced (metrics with TRL-style names, and a few samples for reports).</summary>
-public sealed record IterationResult(int Iteration, IReadOnlyDictionary<string, double> Metrics, IReadOnlyList<Rollout> Samples);
-
 /// <summary>Trains a policy with REBEL against a reward (or a pairwise preference model).</summary>
-public sealed partial class RebelTrainer : IPolicyTrainer
+public sealed class RebelTrainer : LanguagePolicyTrainer
 {
-    private readonly LanguageModel policy, reference;
-    private readonly IReadOnlyList<PromptRecord> prompts;
     private readonly IPreference? preference;
-    private readonly RolloutCollector collector;
-    private readonly AdamW optimizer;
-    private readonly LrSchedule schedule;
-    private readonly Rng rng;
-    private readonly ITokenizer tokenizer;
-    private readonly PromptStream promptStream;
 
     /// <summary>The options in force.</summary>
     public RebelOptions Options { get; }
-
-    /// <summary>Iterations completed.</summary>
-    public int Iteration { get; private set; }
-
-    /// <summary>Metrics of every iteration so far.</summary>
-    public MetricsLog Metrics { get; private set; }
-
-    /// <summary>Folder receiving metrics.jsonl and checkpoints, or null for none.</summary>
-    public string? OutputDirectory { get; }
-
-    private string? MetricsPath => OutputDirectory is null ? null : Path.Combine(OutputDirectory, "metrics.jsonl");
-
-    /// <summary>The policy being trained.</summary>
-    public LanguageModel Policy => policy;
-
-    /// <inheritdoc/>
-    public IReadOnlyDictionary<string, IReward> EvaluationRewards { get; set; } = new Dictionary<string, IReward>();
-
-    /// <summary>Called after every iteration (progress displays).</summary>
-    public Action<IterationResult>? IterationCompleted { get; set; }
 
     /// <summary>
     /// Sets up REBEL on <paramref name="policy"/> (π_ref is a frozen copy of it as given). Exactly one of <paramref name="reward"/>
@@ -66,30 +35,14 @@ public sealed partial class RebelTrainer : IPolicyTrainer
     /// </summary>
     public RebelTrainer(LanguageModel policy, ITokenizer tokenizer, IReadOnlyList<PromptRecord> prompts, IReward? reward, RebelOptions options,
         string? outputDirectory = null, IPreference? preference = null)
+        : base("rebel", policy, tokenizer, prompts, Either(reward, preference), options, StepsPerEpoch(options, preference is not null), outputDirectory)
     {
-        options.Validate();
-        if ((reward is null) == (preference is null)) throw new ArgumentException("RebelTrainer: give either a reward or a preference model.");
-        if (prompts.Count == 0) throw new ArgumentException("RebelTrainer: no prompts.");
         Options = options;
-        this.policy = policy;
-        this.tokenizer = tokenizer;
-        this.prompts = prompts;
         this.preference = preference;
-        reference = policy.ReferenceModel();
-        // A copied reference can be held in bf16; with LoRA the reference is the policy's own base (adapters off), no copy.
-        if (options.ReferenceInBf16 && policy.Lora is null) reference.FreezeToBf16();
-        collector = new RolloutCollector(policy, reference, tokenizer, reward ?? new ConstantReward());
-        optimizer = new AdamW(policy.Parameters, options.LearningRate, epsilon: options.AdamEpsilon, weightDecay: options.WeightDecay);
-        var (groupsPerPrompt, groupSize) = GroupShape(options, preference is not null);
-        int groupsPerStep = GroupsPerStep(options, groupSize);
-        int stepsPerEpoch = (options.PromptsPerIteration * groupsPerPrompt + groupsPerStep - 1) / groupsPerStep;
-        schedule = new LrSchedule(options.Schedule, options.LearningRate, options.Iterations * options.Epochs * stepsPerEpoch, options.WarmupSteps);
-        rng = new Rng(options.Seed);
-        promptStream = new PromptStream(prompts, options.Seed);
-        OutputDirectory = outputDirectory;
-        if (outputDirectory is not null) Directory.CreateDirectory(outputDirectory);
-        Metrics = MetricsLog.Create(MetricsPath);
     }
+
+    private static IReward Either(IReward? reward, IPreference? preference) =>
+        (reward is null) != (preference is null) ? reward ?? new ConstantReward() : throw new ArgumentException("RebelTrainer: give either a reward or a preference model.");
 
     // Groups per prompt and completions per group: all of a prompt's completions in one group for all-pairs against a reward; one pair
     // (best/worst, the two samples, or sample/dataset) otherwise; every pair its own group for all-pairs against a preference model.
@@ -103,59 +56,42 @@ public sealed partial class RebelTrainer : IPolicyTrainer
     // A minibatch holds 2 × MiniBatchPairs completions in whole groups.
     private static int GroupsPerStep(RebelOptions o, int groupSize) => Math.Max(1, 2 * o.MiniBatchPairs / groupSize);
 
-    /// <summary>Runs the remaining iterations, checkpointing every <see cref="RebelOptions.CheckpointEvery"/> and at the end.</summary>
-    public void Train(CancellationToken cancel = default) =>
-        PolicyUpdate.RunIterations(Options.Iterations, Options.CheckpointEvery, OutputDirectory, () => Iteration, () => RunIteration(), SaveCheckpoint, cancel);
-
-    /// <summary>One REBEL iteration: rollouts, pairs, E epochs of regression.</summary>
-    public IterationResult RunIteration()
+    private static int StepsPerEpoch(RebelOptions o, bool preference)
     {
-        var clock = Stopwatch.StartNew();
-        var (batch, first) = Collectives.World.Share(promptStream.Next(Options.PromptsPerIteration), "RebelTrainer: prompts per iteration");
-        var settings = new RolloutSettings(Options.OfflineResponseField is null ? Options.CompletionsPerPrompt : 1,
-            new SamplingOptions { MaxNewTokens = Options.MaxNewTokens, Temperature = Options.Temperature, EosTokenIds = EosIds() },
-            Options.KlCoefficient, Options.NoEosScore);
-        long tokensBefore = collector.SampledTokens;
-        double allReduceBefore = optimizer.AllReduceSeconds;
-        var rollouts = collector.Collect(batch, settings, rng, first);
-        if (Options.OfflineResponseField is not null) rollouts.AddRange(DatasetResponses(batch, settings));
+        var (groupsPerPrompt, groupSize) = GroupShape(o, preference);
+        return StepsPerEpoch(o.PromptsPerIteration * groupsPerPrompt, GroupsPerStep(o, groupSize));
+    }
+
+    /// <summary>Samples completions (offline: one, paired with the dataset's response).</summary>
+    protected override List<Rollout> Collect(List<PromptRecord> share, int first, RolloutSettings settings)
+    {
+        var rollouts = base.Collect(share, first, settings);
+        if (Options.OfflineResponseField is not null) rollouts.AddRange(DatasetResponses(share, settings));
+        return rollouts;
+    }
+
+    /// <summary>Pairs completions of each prompt and regresses their log-ratio differences onto their reward differences for E epochs.</summary>
+    protected override void Update(List<Rollout> rollouts, Dictionary<string, double> metrics)
+    {
         var (loss, residual, entropy, gradNorm) = Regress(MakeGroups(rollouts));
-        Iteration++;
-        double seconds = clock.Elapsed.TotalSeconds;
-        var metrics = RolloutMetrics.Common(Iteration, rollouts);
         metrics["objective/entropy"] = entropy;
         metrics["loss/policy_avg"] = loss;
         metrics["rebel/residual_abs"] = residual;
-        RolloutMetrics.AddLengths(metrics, rollouts);
         metrics["grad_norm"] = gradNorm;
-        metrics["lr"] = optimizer.LearningRate;
-        metrics["reward_queries"] = collector.RewardQueries;
-        metrics["time/tokens_per_s"] = (collector.SampledTokens - tokensBefore) / Math.Max(seconds, 1e-9);
-        metrics["time/seconds_per_iteration"] = seconds;
-        metrics["time/allreduce_s"] = optimizer.AllReduceSeconds - allReduceBefore;
-        RolloutMetrics.AddEvaluations(metrics, rollouts, EvaluationRewards);
-        Metrics.Append(metrics);
-        var result = new IterationResult(Iteration, metrics, rollouts.Take(8).ToList());
-        IterationCompleted?.Invoke(result);
-        return result;
     }
-
-    private int[] EosIds() => policy.Config.EosTokenIds.Length > 0 ? policy.Config.EosTokenIds
-        : tokenizer.EosTokenId is { } e ? [e] : throw new InvalidOperationException("RebelTrainer: neither the model nor the tokenizer names an EOS token.");
 
     private List<Rollout> DatasetResponses(List<PromptRecord> batch, RolloutSettings settings)
     {
-        var eos = EosIds()[0];
-        var promptIds = batch.Select(p => p.Encode(tokenizer)).ToArray();
+        var eos = settings.Sampling.EosTokenIds[0];
+        var promptIds = batch.Select(p => p.Encode(Tokenizer)).ToArray();
         var responses = batch.Select(p =>
         {
             var text = p.Field(Options.OfflineResponseField!) ?? throw new InvalidDataException($"{p.Source}: missing the offline response field \"{Options.OfflineResponseField}\".");
-            return (int[])[.. tokenizer.Encode(text, addSpecialTokens: false), eos];
+            return (int[])[.. Tokenizer.Encode(text, addSpecialTokens: false), eos];
         }).ToArray();
         float t = Options.Temperature;
-        var old = RolloutCollector.LogProbs(policy, promptIds, responses, t);
-        var groups = Enumerable.Range(0, batch.Count).ToArray();
-        return collector.Score(batch, promptIds, groups, responses, [.. responses.Select(_ => true)], old, settings);
+        var old = RolloutCollector.LogProbs(Policy, promptIds, responses, t);
+        return Collector.Score([.. batch.Select((p, i) => new SampledCompletion(i, p, promptIds[i], responses[i], EndedWithEos: true, old[i]))], settings);
     }
 
     /// <summary>Groups completions of the same prompt (see <see cref="GroupShape"/>) and sets their regression targets.</summary>
@@ -187,31 +123,27 @@ public sealed partial class RebelTrainer : IPolicyTrainer
     /// <summary>E epochs over the groups in minibatches; returns mean loss per pair, mean |pair residual|, entropy and the last gradient norm.</summary>
     private (double Loss, double Residual, double Entropy, double GradNorm) Regress(List<RebelGroup> groups)
     {
-        double lossSum = 0, residualSum = 0, entropySum = 0, gradNorm = 0;
+        double lossSum = 0, residualSum = 0, entropySum = 0;
         long pairCount = 0, entropyCount = 0;
         int size = groups[0].Members.Count;
         if (groups.Any(g => g.Members.Count != size)) throw new InvalidOperationException("RebelTrainer: prompts gave different numbers of completions.");
         int pairsPerGroup = size * (size - 1) / 2;
-        for (int epoch = 0; epoch < Options.Epochs; epoch++)
+        double gradNorm = TrainEpochs(groups.Count, GroupsPerStep(Options, size), (epoch, batch) =>
         {
-            foreach (var batch in PolicyUpdate.ShuffledMiniBatches(groups.Count, GroupsPerStep(Options, size), rng))
+            int micro = (batch.Length + Options.GradientAccumulation - 1) / Options.GradientAccumulation;
+            foreach (var part in batch.Chunk(micro))
             {
-                int micro = (batch.Length + Options.GradientAccumulation - 1) / Options.GradientAccumulation;
-                foreach (var part in batch.Chunk(micro))
-                {
-                    var chunk = part.Select(k => groups[k]).ToList();
-                    using var scope = new TensorScope();
-                    var entropy = epoch == 0 ? new float[size * chunk.Count] : null;
-                    var (loss, residual) = GroupLoss(chunk, size, entropy);
-                    Ops.Mul(loss, (float)chunk.Count / batch.Length).Backward();
-                    lossSum += loss.Item() * chunk.Count * pairsPerGroup;
-                    residualSum += residual;
-                    pairCount += chunk.Count * pairsPerGroup;
-                    if (entropy is not null) { entropySum += entropy.Sum(); entropyCount += entropy.Length; }
-                }
-                gradNorm = PolicyUpdate.ClipAndStep(optimizer, schedule, Options.MaxGradNorm);
+                var chunk = part.Select(k => groups[k]).ToList();
+                using var scope = new TensorScope();
+                var entropy = epoch == 0 ? new float[size * chunk.Count] : null;
+                var (loss, residual) = GroupLoss(chunk, size, entropy);
+                Ops.Mul(loss, (float)chunk.Count / batch.Length).Backward();
+                lossSum += loss.Item() * chunk.Count * pairsPerGroup;
+                residualSum += residual;
+                pairCount += chunk.Count * pairsPerGroup;
+                if (entropy is not null) { entropySum += entropy.Sum(); entropyCount += entropy.Length; }
             }
-        }
+        });
         return (lossSum / Math.Max(pairCount, 1), residualSum / Math.Max(pairCount, 1), entropySum / Math.Max(entropyCount, 1), gradNorm);
     }
 
@@ -219,7 +151,7 @@ public sealed partial class RebelTrainer : IPolicyTrainer
     private (Tensor Loss, double ResidualAbsSum) GroupLoss(List<RebelGroup> chunk, int size, float[]? entropy)
     {
         var members = chunk.SelectMany(g => g.Members).ToList();
-        var logp = SequenceLogProbs.Compute(policy, [.. members.Select(r => r.PromptIds)], [.. members.Select(r => r.Completion)], Options.Temperature, entropy); // (G·n)
+        var logp = SequenceLogProbs.Compute(Policy, [.. members.Select(r => r.PromptIds)], [.. members.Select(r => r.Completion)], Options.Temperature, entropy); // (G·n)
         var (loss, centred) = RebelLoss.Grouped(logp, [.. members.Select(r => r.OldLogProb)], [.. chunk.SelectMany(g => g.Targets)], size, Options.Eta);
         // A pair's residual e_i − e_j is the difference of the two centred residuals.
         var c = centred.Span;

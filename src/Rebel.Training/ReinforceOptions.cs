@@ -2,7 +2,7 @@
 namespace Rebel.Training;
 
 /// <summary>Options of <see cref="ReinforceTrainer"/>.</summary>
-public sealed record ReinforceOptions : OnlineOptions
+public sealed record ReinforceOptions : BaselineOptions
 {
     /// <summary>Completions per prompt. Default 2 (same sample count as REBEL's online setting).</summary>
     public override int CompletionsPerPrompt { get; init; } = 2;

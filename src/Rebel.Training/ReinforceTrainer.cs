@@ -12,7 +12,7 @@ using Rebel.Training.Rollouts;
 namespace Rebel.Training;
 
 /// <summary>Trains a policy with REINFORCE and a running-mean baseline.</summary>
-public sealed class ReinforceTrainer : OnlineTrainer
+public sealed class ReinforceTrainer : LanguagePolicyTrainer
 {
     private float? baseline;
 
@@ -22,7 +22,7 @@ public sealed class ReinforceTrainer : OnlineTrainer
     /// <summary>Sets up REINFORCE on <paramref name="policy"/> (π_ref is a frozen copy of it as given).</summary>
     public ReinforceTrainer(LanguageModel policy, ITokenizer tokenizer, IReadOnlyList<PromptRecord> prompts, IReward reward, ReinforceOptions options,
         string? outputDirectory = null)
-        : base("reinforce", policy, tokenizer, prompts, reward, options, options.PromptsPerIteration * options.CompletionsPerPrompt, outputDirectory) =>
+        : base("reinforce", policy, tokenizer, prompts, reward, options, StepsPerEpoch(options.PromptsPerIteration * options.CompletionsPerPrompt, options.MiniBatchSize), outputDirectory) =>
         Options = options;
 
     /// <inheritdoc/>
@@ -36,19 +36,14 @@ public sealed class ReinforceTrainer : OnlineTrainer
         Collectives.World.AllReduceSum(sums);
         double batchMean = sums[0] / Math.Max(sums[1], 1);
         float b = baseline ?? (float)batchMean;
-        double lossSum = 0, gradNorm = 0; int steps = 0;
-        for (int epoch = 0; epoch < Options.Epochs; epoch++)
+        double lossSum = 0; int steps = 0;
+        double gradNorm = TrainEpochs(rollouts.Count, Options.MiniBatchSize, (_, mb) =>
         {
-            foreach (var mb in MiniBatches(rollouts.Count))
-            {
-                using var scope = new TensorScope();
-                var logp = SequenceLogProbs.Compute(Policy, [.. mb.Select(i => rollouts[i].PromptIds)], [.. mb.Select(i => rollouts[i].Completion)], Options.Temperature); // (B)
-                var loss = ReinforceLoss.Compute(logp, [.. mb.Select(i => rewards[i])], b);
-                loss.Backward();
-                lossSum += loss.Item(); steps++;
-                gradNorm = StepPolicy();
-            }
-        }
+            var logp = SequenceLogProbs.Compute(Policy, [.. mb.Select(i => rollouts[i].PromptIds)], [.. mb.Select(i => rollouts[i].Completion)], Options.Temperature); // (B)
+            var loss = ReinforceLoss.Compute(logp, [.. mb.Select(i => rewards[i])], b);
+            loss.Backward();
+            lossSum += loss.Item(); steps++;
+        });
         baseline = ReinforceLoss.UpdateBaseline(baseline, batchMean, Options.BaselineDecay);
         metrics["loss/policy_avg"] = lossSum / Math.Max(steps, 1);
         metrics["reinforce/baseline"] = b;
@@ -56,8 +51,16 @@ public sealed class ReinforceTrainer : OnlineTrainer
     }
 
     /// <inheritdoc/>
-    protected override void SaveExtra(string directory, JsonObject state) => state["baseline"] = baseline;
+    protected override void SaveState(string directory, JsonObject state)
+    {
+        base.SaveState(directory, state);
+        state["baseline"] = baseline;
+    }
 
     /// <inheritdoc/>
-    protected override void LoadExtra(string directory, JsonObject state) => baseline = state["baseline"]?.GetValue<float>();
+    protected override void LoadState(string directory, JsonObject state)
+    {
+        base.LoadState(directory, state);
+        baseline = state["baseline"]?.GetValue<float>();
+    }
 }

@@ -6,6 +6,7 @@ using Rebel.Models.Tokenization;
 using Rebel.Tensors;
 using Rebel.Tensors.Distributed;
 using Rebel.Tensors.Optim;
+using Rebel.Training.Checkpointing;
 using Rebel.Training.Data;
 using Rebel.Training.Losses;
 using Rebel.Training.Rewards;
@@ -23,6 +24,7 @@ public sealed class RewardModelTrainer
     private readonly (int[] Chosen, int[] Rejected)[] train, heldOut;
     private readonly AdamW optimizer;
     private readonly Rng rng;
+    private int[] order;
 
     /// <summary>The options in force.</summary>
     public RewardModelOptions Options { get; }
@@ -32,6 +34,9 @@ public sealed class RewardModelTrainer
 
     /// <summary>Pairs held out.</summary>
     public int HeldOutCount => heldOut.Length;
+
+    /// <summary>Optimizer steps taken so far (restored by <see cref="LoadCheckpoint"/>).</summary>
+    public int Step { get; private set; }
 
     /// <summary>Optimizer steps per epoch.</summary>
     public int StepsPerEpoch => (train.Length + Options.BatchSize - 1) / Options.BatchSize;
@@ -60,50 +65,72 @@ public sealed class RewardModelTrainer
         var encoded = pairs.Select(p => (
             RewardModelReward.Encode(model.Config, tokenizer, p.Prompt.Prompt, p.Chosen, endedWithEos: !p.EndsTurn, p.Source),
             RewardModelReward.Encode(model.Config, tokenizer, p.Prompt.Prompt, p.Rejected, endedWithEos: !p.EndsTurn, p.Source))).ToArray();
-        Shuffle(encoded);
+        rng.Shuffle<(int[], int[])>(encoded);
         int held = (int)Math.Round(encoded.Length * options.HeldOutFraction);
         if (encoded.Length - held < 1) throw new ArgumentException($"RewardModelTrainer: {pairs.Count} pairs leave none to train on.");
         heldOut = encoded[..held];
         train = encoded[held..];
+        order = [.. Enumerable.Range(0, train.Length)];
         optimizer = new AdamW([.. model.Parameters, .. head.Parameters], options.LearningRate, weightDecay: options.WeightDecay);
     }
 
-    /// <summary>Runs all epochs; returns the held-out pairwise accuracy at the end (NaN when nothing is held out).</summary>
-    public double Train(CancellationToken cancel = default)
+    /// <summary>
+    /// Runs the remaining steps of all epochs; returns the held-out pairwise accuracy at the end of the last epoch run (NaN when nothing is
+    /// held out). <paramref name="stopAfter"/>, when given, is asked after each step (its number) whether to stop there.
+    /// </summary>
+    public double Train(CancellationToken cancel = default, Func<int, bool>? stopAfter = null)
     {
-        int total = StepsPerEpoch * Options.Epochs, step = 0;
+        int total = StepsPerEpoch * Options.Epochs;
         var schedule = new LrSchedule(Options.Schedule, Options.LearningRate, total, Options.WarmupSteps);
-        var order = Enumerable.Range(0, train.Length).ToArray();
         double heldOutAccuracy = double.NaN;
-        for (int epoch = 1; epoch <= Options.Epochs; epoch++)
+        while (Step < total)
         {
-            Shuffle(order);
-            for (int start = 0; start < order.Length; start += Options.BatchSize)
+            int epoch = Step / StepsPerEpoch + 1, start = Step % StepsPerEpoch * Options.BatchSize;
+            if (start == 0) rng.Shuffle<int>(order);
+            cancel.ThrowIfCancellationRequested();
+            var (batch, _, weight) = Collectives.World.WeightedShare(order.Skip(start).Take(Options.BatchSize).Select(i => train[i]).ToList(),
+                "RewardModelTrainer: pairs per step");
+            double loss, accuracy;
+            using (var scope = new TensorScope())
             {
-                cancel.ThrowIfCancellationRequested();
-                var (batch, _, weight) = Collectives.World.WeightedShare(order.Skip(start).Take(Options.BatchSize).Select(i => train[i]).ToList(),
-                    "RewardModelTrainer: pairs per step");
-                double loss, accuracy;
-                using (var scope = new TensorScope())
-                {
-                    var scores = ScoreRows([.. batch.Select(p => p.Chosen), .. batch.Select(p => p.Rejected)]); // (2P)
-                    var chosen = Ops.Slice(scores, 0, 0, batch.Count); // (P)
-                    var rejected = Ops.Slice(scores, 0, batch.Count, batch.Count); // (P)
-                    var l = BradleyTerryLoss.Compute(chosen, rejected);
-                    Ops.Mul(l, weight).Backward();
-                    loss = l.Item();
-                    accuracy = BradleyTerryLoss.Accuracy(chosen.Span, rejected.Span);
-                }
-                optimizer.LearningRate = schedule.At(step);
-                optimizer.ClipAndStep(Options.MaxGradNorm);
-                step++;
-                bool lastOfEpoch = start + Options.BatchSize >= order.Length;
-                double? held = null;
-                if (lastOfEpoch && heldOut.Length > 0) held = heldOutAccuracy = HeldOutAccuracy();
-                StepCompleted?.Invoke(new RewardModelStep(step, epoch, loss, accuracy, optimizer.LearningRate, held));
+                var scores = ScoreRows([.. batch.Select(p => p.Chosen), .. batch.Select(p => p.Rejected)]); // (2P)
+                var chosen = Ops.Slice(scores, 0, 0, batch.Count); // (P)
+                var rejected = Ops.Slice(scores, 0, batch.Count, batch.Count); // (P)
+                var l = BradleyTerryLoss.Compute(chosen, rejected);
+                Ops.Mul(l, weight).Backward();
+                loss = l.Item();
+                accuracy = BradleyTerryLoss.Accuracy(chosen.Span, rejected.Span);
             }
+            optimizer.LearningRate = schedule.At(Step);
+            optimizer.ClipAndStep(Options.MaxGradNorm);
+            Step++;
+            bool lastOfEpoch = start + Options.BatchSize >= order.Length;
+            double? held = null;
+            if (lastOfEpoch && heldOut.Length > 0) held = heldOutAccuracy = HeldOutAccuracy();
+            StepCompleted?.Invoke(new RewardModelStep(Step, epoch, loss, accuracy, optimizer.LearningRate, held));
+            if (stopAfter?.Invoke(Step) == true) break;
         }
         return heldOutAccuracy;
+    }
+
+    /// <summary>Writes a resumable checkpoint (model and head weights, optimizer, this epoch's pair order, RNG) to <paramref name="directory"/>.</summary>
+    public void SaveCheckpoint(string directory) =>
+        TrainerCheckpoint.Save(directory, "reward-model", optimizer, rng, (tmp, state) =>
+        {
+            WeightFile.SaveModel(model, Path.Combine(tmp, "model.safetensors"));
+            WeightFile.SaveParameters(head.NamedParameters, Path.Combine(tmp, "head.safetensors"));
+            state["step"] = Step;
+            state["order"] = TrainerCheckpoint.ToJson(order);
+        });
+
+    /// <summary>Restores a checkpoint written by <see cref="SaveCheckpoint"/>; <see cref="Train"/> then continues as if never stopped.</summary>
+    public void LoadCheckpoint(string directory)
+    {
+        var state = TrainerCheckpoint.Load(directory, "reward-model", optimizer, rng);
+        WeightFile.LoadModel(model, Path.Combine(directory, "model.safetensors"));
+        WeightFile.LoadParameters(head.NamedParameters, Path.Combine(directory, "head.safetensors"));
+        Step = state["step"]!.GetValue<int>();
+        order = TrainerCheckpoint.IntArray(state["order"]);
     }
 
     /// <summary>Fraction of held-out pairs whose chosen response scores above the rejected one (NaN when none are held out).</summary>
@@ -138,14 +165,5 @@ public sealed class RewardModelTrainer
         var last = new int[n];
         for (int b = 0; b < n; b++) last[b] = b * time + rows[b].Length - 1;
         return Ops.Reshape(Ops.IndexSelect(values, last), n); // (B)
-    }
-
-    private void Shuffle<T>(T[] a)
-    {
-        for (int i = a.Length - 1; i > 0; i--)
-        {
-            int j = rng.NextInt(i + 1);
-            (a[i], a[j]) = (a[j], a[i]);
-        }
     }
 }

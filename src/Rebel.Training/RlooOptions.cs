@@ -2,7 +2,7 @@
 namespace Rebel.Training;
 
 /// <summary>Options of <see cref="RlooTrainer"/>.</summary>
-public sealed record RlooOptions : OnlineOptions
+public sealed record RlooOptions : BaselineOptions
 {
     /// <summary>k, completions per prompt; each is baselined by the mean of the other k−1. Default 4 (TRL RLOOConfig rloo_k = 2; the paper's best k = 4).</summary>
     public override int CompletionsPerPrompt { get; init; } = 4;

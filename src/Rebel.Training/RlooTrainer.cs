@@ -10,7 +10,7 @@ using Rebel.Training.Rollouts;
 namespace Rebel.Training;
 
 /// <summary>Trains a policy with REINFORCE Leave-One-Out.</summary>
-public sealed class RlooTrainer : OnlineTrainer
+public sealed class RlooTrainer : LanguagePolicyTrainer
 {
     /// <summary>The options in force.</summary>
     public RlooOptions Options { get; }
@@ -18,7 +18,7 @@ public sealed class RlooTrainer : OnlineTrainer
     /// <summary>Sets up RLOO on <paramref name="policy"/> (π_ref is a frozen copy of it as given).</summary>
     public RlooTrainer(LanguageModel policy, ITokenizer tokenizer, IReadOnlyList<PromptRecord> prompts, IReward reward, RlooOptions options,
         string? outputDirectory = null)
-        : base("rloo", policy, tokenizer, prompts, reward, options, options.PromptsPerIteration * options.CompletionsPerPrompt, outputDirectory) =>
+        : base("rloo", policy, tokenizer, prompts, reward, options, StepsPerEpoch(options.PromptsPerIteration * options.CompletionsPerPrompt, options.MiniBatchSize), outputDirectory) =>
         Options = options;
 
     /// <inheritdoc/>
@@ -26,19 +26,14 @@ public sealed class RlooTrainer : OnlineTrainer
     {
         var advantages = new float[rollouts.Count];
         RlooLoss.Advantages([.. rollouts.Select(r => r.Reward)], Options.CompletionsPerPrompt, advantages);
-        double lossSum = 0, gradNorm = 0; int steps = 0;
-        for (int epoch = 0; epoch < Options.Epochs; epoch++)
+        double lossSum = 0; int steps = 0;
+        double gradNorm = TrainEpochs(rollouts.Count, Options.MiniBatchSize, (_, mb) =>
         {
-            foreach (var mb in MiniBatches(rollouts.Count))
-            {
-                using var scope = new TensorScope();
-                var logp = SequenceLogProbs.Compute(Policy, [.. mb.Select(i => rollouts[i].PromptIds)], [.. mb.Select(i => rollouts[i].Completion)], Options.Temperature); // (B)
-                var loss = RlooLoss.Compute(logp, [.. mb.Select(i => advantages[i])]);
-                loss.Backward();
-                lossSum += loss.Item(); steps++;
-                gradNorm = StepPolicy();
-            }
-        }
+            var logp = SequenceLogProbs.Compute(Policy, [.. mb.Select(i => rollouts[i].PromptIds)], [.. mb.Select(i => rollouts[i].Completion)], Options.Temperature); // (B)
+            var loss = RlooLoss.Compute(logp, [.. mb.Select(i => advantages[i])]);
+            loss.Backward();
+            lossSum += loss.Item(); steps++;
+        });
         metrics["loss/policy_avg"] = lossSum / Math.Max(steps, 1);
         metrics["rloo/advantage_abs"] = advantages.Average(a => Math.Abs(a));
         metrics["grad_norm"] = gradNorm;

@@ -1,9 +1,11 @@
 // Supervised fine-tuning: maximise ln π(completion | prompt), the loss averaged over completion tokens only.
 using Rebel.Models;
+using Rebel.Models.Sampling;
 using Rebel.Models.Tokenization;
 using Rebel.Tensors;
 using Rebel.Tensors.Distributed;
 using Rebel.Tensors.Optim;
+using Rebel.Training.Checkpointing;
 using Rebel.Training.Rollouts;
 
 namespace Rebel.Training;
@@ -23,11 +25,13 @@ public sealed class SftTrainer
     private readonly AdamW optimizer;
     private readonly LrSchedule schedule;
     private readonly Rng rng;
+    private int[] order;
+    private int cursor;
 
     /// <summary>The options in force.</summary>
     public SftOptions Options { get; }
 
-    /// <summary>Steps taken by the last <see cref="Train"/> call.</summary>
+    /// <summary>Optimizer steps taken so far (restored by <see cref="LoadCheckpoint"/>).</summary>
     public int StepsTaken { get; private set; }
 
     /// <summary>The learning rate of the last step taken.</summary>
@@ -40,7 +44,8 @@ public sealed class SftTrainer
     public SftTrainer(LanguageModel model, ITokenizer tokenizer, IReadOnlyList<SftExample> examples, SftOptions options)
     {
         if (examples.Count == 0) throw new ArgumentException("SftTrainer: no examples.");
-        int eos = tokenizer.EosTokenId ?? throw new ArgumentException("SftTrainer: the tokenizer has no EOS token.");
+        int eos = EosTokens.Of(model.Config, tokenizer) is { Length: > 0 } ids ? ids[0]
+            : throw new ArgumentException("SftTrainer: neither the model nor the tokenizer names an EOS token.");
         this.model = model;
         Options = options;
         prompts = new int[examples.Count][];
@@ -58,25 +63,25 @@ public sealed class SftTrainer
         optimizer = new AdamW(model.Parameters, options.LearningRate, weightDecay: options.WeightDecay);
         schedule = new LrSchedule(options.Schedule, options.LearningRate, options.Steps, options.WarmupSteps);
         rng = new Rng(options.Seed);
+        order = [.. Enumerable.Range(0, prompts.Length)];
+        cursor = order.Length;
     }
 
     /// <summary>
-    /// Runs up to <see cref="SftOptions.Steps"/> steps; returns the mean loss of the last 10% of them.
+    /// Runs the remaining of <see cref="SftOptions.Steps"/> steps; returns the mean loss of the last 10% of them.
     /// <paramref name="stopAfter"/>, when given, is asked after each step whether to stop early (e.g. once a validation score is reached).
     /// </summary>
     public double Train(CancellationToken cancel = default, Func<int, bool>? stopAfter = null)
     {
-        var order = Enumerable.Range(0, prompts.Length).ToArray();
-        int cursor = order.Length;
         double tail = 0; int tailCount = 0;
-        for (int step = 0; step < Options.Steps; step++)
+        for (int step = StepsTaken; step < Options.Steps; step++)
         {
             cancel.ThrowIfCancellationRequested();
             var batchPrompts = new List<int[]>(Options.BatchSize);
             var batchCompletions = new List<int[]>(Options.BatchSize);
             for (int i = 0; i < Options.BatchSize; i++)
             {
-                if (cursor == order.Length) { Shuffle(order); cursor = 0; }
+                if (cursor == order.Length) { rng.Shuffle<int>(order); cursor = 0; }
                 batchPrompts.Add(prompts[order[cursor]]);
                 batchCompletions.Add(completions[order[cursor++]]);
             }
@@ -95,24 +100,31 @@ public sealed class SftTrainer
             }
             optimizer.LearningRate = schedule.At(step);
             optimizer.ClipAndStep(Options.MaxGradNorm);
+            StepsTaken = step + 1;
             if (step >= Options.Steps - Math.Max(1, Options.Steps / 10)) { tail += loss; tailCount++; }
             StepCompleted?.Invoke(step + 1, loss);
-            if (stopAfter?.Invoke(step + 1) == true)
-            {
-                StepsTaken = step + 1;
-                return loss;
-            }
+            if (stopAfter?.Invoke(step + 1) == true) return loss;
         }
-        StepsTaken = Options.Steps;
         return tail / Math.Max(tailCount, 1);
     }
 
-    private void Shuffle(int[] a)
-    {
-        for (int i = a.Length - 1; i > 0; i--)
+    /// <summary>Writes a resumable checkpoint (weights, optimizer, data order and position, RNG) to <paramref name="directory"/>.</summary>
+    public void SaveCheckpoint(string directory) =>
+        TrainerCheckpoint.Save(directory, "sft", optimizer, rng, (tmp, state) =>
         {
-            int j = rng.NextInt(i + 1);
-            (a[i], a[j]) = (a[j], a[i]);
-        }
+            WeightFile.SaveModel(model, Path.Combine(tmp, "policy.safetensors"));
+            state["step"] = StepsTaken;
+            state["cursor"] = cursor;
+            state["order"] = TrainerCheckpoint.ToJson(order);
+        });
+
+    /// <summary>Restores a checkpoint written by <see cref="SaveCheckpoint"/>; <see cref="Train"/> then continues as if never stopped.</summary>
+    public void LoadCheckpoint(string directory)
+    {
+        var state = TrainerCheckpoint.Load(directory, "sft", optimizer, rng);
+        WeightFile.LoadModel(model, Path.Combine(directory, "policy.safetensors"));
+        StepsTaken = state["step"]!.GetValue<int>();
+        cursor = state["cursor"]!.GetValue<int>();
+        order = TrainerCheckpoint.IntArray(state["order"]);
     }
 }

@@ -5,7 +5,7 @@ namespace Rebel.Training.Tests;
 
 public class DpoTrainerTests
 {
-    private static List<PreferencePair> Pairs(int n) =>
+    internal static List<PreferencePair> Pairs(int n) =>
         [.. Enumerable.Range(0, n).Select(i => PreferenceDataset.Parse(
             $"{{\"prompt\": \"say {i % 7} letters:\", \"chosen\": \" abab abab\", \"rejected\": \" cdcd cdcd\"}}", $"pairs:{i + 1}"))];
 

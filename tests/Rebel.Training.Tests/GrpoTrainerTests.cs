@@ -2,7 +2,7 @@ namespace Rebel.Training.Tests;
 
 public class GrpoTrainerTests
 {
-    private static GrpoOptions TinyOptions(int iterations) => new()
+    internal static GrpoOptions TinyOptions(int iterations) => new()
     {
         PromptsPerIteration = 8, MaxNewTokens = 8, Temperature = 1f, Seed = 11, Iterations = iterations, CompletionsPerPrompt = 4, KlCoefficient = 0.01f, Epochs = 2, MiniBatchSize = 16, LearningRate = 3e-3f,
     };

@@ -114,7 +114,7 @@ public class LoraTrainingTests
         var before = Snapshot(model);
         var prompts = TinySetup.Prompts(8);
         var reward = new TinySetup.LetterReward();
-        OnlineTrainer trainer = algo switch
+        LanguagePolicyTrainer trainer = algo switch
         {
             "ppo" => new PpoTrainer(model, tok, prompts, reward, new PpoOptions { Iterations = 2, PromptsPerIteration = 4, CompletionsPerPrompt = 4, MaxNewTokens = 6, MiniBatchSize = 8, LearningRate = 1e-2f, Seed = 11 }),
             "rloo" => new RlooTrainer(model, tok, prompts, reward, new RlooOptions { Iterations = 2, PromptsPerIteration = 4, CompletionsPerPrompt = 4, MaxNewTokens = 6, MiniBatchSize = 8, LearningRate = 1e-2f, Seed = 11 }),

@@ -2,7 +2,7 @@ namespace Rebel.Training.Tests;
 
 public class OnlineDpoTrainerTests
 {
-    private static OnlineDpoOptions TinyOptions(int iterations) => new()
+    internal static OnlineDpoOptions TinyOptions(int iterations) => new()
     {
         PromptsPerIteration = 8, MaxNewTokens = 8, Temperature = 1f, Seed = 11, Iterations = iterations, CompletionsPerPrompt = 4, Beta = 0.5f, Epochs = 2, MiniBatchSize = 4, LearningRate = 3e-3f,
     };

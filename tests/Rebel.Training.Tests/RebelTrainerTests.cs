@@ -13,7 +13,7 @@ public class RebelTrainerTests
             [.. queries.Select(q => q.Completion.Length == 0 ? 0f : q.Completion.Count(c => c == 'a') / (float)q.Completion.Length)];
     }
 
-    private static RebelOptions TinyOptions(int iterations) => new()
+    internal static RebelOptions TinyOptions(int iterations) => new()
     {
         Iterations = iterations, PromptsPerIteration = 8, CompletionsPerPrompt = 4, MaxNewTokens = 8, Temperature = 1f,
         KlCoefficient = 0.0f, Eta = 10f, Epochs = 2, MiniBatchPairs = 4, LearningRate = 3e-3f, Seed = 11,
@@ -44,46 +44,6 @@ public class RebelTrainerTests
     }
 
     [Fact]
-    public void ResumedRunEqualsUninterruptedRun()
-    {
-        var tok = TinySetup.Tokenizer();
-        var prompts = TinySetup.Prompts(12);
-        var dirA = Directory.CreateTempSubdirectory("rebel-a").FullName;
-        var dirB = Directory.CreateTempSubdirectory("rebel-b").FullName;
-        try
-        {
-            var full = TinySetup.Model(tok);
-            new RebelTrainer(full, tok, prompts, new LetterReward(), TinyOptions(4), dirA).Train();
-
-            var first = TinySetup.Model(tok);
-            var opts = TinyOptions(4) with { CheckpointEvery = 2 };
-            var t1 = new RebelTrainer(first, tok, prompts, new LetterReward(), opts, dirB);
-            t1.RunIteration();
-            t1.RunIteration();
-            t1.SaveCheckpoint(Path.Combine(dirB, "checkpoint"));
-
-            var resumed = TinySetup.Model(tok, seed: 99); // different weights: everything must come from the checkpoint
-            var t2 = new RebelTrainer(resumed, tok, prompts, new LetterReward(), opts, dirB);
-            t2.LoadCheckpoint(Path.Combine(dirB, "checkpoint"));
-            Assert.Equal(2, t2.Iteration);
-            t2.Train();
-
-            foreach (var (name, p) in full.NamedParameters)
-                Assert.True(p.Span.SequenceEqual(resumed.NamedParameters[name].Span), $"parameter {name} differs after resume");
-            var rowsA = File.ReadAllLines(Path.Combine(dirA, "metrics.jsonl"));
-            var rowsB = File.ReadAllLines(Path.Combine(dirB, "metrics.jsonl"));
-            Assert.Equal(4, rowsB.Length);
-            for (int i = 0; i < 4; i++)
-                Assert.Equal(Strip(rowsA[i]), Strip(rowsB[i]));
-        }
-        finally
-        {
-            Directory.Delete(dirA, true);
-            Directory.Delete(dirB, true);
-        }
-    }
-
-    [Fact]
     public void Bf16Reference_IsTheRoundedPolicy_AndSurvivesACheckpoint()
     {
         var tok = TinySetup.Tokenizer();
@@ -110,8 +70,4 @@ public class RebelTrainerTests
             Directory.Delete(dir, true);
         }
     }
-
-    // Drops timing fields, which differ between runs.
-    private static string Strip(string line) =>
-        System.Text.RegularExpressions.Regex.Replace(line, "\"time/[^\"]+\":[^,}]+,?", "");
 }

@@ -24,7 +24,7 @@ public sealed class RewardModelTrainerTests : IDisposable
             $"{{\"prompt\": \"say {i % 7} letters:\", \"chosen\": \" {Word("aab")}a\", \"rejected\": \" {Word("cd")}\"}}")];
     }
 
-    private static IReadOnlyList<PreferencePair> Pairs(int n, ulong seed) =>
+    internal static IReadOnlyList<PreferencePair> Pairs(int n, ulong seed) =>
         [.. PairLines(n, seed).Select((l, i) => PreferenceDataset.Parse(l, $"test:{i + 1}"))];
 
     [Fact]

@@ -95,7 +95,7 @@ public class RlhfTaskTests
     public void EvaluationRewardsAreLoggedButNeitherCountedNorTrainedOn(string algorithm)
     {
         var tok = TinySetup.Tokenizer();
-        IPolicyTrainer Create(Models.LanguageModel model) => algorithm == "rebel"
+        LanguagePolicyTrainer Create(Models.LanguageModel model) => algorithm == "rebel"
             ? new RebelTrainer(model, tok, TinySetup.Prompts(8), new TinySetup.LetterReward(),
                 new RebelOptions { Iterations = 3, PromptsPerIteration = 4, CompletionsPerPrompt = 2, MaxNewTokens = 6, Temperature = 1f, LearningRate = 1e-3f, Seed = 2 })
             : new RlooTrainer(model, tok, TinySetup.Prompts(8), new TinySetup.LetterReward(),

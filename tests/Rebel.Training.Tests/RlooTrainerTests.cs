@@ -2,7 +2,7 @@ namespace Rebel.Training.Tests;
 
 public class RlooTrainerTests
 {
-    private static RlooOptions TinyOptions(int iterations) => new()
+    internal static RlooOptions TinyOptions(int iterations) => new()
     {
         PromptsPerIteration = 8, MaxNewTokens = 8, Temperature = 1f, Seed = 11, Iterations = iterations, CompletionsPerPrompt = 4, KlCoefficient = 0f, Epochs = 2, MiniBatchSize = 8, LearningRate = 5e-3f,
     };

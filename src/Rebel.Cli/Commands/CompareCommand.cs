@@ -1,6 +1,7 @@
 // `rebel compare`: REBEL and the baselines side by side on a built-in task with the same budget of reward queries; and the hidden
 // `compare-run` subcommand that runs one (algorithm, seed) in a child process of this same executable.
 using System.CommandLine;
+using Rebel.Cli.Compare;
 using Rebel.Training.Compare;
 using Rebel.Training.Tasks;
 using Spectre.Console;
@@ -68,7 +69,7 @@ internal static class CompareCommand
         cmd.SetGuardedAction(parse =>
         {
             var options = CompareRunner.ReadPlan(parse.GetValue(plan)!);
-            CompareRun.Execute(options, parse.GetValue(algo)!, parse.GetValue(seed), r =>
+            CompareChild.Execute(options, parse.GetValue(algo)!, parse.GetValue(seed), r =>
             {
                 Console.Out.WriteLine($"iteration {r.Iteration} score {r.Metrics["objective/scores"]:F3} kl {r.Metrics["objective/kl"]:F2}");
                 Console.Out.Flush();

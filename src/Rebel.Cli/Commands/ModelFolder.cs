@@ -2,6 +2,7 @@
 using System.CommandLine;
 using Rebel.Models;
 using Rebel.Models.Pretrained;
+using Rebel.Models.Sampling;
 using Rebel.Models.Tokenization;
 using Rebel.Training.Data;
 
@@ -40,8 +41,7 @@ internal sealed record ModelFolder(string Directory, LanguageModel Model, BpeTok
     }
 
     /// <summary>The ids that end a completion: the model's (generation_config.json), else the tokenizer's EOS.</summary>
-    public int[] EosIds => Model.Config.EosTokenIds.Length > 0 ? Model.Config.EosTokenIds
-        : Tokenizer.EosTokenId is { } eos ? [eos] : [];
+    public int[] EosIds => EosTokens.Of(Model.Config, Tokenizer);
 
     /// <summary>
     /// The chat template for conversational records: <paramref name="templateName"/> (--chat-template: chatml, llama3 or a

@@ -5,6 +5,7 @@ using Rebel.Training;
 using Rebel.Training.Data;
 using Rebel.Training.Reporting;
 using Rebel.Training.Rewards;
+using Rebel.Training.Rollouts;
 using Spectre.Console;
 
 namespace Rebel.Cli.Commands;
@@ -24,15 +25,14 @@ internal static class TrainCommand
         var config = new Option<string?>("--config") { Description = "JSON or YAML file of flags (kebab-case or snake_case keys); flags typed override it." };
         var evalPrompts = new Option<string?>("--eval-prompts") { Description = "Prompts scored greedily before and after training (reported in report.html)." };
         var chat = ModelFolder.ChatTemplateOption();
-        var flags = new RebelOptionFlags();
-        var baseline = new BaselineOptionFlags();
+        var algoOption = new Option<string>("--algo") { Description = $"Algorithm: {string.Join(", ", Algorithms.Names)}.", DefaultValueFactory = _ => "rebel" }.AcceptOnlyFromAmong([.. Algorithms.Names]);
+        var flags = new OptionFlags([.. Algorithms.All.Select(a => (a.Name, (object)a.Defaults))]);
         var lora = new LoraFlags();
         var cmd = new Command("train", "Fine-tune a model with REBEL (or --algo ppo|rloo|reinforce|grpo|online-dpo) on a prompt file and a reward. Writes metrics.jsonl, report.html, checkpoint/ and policy/ (with --lora-*: adapter/) to --out.")
         {
-            model, prompts, reward, output, resume, config, evalPrompts, chat,
+            model, prompts, reward, output, resume, config, evalPrompts, chat, algoOption,
         };
         foreach (var f in flags.All) cmd.Options.Add(f);
-        foreach (var f in baseline.All) cmd.Options.Add(f);
         foreach (var f in lora.All) cmd.Options.Add(f);
         cmd.SetGuardedAction(parse =>
         {
@@ -40,27 +40,22 @@ internal static class TrainCommand
             string? template = parse.GetValue(chat);
             var records = folder.LoadPrompts(parse.GetValue(prompts)!, template);
             var held = parse.GetValue(evalPrompts) is { } ep ? folder.LoadPrompts(ep, template) : null;
-            var options = flags.Read(parse);
+            var algorithm = Algorithms.Find(parse.GetValue(algoOption)!);
+            if (flags.Misplaced(parse, algorithm.OptionsType) is { } misplaced) throw new ArgumentException($"{misplaced.Name} does not apply to --algo {algorithm.Name}.");
+            var options = flags.Read(parse, algorithm.Defaults);
             lora.Attach(parse, folder.Model, options.Seed);
             string outDir = parse.GetValue(output)!;
             using var spec = RewardSpec.Parse(parse.GetValue(reward)!, folder.Tokenizer);
-            string algo = parse.GetValue(baseline.Algo)!;
-            var misplaced = (algo == "rebel" ? baseline.All.Skip(1) : flags.RebelOnly).FirstOrDefault(o => parse.GetResult(o) is not null);
-            if (misplaced is not null) throw new ArgumentException($"{misplaced.Name} does not apply to --algo {algo}.");
-            if (algo == "rebel")
-                return Train(folder, records, held, spec, algo, new RebelTrainer(folder.Model, folder.Tokenizer, records, spec.Reward, options, outDir, spec.Preference),
-                    (options.Iterations, options.MaxNewTokens, options.Seed), outDir, parse.GetValue(resume));
-            if (spec.Reward is null) throw new ArgumentException($"--algo {algo} needs a reward; preference models work with REBEL only.");
-            var trainer = baseline.Create(algo, parse, flags, folder.Model, folder.Tokenizer, records, spec.Reward, outDir);
-            var shape = BaselineOptionFlags.Shape(trainer.Settings);
-            return Train(folder, records, held, spec, algo, trainer, shape, outDir, parse.GetValue(resume));
+            var trainer = algorithm.Create(new TrainerInputs(folder.Model, folder.Tokenizer, records, spec.Reward, outDir, spec.Preference), options);
+            return Train(folder, records, held, spec, algorithm.Name, trainer, outDir, parse.GetValue(resume));
         });
         return cmd;
     }
 
     private static int Train(ModelFolder folder, IReadOnlyList<PromptRecord> records, IReadOnlyList<PromptRecord>? held, RewardSpec spec, string algo,
-        IPolicyTrainer trainer, (int Iterations, int MaxNewTokens, ulong Seed) options, string outDir, string? resume)
+        LanguagePolicyTrainer trainer, string outDir, string? resume)
     {
+        var options = trainer.Settings;
         Directory.CreateDirectory(outDir);
         trainer.ExportPolicy = dir => LoraFlags.Export(folder, dir);
         if (resume is not null) trainer.LoadCheckpoint(resume);
@@ -68,7 +63,7 @@ internal static class TrainCommand
         EvaluationResult? Evaluate() => held is not null && spec.Reward is not null
             ? Evaluation.Run(folder.Model, folder.Tokenizer, held, spec.Reward, greedy, options.Seed) : null;
         var before = Evaluate();
-        IterationResult? last = null;
+        IterationResult<Rollout>? last = null;
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
@@ -108,7 +103,7 @@ internal static class TrainCommand
         return 0;
     }
 
-    private static List<(string, string)> Summary(ModelFolder folder, RewardSpec spec, string algo, IPolicyTrainer trainer, EvaluationResult? before, EvaluationResult? after)
+    private static List<(string, string)> Summary(ModelFolder folder, RewardSpec spec, string algo, LanguagePolicyTrainer trainer, EvaluationResult? before, EvaluationResult? after)
     {
         var rows = new List<(string, string)> { ("algorithm", algo), ("model", folder.Directory), ("reward", spec.Text), ("iterations", $"{trainer.Iteration}") };
         if (trainer.Metrics.Rows.Count > 0)
@@ -122,8 +117,8 @@ internal static class TrainCommand
         return rows;
     }
 
-    private static void WriteReport(string outDir, ModelFolder folder, RewardSpec spec, string algo, IPolicyTrainer trainer,
-        EvaluationResult? before, EvaluationResult? after, IterationResult? last)
+    private static void WriteReport(string outDir, ModelFolder folder, RewardSpec spec, string algo, LanguagePolicyTrainer trainer,
+        EvaluationResult? before, EvaluationResult? after, IterationResult<Rollout>? last)
     {
         var samples = after is not null
             ? after.Samples.Take(20).Select((s, i) => (s.Prompt, s.Completion, s.Score, before?.Samples[i].Completion)).ToList()

@@ -3,11 +3,11 @@ using Rebel.Training.Tasks;
 
 namespace Rebel.Training.Compare;
 
-/// <summary>Options of <see cref="CompareRunner"/>; saved as compare.json in the output folder, which the child runs read.</summary>
+/// <summary>Options of `rebel compare`; saved as compare.json in the output folder, which the child runs read.</summary>
 public sealed record CompareOptions
 {
     /// <summary>Every algorithm `rebel compare` can run.</summary>
-    public static readonly string[] AllAlgorithms = ["rebel", "ppo", "rloo", "grpo", "reinforce", "online-dpo"];
+    public static IReadOnlyList<string> AllAlgorithms => Training.Algorithms.Names;
 
     /// <summary>The built-in task. Default arithmetic.</summary>
     public string Task { get; init; } = "arithmetic";

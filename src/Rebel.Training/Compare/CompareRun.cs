@@ -1,11 +1,18 @@
-// One (algorithm, seed) run of `rebel compare`: load the seed's starting point, train with the shared budget, evaluate on held-out
-// prompts and write result.json. `rebel compare` runs each in a child process, so the peak memory it reports is that run's alone.
-using System.Diagnostics;
-using System.Globalization;
+// What one (algorithm, seed) run of `rebel compare` measured (result.json) and what its seed's starting point scored (start.json),
+// and the trainer of each algorithm under the comparison's shared budget. The CLI runs each pair in a child process.
 using System.Text.Json;
 using Rebel.Training.Tasks;
 
 namespace Rebel.Training.Compare;
+
+/// <summary>Greedy held-out figures of a seed's starting point (start.json), before any RL.</summary>
+/// <param name="HeldOut">As <see cref="CompareResult.HeldOut"/>.</param>
+/// <param name="HeldOutLearnedReward">As <see cref="CompareResult.HeldOutLearnedReward"/>.</param>
+public sealed record StartResult(double HeldOut, double? HeldOutLearnedReward)
+{
+    /// <summary>File name inside the seed's setup folder.</summary>
+    public const string FileName = "start.json";
+}
 
 /// <summary>What one run measured (result.json, snake_case).</summary>
 /// <param name="Algorithm">The algorithm.</param>
@@ -39,36 +46,9 @@ public sealed record CompareResult(string Algorithm, ulong Seed, int Iterations,
             ?? throw new InvalidDataException($"{Path.Combine(runDirectory, FileName)} is empty.");
 }
 
-/// <summary>Runs one algorithm on one seed's starting point.</summary>
+/// <summary>The trainers of a comparison.</summary>
 public static class CompareRun
 {
-    /// <summary>
-    /// Loads the prepared starting point of <paramref name="seed"/>, trains <paramref name="algorithm"/> with the task's budget (logging
-    /// the evaluation rewards), evaluates, and writes result.json and metrics.jsonl to the run folder.
-    /// </summary>
-    public static CompareResult Execute(CompareOptions plan, string algorithm, ulong seed, Action<IterationResult>? iterationCompleted = null)
-    {
-        var clock = Stopwatch.StartNew();
-        var task = plan.TaskFor(seed);
-        var env = task.Load(plan.SetupDirectory(seed));
-        string dir = plan.RunDirectory(algorithm, seed);
-        var budget = task.Rebel with { Seed = seed };
-        var trainer = CreateTrainer(algorithm, env, budget, dir, plan.RebelAllocation(budget));
-        trainer.EvaluationRewards = env.EvaluationRewards;
-        trainer.IterationCompleted = iterationCompleted;
-        trainer.Train();
-        var (heldOut, learned) = env.Evaluate();
-        var rows = trainer.Metrics.Rows;
-        var window = rows.Skip(rows.Count - Math.Max(1, rows.Count / 10)).ToList();
-        var timed = rows.Count > 1 ? rows.Skip(1) : rows;
-        var result = new CompareResult(algorithm, seed, rows.Count, (long)rows[^1]["reward_queries"], window.Average(r => r["objective/scores"]),
-            window[0].ContainsKey("objective/gold_scores") ? window.Average(r => r["objective/gold_scores"]) : null,
-            heldOut.MeanScore, learned, window.Average(r => r["objective/kl"]), timed.Average(r => r["time/seconds_per_iteration"]),
-            PeakMemoryMb(), Tensors.TensorMemory.PeakBytes / (1024.0 * 1024), clock.Elapsed.TotalSeconds);
-        Models.IO.AtomicFile.WriteText(Path.Combine(dir, CompareResult.FileName), JsonSerializer.Serialize(result, CompareResult.Json) + "\n");
-        return result;
-    }
-
     /// <summary>
     /// The trainer of <paramref name="algorithm"/> with the budget of <paramref name="r"/>: every baseline gets REBEL's iterations, prompts
     /// per iteration, completions per prompt (so equal reward queries), length, temperature, learning rate and schedule, KL coefficient
@@ -76,47 +56,18 @@ public static class CompareRun
     /// epochs and the method's own settings keep each method's defaults (PPO: 4 epochs, critic, GAE, clipping). REBEL runs with
     /// <paramref name="rebel"/> if given (the same queries allocated otherwise, <see cref="CompareOptions.RebelAllocation"/>), else <paramref name="r"/>.
     /// </summary>
-    public static IPolicyTrainer CreateTrainer(string algorithm, TaskEnvironment env, RebelOptions r, string directory, RebelOptions? rebel = null)
+    public static LanguagePolicyTrainer CreateTrainer(string algorithm, TaskEnvironment env, RebelOptions r, string directory, RebelOptions? rebel = null)
     {
-        T Shared<T>(T d) where T : OnlineOptions
+        BaselineOptions Shared(BaselineOptions d) => d with
         {
-            OnlineOptions o = d;
-            return (T)(o with
-            {
-                Iterations = r.Iterations, PromptsPerIteration = r.PromptsPerIteration, CompletionsPerPrompt = r.CompletionsPerPrompt,
-                MaxNewTokens = r.MaxNewTokens, Temperature = r.Temperature, NoEosScore = r.NoEosScore, LearningRate = r.LearningRate,
-                Schedule = r.Schedule, AdamEpsilon = r.AdamEpsilon, MaxGradNorm = r.MaxGradNorm, Seed = r.Seed,
-                KlCoefficient = d is OnlineDpoOptions ? d.KlCoefficient : r.KlCoefficient,
-                MiniBatchSize = d is OnlineDpoOptions ? r.MiniBatchPairs : 2 * r.MiniBatchPairs,
-            });
-        }
-        var (m, t, p, w) = (env.Policy, env.Tokenizer, env.Train, env.Reward);
-        return algorithm switch
-        {
-            "rebel" => new RebelTrainer(m, t, p, w, rebel ?? r, directory),
-            "ppo" => new PpoTrainer(m, t, p, w, Shared(new PpoOptions()), directory),
-            "rloo" => new RlooTrainer(m, t, p, w, Shared(new RlooOptions()), directory),
-            "grpo" => new GrpoTrainer(m, t, p, w, Shared(new GrpoOptions()), directory),
-            "reinforce" => new ReinforceTrainer(m, t, p, w, Shared(new ReinforceOptions()), directory),
-            "online-dpo" => new OnlineDpoTrainer(m, t, p, w, Shared(new OnlineDpoOptions()), directory),
-            _ => throw new ArgumentException($"compare: unknown algorithm '{algorithm}'."),
+            Iterations = r.Iterations, PromptsPerIteration = r.PromptsPerIteration, CompletionsPerPrompt = r.CompletionsPerPrompt,
+            MaxNewTokens = r.MaxNewTokens, Temperature = r.Temperature, NoEosScore = r.NoEosScore, LearningRate = r.LearningRate,
+            Schedule = r.Schedule, AdamEpsilon = r.AdamEpsilon, MaxGradNorm = r.MaxGradNorm, Seed = r.Seed,
+            KlCoefficient = d is OnlineDpoOptions ? d.KlCoefficient : r.KlCoefficient,
+            MiniBatchSize = d is OnlineDpoOptions ? r.MiniBatchPairs : 2 * r.MiniBatchPairs,
         };
-    }
-
-    /// <summary>This process's peak resident memory in MB: VmHWM from /proc/self/status where it exists, else the peak working set.</summary>
-    public static double PeakMemoryMb()
-    {
-        const string status = "/proc/self/status";
-        if (File.Exists(status))
-        {
-            foreach (var line in File.ReadLines(status))
-            {
-                if (!line.StartsWith("VmHWM:", StringComparison.Ordinal)) continue;
-                var kb = line["VmHWM:".Length..].Trim().Split(' ')[0];
-                return double.Parse(kb, CultureInfo.InvariantCulture) / 1024;
-            }
-        }
-        using var self = Process.GetCurrentProcess();
-        return self.PeakWorkingSet64 / (1024.0 * 1024);
+        var algo = Algorithms.Find(algorithm);
+        LanguagePolicyOptions options = algo.Defaults is BaselineOptions d ? Shared(d) : rebel ?? r;
+        return algo.Create(new TrainerInputs(env.Policy, env.Tokenizer, env.Train, env.Reward, directory), options);
     }
 }

@@ -21,30 +21,23 @@ public sealed class DdpoTrainer : ImagePolicyTrainer
     protected override void Update(List<ImageRollout> rollouts, Dictionary<string, double> metrics)
     {
         int k = Options.TrainedStepCount;
-        double lossSum = 0, clipSum = 0, klSum = 0, gradNorm = 0;
+        double lossSum = 0, clipSum = 0, klSum = 0;
         int count = 0;
-        for (int epoch = 0; epoch < Options.Epochs; epoch++)
+        double gradNorm = TrainEpochs(rollouts.Count, mb =>
         {
-            foreach (var mb in MiniBatches(rollouts.Count))
-            {
-                using (var scope = new TensorScope())
-                {
-                    var chunk = mb.Select(i => rollouts[i]).ToList();
-                    var logp = Sampler.StepLogProbs([.. chunk.Select(r => r.Trajectory)], k); // (R, k)
-                    float[] old = [.. chunk.SelectMany(r => r.Trajectory.StepLogProbs.Take(k))];
-                    float[] adv = [.. chunk.SelectMany(r => Enumerable.Repeat(Math.Clamp(r.Advantage, -Options.AdvantageClip, Options.AdvantageClip), k))];
-                    float[] mask = [.. Enumerable.Repeat(1f, old.Length)];
-                    var loss = PpoLoss.Policy(logp, old, adv, mask, Options.ClipRange);
-                    loss.Backward();
-                    var now = logp.Span;
-                    lossSum += loss.Item() * chunk.Count;
-                    clipSum += PpoLoss.ClipFraction(now, old, mask, Options.ClipRange) * chunk.Count;
-                    for (int i = 0; i < old.Length; i++) klSum += 0.5 * (now[i] - old[i]) * (now[i] - old[i]) / k;
-                    count += chunk.Count;
-                }
-                gradNorm = StepPolicy();
-            }
-        }
+            var chunk = mb.Select(i => rollouts[i]).ToList();
+            var logp = Sampler.StepLogProbs([.. chunk.Select(r => r.Trajectory)], k); // (R, k)
+            float[] old = [.. chunk.SelectMany(r => r.Trajectory.StepLogProbs.Take(k))];
+            float[] adv = [.. chunk.SelectMany(r => Enumerable.Repeat(Math.Clamp(r.Advantage, -Options.AdvantageClip, Options.AdvantageClip), k))];
+            float[] mask = [.. Enumerable.Repeat(1f, old.Length)];
+            var loss = PpoLoss.Policy(logp, old, adv, mask, Options.ClipRange);
+            loss.Backward();
+            var now = logp.Span;
+            lossSum += loss.Item() * chunk.Count;
+            clipSum += PpoLoss.ClipFraction(now, old, mask, Options.ClipRange) * chunk.Count;
+            for (int i = 0; i < old.Length; i++) klSum += 0.5 * (now[i] - old[i]) * (now[i] - old[i]) / k;
+            count += chunk.Count;
+        });
         metrics["loss/policy_avg"] = lossSum / Math.Max(count, 1);
         metrics["policy/clipfrac_avg"] = clipSum / Math.Max(count, 1);
         metrics["policy/approxkl_avg"] = klSum / Math.Max(count, 1);

@@ -97,7 +97,8 @@ public sealed class DiffusionPretrainer
             mse.Backward();
             loss = mse.Item();
         }
-        PolicyUpdate.ClipAndStep(optimizer, lr, Options.MaxGradNorm);
+        optimizer.LearningRate = lr.At(optimizer.StepCount);
+        optimizer.ClipAndStep(Options.MaxGradNorm);
         StepsTaken++;
         StepCompleted?.Invoke(StepsTaken, loss);
         return loss;
@@ -108,7 +109,7 @@ public sealed class DiffusionPretrainer
     {
         if (cursor == order.Length)
         {
-            order = PolicyUpdate.Permutation(data.Count, rng);
+            order = rng.Permutation(data.Count);
             cursor = 0;
         }
         return data[order[cursor++]];

@@ -21,24 +21,17 @@ public sealed class ImageRebelTrainer : ImagePolicyTrainer
     protected override void Update(List<ImageRollout> rollouts, Dictionary<string, double> metrics)
     {
         var pairs = rollouts.GroupBy(r => r.Group).Select(g => g.Count() == 2 ? (Y: g.First(), Other: g.Last()) : (Y: g.MaxBy(r => r.Score)!, Other: g.MinBy(r => r.Score)!)).ToList();
-        double lossSum = 0, residualSum = 0, gradNorm = 0;
+        double lossSum = 0, residualSum = 0;
         int count = 0;
-        for (int epoch = 0; epoch < Options.Epochs; epoch++)
+        double gradNorm = TrainEpochs(pairs.Count, mb =>
         {
-            foreach (var mb in MiniBatches(pairs.Count))
-            {
-                using (var scope = new TensorScope())
-                {
-                    var chunk = mb.Select(i => pairs[i]).ToList();
-                    var (loss, residual) = PairLoss(chunk);
-                    loss.Backward();
-                    lossSum += loss.Item() * chunk.Count;
-                    residualSum += residual;
-                    count += chunk.Count;
-                }
-                gradNorm = StepPolicy();
-            }
-        }
+            var chunk = mb.Select(i => pairs[i]).ToList();
+            var (loss, residual) = PairLoss(chunk);
+            loss.Backward();
+            lossSum += loss.Item() * chunk.Count;
+            residualSum += residual;
+            count += chunk.Count;
+        });
         metrics["loss/policy_avg"] = lossSum / Math.Max(count, 1);
         metrics["rebel/residual_abs"] = residualSum / Math.Max(count, 1);
         metrics["rebel/target_abs"] = pairs.Average(p => Math.Abs(p.Y.Advantage - p.Other.Advantage));

@@ -6,13 +6,13 @@ using Rebel.Tensors.Optim;
 namespace Rebel.Training.Images;
 
 /// <summary>Settings shared by <see cref="ImageRebelOptions"/> and <see cref="DdpoOptions"/>.</summary>
-public abstract record ImageRlOptions
+public abstract record ImageRlOptions : PolicyOptions
 {
     /// <summary>Policy iterations. Default 60.</summary>
-    public int Iterations { get; init; } = 60;
+    public override int Iterations { get; init; } = 60;
 
     /// <summary>Prompts (captions) per iteration. Default 32.</summary>
-    public int PromptsPerIteration { get; init; } = 32;
+    public override int PromptsPerIteration { get; init; } = 32;
 
     /// <summary>Trajectories sampled per prompt: reward queries per iteration = prompts × samples. Default 2 (REBEL's online pairs).</summary>
     public int SamplesPerPrompt { get; init; } = 2;
@@ -36,32 +36,14 @@ public abstract record ImageRlOptions
     /// <summary>Rewards a prompt needs before its own mean and std are used (before that, the batch's). Default 8 (DDPO uses 16 with far more samples per prompt).</summary>
     public int StatMinCount { get; init; } = 8;
 
-    /// <summary>Inner epochs over each iteration's samples (default per method).</summary>
-    public abstract int Epochs { get; init; }
-
     /// <summary>Samples (or pairs) per optimizer step (default per method).</summary>
     public abstract int MiniBatchSize { get; init; }
 
-    /// <summary>Peak learning rate (default per method).</summary>
-    public abstract float LearningRate { get; init; }
-
     /// <summary>Learning-rate schedule. Default constant (DDPO).</summary>
-    public LrScheduleKind Schedule { get; init; } = LrScheduleKind.Constant;
+    public override LrScheduleKind Schedule { get; init; } = LrScheduleKind.Constant;
 
     /// <summary>AdamW ε. Default 1e-8 (DDPO, PyTorch).</summary>
-    public float AdamEpsilon { get; init; } = 1e-8f;
-
-    /// <summary>AdamW weight decay. Default 0 (fine-tuning from a pretrained model).</summary>
-    public float WeightDecay { get; init; }
-
-    /// <summary>Global gradient-norm clip. Default 1 (DDPO max_grad_norm).</summary>
-    public float MaxGradNorm { get; init; } = 1f;
-
-    /// <summary>Seed of every random choice. Default 1.</summary>
-    public ulong Seed { get; init; } = 1;
-
-    /// <summary>Write a checkpoint every N iterations (0 = only at the end). Default 0.</summary>
-    public int CheckpointEvery { get; init; }
+    public override float AdamEpsilon { get; init; } = 1e-8f;
 
     /// <summary><paramref name="method"/> with every setting of this base record (budget, sampler, statistics, optimizer, seed) copied from this one; the method's own settings (epochs, minibatch, learning rate, …) are kept.</summary>
     public T ShareWith<T>(T method) where T : ImageRlOptions
@@ -70,25 +52,19 @@ public abstract record ImageRlOptions
         return (T)(o with
         {
             Iterations = Iterations, PromptsPerIteration = PromptsPerIteration, SamplesPerPrompt = SamplesPerPrompt, Sampler = Sampler,
-            TrainedSteps = TrainedSteps, StatBufferSize = StatBufferSize, StatMinCount = StatMinCount, Schedule = Schedule, AdamEpsilon = AdamEpsilon,
+            TrainedSteps = TrainedSteps, StatBufferSize = StatBufferSize, StatMinCount = StatMinCount, Schedule = Schedule, WarmupSteps = WarmupSteps, AdamEpsilon = AdamEpsilon,
             WeightDecay = WeightDecay, MaxGradNorm = MaxGradNorm, Seed = Seed, CheckpointEvery = CheckpointEvery,
         });
     }
 
-    /// <summary>Throws ArgumentException naming the first invalid option.</summary>
-    public virtual void Validate()
+    /// <inheritdoc/>
+    public override void Validate()
     {
-        Require(Iterations > 0 && PromptsPerIteration > 0 && Epochs > 0 && MiniBatchSize > 0, "iterations, prompts, epochs and minibatch size must be positive");
+        base.Validate();
+        Require(MiniBatchSize > 0, $"minibatch size must be positive, got {MiniBatchSize}");
         Require(SamplesPerPrompt >= 2, $"samples per prompt must be at least 2, got {SamplesPerPrompt}");
         Require(Sampler.Steps >= 2 && Sampler.Eta > 0, $"the sampler needs at least two steps (DdimSampler) and η > 0, got {Sampler.Steps} steps and η = {Sampler.Eta}");
         Require(TrainedSteps >= 0 && TrainedSteps < Sampler.Steps, $"trained steps must be 0 (all) or 1..{Sampler.Steps - 1}, got {TrainedSteps}");
         Require(StatBufferSize >= 2 && StatMinCount >= 2, "the per-prompt statistics need a buffer and minimum count of at least 2");
-        Require(LearningRate >= 0, $"learning rate must be non-negative, got {LearningRate}");
-    }
-
-    /// <summary>Throws ArgumentException naming this record and <paramref name="what"/> unless <paramref name="ok"/>.</summary>
-    protected void Require(bool ok, string what)
-    {
-        if (!ok) throw new ArgumentException($"{GetType().Name}: {what}.");
     }
 }

@@ -2,6 +2,7 @@
 // or TRL's "v_head.summary.*"). The score of a completion is the head's output on the last token of prompt + completion.
 using Rebel.Models;
 using Rebel.Models.Pretrained;
+using Rebel.Models.Sampling;
 using Rebel.Models.Tokenization;
 using Rebel.Tensors;
 
@@ -64,7 +65,7 @@ public sealed class RewardModelReward : IReward
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(tokenizer);
         var ids = tokenizer.Encode(prompt + completion).ToList();
-        int? eos = config.EosTokenIds.Length > 0 ? config.EosTokenIds[0] : tokenizer.EosTokenId;
+        int? eos = EosTokens.Of(config, tokenizer) is { Length: > 0 } eosIds ? eosIds[0] : null;
         if (endedWithEos && eos is { } e) ids.Add(e);
         if (ids.Count == 0) throw new InvalidDataException($"{source}: prompt and completion encode to no tokens for the reward model.");
         int max = config.MaxPositions;

@@ -46,6 +46,15 @@ public sealed record Rollout
     public required bool EndedWithEos { get; init; }
 }
 
+/// <summary>A completion before scoring: sampled from π_t, or taken from a dataset, with its π_t log-prob already known.</summary>
+/// <param name="Group">Index of the prompt within its batch.</param>
+/// <param name="Prompt">The prompt record.</param>
+/// <param name="PromptIds">Prompt token ids.</param>
+/// <param name="Completion">Completion token ids (EOS included when produced).</param>
+/// <param name="EndedWithEos">True when the completion ended with EOS.</param>
+/// <param name="OldLogProb">ln π_t(y|x) summed over completion tokens.</param>
+public sealed record SampledCompletion(int Group, PromptRecord Prompt, int[] PromptIds, int[] Completion, bool EndedWithEos, float OldLogProb);
+
 /// <summary>Settings for collecting rollouts.</summary>
 /// <param name="CompletionsPerPrompt">Samples per prompt.</param>
 /// <param name="Sampling">Decoding settings (temperature, length).</param>
@@ -88,45 +97,40 @@ public sealed class RolloutCollector(LanguageModel policy, LanguageModel referen
         long firstRow = (long)firstPrompt * settings.CompletionsPerPrompt;
         var rowRngs = Enumerable.Range(0, expanded.Count).Select(r => new Rng(streams ^ (ulong)(firstRow + r + 1) * 0xD1B54A32D192ED03UL)).ToArray();
         var generations = Sampler.Generate(policy, expanded, settings.Sampling, rowRngs);
-        var completions = generations.Select(g => g.Tokens).ToArray();
-        var oldLogProbs = generations.Select(g => g.LogProbs.Sum()).ToArray();
-        var groups = Enumerable.Range(0, expanded.Count).Select(i => i / settings.CompletionsPerPrompt).ToArray();
-        SampledTokens += completions.Sum(c => c.Length);
-        return Score(prompts, promptIds, groups, completions, generations.Select(g => g.EndedWithEos).ToArray(), oldLogProbs, settings);
+        SampledTokens += generations.Sum(g => g.Tokens.Length);
+        return Score([.. generations.Select((g, i) =>
+        {
+            int group = i / settings.CompletionsPerPrompt;
+            return new SampledCompletion(group, prompts[group], promptIds[group], g.Tokens, g.EndedWithEos, g.LogProbs.Sum());
+        })], settings);
     }
 
     /// <summary>Scores given completions (sampled or taken from a dataset) whose π_t log-probs are already known.</summary>
-    public List<Rollout> Score(IReadOnlyList<PromptRecord> prompts, int[][] promptIds, int[] groups, int[][] completions, bool[] endedWithEos,
-        float[] oldLogProbs, RolloutSettings settings)
+    public List<Rollout> Score(IReadOnlyList<SampledCompletion> completions, RolloutSettings settings)
     {
-        int n = completions.Length;
-        var texts = new string[n];
-        var queries = new RewardQuery[n];
-        for (int i = 0; i < n; i++)
-        {
-            texts[i] = DecodeCompletion(tokenizer, completions[i], endedWithEos[i]);
-            queries[i] = new RewardQuery(prompts[groups[i]], texts[i], endedWithEos[i]);
-        }
-        var scores = reward.Score(queries);
+        int n = completions.Count;
+        var texts = completions.Select(c => DecodeCompletion(tokenizer, c.Completion, c.EndedWithEos)).ToArray();
+        var scores = reward.Score([.. completions.Select((c, i) => new RewardQuery(c.Prompt, texts[i], c.EndedWithEos))]);
         RewardQueries += n;
         if (scores.Length != n) throw new InvalidOperationException($"Reward '{reward.Name}' returned {scores.Length} scores for {n} completions.");
-        var refLogProbs = LogProbs(reference, [.. groups.Select(g => promptIds[g])], completions, settings.Sampling.Temperature);
+        var refLogProbs = LogProbs(reference, [.. completions.Select(c => c.PromptIds)], [.. completions.Select(c => c.Completion)], settings.Sampling.Temperature);
         var rollouts = new List<Rollout>(n);
         for (int i = 0; i < n; i++)
         {
-            float score = !endedWithEos[i] && settings.NoEosScore is { } penalty ? penalty : scores[i];
+            var c = completions[i];
+            float score = !c.EndedWithEos && settings.NoEosScore is { } penalty ? penalty : scores[i];
             rollouts.Add(new Rollout
             {
-                Group = groups[i],
-                Prompt = prompts[groups[i]],
-                PromptIds = promptIds[groups[i]],
-                Completion = completions[i],
+                Group = c.Group,
+                Prompt = c.Prompt,
+                PromptIds = c.PromptIds,
+                Completion = c.Completion,
                 Text = texts[i],
-                OldLogProb = oldLogProbs[i],
+                OldLogProb = c.OldLogProb,
                 RefLogProb = refLogProbs[i],
                 Score = score,
-                Reward = score - settings.KlCoefficient * (oldLogProbs[i] - refLogProbs[i]),
-                EndedWithEos = endedWithEos[i],
+                Reward = score - settings.KlCoefficient * (c.OldLogProb - refLogProbs[i]),
+                EndedWithEos = c.EndedWithEos,
             });
         }
         return rollouts;

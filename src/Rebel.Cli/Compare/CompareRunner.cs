@@ -3,26 +3,18 @@
 // (setup.json of a seed, result.json of a run) are kept, so an interrupted comparison resumes where it stopped.
 using System.Diagnostics;
 using System.Text.Json;
+using Rebel.Training.Compare;
 using Rebel.Training.Tasks;
 
-namespace Rebel.Training.Compare;
+namespace Rebel.Cli.Compare;
 
 /// <summary>How to start a child run: the program and the arguments before the subcommand (e.g. "dotnet" and "rebel.dll").</summary>
 /// <param name="FileName">Program to start.</param>
 /// <param name="PrefixArguments">Arguments before "compare-run".</param>
-public sealed record ChildCommand(string FileName, IReadOnlyList<string> PrefixArguments);
-
-/// <summary>Greedy held-out figures of a seed's starting point (start.json), before any RL.</summary>
-/// <param name="HeldOut">As <see cref="CompareResult.HeldOut"/>.</param>
-/// <param name="HeldOutLearnedReward">As <see cref="CompareResult.HeldOutLearnedReward"/>.</param>
-public sealed record StartResult(double HeldOut, double? HeldOutLearnedReward)
-{
-    /// <summary>File name inside the seed's setup folder.</summary>
-    public const string FileName = "start.json";
-}
+internal sealed record ChildCommand(string FileName, IReadOnlyList<string> PrefixArguments);
 
 /// <summary>Runs a comparison.</summary>
-public static class CompareRunner
+internal static class CompareRunner
 {
     /// <summary>The child subcommand's name.</summary>
     public const string ChildVerb = "compare-run";

@@ -1,0 +1,18 @@
+// Options every online baseline (PPO, RLOO, REINFORCE, GRPO, online DPO) shares on top of the language settings: the minibatch
+// of completions (online DPO: pairs); each method's sealed record derives from this one.
+namespace Rebel.Training;
+
+/// <summary>Settings every baseline's options record provides.</summary>
+public abstract record BaselineOptions : LanguagePolicyOptions
+{
+    /// <summary>Samples (or pairs) per optimizer step (default per method).</summary>
+    [Flag("minibatch-size")]
+    public abstract int MiniBatchSize { get; init; }
+
+    /// <inheritdoc/>
+    public override void Validate()
+    {
+        base.Validate();
+        Require(MiniBatchSize > 0, $"minibatch size must be positive, got {MiniBatchSize}");
+    }
+}
