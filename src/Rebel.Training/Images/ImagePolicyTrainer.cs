@@ -51,6 +51,11 @@ public abstract class ImagePolicyTrainer
     /// <summary>Folder receiving metrics.jsonl and checkpoints, or null for none.</summary>
     public string? OutputDirectory { get; }
 
+    /// <summary>A KL penalty towards a frozen reference sampler, subtracted from every reward before standardisation; null for none.</summary>
+    public TransitionKl? KlPenalty { get; set; }
+
+    private double lastKl;
+
     /// <summary>Called after every iteration (progress displays).</summary>
     public Action<ImageIterationResult>? IterationCompleted { get; set; }
 
@@ -96,6 +101,7 @@ public abstract class ImagePolicyTrainer
             ["objective/scores"] = scores.Average(),
             ["objective/scores_std"] = RolloutMetrics.Std(scores),
         };
+        if (KlPenalty is not null) metrics["objective/kl"] = lastKl;
         Update(rollouts, metrics);
         double seconds = clock.Elapsed.TotalSeconds;
         metrics["lr"] = Optimizer.LearningRate;
@@ -123,8 +129,10 @@ public abstract class ImagePolicyTrainer
         var trajectories = Sampler.Sample(ImageConditions.OfCaptions(local), rowRngs.GetRange(first, count));
         var scores = reward.Score([.. trajectories.Select(t => t.Image)], local, Policy.Config.ImageSize);
         rewardQueries += scores.Length;
+        var shaped = scores;
+        if (KlPenalty is not null) (shaped, lastKl) = KlPenalty.Shape(Sampler, trajectories, scores);
         var all = new double[prompts.Count];
-        for (int i = 0; i < count; i++) all[first + i] = scores[i];
+        for (int i = 0; i < count; i++) all[first + i] = shaped[i];
         job.AllReduceSum(all);
         var advantages = stats.Standardize(prompts, [.. all.Select(x => (float)x)]);
         return [.. local.Select((p, i) => new ImageRollout(p, i / n, trajectories[i], scores[i], advantages[first + i]))];

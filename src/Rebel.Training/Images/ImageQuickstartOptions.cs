@@ -25,8 +25,29 @@ public sealed record ImageQuickstartOptions
     /// </summary>
     public DitConfig Model { get; init; } = ImageConditions.Config(16) with { PatchSize = 4, HiddenSize = 96, Layers = 4, PredictionType = DitConfig.VPrediction };
 
-    /// <summary>Steps of the shape classifier behind the alignment reward. Default 600.</summary>
+    /// <summary>Steps of the shape classifier behind the alignment reward (and of the judge and the feature network). Default 600.</summary>
     public int ClassifierSteps { get; init; } = 600;
+
+    /// <summary>
+    /// The independent judge: a <see cref="ShapeClassifier.ConvStack"/> (the reward's classifier pools patch features) trained on other
+    /// images with another seed and the reward classifier's augmentation (shift, blur, noise). Fine-tuning never queries it.
+    /// </summary>
+    public ShapeClassifierOptions Judge { get; init; } = new() { Architecture = ShapeClassifier.ConvStack };
+
+    /// <summary>
+    /// The network whose hidden features the Fréchet distance compares: a <see cref="ShapeClassifier.ConvStack"/> trained on clean real
+    /// images only (shifts of up to one pixel, no noise or blur, so pixel noise moves its features), never used as a reward.
+    /// </summary>
+    public ShapeClassifierOptions FeatureNetwork { get; init; } = new() { Architecture = ShapeClassifier.ConvStack, MaxNoiseStd = 0, BlurProbability = 0 };
+
+    /// <summary>Real images the held-out samples are compared with (Fréchet distance, high-frequency ratio). Default 1000.</summary>
+    public int RealImages { get; init; } = 1000;
+
+    /// <summary>
+    /// β of the KL penalty towards the pretrained sampler (<see cref="TransitionKl"/>): the reward becomes r − β·Σ_k KL_k, the per-step
+    /// KL between the fine-tuned and pretrained Gaussian transitions averaged over pixels. 0 turns it off. Default 0.1.
+    /// </summary>
+    public float KlCoef { get; init; } = 0.1f;
 
     /// <summary>Pretraining; <see cref="DiffusionPretrainOptions.Steps"/> is the most steps taken if the target is never reached.</summary>
     public DiffusionPretrainOptions Pretrain { get; init; } = new() { Steps = 1500, BatchSize = 64, LearningRate = 1e-3f };
@@ -36,6 +57,12 @@ public sealed record ImageQuickstartOptions
     /// v-prediction that is about 300 steps, where colours are mostly right and shapes barely above chance.
     /// </summary>
     public double PretrainTargetAlignment { get; init; } = 0.25;
+
+    /// <summary>
+    /// Pretraining also waits until the validation samples' Fréchet distance to real images is at most this (the samples look
+    /// like the data set). Default +∞ (off).
+    /// </summary>
+    public double PretrainTargetFrechet { get; init; } = double.PositiveInfinity;
 
     /// <summary>Pretraining steps between validation checks. Default 100.</summary>
     public int ValidateEvery { get; init; } = 100;
