@@ -24,7 +24,7 @@ internal static class ImageCommand
         var itersOption = new Option<int?>("--iterations") { Description = $"REBEL iterations (default {defaults.Rebel.Iterations})." };
         var stepsOption = new Option<int?>("--pretrain-steps")
         {
-            Description = $"Most pretraining steps (default {defaults.Pretrain.Steps}; stops earlier once validation alignment reaches {defaults.PretrainTargetAlignment:P0}).",
+            Description = $"Pretraining steps (default {defaults.Pretrain.Steps}; fewer only when --pretrain-target is reached first).",
         };
         var klOption = new Option<float?>("--kl-coef")
         {
@@ -32,7 +32,7 @@ internal static class ImageCommand
         };
         var targetOption = new Option<double?>("--pretrain-target")
         {
-            Description = $"Validation alignment (0..1) at which pretraining stops (default {defaults.PretrainTargetAlignment}; above 1 = run all pretraining steps).",
+            Description = "Validation alignment (0..1) at which pretraining stops early (default: none, all pretraining steps are taken).",
         };
         var algoOption = new Option<string>("--algo") { Description = "Fine-tuning method: rebel, or ddpo for the baseline at the same reward queries.", DefaultValueFactory = _ => defaults.Algorithm }.AcceptOnlyFromAmong("rebel", "ddpo");
         var cmd = new Command("quickstart", "Pretrain a small DiT on the shapes set, fine-tune it with REBEL on prompt alignment, measure held-out alignment; writes summary.json, PNG grids and report.html.")

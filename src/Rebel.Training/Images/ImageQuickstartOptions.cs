@@ -49,18 +49,23 @@ public sealed record ImageQuickstartOptions
     /// </summary>
     public float KlCoef { get; init; } = 0.1f;
 
-    /// <summary>Pretraining; <see cref="DiffusionPretrainOptions.Steps"/> is the most steps taken if the target is never reached.</summary>
-    public DiffusionPretrainOptions Pretrain { get; init; } = new() { Steps = 1500, BatchSize = 64, LearningRate = 1e-3f };
-
     /// <summary>
-    /// Pretraining stops once alignment on validation seeds reaches this ("partly right", so REBEL has room). Default 0.25: with
-    /// v-prediction that is about 300 steps, where colours are mostly right and shapes barely above chance.
+    /// Pretraining: 1000 steps of batch 64 at lr 1e-3 (<see cref="DiffusionPretrainOptions.Steps"/> is the most taken if a target below is
+    /// set and reached). Realism keeps improving to about 700 steps (validation Fréchet distance 336 at 100 steps, 119 at 400, 86–99 at
+    /// 700–800); at 300 steps, where the earlier quickstart stopped, the samples were blurry blobs.
     /// </summary>
-    public double PretrainTargetAlignment { get; init; } = 0.25;
+    public DiffusionPretrainOptions Pretrain { get; init; } = new() { Steps = 1000, BatchSize = 64, LearningRate = 1e-3f };
 
     /// <summary>
-    /// Pretraining also waits until the validation samples' Fréchet distance to real images is at most this (the samples look
-    /// like the data set). Default +∞ (off).
+    /// Pretraining stops early once alignment on validation seeds reaches this and the Fréchet distance <see cref="PretrainTargetFrechet"/>.
+    /// Default +∞: all pretraining steps are taken, so that fine-tuning starts from samples that look like the data set (stopping at
+    /// 25 % alignment, the earlier default, left blurry blobs that fine-tuning turned into pixel noise).
+    /// </summary>
+    public double PretrainTargetAlignment { get; init; } = double.PositiveInfinity;
+
+    /// <summary>
+    /// Pretraining stops early only once the validation samples' Fréchet distance to real images is at most this (the samples look
+    /// like the data set) and <see cref="PretrainTargetAlignment"/> is reached. Default +∞.
     /// </summary>
     public double PretrainTargetFrechet { get; init; } = double.PositiveInfinity;
 
