@@ -34,10 +34,11 @@ internal static class ImageCommand
         {
             Description = "Validation alignment (0..1) at which pretraining stops early (default: none, all pretraining steps are taken).",
         };
+        var pretrainedOption = new Option<string?>("--pretrained") { Description = "Fine-tune this model folder (e.g. pretrained/ of an earlier run) instead of pretraining one." };
         var algoOption = new Option<string>("--algo") { Description = "Fine-tuning method: rebel, or ddpo for the baseline at the same reward queries.", DefaultValueFactory = _ => defaults.Algorithm }.AcceptOnlyFromAmong("rebel", "ddpo");
         var cmd = new Command("quickstart", "Pretrain a small DiT on the shapes set, fine-tune it with REBEL on prompt alignment, measure held-out alignment; writes summary.json, PNG grids and report.html.")
         {
-            outOption, seedOption, itersOption, stepsOption, algoOption, klOption, targetOption,
+            outOption, seedOption, itersOption, stepsOption, algoOption, klOption, targetOption, pretrainedOption,
         };
         cmd.SetGuardedAction(parse =>
         {
@@ -49,6 +50,7 @@ internal static class ImageCommand
                 Rebel = defaults.Rebel with { Iterations = parse.GetValue(itersOption) ?? defaults.Rebel.Iterations },
                 Pretrain = defaults.Pretrain with { Steps = parse.GetValue(stepsOption) ?? defaults.Pretrain.Steps },
                 KlCoef = parse.GetValue(klOption) ?? defaults.KlCoef,
+                PretrainedModel = parse.GetValue(pretrainedOption),
                 PretrainTargetAlignment = parse.GetValue(targetOption) ?? defaults.PretrainTargetAlignment,
             };
             var summary = ProgressDisplay.Run(progress => ImageQuickstart.Run(options, progress));

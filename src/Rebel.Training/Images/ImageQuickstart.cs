@@ -78,8 +78,9 @@ public static partial class ImageQuickstart
         var quality = new ImageQualityMeter(featureNetwork, [.. ShapesDataset.Generate(o.Seed + RealSeed, o.RealImages, size).Select(i => i.Pixels)], size);
         progress.Step(1, $"reward classifier {classifierAccuracy:P1}, judge {judgeAccuracy:P1} on fresh images");
 
-        var model = new DitModel(o.Model with { ImageSize = size });
-        model.Initialize(new Rng(o.Seed));
+        var model = o.PretrainedModel is null ? new DitModel(o.Model with { ImageSize = size }) : DitFolder.Load(o.PretrainedModel);
+        if (model.Config.ImageSize != size) throw new ArgumentException($"image quickstart: the model in '{o.PretrainedModel}' makes {model.Config.ImageSize}×{model.Config.ImageSize} images, not {size}×{size}.");
+        if (o.PretrainedModel is null) model.Initialize(new Rng(o.Seed));
         progress.Message($"Model: DiT with {model.ParameterCount:N0} parameters; shape classifier reads {classifierAccuracy:P1} of fresh real images right.");
         var sampler = o.Rebel.Sampler;
         var (valCaptions, valSeeds) = ImageSampling.Grid(captions, o.ValidationPerCaption, ValidationSeeds);
@@ -92,8 +93,8 @@ public static partial class ImageQuickstart
         {
             StepCompleted = (step, loss) => progress.Step(step, $"loss {loss:F3} alignment {validation:P0} Fréchet {validationQuality.FrechetDistance:F2} HF {validationQuality.HighFrequencyRatio:F2}"),
         };
-        // Stop once the samples look like the data set (validation Fréchet distance) and match their captions partly, so fine-tuning has room.
-        pretrainer.Train(cancel, step =>
+        // Pretrain unless a model was given; stop early only once both targets (alignment, Fréchet distance) are met.
+        if (o.PretrainedModel is null) pretrainer.Train(cancel, step =>
         {
             if (step % o.ValidateEvery != 0) return false;
             var images = ImageSampling.Sample(model, sampler, valCaptions, valSeeds);
@@ -103,7 +104,8 @@ public static partial class ImageQuickstart
         });
         double pretrainSeconds = pretrainClock.Elapsed.TotalSeconds;
         DitFolder.Save(model, Path.Combine(dir, "pretrained"));
-        progress.Message($"Pretraining stopped after {pretrainer.StepsTaken} steps (validation alignment {validation:P1}, Fréchet distance {validationQuality.FrechetDistance:F2}).");
+        if (o.PretrainedModel is not null) progress.Message($"Fine-tuning {o.PretrainedModel} (no pretraining).");
+        else progress.Message($"Pretraining stopped after {pretrainer.StepsTaken} steps (validation alignment {validation:P1}, Fréchet distance {validationQuality.FrechetDistance:F2}).");
 
         var (heldCaptions, heldSeeds) = ImageSampling.Grid(captions, o.HeldOutPerCaption, HeldOutSeeds);
         progress.Phase("eval", 1);

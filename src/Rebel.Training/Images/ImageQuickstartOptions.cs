@@ -57,6 +57,12 @@ public sealed record ImageQuickstartOptions
     public DiffusionPretrainOptions Pretrain { get; init; } = new() { Steps = 1000, BatchSize = 64, LearningRate = 1e-3f };
 
     /// <summary>
+    /// A model folder (e.g. pretrained/ of an earlier quickstart run with the same seed and sizes) to fine-tune instead of pretraining
+    /// one. Default null: pretrain.
+    /// </summary>
+    public string? PretrainedModel { get; init; }
+
+    /// <summary>
     /// Pretraining stops early once alignment on validation seeds reaches this and the Fréchet distance <see cref="PretrainTargetFrechet"/>.
     /// Default +∞: all pretraining steps are taken, so that fine-tuning starts from samples that look like the data set (stopping at
     /// 25 % alignment, the earlier default, left blurry blobs that fine-tuning turned into pixel noise).

@@ -1,7 +1,9 @@
 // A KL penalty towards the pretrained sampler, as DPOK (Fan et al. 2023) regularises diffusion fine-tuning: each stochastic
 // DDIM step is a Gaussian N(μ, σ_k² I) under both the policy and the frozen reference, so its KL has the closed form
 // ‖μ_θ − μ_ref‖² / (2σ_k²). Averaged over the image's D dimensions (as the step log-densities are) and summed over the
-// steps of a trajectory, it is subtracted from the reward with a coefficient β: r̃ = r − β·Σ_k KL_k.
+// steps of a trajectory, it is subtracted from the reward with a coefficient β: r̃ = r − β·Σ_k KL_k. The last DDIM step onto
+// the clean image is deterministic (σ = 0, no KL of its own), yet it is where the final pixels are made: it counts with the
+// last stochastic step's σ, as if it drew noise of that size, so fine-tuning cannot move the final image freely.
 using Rebel.Models.Diffusion;
 
 namespace Rebel.Training.Images;
@@ -25,21 +27,21 @@ public sealed class TransitionKl
     public float Coefficient { get; }
 
     /// <summary>
-    /// Σ_k (1/D)·‖μ_θ(x_k) − μ_ref(x_k)‖² / (2σ_k²) over the stochastic steps of each trajectory, μ_θ from <paramref name="policy"/>'s
-    /// model, both evaluated at the recorded states.
+    /// Σ_k (1/D)·‖μ_θ(x_k) − μ_ref(x_k)‖² / (2σ_k²) over all K steps of each trajectory (the last, deterministic one with σ of the
+    /// last stochastic step), μ_θ from <paramref name="policy"/>'s model, both evaluated at the recorded states.
     /// </summary>
     public float[] PerTrajectory(DdimSampler policy, IReadOnlyList<DdimTrajectory> trajectories)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(trajectories);
-        int k = policy.StochasticSteps, d = policy.Model.Config.ImageValues;
+        int k = policy.Steps.Count, d = policy.Model.Config.ImageValues;
         var mine = policy.StepMeans(trajectories, k);
         var theirs = new DdimSampler(reference, policy.Options).StepMeans(trajectories, k);
         var kl = new float[trajectories.Count];
         for (int i = 0; i < kl.Length; i++)
             for (int s = 0; s < k; s++)
             {
-                double sum = 0, sigma = policy.Steps[s].Sigma;
+                double sum = 0, sigma = policy.Steps[Math.Min(s, policy.StochasticSteps - 1)].Sigma;
                 int row = (i * k + s) * d;
                 for (int j = 0; j < d; j++) sum += (mine[row + j] - theirs[row + j]) * (double)(mine[row + j] - theirs[row + j]);
                 kl[i] += (float)(sum / (2 * sigma * sigma * d));
