@@ -36,7 +36,7 @@ internal static class ImageCommand
         };
         var pretrainedOption = new Option<string?>("--pretrained") { Description = "Fine-tune this model folder (e.g. pretrained/ of an earlier run) instead of pretraining one." };
         var algoOption = new Option<string>("--algo") { Description = "Fine-tuning method: rebel, or ddpo for the baseline at the same reward queries.", DefaultValueFactory = _ => defaults.Algorithm }.AcceptOnlyFromAmong("rebel", "ddpo");
-        var cmd = new Command("quickstart", "Pretrain a small DiT on the shapes set, fine-tune it with REBEL on prompt alignment, measure held-out alignment; writes summary.json, PNG grids and report.html.")
+        var cmd = new Command("quickstart", "Pretrain a small DiT on the shapes set, fine-tune it with REBEL (or DDPO) on prompt alignment with a KL penalty towards the pretrained sampler, measure held-out alignment by an independent judge, Fréchet distance and high-frequency ratio; writes summary.json, PNG grids and report.html.")
         {
             outOption, seedOption, itersOption, stepsOption, algoOption, klOption, targetOption, pretrainedOption,
         };
