@@ -24,12 +24,21 @@ internal static class ImageCommand
         var itersOption = new Option<int?>("--iterations") { Description = $"REBEL iterations (default {defaults.Rebel.Iterations})." };
         var stepsOption = new Option<int?>("--pretrain-steps")
         {
-            Description = $"Most pretraining steps (default {defaults.Pretrain.Steps}; stops earlier once validation alignment reaches {defaults.PretrainTargetAlignment:P0}).",
+            Description = $"Pretraining steps (default {defaults.Pretrain.Steps}; fewer only when --pretrain-target is reached first).",
         };
-        var algoOption = new Option<string>("--algo") { Description = "Fine-tuning method: rebel, or ddpo for the baseline at the same reward queries.", DefaultValueFactory = _ => defaults.Algorithm }.AcceptOnlyFromAmong("rebel", "ddpo");
-        var cmd = new Command("quickstart", "Pretrain a small DiT on the shapes set, fine-tune it with REBEL on prompt alignment, measure held-out alignment; writes summary.json, PNG grids and report.html.")
+        var klOption = new Option<float?>("--kl-coef")
         {
-            outOption, seedOption, itersOption, stepsOption, algoOption,
+            Description = $"β of the KL penalty towards the pretrained sampler (reward − β·Σ per-step KL of the Gaussian transitions; default {defaults.KlCoef}, 0 = off).",
+        };
+        var targetOption = new Option<double?>("--pretrain-target")
+        {
+            Description = "Validation alignment (0..1) at which pretraining stops early (default: none, all pretraining steps are taken).",
+        };
+        var pretrainedOption = new Option<string?>("--pretrained") { Description = "Fine-tune this model folder (e.g. pretrained/ of an earlier run) instead of pretraining one." };
+        var algoOption = new Option<string>("--algo") { Description = "Fine-tuning method: rebel, or ddpo for the baseline at the same reward queries.", DefaultValueFactory = _ => defaults.Algorithm }.AcceptOnlyFromAmong("rebel", "ddpo");
+        var cmd = new Command("quickstart", "Pretrain a small DiT on the shapes set, fine-tune it with REBEL (or DDPO) on prompt alignment with a KL penalty towards the pretrained sampler, measure held-out alignment by an independent judge, Fréchet distance and high-frequency ratio; writes summary.json, PNG grids and report.html.")
+        {
+            outOption, seedOption, itersOption, stepsOption, algoOption, klOption, targetOption, pretrainedOption,
         };
         cmd.SetGuardedAction(parse =>
         {
@@ -40,15 +49,19 @@ internal static class ImageCommand
                 Algorithm = parse.GetValue(algoOption)!,
                 Rebel = defaults.Rebel with { Iterations = parse.GetValue(itersOption) ?? defaults.Rebel.Iterations },
                 Pretrain = defaults.Pretrain with { Steps = parse.GetValue(stepsOption) ?? defaults.Pretrain.Steps },
+                KlCoef = parse.GetValue(klOption) ?? defaults.KlCoef,
+                PretrainedModel = parse.GetValue(pretrainedOption),
+                PretrainTargetAlignment = parse.GetValue(targetOption) ?? defaults.PretrainTargetAlignment,
             };
             var summary = ProgressDisplay.Run(progress => ImageQuickstart.Run(options, progress));
             var table = new Table().AddColumn("metric").AddColumn("value");
-            table.AddRow("prompt alignment before (held-out)", $"{summary.RewardBefore:F1} %");
-            table.AddRow($"prompt alignment after {(options.Algorithm == "ddpo" ? "DDPO" : "REBEL")}", $"{summary.RewardAfter:F1} %");
-            table.AddRow("independent judge: before → after", $"{summary.JudgeBefore:F1} → {summary.JudgeAfter:F1} %");
+            table.AddRow("independent judge alignment (held-out): before → after", $"{summary.JudgeBefore:F1} → {summary.JudgeAfter:F1} %");
+            table.AddRow("reward classifier alignment: before → after", $"{summary.RewardBefore:F1} → {summary.RewardAfter:F1} %");
+            table.AddRow("Fréchet distance to real: before → after (real)", $"{summary.QualityBefore?.FrechetDistance:F2} → {summary.QualityAfter?.FrechetDistance:F2} ({summary.QualityReal?.FrechetDistance:F2})");
+            table.AddRow("high-frequency ratio: before → after", $"{summary.QualityBefore?.HighFrequencyRatio:F2} → {summary.QualityAfter?.HighFrequencyRatio:F2}");
             table.AddRow("seconds", $"{summary.Seconds:F0}");
             Terminal.Out.Write(table);
-            Terminal.Out.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(options.OutputDirectory))}[/] (summary.json, report.html, samples_before.png, samples_after.png, metrics.jsonl, pretrained/, rebel/, checkpoint/).");
+            Terminal.Out.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(options.OutputDirectory))}[/] (summary.json, report.html, samples_before.png, samples_after.png, comparison.png, metrics.jsonl, pretrained/, rebel/, checkpoint/).");
             return 0;
         });
         return cmd;

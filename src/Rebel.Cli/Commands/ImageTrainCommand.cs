@@ -33,10 +33,15 @@ internal static class ImageTrainCommand
         var lrOption = new Option<float>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => r.LearningRate };
         var seedOption = new Option<ulong>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 1UL };
         var checkpointOption = new Option<int>("--checkpoint-every") { Description = "Checkpoint every N iterations (0 = at the end).", DefaultValueFactory = _ => 0 };
+        var klOption = new Option<float>("--kl-coef")
+        {
+            Description = "β of the KL penalty towards the model as given (reward − β·Σ per-step KL of the Gaussian transitions, as DPOK). Default 0 (off); the quickstart uses 0.1.",
+            DefaultValueFactory = _ => 0f,
+        };
         var cmd = new Command("train", "Fine-tune a DiT with REBEL or DDPO against an image reward; writes metrics.jsonl, report.html, checkpoint/ and policy/.")
         {
             modelOption, algoOption, rewardOption, classifierOption, outOption, resumeOption, itersOption, promptsOption, samplesOption, stepsOption,
-            ddimEtaOption, etaOption, clipOption, epochsOption, minibatchOption, lrOption, seedOption, checkpointOption,
+            ddimEtaOption, etaOption, clipOption, epochsOption, minibatchOption, lrOption, seedOption, checkpointOption, klOption,
         };
         cmd.SetGuardedAction(parse =>
         {
@@ -61,6 +66,7 @@ internal static class ImageTrainCommand
                     {
                         Eta = parse.GetValue(etaOption), Epochs = parse.GetValue(epochsOption) ?? r.Epochs, MiniBatchSize = parse.GetValue(minibatchOption) ?? r.MiniBatchSize,
                     }, dir);
+                if (parse.GetValue(klOption) > 0) trainer.KlPenalty = new TransitionKl(model, parse.GetValue(klOption));
                 // "Before" is the model as given, also when resuming (the checkpoint holds the fine-tuned weights).
                 var (gridCaptions, gridSeeds) = ImageSampling.Grid([.. captions.Where((_, i) => i % 3 == 0)], 8, 2_000_000);
                 var before = ImageSampling.Sample(model, sampler, gridCaptions, gridSeeds);

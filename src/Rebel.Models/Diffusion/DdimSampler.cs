@@ -137,6 +137,27 @@ public sealed class DdimSampler
     public Tensor StepLogProbs(IReadOnlyList<DdimTrajectory> trajectories, int leadingSteps)
     {
         if (leadingSteps < 1 || leadingSteps > StochasticSteps) throw new ArgumentException($"DdimSampler: {leadingSteps} leading steps of {StochasticSteps} stochastic ones.");
+        var (x, target, cond, rows) = Gather(trajectories, leadingSteps);
+        return Ops.Reshape(StepLogDensity(Mean(x, rows, cond), target, rows), trajectories.Count, leadingSteps);
+    }
+
+    /// <summary>
+    /// The means μ_θ(x_k) this sampler's model gives the recorded states of the first <paramref name="leadingSteps"/> steps (up to all K,
+    /// the last one being the deterministic step onto the clean image), without gradients: (R·leadingSteps, D) row-major, trajectory-major. With two samplers (a policy and a reference) these give
+    /// the closed-form KL of each step's Gaussian transitions.
+    /// </summary>
+    public float[] StepMeans(IReadOnlyList<DdimTrajectory> trajectories, int leadingSteps)
+    {
+        if (leadingSteps < 1 || leadingSteps > steps.Length) throw new ArgumentException($"DdimSampler: means of {leadingSteps} leading steps of {steps.Length}.");
+        var (x, _, cond, rows) = Gather(trajectories, leadingSteps);
+        using var scope = new TensorScope();
+        using var noGrad = Autograd.NoGrad();
+        return Mean(x, rows, cond).Span.ToArray();
+    }
+
+    // The states, next states, conditions and step coefficients of the first k steps of every trajectory, one row per step.
+    private (float[] X, float[] Target, int[] Conditions, StepCoefficients[] Rows) Gather(IReadOnlyList<DdimTrajectory> trajectories, int leadingSteps)
+    {
         int r = trajectories.Count, k = leadingSteps, d = Model.Config.ImageValues, attrs = Model.Config.ConditionSizes.Length;
         var x = new float[r * k * d];
         var target = new float[r * k * d];
@@ -155,7 +176,7 @@ public sealed class DdimSampler
                 rows[row] = steps[s];
             }
         }
-        return Ops.Reshape(StepLogDensity(Mean(x, rows, cond), target, rows), r, k);
+        return (x, target, cond, rows);
     }
 
     /// <summary>μ_θ(x_t) for rows of x (N, D) each at its own step. Returns (N, D).</summary>

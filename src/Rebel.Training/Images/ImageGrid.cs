@@ -44,3 +44,34 @@ public static class ImageGrid
         return new RgbImage(grid, width, height);
     }
 }
+
+/// <summary>Scaling and joining of grid pictures, for figures a reader can check by eye.</summary>
+public static class RgbImages
+{
+    /// <summary><paramref name="image"/> <paramref name="factor"/> times larger, each pixel a factor × factor block (nearest neighbour: no smoothing invents detail).</summary>
+    public static RgbImage Upscale(RgbImage image, int factor)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(factor);
+        int w = image.Width * factor, h = image.Height * factor;
+        var rgb = new byte[3 * w * h]; // (H·f, W·f, 3)
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                image.Rgb.AsSpan(3 * ((y / factor) * image.Width + x / factor), 3).CopyTo(rgb.AsSpan(3 * (y * w + x)));
+        return new RgbImage(rgb, w, h);
+    }
+
+    /// <summary><paramref name="left"/> and <paramref name="right"/> next to each other, top-aligned, <paramref name="gap"/> pixels of <paramref name="fill"/> grey between and below.</summary>
+    public static RgbImage SideBySide(RgbImage left, RgbImage right, int gap, byte fill = 255)
+    {
+        ArgumentNullException.ThrowIfNull(left);
+        ArgumentNullException.ThrowIfNull(right);
+        ArgumentOutOfRangeException.ThrowIfNegative(gap);
+        int w = left.Width + gap + right.Width, h = Math.Max(left.Height, right.Height);
+        var rgb = new byte[3 * w * h]; // (H, W, 3)
+        rgb.AsSpan().Fill(fill);
+        for (int y = 0; y < left.Height; y++) left.Rgb.AsSpan(3 * y * left.Width, 3 * left.Width).CopyTo(rgb.AsSpan(3 * y * w));
+        for (int y = 0; y < right.Height; y++) right.Rgb.AsSpan(3 * y * right.Width, 3 * right.Width).CopyTo(rgb.AsSpan(3 * (y * w + left.Width + gap)));
+        return new RgbImage(rgb, w, h);
+    }
+}

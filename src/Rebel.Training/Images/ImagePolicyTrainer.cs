@@ -29,6 +29,11 @@ public abstract class ImagePolicyTrainer : PolicyTrainer<ImageRollout>
     /// <inheritdoc/>
     protected override long RewardQueries => rewardQueries;
 
+    /// <summary>A KL penalty towards a frozen reference sampler, subtracted from every reward before standardisation; null for none.</summary>
+    public TransitionKl? KlPenalty { get; set; }
+
+    private double lastKl;
+
     /// <summary>Sets up the loop on captions <paramref name="prompts"/>; <paramref name="samplesPerIteration"/> is what one epoch iterates over (images or pairs).</summary>
     protected ImagePolicyTrainer(string algorithm, DitModel policy, IReadOnlyList<string> prompts, IImageReward reward, ImageRlOptions options,
         int samplesPerIteration, string? outputDirectory)
@@ -46,12 +51,14 @@ public abstract class ImagePolicyTrainer : PolicyTrainer<ImageRollout>
     protected override Dictionary<string, double> RolloutMetrics(List<ImageRollout> rollouts)
     {
         var scores = rollouts.Select(r => (double)r.Score).ToList();
-        return new()
+        var metrics = new Dictionary<string, double>
         {
             ["iteration"] = Iteration,
             ["objective/scores"] = scores.Average(),
             ["objective/scores_std"] = Reporting.RolloutMetrics.Std(scores),
         };
+        if (KlPenalty is not null) metrics["objective/kl"] = lastKl;
+        return metrics;
     }
 
     /// <inheritdoc/>
@@ -75,8 +82,10 @@ public abstract class ImagePolicyTrainer : PolicyTrainer<ImageRollout>
         var trajectories = Sampler.Sample(ImageConditions.OfCaptions(local), rowRngs.GetRange(first, count));
         var scores = reward.Score([.. trajectories.Select(t => t.Image)], local, Policy.Config.ImageSize);
         rewardQueries += scores.Length;
+        var shaped = scores;
+        if (KlPenalty is not null) (shaped, lastKl) = KlPenalty.Shape(Sampler, trajectories, scores);
         var all = new double[prompts.Count];
-        for (int i = 0; i < count; i++) all[first + i] = scores[i];
+        for (int i = 0; i < count; i++) all[first + i] = shaped[i];
         job.AllReduceSum(all);
         var advantages = stats.Standardize(prompts, [.. all.Select(x => (float)x)]);
         return [.. local.Select((p, i) => new ImageRollout(p, i / n, trajectories[i], scores[i], advantages[first + i]))];

@@ -20,7 +20,7 @@ public sealed partial class ShapeClassifier
         ArgumentOutOfRangeException.ThrowIfNegative(steps);
         options ??= new ShapeClassifierOptions();
         var rng = new Rng(seed);
-        var classifier = new ShapeClassifier(size, options.KernelFor(size), options.StrideFor(size), options.Channels, options.Hidden, rng.Split());
+        var classifier = new ShapeClassifier(size, options.KernelFor(size), options.StrideFor(size), options.Channels, options.Hidden, rng.Split(), options.Architecture);
         var optimizer = new AdamW(classifier.Parameters, options.LearningRate, weightDecay: options.WeightDecay);
         var schedule = new LrSchedule(LrScheduleKind.Cosine, options.LearningRate, steps, Math.Min(20, steps / 10));
         int inputs = 3 * size * size, batch = options.BatchSize;

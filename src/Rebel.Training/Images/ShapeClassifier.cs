@@ -32,6 +32,15 @@ public sealed partial class ShapeClassifier
     /// weights drawn from <paramref name="rng"/> (normal, std 1/√fan-in; zero biases). <see cref="Train"/> picks these from its options.
     /// </summary>
     public ShapeClassifier(int size, int kernel, int stride, int channels, int hidden, Rng rng)
+        : this(size, kernel, stride, channels, hidden, rng, PooledPatches)
+    {
+    }
+
+    /// <summary>
+    /// A classifier of <paramref name="architecture"/> <see cref="PooledPatches"/> (the constructor above) or <see cref="ConvStack"/>
+    /// (two 3 × 3 convolutions, the second of stride 2, flattened: <paramref name="kernel"/> and <paramref name="stride"/> are then unused).
+    /// </summary>
+    public ShapeClassifier(int size, int kernel, int stride, int channels, int hidden, Rng rng, string architecture)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, ShapesDataset.MinSize);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(size, ShapesDataset.MaxSize);
@@ -46,13 +55,22 @@ public sealed partial class ShapeClassifier
         Stride = stride;
         Channels = channels;
         Hidden = hidden;
-        AddLinear("conv", channels, 3 * kernel * kernel, rng);
-        AddLinear("hidden", hidden, 2 * channels, rng);
+        Architecture = architecture;
+        if (architecture == ConvStack) AddConvStack(rng);
+        else if (architecture == PooledPatches)
+        {
+            AddLinear("conv", channels, 3 * kernel * kernel, rng);
+            AddLinear("hidden", hidden, 2 * channels, rng);
+        }
+        else throw new ArgumentException($"ShapeClassifier: unknown architecture '{architecture}'; expected {PooledPatches} or {ConvStack}.", nameof(architecture));
         for (int h = 0; h < HeadNames.Length; h++) AddLinear($"head.{HeadNames[h]}", HeadClasses[h], hidden, rng);
     }
 
     /// <summary>Image side the classifier reads.</summary>
     public int Size { get; }
+
+    /// <summary>The architecture: <see cref="PooledPatches"/> or <see cref="ConvStack"/>.</summary>
+    public string Architecture { get; }
 
     /// <summary>Side of the square patches of the convolution.</summary>
     public int Kernel { get; }
@@ -85,19 +103,26 @@ public sealed partial class ShapeClassifier
     /// </summary>
     public Tensor[] Forward(Tensor x)
     {
+        var h = HiddenLayer(x); // (B, H)
+        return [.. HeadNames.Select(name => LinearLayer(h, $"head.{name}"))];
+    }
+
+    // The hidden features (B, H) of a batch x (B, 3·S·S), before the heads.
+    private Tensor HiddenLayer(Tensor x)
+    {
         ArgumentNullException.ThrowIfNull(x);
-        var patches = Patches(x); // (B, P, 3·K·K)
+        if (Architecture == ConvStack) return ConvStackHidden(x);
+        var patches = Patches(x, Kernel, Stride); // (B, P, 3·K·K)
         var features = Ops.Gelu(LinearLayer(patches, "conv")); // (B, P, C)
         var pooled = Ops.Concat([Ops.Max(features, 1), Ops.Mean(features, 1)], 1); // (B, 2C)
-        var h = Ops.Gelu(LinearLayer(pooled, "hidden")); // (B, H)
-        return [.. HeadNames.Select(name => LinearLayer(h, $"head.{name}"))];
+        return Ops.Gelu(LinearLayer(pooled, "hidden")); // (B, H)
     }
 
     // K × K windows of every image at every Stride-th valid position: x (B, 3·S·S) → (B, P, 3·K·K), P = ((S − K) / Stride + 1)²;
     // feature c·K·K + v·K + u of window (wy, wx) is pixel (c, Stride·wy + v, Stride·wx + u), clamped to [-1, 1].
-    private Tensor Patches(Tensor x)
+    private Tensor Patches(Tensor x, int k, int stride)
     {
-        int s = Size, k = Kernel, side = (s - k) / Stride + 1, positions = side * side, features = 3 * k * k;
+        int s = Size, side = (s - k) / stride + 1, positions = side * side, features = 3 * k * k;
         if (x.Rank != 2 || x.Shape[1] != 3 * s * s) throw new ArgumentException($"ShapeClassifier: input {Tensor.Format(x.Shape)} is not (B, 3·{s}·{s}).", nameof(x));
         int batch = x.Shape[0];
         var patches = Tensor.Zeros(batch, positions, features);
@@ -110,7 +135,7 @@ public sealed partial class ShapeClassifier
                     var row = destination.Slice(((b * positions) + wy * side + wx) * features, features);
                     for (int c = 0; c < 3; c++)
                         for (int v = 0; v < k; v++)
-                            source.Slice(b * 3 * s * s + c * s * s + (Stride * wy + v) * s + Stride * wx, k).CopyTo(row.Slice(c * k * k + v * k, k));
+                            source.Slice(b * 3 * s * s + c * s * s + (stride * wy + v) * s + stride * wx, k).CopyTo(row.Slice(c * k * k + v * k, k));
                 }
         TensorPrimitives.Min(destination, 1f, destination);
         TensorPrimitives.Max(destination, -1f, destination);
@@ -123,10 +148,38 @@ public sealed partial class ShapeClassifier
     /// </summary>
     public float[][] Probabilities(IReadOnlyList<float[]> images)
     {
-        ArgumentNullException.ThrowIfNull(images);
-        int inputs = 3 * Size * Size;
         var result = new float[HeadClasses.Count][];
         for (int h = 0; h < result.Length; h++) result[h] = new float[images.Count * HeadClasses[h]];
+        ForEachChunk(images, (start, count, x) =>
+        {
+            var logits = Forward(x);
+            for (int h = 0; h < logits.Length; h++)
+            {
+                int k = HeadClasses[h];
+                var probs = Ops.Softmax(logits[h]).Span; // (B, K)
+                probs[..(count * k)].CopyTo(result[h].AsSpan(start * k));
+            }
+        });
+        return result;
+    }
+
+    /// <summary>The hidden-layer activations (the features the heads read), <see cref="Hidden"/> values per image.</summary>
+    public float[][] Features(IReadOnlyList<float[]> images)
+    {
+        var result = new float[images.Count][];
+        ForEachChunk(images, (start, count, x) =>
+        {
+            var h = HiddenLayer(x).Span; // (B, H)
+            for (int b = 0; b < count; b++) result[start + b] = h.Slice(b * Hidden, Hidden).ToArray();
+        });
+        return result;
+    }
+
+    // Calls read(start, count, x) for chunks of up to 256 images copied into x (count, 3·S·S), without gradients.
+    private void ForEachChunk(IReadOnlyList<float[]> images, Action<int, int, Tensor> read)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        int inputs = 3 * Size * Size;
         const int Chunk = 256;
         for (int start = 0; start < images.Count; start += Chunk)
         {
@@ -140,15 +193,8 @@ public sealed partial class ShapeClassifier
                 if (image.Length != inputs) throw new ArgumentException($"ShapeClassifier: image {start + b} has {image.Length} values, expected 3·{Size}·{Size} = {inputs}.", nameof(images));
                 image.CopyTo(x.Span.Slice(b * inputs, inputs));
             }
-            var logits = Forward(x);
-            for (int h = 0; h < logits.Length; h++)
-            {
-                int k = HeadClasses[h];
-                var probs = Ops.Softmax(logits[h]).Span; // (B, K)
-                probs[..(count * k)].CopyTo(result[h].AsSpan(start * k));
-            }
+            read(start, count, x);
         }
-        return result;
     }
 
     /// <summary>Probabilities for images given as <see cref="ShapeImage"/>s.</summary>
@@ -216,6 +262,7 @@ public sealed partial class ShapeClassifier
             ["stride"] = Stride.ToString(CultureInfo.InvariantCulture),
             ["channels"] = Channels.ToString(CultureInfo.InvariantCulture),
             ["hidden"] = Hidden.ToString(CultureInfo.InvariantCulture),
+            ["architecture"] = Architecture,
         };
         SafetensorsWriter.Write(path, TensorData.FromNamed(parameters.Values), metadata: metadata);
     }
@@ -228,7 +275,8 @@ public sealed partial class ShapeClassifier
             : throw new InvalidDataException($"{path}: not a shape classifier (metadata '{key}' is missing or not a number).");
         if (reader.Metadata.GetValueOrDefault("format") != Format)
             throw new InvalidDataException($"{path}: not a shape classifier (expected metadata format={Format}).");
-        var classifier = new ShapeClassifier(Number("size"), Number("kernel"), Number("stride"), Number("channels"), Number("hidden"), new Rng(0));
+        var classifier = new ShapeClassifier(Number("size"), Number("kernel"), Number("stride"), Number("channels"), Number("hidden"), new Rng(0),
+            reader.Metadata.GetValueOrDefault("architecture") ?? PooledPatches);
         WeightFile.LoadParameters(classifier.parameters, path);
         return classifier;
     }

@@ -22,6 +22,12 @@ public sealed record ShapeClassifierOptions
     /// <summary>The patch step used for images of side <paramref name="size"/>: <see cref="Stride"/> or its default.</summary>
     public int StrideFor(int size) => Stride ?? Math.Max(1, size / 8);
 
+    /// <summary>
+    /// <see cref="ShapeClassifier.PooledPatches"/> (default: the reward's classifier) or <see cref="ShapeClassifier.ConvStack"/> (the
+    /// quickstart's independent judge and the feature network of its Fréchet distance).
+    /// </summary>
+    public string Architecture { get; init; } = ShapeClassifier.PooledPatches;
+
     /// <summary>Convolution channels. Default 32.</summary>
     public int Channels { get; init; } = 32;
 

@@ -71,7 +71,7 @@ public class ImageCliTests
             var sampler = new DdimOptions { Steps = 3 };
             var o = new ImageQuickstartOptions
             {
-                OutputDirectory = dir, ImageSize = 8, TrainImages = 128, Model = TinyDiffusion.Config, ClassifierSteps = 5,
+                OutputDirectory = dir, ImageSize = 8, TrainImages = 128, Model = TinyDiffusion.Config, ClassifierSteps = 5, RealImages = 50,
                 Pretrain = new DiffusionPretrainOptions { Steps = 4, BatchSize = 16 }, ValidateEvery = 2, ValidationPerCaption = 1, HeldOutPerCaption = 2,
                 Rebel = new ImageRebelOptions { Iterations = 2, PromptsPerIteration = 4, Sampler = sampler }, Algorithm = algorithm,
             };
@@ -82,6 +82,9 @@ public class ImageCliTests
             Assert.Equal(algorithm, json["algorithm"]!.GetValue<string>());
             Assert.InRange(json["judge_before"]!.GetValue<double>(), 0, 100);
             Assert.Equal(s.JudgeAfter, json["judge_after"]!.GetValue<double>());
+            foreach (var key in new[] { "frechet_before", "frechet_after", "frechet_real", "hf_ratio_before", "hf_ratio_after" })
+                Assert.True(json[key]!.GetValue<double>() >= 0, key);
+            Assert.Equal(s.QualityAfter!.FrechetDistance, json["frechet_after"]!.GetValue<double>());
             Assert.Equal(2, File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Length);
             Assert.InRange(s.RewardBefore, 0, 100);
             Assert.Equal(66, s.HeldOut);
@@ -92,8 +95,12 @@ public class ImageCliTests
                 var (w, h, _) = Png.Decode(File.ReadAllBytes(Path.Combine(dir, name)));
                 Assert.Equal((2 * 8 + 3, 11 * 8 + 12), (w, h)); // 11 rows (every third caption) × 2 seeds, 1-pixel padding
             }
+            var (cw, ch, _) = Png.Decode(File.ReadAllBytes(Path.Combine(dir, "comparison.png")));
+            Assert.Equal((4 * (2 * (2 * 8 + 3) + 8), 4 * (11 * 8 + 12)), (cw, ch)); // both grids at 4×, 8 pixels apart before scaling
             string html = File.ReadAllText(Path.Combine(dir, "report.html"));
-            Assert.Equal(2, html.Split("data:image/png;base64,").Length - 1);
+            Assert.Equal(2 + 2 * 33, html.Split("data:image/png;base64,").Length - 1); // both grids, then before and after per caption
+            Assert.Contains("image-rendering:pixelated", html, StringComparison.Ordinal);
+            Assert.Contains("objective/kl", File.ReadAllText(Path.Combine(dir, "metrics.jsonl")), StringComparison.Ordinal);
             Assert.Contains("<svg", html, StringComparison.Ordinal);
             Assert.True(File.Exists(Path.Combine(dir, "rebel", DitConfig.FileName)));
             Assert.Contains(algorithm == "ddpo" ? "policy/clipfrac_avg" : "rebel/residual_abs", File.ReadAllText(Path.Combine(dir, "metrics.jsonl")), StringComparison.Ordinal);

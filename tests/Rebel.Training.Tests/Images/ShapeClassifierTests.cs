@@ -115,7 +115,7 @@ public class ShapeClassifierTests
         Assert.Equal((7, 3), (given.KernelFor(size), given.StrideFor(size)));
     }
 
-    private static float[] Blur(float[] chw, int size)
+    internal static float[] Blur(float[] chw, int size)
     {
         var result = new float[chw.Length];
         int plane = size * size;

@@ -1,0 +1,73 @@
+using Rebel.Models.Diffusion;
+using Rebel.Tensors;
+using Rebel.Training.Images;
+
+namespace Rebel.Training.Tests.Images;
+
+public class TransitionKlTests
+{
+    private static readonly DdimOptions Sampler = new() { Steps = 4 };
+
+    private static List<DdimTrajectory> Trajectories(DitModel model, int count) =>
+        new DdimSampler(model, Sampler).Sample(ImageConditions.OfCaptions(TinyDiffusion.Captions.Take(count)), [.. Enumerable.Range(0, count).Select(i => new Rng((ulong)(100 + i)))]);
+
+    [Fact]
+    public void KlIsZeroForTheReferenceItself()
+    {
+        var model = TinyDiffusion.Model();
+        var kl = new TransitionKl(model, 1f).PerTrajectory(new DdimSampler(model, Sampler), Trajectories(model, 4));
+        Assert.All(kl, v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
+    public void KlEqualsTheLogDensityGapAtThePolicyMean()
+    {
+        // For Gaussians of equal σ, KL(N(μ_θ, σ²) ‖ N(μ_ref, σ²)) = ln N(μ_θ; μ_θ, σ²) − ln N(μ_θ; μ_ref, σ²): checked through the sampler's
+        // own log-density code, per step and summed over a trajectory's steps; the deterministic last step counts with the last stochastic σ.
+        var model = TinyDiffusion.Model();
+        var penalty = new TransitionKl(model, 1f);
+        var reference = TinyDiffusion.Model();
+        var rng = new Rng(9);
+        foreach (var p in model.Parameters)
+        {
+            var noise = new float[p.Size];
+            rng.FillNormal(noise, 0f, 0.05f);
+            for (int i = 0; i < noise.Length; i++) p.Span[i] += noise[i];
+        }
+        var policy = new DdimSampler(model, Sampler);
+        var trajectories = Trajectories(model, 3);
+        int k = policy.Steps.Count, d = model.Config.ImageValues;
+        float[] mine = policy.StepMeans(trajectories, k), theirs = new DdimSampler(reference, Sampler).StepMeans(trajectories, k);
+        var steps = policy.Steps.Select((c, s) => s < policy.StochasticSteps ? c : c with { Sigma = policy.Steps[policy.StochasticSteps - 1].Sigma }).ToList();
+        var rows = Enumerable.Range(0, trajectories.Count).SelectMany(_ => steps).ToList();
+        var self = DdimSampler.StepLogDensity(Tensor.FromArray(mine, rows.Count, d), mine, rows).Span.ToArray();
+        var cross = DdimSampler.StepLogDensity(Tensor.FromArray(theirs, rows.Count, d), mine, rows).Span.ToArray();
+        var kl = penalty.PerTrajectory(policy, trajectories);
+        for (int i = 0; i < trajectories.Count; i++)
+        {
+            double expected = Enumerable.Range(i * k, k).Sum(r => (double)self[r] - cross[r]);
+            Assert.True(expected > 0);
+            Assert.Equal(expected, kl[i], 3);
+        }
+    }
+
+    [Fact]
+    public void KlPenaltyHoldsThePolicyNearThePretrainedSampler()
+    {
+        double FinalKl(float coefficient)
+        {
+            var model = TinyDiffusion.Model();
+            var trainer = new ImageRebelTrainer(model, TinyDiffusion.Captions, new TinyDiffusion.Brightness(), new ImageRebelOptions
+            {
+                Iterations = 12, PromptsPerIteration = 8, Sampler = Sampler, LearningRate = 5e-3f, MiniBatchSize = 4, Seed = 5, Eta = 10f,
+            })
+            { KlPenalty = new TransitionKl(model, coefficient) };
+            trainer.Train();
+            return trainer.Metrics.Rows.TakeLast(3).Average(r => r["objective/kl"]);
+        }
+
+        double free = FinalKl(0f), held = FinalKl(500f);
+        Assert.True(free > 0, "the unpenalised run moved away from its start");
+        Assert.True(held < 0.7 * free, $"mean KL of the last iterations: β = 0 {free:G3}, β = 500 {held:G3}");
+    }
+}
