@@ -92,6 +92,21 @@ public sealed class CheckpointFolder : IDisposable
         }
     }
 
+    /// <summary>Elements of all tensors together, from the headers (nothing is read): what a configuration's sizes are checked against.</summary>
+    public long ElementCount => readerByTensor.Sum(kv => kv.Value.GetInfo(kv.Key).ElementCount);
+
+    /// <summary>
+    /// Throws InvalidDataException naming <paramref name="configSource"/> when a configuration that needs at least
+    /// <paramref name="minimumParameters"/> parameters is read against these weights, which hold fewer: absurd sizes in a config
+    /// file are reported before the model is allocated, not as an OutOfMemoryException.
+    /// </summary>
+    public void CheckSizes(double minimumParameters, string configSource)
+    {
+        long held = ElementCount;
+        if (minimumParameters > held)
+            throw new InvalidDataException($"{configSource}: the configuration describes at least {minimumParameters:0} parameters but the weights in {Directory} hold {held}; its sizes are wrong.");
+    }
+
     /// <summary>True when the checkpoint holds <paramref name="name"/>.</summary>
     public bool Contains(string name) => readerByTensor.ContainsKey(name);
 

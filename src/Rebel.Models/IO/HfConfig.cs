@@ -31,32 +31,19 @@ public sealed class HfConfig
     {
     }
 
-    /// <summary>Reads a JSON object from a file.</summary>
+    /// <summary>Reads a JSON object from a file (through <see cref="JsonFiles"/>: duplicate keys and invalid UTF-8 are errors).</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a JSON object.</exception>
     public static HfConfig Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         string full = Path.GetFullPath(path);
-        if (!File.Exists(full)) throw new FileNotFoundException($"Config file not found: {full}", full);
-        return Parse(File.ReadAllText(full), full);
+        return new HfConfig(JsonFiles.ReadObject(full, "Config file"), full);
     }
 
     /// <summary>Parses JSON text; <paramref name="source"/> names it in error messages.</summary>
-    public static HfConfig Parse(string json, string source = "<config>")
-    {
-        ArgumentNullException.ThrowIfNull(json);
-        JsonNode? node;
-        try
-        {
-            node = JsonNode.Parse(json, documentOptions: JsonFiles.Lenient);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{source}: not valid JSON ({e.Message}).", e);
-        }
-        return node is JsonObject obj ? new HfConfig(obj, source) : throw new InvalidDataException($"{source}: expected a JSON object at the top level.");
-    }
+    public static HfConfig Parse(string json, string source = "<config>") =>
+        JsonFiles.ParseNode(json, source) is JsonObject obj ? new HfConfig(obj, source) : throw new InvalidDataException($"{source}: expected a JSON object at the top level.");
 
     /// <summary>Writes the object as indented JSON (atomically).</summary>
     public void Save(string path) => AtomicFile.WriteText(path, ToJson() + "\n");
