@@ -49,6 +49,19 @@ public sealed class MalformedInputTests : IDisposable
     }
 
     [Fact]
+    public void Shard_tensor_missing_from_the_weight_map_names_the_index()
+    {
+        var tensors = new Dictionary<string, TensorData> { ["a"] = new([2], [1f, 2f]), ["b"] = new([2], [3f, 4f]), ["c"] = new([2], [5f, 6f]) };
+        CheckpointFolder.Save(temp.Path, tensors, maxShardBytes: 16);
+        string path = temp.File(SafetensorsIndex.FileName);
+        var index = SafetensorsIndex.Load(path);
+        new SafetensorsIndex(index.WeightMap.Where(kv => kv.Key != "b").ToDictionary(), index.TotalSize).Save(path);
+        var e = Assert.Throws<InvalidDataException>(() => CheckpointFolder.Open(temp.Path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("'b'", e.Message);
+    }
+
+    [Fact]
     public void Vocabulary_id_far_out_of_range_is_rejected_before_any_table_is_allocated()
     {
         string path = Write("tokenizer.json", """{"model": {"type": "BPE", "vocab": {"a": 0, "b": 2147483647}, "merges": []}}""");

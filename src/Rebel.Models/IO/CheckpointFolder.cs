@@ -63,6 +63,13 @@ public sealed class CheckpointFolder : IDisposable
                         throw new InvalidDataException($"{indexPath}: tensor '{name}' is mapped to {file}, which does not contain it.");
                     byTensor[name] = reader;
                 }
+                // Every tensor of every shard is in the map, so no weight is silently ignored.
+                foreach (var (file, reader) in byFile)
+                {
+                    var unmapped = reader.Tensors.FirstOrDefault(t => !index.WeightMap.TryGetValue(t.Name, out var mapped) || mapped != file);
+                    if (unmapped is not null)
+                        throw new InvalidDataException($"{indexPath}: shard {file} holds tensor '{unmapped.Name}', which the weight_map does not map to it.");
+                }
             }
             else
             {
