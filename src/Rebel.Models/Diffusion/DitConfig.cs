@@ -70,9 +70,10 @@ public sealed record DitConfig
     [JsonIgnore]
     public int ImageValues => Channels * ImageSize * ImageSize;
 
-    /// <summary>A lower bound on the parameters: per block the attention (4·C²) and MLP (2·C²·ratio) matrices, plus the condition tables.</summary>
+    /// <summary>A lower bound on the parameters: per block the attention (4·C²) and MLP (2·C²·ratio) matrices, plus the condition tables and the patch embedding.</summary>
     [JsonIgnore]
-    public double MinimumParameters => Layers * (4.0 + 2.0 * MlpRatio) * HiddenSize * HiddenSize + ConditionSizes.Sum(n => (double)n) * HiddenSize;
+    public double MinimumParameters =>
+        Layers * (4.0 + 2.0 * MlpRatio) * HiddenSize * HiddenSize + (ConditionSizes.Sum(n => (double)n) + (double)Channels * PatchSize * PatchSize) * HiddenSize;
 
     /// <summary>The file name inside a model folder.</summary>
     public const string FileName = "config.json";
@@ -87,6 +88,8 @@ public sealed record DitConfig
         if (Heads <= 0 || HiddenSize % Heads != 0) throw new ArgumentException($"DitConfig: width {HiddenSize} is not a multiple of {Heads} heads.");
         if (ConditionSizes.Length == 0 || ConditionSizes.Any(n => n <= 0)) throw new ArgumentException("DitConfig: condition sizes must be positive and at least one.");
         if (PredictionType is not (Epsilon or VPrediction)) throw new ArgumentException($"DitConfig: prediction_type '{PredictionType}'; expected '{Epsilon}' or '{VPrediction}'.");
+        if ((long)Channels * PatchSize * PatchSize > int.MaxValue || (long)Channels * ImageSize * ImageSize > int.MaxValue || (long)HiddenSize * MlpRatio > int.MaxValue)
+            throw new ArgumentException($"DitConfig: channels {Channels}, image size {ImageSize}, patch size {PatchSize}, width {HiddenSize} or MLP ratio {MlpRatio} is beyond any sane size.");
         if (TrainTimesteps > 1_000_000 || TimestepFeatures > 65_536 || ImageSize > 65_536) throw new ArgumentException($"DitConfig: {TrainTimesteps} timesteps, {TimestepFeatures} timestep features or image size {ImageSize} is beyond any sane size.");
         if (TrainTimesteps < 2 || TimestepFeatures < 2 || TimestepFeatures % 2 != 0) throw new ArgumentException("DitConfig: need at least 2 timesteps and an even number of timestep features.");
     }

@@ -77,13 +77,13 @@ public sealed class HfConfig
     public long GetLong(string key, long defaultValue) => Root[key] is { } n ? AsLong(n, key) : defaultValue;
 
     /// <summary>A required number as float.</summary>
-    public float GetFloat(string key) => (float)AsDouble(Required(key), key);
+    public float GetFloat(string key) => AsFloat(Required(key), key);
 
     /// <summary>An optional number as float.</summary>
-    public float GetFloat(string key, float defaultValue) => Root[key] is { } n ? (float)AsDouble(n, key) : defaultValue;
+    public float GetFloat(string key, float defaultValue) => Root[key] is { } n ? AsFloat(n, key) : defaultValue;
 
     /// <summary>An optional number as float; null when missing or null.</summary>
-    public float? GetFloatOrNull(string key) => Root[key] is { } n ? (float)AsDouble(n, key) : null;
+    public float? GetFloatOrNull(string key) => Root[key] is { } n ? AsFloat(n, key) : null;
 
     /// <summary>A required number as double.</summary>
     public double GetDouble(string key) => AsDouble(Required(key), key);
@@ -110,7 +110,7 @@ public sealed class HfConfig
     public int[] GetIntArray(string key) => ArrayOf(key, AsInt);
 
     /// <summary>A required array of numbers as floats.</summary>
-    public float[] GetFloatArray(string key) => ArrayOf(key, (n, k) => (float)AsDouble(n, k));
+    public float[] GetFloatArray(string key) => ArrayOf(key, AsFloat);
 
     /// <summary>An integer or an array of integers as an array (e.g. "eos_token_id"); empty when missing or null.</summary>
     public int[] GetIntOrIntArray(string key) => Root[key] switch
@@ -166,9 +166,12 @@ public sealed class HfConfig
 
     private double AsDouble(JsonNode node, string key)
     {
-        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue(out double d)) return d;
-        throw Mistyped(key, node, "a number");
+        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue(out double d) && double.IsFinite(d)) return d;
+        throw Mistyped(key, node, "a finite number");
     }
+
+    private float AsFloat(JsonNode node, string key) =>
+        AsDouble(node, key) is var d && float.IsFinite((float)d) ? (float)d : throw Mistyped(key, node, "a number within float range");
 
     private bool AsBool(JsonNode node, string key) => node.GetValueKind() switch
     {

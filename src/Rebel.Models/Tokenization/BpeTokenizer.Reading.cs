@@ -99,7 +99,7 @@ public sealed partial class BpeTokenizer
             if (entry.ValueKind == JsonValueKind.String)
             {
                 string text = entry.GetString()!;
-                int space = text.IndexOf(' ', 1);
+                int space = text.Length < 2 ? -1 : text.IndexOf(' ', 1);
                 if (space < 0 || text.IndexOf(' ', space + 1) >= 0) throw reader.Bad($"merge {rank} \"{text}\" is not \"left right\"");
                 (left, right) = (text[..space], text[(space + 1)..]);
             }
