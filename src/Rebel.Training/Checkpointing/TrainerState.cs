@@ -23,6 +23,7 @@ public static class TrainerState
     /// <summary>Reads the state from <paramref name="directory"/> and restores <paramref name="rng"/>.</summary>
     public static JsonObject Read(string directory, Rng rng)
     {
+        CheckpointDirectory.Recover(directory, FileName);
         var path = Path.Combine(directory, FileName);
         if (!File.Exists(path)) throw new FileNotFoundException($"Resume: '{directory}' has no {FileName}; is it a checkpoint folder?", path);
         var state = JsonFiles.ReadObject(path, "Trainer state");
