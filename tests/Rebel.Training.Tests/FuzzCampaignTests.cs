@@ -13,7 +13,7 @@ public class FuzzCampaignTests
     public void Mutated_inputs_are_rejected_cleanly_or_load_consistently(string name)
     {
         var format = FuzzFormat.All.Single(f => f.Name == name);
-        var results = new FuzzCampaign(seed: 1, TimeSpan.FromSeconds(120)).Run(format, cases: 150);
+        var results = new FuzzCampaign(seed: 1, TimeSpan.FromSeconds(30)).Run(format, cases: 150);
         var failures = results.Where(r => r.Outcome is Outcome.Crash or Outcome.Hang or Outcome.Silent).Select(r => $"case {r.Case} ({r.File}, {r.Mutation}): {r.Outcome} {r.Detail}");
         Assert.Empty(failures);
         // Both kinds of clean outcome occur, so the mutations reach past the first check and the loaders are exercised.

@@ -22,6 +22,11 @@ internal static class TrainCommand
         var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => Path.Combine("runs", "train") };
         var resume = new Option<string?>("--resume") { Description = "Checkpoint folder to continue from (e.g. runs/train/checkpoint)." };
         var config = new Option<string?>("--config") { Description = "JSON or YAML file of flags (kebab-case or snake_case keys); flags typed override it." };
+        var rewardTimeout = new Option<double>("--reward-timeout")
+        {
+            Description = "Seconds a cmd: reward program may take to answer one line before the run stops with an error.",
+            DefaultValueFactory = _ => RewardProcess.DefaultTimeout.TotalSeconds,
+        };
         var evalPrompts = new Option<string?>("--eval-prompts") { Description = "Prompts scored greedily before and after training (reported in report.html)." };
         var chat = ModelFolder.ChatTemplateOption();
         var flags = new RebelOptionFlags();
@@ -29,7 +34,7 @@ internal static class TrainCommand
         var lora = new LoraFlags();
         var cmd = new Command("train", "Fine-tune a model with REBEL (or --algo ppo|rloo|reinforce|grpo|online-dpo) on a prompt file and a reward. Writes metrics.jsonl, report.html, checkpoint/ and policy/ (with --lora-*: adapter/) to --out.")
         {
-            model, prompts, reward, output, resume, config, evalPrompts, chat,
+            model, prompts, reward, output, resume, config, evalPrompts, chat, rewardTimeout,
         };
         foreach (var f in flags.All) cmd.Options.Add(f);
         foreach (var f in baseline.All) cmd.Options.Add(f);
@@ -43,7 +48,9 @@ internal static class TrainCommand
             var options = flags.Read(parse);
             lora.Attach(parse, folder.Model, options.Seed);
             string outDir = parse.GetValue(output)!;
-            using var spec = RewardSpec.Parse(parse.GetValue(reward)!, folder.Tokenizer);
+            double timeoutSeconds = parse.GetValue(rewardTimeout);
+            if (!(timeoutSeconds > 0 && timeoutSeconds <= int.MaxValue / 1000)) throw new ArgumentException($"--reward-timeout {timeoutSeconds} must be a positive number of seconds.");
+            using var spec = RewardSpec.Parse(parse.GetValue(reward)!, folder.Tokenizer, TimeSpan.FromSeconds(timeoutSeconds));
             string algo = parse.GetValue(baseline.Algo)!;
             var misplaced = (algo == "rebel" ? baseline.All.Skip(1) : flags.RebelOnly).FirstOrDefault(o => parse.GetResult(o) is not null);
             if (misplaced is not null) throw new ArgumentException($"{misplaced.Name} does not apply to --algo {algo}.");
@@ -70,7 +77,12 @@ internal static class TrainCommand
         var before = Evaluate();
         IterationResult? last = null;
         using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+            spec.Interrupt(); // a reward program computing an answer must not delay the interrupt
+        };
         Console.CancelKeyPress += onCancel;
         try
         {
