@@ -148,6 +148,23 @@ public sealed class MalformedInputTests : IDisposable
         Assert.Contains("the weights", e.Message);
     }
 
+    [Theory]
+    [InlineData("\"r\": 2", "\"r\": 2147483647", "r = 2147483647")]
+    [InlineData("\"c_attn\"", "\"c_attl\"", "c_attl")]
+    public void Adapter_config_is_checked_against_the_model_and_the_weights_before_allocating(string find, string replace, string fragment)
+    {
+        var model = TestModels.Create(ModelArchitecture.Gpt2);
+        model.AddLora(new Rebel.Models.Lora.LoraOptions { Rank = 2, Targets = ["c_attn"] }, new Rebel.Tensors.Rng(1));
+        Rebel.Models.Lora.PeftAdapter.Save(model, temp.Path, baseModel: null);
+        string path = temp.File(Rebel.Models.Lora.PeftAdapter.ConfigFile);
+        string text = File.ReadAllText(path);
+        Assert.Contains(find, text);
+        File.WriteAllText(path, text.Replace(find, replace, StringComparison.Ordinal));
+        var e = Assert.Throws<InvalidDataException>(() => Rebel.Models.Lora.PeftAdapter.Load(TestModels.Create(ModelArchitecture.Gpt2), temp.Path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains(fragment, e.Message);
+    }
+
     [Fact]
     public void Dit_condition_sizes_null_names_the_file()
     {

@@ -6,6 +6,7 @@ using System.Text;
 using Rebel.Models;
 using Rebel.Models.Diffusion;
 using Rebel.Models.IO;
+using Rebel.Models.Lora;
 using Rebel.Models.Pretrained;
 using Rebel.Models.Tokenization;
 using Rebel.Tensors;
@@ -24,7 +25,7 @@ public sealed record FuzzFormat(string Name, Action<string> WriteSeed, string[] 
     private const string SampleText = "Hello, wörld! <|endoftext|> 123\ttabs";
     private const string ChatTemplateText = "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}";
 
-    /// <summary>Every format: model config, tokenizer, single-file and sharded safetensors, prompt JSON Lines, DiT folders.</summary>
+    /// <summary>Every format: model config, tokenizer, single-file and sharded safetensors, prompt JSON Lines, DiT folders, LoRA adapters.</summary>
     public static IReadOnlyList<FuzzFormat> All { get; } =
     [
         new("config", dir => SaveModel(dir, Llama(), null), [HfConfig.FileName], LoadModel, RoundTripModel),
@@ -33,6 +34,7 @@ public sealed record FuzzFormat(string Name, Action<string> WriteSeed, string[] 
         new("sharded", dir => SaveModel(dir, Gpt2(), 4096), [], LoadModel, RoundTripModel),
         new("jsonl", WritePrompts, ["prompts.jsonl"], LoadPrompts, (dir, _) => LoadPrompts(dir)),
         new("dit", WriteDit, [DitConfig.FileName, CheckpointFolder.SingleFileName], LoadDit, RoundTripDit),
+        new("adapter", WriteAdapter, [PeftAdapter.ConfigFile, PeftAdapter.WeightsFile], LoadAdapter, RoundTripAdapter),
     ];
 
     private static ModelConfig Gpt2() => new()
@@ -63,7 +65,9 @@ public sealed record FuzzFormat(string Name, Action<string> WriteSeed, string[] 
     }
 
     private static string Fingerprint(LanguageModel model) =>
-        Hash(HfModelConfig.ToHf(model.Config).ToJson(), model.NamedParameters.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => (kv.Key, kv.Value)));
+        Hash(HfModelConfig.ToHf(model.Config).ToJson() + System.Text.Json.JsonSerializer.Serialize(model.Lora),
+            model.NamedParameters.Concat(model.LoraLayers.SelectMany(l => new[] { KeyValuePair.Create(l.KeyA, l.A), KeyValuePair.Create(l.KeyB, l.B) }))
+                .OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => (kv.Key, kv.Value)));
 
     private static void WriteTokenizer(string dir)
     {
@@ -101,6 +105,30 @@ public sealed record FuzzFormat(string Name, Action<string> WriteSeed, string[] 
 
     private static string LoadPrompts(string dir) =>
         string.Join("\n", PromptDataset.Load(Path.Combine(dir, "prompts.jsonl"), ChatTemplate.ChatMl).Select(r => $"{r.IsChat}|{r.Prompt}|{r.Fields.ToJsonString()}"));
+
+    // A LoRA adapter folder (adapter_config.json, adapter_model.safetensors) over a fixed GPT-2 base made again for every load.
+    private static void WriteAdapter(string dir)
+    {
+        var model = ModelFactory.Create(Gpt2(), new Rng(7));
+        model.AddLora(new LoraOptions { Rank = 2, Alpha = 4 }, new Rng(8));
+        foreach (var layer in model.LoraLayers) layer.B.Span.Fill(0.25f);
+        PeftAdapter.Save(model, dir, baseModel: null);
+    }
+
+    private static LanguageModel ReadAdapter(string dir)
+    {
+        var model = ModelFactory.Create(Gpt2(), new Rng(7));
+        PeftAdapter.Load(model, dir);
+        return model;
+    }
+
+    private static string LoadAdapter(string dir) => Fingerprint(ReadAdapter(dir));
+
+    private static string RoundTripAdapter(string dir, string scratch)
+    {
+        PeftAdapter.Save(ReadAdapter(dir), scratch, baseModel: null);
+        return LoadAdapter(scratch);
+    }
 
     private static void WriteDit(string dir) =>
         DitFolder.Save(new DitModel(new DitConfig { ImageSize = 8, PatchSize = 2, HiddenSize = 16, Layers = 1, Heads = 2, MlpRatio = 2, TimestepFeatures = 8 }), dir);

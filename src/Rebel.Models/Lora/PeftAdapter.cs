@@ -101,7 +101,14 @@ public static class PeftAdapter
             Dropout = config.GetFloat("lora_dropout", 0f),
             Targets = targets,
         };
-        options.Validate(path);
+        try
+        {
+            options.Validate(path);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException(e.Message, e);
+        }
         return options;
     }
 
@@ -127,10 +134,22 @@ public static class PeftAdapter
     /// </summary>
     public static void Load(LanguageModel model, string directory)
     {
-        model.AddLora(ReadOptions(directory, model), new Rng(0));
+        var options = ReadOptions(directory, model);
         string path = Path.Combine(directory, WeightsFile);
         if (!File.Exists(path)) throw new FileNotFoundException($"Adapter folder '{directory}' has no {WeightsFile}.", path);
         using var reader = SafetensorsReader.Open(path);
+        // The rank sizes every adapter matrix: checked against the file's A matrices (r, in) before any is allocated.
+        var a = reader.Tensors.FirstOrDefault(t => t.Name.Contains("lora_A", StringComparison.Ordinal));
+        if (a is not null && (a.Shape.Length != 2 || a.Shape[0] != options.Rank))
+            throw new InvalidDataException($"{Path.Combine(directory, ConfigFile)}: r = {options.Rank}, but tensor '{a.Name}' has shape {Tensor.Format(a.Shape)} in {path}.");
+        try
+        {
+            model.AddLora(options, new Rng(0));
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{Path.Combine(directory, ConfigFile)}: {e.Message}", e);
+        }
         foreach (var l in model.LoraLayers)
         {
             ReadInto(reader, path, l.KeyA, l.A);
