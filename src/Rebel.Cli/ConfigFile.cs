@@ -3,6 +3,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Rebel.Models.IO;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -57,15 +58,7 @@ internal static class ConfigFile
 
     private static List<(string, List<string>)> LoadJson(string text, string path)
     {
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(text);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}:{(e.LineNumber ?? 0) + 1}: malformed JSON: {e.Message}", e);
-        }
+        var root = JsonFiles.ParseNode(text, path);
         if (root is not JsonObject obj) throw new InvalidDataException($"{path}: expected a JSON object of option names and values.");
         return [.. obj.Select(kv => (kv.Key, kv.Value switch
         {

@@ -94,7 +94,8 @@ public class DiffusionTests
         var path = Path.Combine(Path.GetTempPath(), $"rebel-dit-{Guid.NewGuid():N}.json");
         try
         {
-            File.WriteAllText(path, "{\"image_size\": 10, \"patch_size\": 4}");
+            new DitConfig().Save(path);
+            File.WriteAllText(path, File.ReadAllText(path).Replace("\"image_size\": 16", "\"image_size\": 10").Replace("\"patch_size\": 2", "\"patch_size\": 4"));
             var e = Assert.Throws<InvalidDataException>(() => DitConfig.Load(path));
             Assert.Contains(path, e.Message, StringComparison.Ordinal);
             Assert.Contains("patch size 4", e.Message, StringComparison.Ordinal);

@@ -64,7 +64,7 @@ public sealed class DataFormatTests : IDisposable
     [InlineData("{\"prompt\": [{\"content\": \"x\"}]}", "message 0")]
     [InlineData("{\"prompt\": 7}", "\"prompt\"")]
     [InlineData("{\"question\": \"x\"}", "\"prompt\"")]
-    [InlineData("{\"prompt\": \"a\", \"prompt\": \"b\"}", "malformed")]
+    [InlineData("{\"prompt\": \"a\", \"prompt\": \"b\"}", "not valid JSON")]
     [InlineData("[1, 2]", "expected a JSON object")]
     public void BadPromptRecordsAreReportedWithTheirLine(string line, string expected)
     {

@@ -23,6 +23,11 @@ internal static class TrainCommand
         var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => Path.Combine("runs", "train") };
         var resume = new Option<string?>("--resume") { Description = "Checkpoint folder to continue from (e.g. runs/train/checkpoint)." };
         var config = new Option<string?>("--config") { Description = "JSON or YAML file of flags (kebab-case or snake_case keys); flags typed override it." };
+        var rewardTimeout = new Option<double>("--reward-timeout")
+        {
+            Description = "Seconds a cmd: reward program may take to answer one line before the run stops with an error.",
+            DefaultValueFactory = _ => RewardProcess.DefaultTimeout.TotalSeconds,
+        };
         var evalPrompts = new Option<string?>("--eval-prompts") { Description = "Prompts scored greedily before and after training (reported in report.html)." };
         var chat = ModelFolder.ChatTemplateOption();
         var algoOption = new Option<string>("--algo") { Description = $"Algorithm: {string.Join(", ", Algorithms.Names)}.", DefaultValueFactory = _ => "rebel" }.AcceptOnlyFromAmong([.. Algorithms.Names]);
@@ -30,7 +35,7 @@ internal static class TrainCommand
         var lora = new LoraFlags();
         var cmd = new Command("train", "Fine-tune a model with REBEL (or --algo ppo|rloo|reinforce|grpo|online-dpo) on a prompt file and a reward. Writes metrics.jsonl, report.html, checkpoint/ and policy/ (with --lora-*: adapter/) to --out.")
         {
-            model, prompts, reward, output, resume, config, evalPrompts, chat, algoOption,
+            model, prompts, reward, output, resume, config, evalPrompts, chat, algoOption, rewardTimeout,
         };
         foreach (var f in flags.All) cmd.Options.Add(f);
         foreach (var f in lora.All) cmd.Options.Add(f);
@@ -45,7 +50,9 @@ internal static class TrainCommand
             var options = flags.Read(parse, algorithm.Defaults);
             lora.Attach(parse, folder.Model, options.Seed);
             string outDir = parse.GetValue(output)!;
-            using var spec = RewardSpec.Parse(parse.GetValue(reward)!, folder.Tokenizer);
+            double timeoutSeconds = parse.GetValue(rewardTimeout);
+            if (!(timeoutSeconds > 0 && timeoutSeconds <= int.MaxValue / 1000)) throw new ArgumentException($"--reward-timeout {timeoutSeconds} must be a positive number of seconds.");
+            using var spec = RewardSpec.Parse(parse.GetValue(reward)!, folder.Tokenizer, TimeSpan.FromSeconds(timeoutSeconds));
             var trainer = algorithm.Create(new TrainerInputs(folder.Model, folder.Tokenizer, records, spec.Reward, outDir, spec.Preference), options);
             return Train(folder, records, held, spec, algorithm.Name, trainer, outDir, parse.GetValue(resume));
         });
@@ -65,7 +72,12 @@ internal static class TrainCommand
         var before = Evaluate();
         IterationResult<Rollout>? last = null;
         using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+            spec.Interrupt(); // a reward program computing an answer must not delay the interrupt
+        };
         Console.CancelKeyPress += onCancel;
         try
         {

@@ -70,6 +70,11 @@ public sealed record DitConfig
     [JsonIgnore]
     public int ImageValues => Channels * ImageSize * ImageSize;
 
+    /// <summary>A lower bound on the parameters: per block the attention (4·C²) and MLP (2·C²·ratio) matrices, plus the condition tables and the patch embedding.</summary>
+    [JsonIgnore]
+    public double MinimumParameters =>
+        Layers * (4.0 + 2.0 * MlpRatio) * HiddenSize * HiddenSize + (ConditionSizes.Sum(n => (double)n) + (double)Channels * PatchSize * PatchSize) * HiddenSize;
+
     /// <summary>The file name inside a model folder.</summary>
     public const string FileName = "config.json";
 
@@ -83,25 +88,52 @@ public sealed record DitConfig
         if (Heads <= 0 || HiddenSize % Heads != 0) throw new ArgumentException($"DitConfig: width {HiddenSize} is not a multiple of {Heads} heads.");
         if (ConditionSizes.Length == 0 || ConditionSizes.Any(n => n <= 0)) throw new ArgumentException("DitConfig: condition sizes must be positive and at least one.");
         if (PredictionType is not (Epsilon or VPrediction)) throw new ArgumentException($"DitConfig: prediction_type '{PredictionType}'; expected '{Epsilon}' or '{VPrediction}'.");
+        if ((long)Channels * PatchSize * PatchSize > int.MaxValue || (long)Channels * ImageSize * ImageSize > int.MaxValue || (long)HiddenSize * MlpRatio > int.MaxValue)
+            throw new ArgumentException($"DitConfig: channels {Channels}, image size {ImageSize}, patch size {PatchSize}, width {HiddenSize} or MLP ratio {MlpRatio} is beyond any sane size.");
+        if (TrainTimesteps > 1_000_000 || TimestepFeatures > 65_536 || ImageSize > 65_536) throw new ArgumentException($"DitConfig: {TrainTimesteps} timesteps, {TimestepFeatures} timestep features or image size {ImageSize} is beyond any sane size.");
         if (TrainTimesteps < 2 || TimestepFeatures < 2 || TimestepFeatures % 2 != 0) throw new ArgumentException("DitConfig: need at least 2 timesteps and an even number of timestep features.");
     }
 
     /// <summary>Writes the config as JSON (snake_case names).</summary>
     public void Save(string path) => AtomicFile.WriteText(path, JsonSerializer.Serialize(this, Json) + "\n");
 
-    /// <summary>Reads a config written by <see cref="Save"/>.</summary>
+    /// <summary>
+    /// Reads a config written by <see cref="Save"/>. Every key is required except prediction_type (diffusers' default, epsilon);
+    /// an unknown key (a misspelling) or a value of the wrong type is an InvalidDataException naming the file and the key.
+    /// </summary>
     public static DitConfig Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Diffusion model config '{path}' does not exist.", path);
+        var json = HfConfig.Load(path);
+        string[] unknown = [.. json.Root.Select(kv => kv.Key).Where(k => !Keys.Contains(k))];
+        if (unknown.Length > 0)
+            throw new InvalidDataException($"{path}: unknown key(s) {string.Join(", ", unknown.Select(k => $"\"{k}\""))} (expected {string.Join(", ", Keys)}).");
+        var config = new DitConfig
+        {
+            ImageSize = json.GetInt("image_size"),
+            Channels = json.GetInt("channels"),
+            PatchSize = json.GetInt("patch_size"),
+            HiddenSize = json.GetInt("hidden_size"),
+            Layers = json.GetInt("layers"),
+            Heads = json.GetInt("heads"),
+            MlpRatio = json.GetInt("mlp_ratio"),
+            ConditionSizes = json.GetIntArray("condition_sizes"),
+            TrainTimesteps = json.GetInt("train_timesteps"),
+            PredictionType = json.GetString("prediction_type", Epsilon) ?? Epsilon,
+            TimestepFeatures = json.GetInt("timestep_features"),
+        };
         try
         {
-            var config = JsonSerializer.Deserialize<DitConfig>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty config.");
             config.Validate();
-            return config;
         }
-        catch (Exception e) when (e is JsonException or ArgumentException)
+        catch (ArgumentException e)
         {
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }
+        return config;
     }
+
+    // The keys Save writes (snake_case of the properties).
+    private static readonly string[] Keys =
+        ["image_size", "channels", "patch_size", "hidden_size", "layers", "heads", "mlp_ratio", "condition_sizes", "train_timesteps", "prediction_type", "timestep_features"];
 }

@@ -19,8 +19,11 @@ public static class DitFolder
     public static DitModel Load(string directory)
     {
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Diffusion model folder '{directory}' does not exist.");
-        var model = new DitModel(DitConfig.Load(Path.Combine(directory, DitConfig.FileName)));
+        string configPath = Path.Combine(directory, DitConfig.FileName);
+        var config = DitConfig.Load(configPath);
         using var folder = CheckpointFolder.Open(directory);
+        folder.CheckSizes(config.MinimumParameters, configPath);
+        var model = new DitModel(config);
         foreach (var (name, p) in model.NamedParameters)
         {
             if (!folder.Contains(name)) throw new InvalidDataException($"{directory}: tensor '{name}' is missing.");

@@ -63,6 +63,13 @@ public sealed class CheckpointFolder : IDisposable
                         throw new InvalidDataException($"{indexPath}: tensor '{name}' is mapped to {file}, which does not contain it.");
                     byTensor[name] = reader;
                 }
+                // Every tensor of every shard is in the map, so no weight is silently ignored.
+                foreach (var (file, reader) in byFile)
+                {
+                    var unmapped = reader.Tensors.FirstOrDefault(t => !index.WeightMap.TryGetValue(t.Name, out var mapped) || mapped != file);
+                    if (unmapped is not null)
+                        throw new InvalidDataException($"{indexPath}: shard {file} holds tensor '{unmapped.Name}', which the weight_map does not map to it.");
+                }
             }
             else
             {
@@ -90,6 +97,21 @@ public sealed class CheckpointFolder : IDisposable
             foreach (var r in readers) r.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Elements of all tensors together, from the headers (nothing is read): what a configuration's sizes are checked against.</summary>
+    public long ElementCount => readerByTensor.Sum(kv => kv.Value.GetInfo(kv.Key).ElementCount);
+
+    /// <summary>
+    /// Throws InvalidDataException naming <paramref name="configSource"/> when a configuration that needs at least
+    /// <paramref name="minimumParameters"/> parameters is read against these weights, which hold fewer: absurd sizes in a config
+    /// file are reported before the model is allocated, not as an OutOfMemoryException.
+    /// </summary>
+    public void CheckSizes(double minimumParameters, string configSource)
+    {
+        long held = ElementCount;
+        if (minimumParameters > held)
+            throw new InvalidDataException($"{configSource}: the configuration describes at least {minimumParameters:0} parameters but the weights in {Directory} hold {held}; its sizes are wrong.");
     }
 
     /// <summary>True when the checkpoint holds <paramref name="name"/>.</summary>

@@ -31,32 +31,19 @@ public sealed class HfConfig
     {
     }
 
-    /// <summary>Reads a JSON object from a file.</summary>
+    /// <summary>Reads a JSON object from a file (through <see cref="JsonFiles"/>: duplicate keys and invalid UTF-8 are errors).</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a JSON object.</exception>
     public static HfConfig Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         string full = Path.GetFullPath(path);
-        if (!File.Exists(full)) throw new FileNotFoundException($"Config file not found: {full}", full);
-        return Parse(File.ReadAllText(full), full);
+        return new HfConfig(JsonFiles.ReadObject(full, "Config file"), full);
     }
 
     /// <summary>Parses JSON text; <paramref name="source"/> names it in error messages.</summary>
-    public static HfConfig Parse(string json, string source = "<config>")
-    {
-        ArgumentNullException.ThrowIfNull(json);
-        JsonNode? node;
-        try
-        {
-            node = JsonNode.Parse(json, documentOptions: JsonFiles.Lenient);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{source}: not valid JSON ({e.Message}).", e);
-        }
-        return node is JsonObject obj ? new HfConfig(obj, source) : throw new InvalidDataException($"{source}: expected a JSON object at the top level.");
-    }
+    public static HfConfig Parse(string json, string source = "<config>") =>
+        JsonFiles.ParseNode(json, source) is JsonObject obj ? new HfConfig(obj, source) : throw new InvalidDataException($"{source}: expected a JSON object at the top level.");
 
     /// <summary>Writes the object as indented JSON (atomically).</summary>
     public void Save(string path) => AtomicFile.WriteText(path, ToJson() + "\n");
@@ -90,13 +77,13 @@ public sealed class HfConfig
     public long GetLong(string key, long defaultValue) => Root[key] is { } n ? AsLong(n, key) : defaultValue;
 
     /// <summary>A required number as float.</summary>
-    public float GetFloat(string key) => (float)AsDouble(Required(key), key);
+    public float GetFloat(string key) => AsFloat(Required(key), key);
 
     /// <summary>An optional number as float.</summary>
-    public float GetFloat(string key, float defaultValue) => Root[key] is { } n ? (float)AsDouble(n, key) : defaultValue;
+    public float GetFloat(string key, float defaultValue) => Root[key] is { } n ? AsFloat(n, key) : defaultValue;
 
     /// <summary>An optional number as float; null when missing or null.</summary>
-    public float? GetFloatOrNull(string key) => Root[key] is { } n ? (float)AsDouble(n, key) : null;
+    public float? GetFloatOrNull(string key) => Root[key] is { } n ? AsFloat(n, key) : null;
 
     /// <summary>A required number as double.</summary>
     public double GetDouble(string key) => AsDouble(Required(key), key);
@@ -123,7 +110,7 @@ public sealed class HfConfig
     public int[] GetIntArray(string key) => ArrayOf(key, AsInt);
 
     /// <summary>A required array of numbers as floats.</summary>
-    public float[] GetFloatArray(string key) => ArrayOf(key, (n, k) => (float)AsDouble(n, k));
+    public float[] GetFloatArray(string key) => ArrayOf(key, AsFloat);
 
     /// <summary>An integer or an array of integers as an array (e.g. "eos_token_id"); empty when missing or null.</summary>
     public int[] GetIntOrIntArray(string key) => Root[key] switch
@@ -179,9 +166,12 @@ public sealed class HfConfig
 
     private double AsDouble(JsonNode node, string key)
     {
-        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue(out double d)) return d;
-        throw Mistyped(key, node, "a number");
+        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue(out double d) && double.IsFinite(d)) return d;
+        throw Mistyped(key, node, "a finite number");
     }
+
+    private float AsFloat(JsonNode node, string key) =>
+        AsDouble(node, key) is var d && float.IsFinite((float)d) ? (float)d : throw Mistyped(key, node, "a number within float range");
 
     private bool AsBool(JsonNode node, string key) => node.GetValueKind() switch
     {

@@ -35,15 +35,7 @@ public sealed class SafetensorsIndex
         ArgumentNullException.ThrowIfNull(path);
         string full = Path.GetFullPath(path);
         if (!File.Exists(full)) throw new FileNotFoundException($"Safetensors index not found: {full}", full);
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(File.ReadAllText(full));
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"Invalid safetensors index {full}: not valid JSON ({e.Message}).", e);
-        }
+        var root = JsonFiles.ParseNode(File.ReadAllBytes(full), $"Invalid safetensors index {full}");
         if (root is not JsonObject obj || obj["weight_map"] is not JsonObject map)
             throw new InvalidDataException($"Invalid safetensors index {full}: missing object \"weight_map\".");
         var weightMap = new Dictionary<string, string>(StringComparer.Ordinal);

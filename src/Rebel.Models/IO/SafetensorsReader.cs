@@ -71,6 +71,7 @@ public sealed class SafetensorsReader : IDisposable
             if (headerLength > MaxHeaderBytes) throw Bad(full, $"header length {headerLength} exceeds the {MaxHeaderBytes}-byte limit");
             var header = new byte[(int)headerLength];
             ReadExactly(handle, header, 8, full);
+            if (header.Length == 0 || header[0] != (byte)'{') throw Bad(full, "the header does not start with '{' (the header length is wrong)");
             long dataStart = 8 + (long)headerLength;
             var (tensors, metadata) = ParseHeader(header, fileLength - dataStart, full);
             return new SafetensorsReader(full, handle, dataStart, tensors, metadata);
@@ -128,7 +129,9 @@ public sealed class SafetensorsReader : IDisposable
                 int count = Math.Min(perChunk, destination.Length - start);
                 var bytes = buffer.AsSpan(0, count * elementSize);
                 ReadExactly(handle, bytes, position, Path, info.Name);
-                SafetensorsDtypes.Decode(info.Dtype, bytes, destination.Slice(start, count));
+                var decoded = destination.Slice(start, count);
+                SafetensorsDtypes.Decode(info.Dtype, bytes, decoded);
+                if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(decoded)) throw NonFinite(info, decoded, start);
                 position += bytes.Length;
             }
         }
@@ -156,23 +159,19 @@ public sealed class SafetensorsReader : IDisposable
         }
     }
 
+    // Weights are finite by construction; NaN or ±∞ on disk is corruption, named here rather than at the first sampling step.
+    private InvalidDataException NonFinite(SafetensorsTensorInfo info, ReadOnlySpan<float> chunk, int start)
+    {
+        int i = 0;
+        while (float.IsFinite(chunk[i])) i++;
+        return Bad(Path, $"tensor '{info.Name}' holds a non-finite value ({chunk[i]}) at element {start + i}");
+    }
+
     private static InvalidDataException Bad(string path, string message) => new($"Invalid safetensors file {path}: {message}.");
 
     private static (List<SafetensorsTensorInfo>, Dictionary<string, string>) ParseHeader(byte[] header, long dataLength, string path)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(header.AsMemory().TrimEnd((byte)' '), new JsonDocumentOptions { AllowDuplicateProperties = false });
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"Invalid safetensors file {path}: the header is not valid JSON ({e.Message}).", e);
-        }
-        catch (ArgumentException e)
-        {
-            throw new InvalidDataException($"Invalid safetensors file {path}: the header is not valid UTF-8 JSON ({e.Message}).", e);
-        }
+        var document = JsonFiles.ParseDocument(header.AsMemory().TrimEnd((byte)' '), $"Invalid safetensors file {path}: header", JsonFiles.Strict);
         using (document)
         {
             var root = document.RootElement;
@@ -188,7 +187,7 @@ public sealed class SafetensorsReader : IDisposable
                 }
                 tensors.Add(ParseEntry(property.Name, property.Value, dataLength, path));
             }
-            CheckOverlaps(tensors, path);
+            CheckCoverage(tensors, dataLength, path);
             return (tensors, metadata);
         }
     }
@@ -223,8 +222,9 @@ public sealed class SafetensorsReader : IDisposable
             i++;
         }
         if (!entry.TryGetProperty("data_offsets", out var offsets) || offsets.ValueKind != JsonValueKind.Array || offsets.GetArrayLength() != 2
+            || offsets[0].ValueKind != JsonValueKind.Number || offsets[1].ValueKind != JsonValueKind.Number
             || !offsets[0].TryGetInt64(out long begin) || !offsets[1].TryGetInt64(out long end))
-            throw Bad(path, $"{where}: \"data_offsets\" must be [begin, end]");
+            throw Bad(path, $"{where}: \"data_offsets\" must be [begin, end], two integers");
         if (begin < 0 || end < begin) throw Bad(path, $"{where}: data_offsets [{begin}, {end}] are not an increasing pair");
         if (end > dataLength)
             throw Bad(path, $"{where}: data_offsets [{begin}, {end}] run past the end of the data section ({dataLength} bytes; the file is truncated)");
@@ -243,14 +243,25 @@ public sealed class SafetensorsReader : IDisposable
         return new SafetensorsTensorInfo(name, dtype, shape, begin, end);
     }
 
-    private static void CheckOverlaps(List<SafetensorsTensorInfo> tensors, string path)
+    // As the reference implementation: sorted by offset, each tensor starts where the previous one ends (the first at 0),
+    // and the last one ends where the file does, so every data byte belongs to exactly one tensor.
+    private static void CheckCoverage(List<SafetensorsTensorInfo> tensors, long dataLength, string path)
     {
-        var sorted = tensors.Where(t => t.End > t.Begin).OrderBy(t => t.Begin).ToList();
-        for (int i = 1; i < sorted.Count; i++)
+        long expected = 0;
+        SafetensorsTensorInfo? previous = null;
+        foreach (var t in tensors.OrderBy(t => t.Begin).ThenBy(t => t.End))
         {
-            if (sorted[i].Begin < sorted[i - 1].End)
-                throw Bad(path, $"tensor '{sorted[i].Name}' data_offsets [{sorted[i].Begin}, {sorted[i].End}] overlap tensor '{sorted[i - 1].Name}' [{sorted[i - 1].Begin}, {sorted[i - 1].End}]");
+            if (t.Begin != expected)
+            {
+                string after = previous is null ? "the start of the data section" : $"tensor '{previous.Name}' [{previous.Begin}, {previous.End}]";
+                string fault = t.Begin < expected ? "overlap" : "leave a gap after";
+                throw Bad(path, $"tensor '{t.Name}' data_offsets [{t.Begin}, {t.End}] {fault} {after}");
+            }
+            expected = t.End;
+            previous = t;
         }
+        if (expected != dataLength)
+            throw Bad(path, $"the tensors cover {expected} bytes of the {dataLength}-byte data section (the header length or the offsets are wrong)");
     }
 
     internal static string Format(int[] shape) => "[" + string.Join(", ", shape) + "]";

@@ -76,32 +76,56 @@ public static class PeftAdapter
     {
         string path = Path.Combine(directory, ConfigFile);
         if (!File.Exists(path)) throw new FileNotFoundException($"Adapter folder '{directory}' has no {ConfigFile}.", path);
-        var json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: not a JSON object.");
-        string Text(string key) => json[key]?.GetValue<string>() ?? "";
-        if (Text("peft_type") != "LORA") throw new InvalidDataException($"{path}: peft_type '{Text("peft_type")}' is not LORA.");
-        if (json["bias"] is not null && Text("bias") != "none") throw new InvalidDataException($"{path}: bias '{Text("bias")}' is not supported (only \"none\").");
-        foreach (var key in new[] { "use_dora", "use_rslora" })
-            if (json[key]?.GetValue<bool>() == true) throw new InvalidDataException($"{path}: {key} is not supported.");
+        var config = HfConfig.Load(path);
+        var json = config.Root;
+        string peftType = config.GetString("peft_type", "") ?? "";
+        if (peftType != "LORA") throw new InvalidDataException($"{path}: peft_type '{peftType}' is not LORA.");
+        string bias = config.GetString("bias", "none") ?? "none";
+        if (bias != "none") throw new InvalidDataException($"{path}: bias '{bias}' is not supported (only \"none\").");
+        foreach (var key in new[] { "use_dora", "use_rslora", "lora_bias" })
+            if (config.GetBool(key, false)) throw new InvalidDataException($"{path}: {key} is not supported.");
         foreach (var key in new[] { "rank_pattern", "alpha_pattern" })
-            if (json[key] is JsonObject { Count: > 0 }) throw new InvalidDataException($"{path}: per-module {key} is not supported.");
+            if (config.GetObject(key) is { Root.Count: > 0 }) throw new InvalidDataException($"{path}: per-module {key} is not supported.");
         foreach (var key in new[] { "modules_to_save", "layers_to_transform", "exclude_modules", "target_parameters" })
             if (json[key] is JsonArray { Count: > 0 } or JsonValue) throw new InvalidDataException($"{path}: {key} is not supported.");
-        if (json["lora_bias"]?.GetValue<bool>() == true) throw new InvalidDataException($"{path}: lora_bias is not supported.");
-        var targets = json["target_modules"] switch
+        List<string> targets = json["target_modules"] switch
         {
-            JsonArray list => list.Select(t => t!.GetValue<string>()).ToList(),
-            JsonValue v when v.GetValue<string>() is { } pattern => [.. model.LinearModules.Where(m => Regex.IsMatch(m, $"^(?:{pattern})$"))],
+            JsonArray => [.. config.GetStringArray("target_modules")],
+            JsonValue => Matching(model.LinearModules, TargetPattern(config)),
             _ => throw new InvalidDataException($"{path}: target_modules is missing."),
         };
         var options = new LoraOptions
         {
-            Rank = json["r"]?.GetValue<int>() ?? 8,
-            Alpha = json["lora_alpha"]?.GetValue<float>() ?? 8f,
-            Dropout = json["lora_dropout"]?.GetValue<float>() ?? 0f,
+            Rank = config.GetInt("r", 8),
+            Alpha = config.GetFloat("lora_alpha", 8f),
+            Dropout = config.GetFloat("lora_dropout", 0f),
             Targets = targets,
         };
-        options.Validate(path);
+        try
+        {
+            options.Validate(path);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException(e.Message, e);
+        }
         return options;
+    }
+
+    private static List<string> Matching(IEnumerable<string> modules, Regex pattern) => [.. modules.Where(m => pattern.IsMatch(m))];
+
+    // A string target_modules: a regular expression over whole module paths, its syntax errors reported against the file.
+    private static Regex TargetPattern(HfConfig config)
+    {
+        string pattern = config.GetString("target_modules");
+        try
+        {
+            return new Regex($"^(?:{pattern})$", RegexOptions.None, TimeSpan.FromSeconds(1));
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{config.Source}: target_modules \"{pattern}\" is not a regular expression ({e.Message}).", e);
+        }
     }
 
     /// <summary>
@@ -110,10 +134,22 @@ public static class PeftAdapter
     /// </summary>
     public static void Load(LanguageModel model, string directory)
     {
-        model.AddLora(ReadOptions(directory, model), new Rng(0));
+        var options = ReadOptions(directory, model);
         string path = Path.Combine(directory, WeightsFile);
         if (!File.Exists(path)) throw new FileNotFoundException($"Adapter folder '{directory}' has no {WeightsFile}.", path);
         using var reader = SafetensorsReader.Open(path);
+        // The rank sizes every adapter matrix: checked against the file's A matrices (r, in) before any is allocated.
+        var a = reader.Tensors.FirstOrDefault(t => t.Name.Contains("lora_A", StringComparison.Ordinal));
+        if (a is not null && (a.Shape.Length != 2 || a.Shape[0] != options.Rank))
+            throw new InvalidDataException($"{Path.Combine(directory, ConfigFile)}: r = {options.Rank}, but tensor '{a.Name}' has shape {Tensor.Format(a.Shape)} in {path}.");
+        try
+        {
+            model.AddLora(options, new Rng(0));
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{Path.Combine(directory, ConfigFile)}: {e.Message}", e);
+        }
         foreach (var l in model.LoraLayers)
         {
             ReadInto(reader, path, l.KeyA, l.A);

@@ -100,7 +100,14 @@ public static partial class HfModelConfig
             pad = generation.PadTokenId ?? pad;
         }
         model = model with { BosTokenId = bos, EosTokenIds = eos, PadTokenId = pad };
-        model.Validate(config.Source);
+        try
+        {
+            model.Validate(config.Source);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException(e.Message, e);
+        }
         return model;
     }
 

@@ -21,10 +21,23 @@ public static class HfModelLoader
     /// <summary>The model stored in <paramref name="directory"/>, architecture chosen by its config.json.</summary>
     public static LanguageModel Load(string directory)
     {
-        var model = ModelFactory.Create(LoadConfig(directory));
+        var config = LoadConfig(directory);
         using var folder = CheckpointFolder.Open(directory);
+        folder.CheckSizes(MinimumParameters(config), Path.Combine(folder.Directory, HfConfig.FileName));
+        var model = ModelFactory.Create(config);
         LoadWeights(model, folder);
         return model;
+    }
+
+    /// <summary>
+    /// A lower bound on the parameters of any family with these sizes: per layer at least two MLP matrices (C × I) and the query
+    /// and output projections (C × H·D), plus the token embedding (V × C) and, for GPT-2, the position embedding (P × C).
+    /// </summary>
+    public static double MinimumParameters(ModelConfig c)
+    {
+        double width = c.HiddenSize, perLayer = 2 * width * c.IntermediateSize + 2 * width * c.Heads * (double)c.HeadDim;
+        double positions = c.Architecture == ModelArchitecture.Gpt2 ? (double)c.MaxPositions * width : 0;
+        return c.Layers * perLayer + (double)c.VocabSize * width + positions;
     }
 
     /// <summary>The value head stored beside a model ("score.weight" or "v_head.summary.*"), or null when there is none.</summary>

@@ -49,12 +49,13 @@ public sealed partial class BpeTokenizer
         if (node is not JsonArray list) return result;
         foreach (var entry in list)
         {
-            if (entry is not JsonObject o || TokenizerJsonReader.String(o, "content") is not { } text || o["id"] is not JsonValue id)
-                throw reader.Bad("added_tokens entries need \"id\" and \"content\"");
+            if (entry is not JsonObject o || TokenizerJsonReader.String(o, "content") is not { } text || o["id"] is not JsonValue id
+                || id.GetValueKind() != JsonValueKind.Number || !id.TryGetValue(out int tokenId) || tokenId < 0)
+                throw reader.Bad($"added_tokens entries need a non-negative integer \"id\" and a string \"content\", got {entry?.ToJsonString() ?? "null"}");
             if (text.Length == 0) throw reader.Bad($"added token {id.ToJsonString()} has empty content");
             bool special = TokenizerJsonReader.Flag(o, "special");
             result.Add(new AddedToken(
-                id.GetValue<int>(),
+                tokenId,
                 text,
                 special,
                 TokenizerJsonReader.Flag(o, "lstrip"),
@@ -98,7 +99,7 @@ public sealed partial class BpeTokenizer
             if (entry.ValueKind == JsonValueKind.String)
             {
                 string text = entry.GetString()!;
-                int space = text.IndexOf(' ', 1);
+                int space = text.Length < 2 ? -1 : text.IndexOf(' ', 1);
                 if (space < 0 || text.IndexOf(' ', space + 1) >= 0) throw reader.Bad($"merge {rank} \"{text}\" is not \"left right\"");
                 (left, right) = (text[..space], text[(space + 1)..]);
             }

@@ -59,6 +59,9 @@ public sealed partial class BpeTokenizer : ITokenizer
     /// <summary>Id of <see cref="TokenizerConfig.PadToken"/>, when configured and known.</summary>
     public int? PadTokenId => IdOf(Config?.PadToken);
 
+    /// <summary>Ids must be below this (2^24, far above the largest vocabularies in use, about 256k).</summary>
+    public const int MaxTokenIds = 1 << 24;
+
     /// <summary>Reads a tokenizer.json file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is malformed.</exception>
@@ -68,7 +71,7 @@ public sealed partial class BpeTokenizer : ITokenizer
         ArgumentNullException.ThrowIfNull(path);
         string full = Path.GetFullPath(path);
         if (!File.Exists(full)) throw new FileNotFoundException($"Tokenizer file not found: {full}", full);
-        return FromJson(File.ReadAllText(full), full);
+        return FromJson(File.ReadAllBytes(full), full);
     }
 
     /// <summary>Reads tokenizer.json and, when present, tokenizer_config.json and chat_template.jinja from a model folder.</summary>
@@ -88,21 +91,15 @@ public sealed partial class BpeTokenizer : ITokenizer
     public static BpeTokenizer FromJson(string text, string source = "<tokenizer.json>")
     {
         ArgumentNullException.ThrowIfNull(text);
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(text);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{source}: not valid JSON ({e.Message}).", e);
-        }
-        using (document)
-        {
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                ? new BpeTokenizer(document.RootElement, new Lazy<JsonObject>(() => JsonNode.Parse(text)!.AsObject()), source)
-                : throw new InvalidDataException($"{source}: expected a JSON object.");
-        }
+        return FromJson(System.Text.Encoding.UTF8.GetBytes(text), source);
+    }
+
+    private static BpeTokenizer FromJson(byte[] utf8, string source)
+    {
+        using var document = JsonFiles.ParseDocument(utf8, source);
+        return document.RootElement.ValueKind == JsonValueKind.Object
+            ? new BpeTokenizer(document.RootElement, new Lazy<JsonObject>(() => (JsonObject)JsonFiles.ParseNode(utf8, source)!), source)
+            : throw new InvalidDataException($"{source}: expected a JSON object.");
     }
 
     /// <summary>Builds a tokenizer from a parsed tokenizer.json object (kept, and written back by <see cref="Save"/>).</summary>
@@ -123,8 +120,10 @@ public sealed partial class BpeTokenizer : ITokenizer
 
         vocab = ReadVocab(model, reader);
         AddedTokens = ReadAddedTokens(Component(root, "added_tokens"), reader);
-        int size = Math.Max(vocab.Count == 0 ? 0 : vocab.Values.Max() + 1, AddedTokens.Count == 0 ? 0 : AddedTokens.Max(t => t.Id) + 1);
-        idToToken = new string?[size];
+        long size = Math.Max(vocab.Count == 0 ? 0 : vocab.Values.Max() + 1L, AddedTokens.Count == 0 ? 0 : AddedTokens.Max(t => t.Id) + 1L);
+        // Ids index a table (trimmed vocabularies leave holes), so an id past any real vocabulary is an error, not an allocation.
+        if (size > MaxTokenIds) throw reader.Bad($"token id {size - 1} is out of range (ids must be below {MaxTokenIds})");
+        idToToken = new string?[(int)size];
         foreach (var (token, id) in vocab) idToToken[id] = token;
         addedById = [];
         addedByContent = new Dictionary<string, int>(StringComparer.Ordinal);

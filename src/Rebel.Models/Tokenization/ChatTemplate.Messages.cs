@@ -1,6 +1,7 @@
 // ChatTemplate.Messages: reading a conversation from JSON ({"messages": [...]} or a bare list of {"role", "content"}).
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Rebel.Models.IO;
 
 namespace Rebel.Models.Tokenization;
 
@@ -28,15 +29,7 @@ public sealed partial record ChatTemplate
     public static JsonArray ParseMessageArray(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(json);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"Chat messages are not valid JSON ({e.Message}).", e);
-        }
+        var root = JsonFiles.ParseNode(json, "Chat messages");
         var list = (root is JsonObject o ? o["messages"] : root) as JsonArray
             ?? throw new InvalidDataException("Chat messages must be {\"messages\": [...]} or an array.");
         for (int i = 0; i < list.Count; i++)

@@ -23,10 +23,12 @@ public static class TrainerState
     /// <summary>Reads the state from <paramref name="directory"/> and restores <paramref name="rng"/>.</summary>
     public static JsonObject Read(string directory, Rng rng)
     {
+        CheckpointDirectory.Recover(directory, FileName);
         var path = Path.Combine(directory, FileName);
         if (!File.Exists(path)) throw new FileNotFoundException($"Resume: '{directory}' has no {FileName}; is it a checkpoint folder?", path);
-        var state = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new InvalidDataException($"{path}: empty state.");
-        rng.SetState([.. state["rng"]!.AsArray().Select(n => ulong.Parse(n!.GetValue<string>(), CultureInfo.InvariantCulture))]);
+        var state = JsonFiles.ReadObject(path, "Trainer state");
+        var words = new HfConfig(state, path).GetStringArray("rng");
+        rng.SetState([.. words.Select(w => ulong.TryParse(w, NumberStyles.None, CultureInfo.InvariantCulture, out ulong u) ? u : throw new InvalidDataException($"{path}: rng word \"{w}\" is not an unsigned integer."))]);
         return state;
     }
 }

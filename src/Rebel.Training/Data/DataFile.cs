@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Parquet.Serialization;
+using Rebel.Models.IO;
 
 namespace Rebel.Training.Data;
 
@@ -17,9 +18,6 @@ public static class DataFile
 {
     /// <summary>The extensions read, in the order the error message lists them.</summary>
     public static IReadOnlyList<string> Extensions { get; } = [".jsonl", ".json", ".parquet"];
-
-    // Duplicate keys are an error at parse time (System.Text.Json otherwise throws later, on first access, without the file's name).
-    private static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false };
 
     /// <summary>
     /// The records of <paramref name="path"/>: one JSON object per non-blank line (.jsonl, also .ndjson and any other
@@ -44,26 +42,27 @@ public static class DataFile
     /// <summary>Parses one JSON Lines record; <paramref name="source"/> names it in errors.</summary>
     public static DataRecord ParseLine(string line, string source)
     {
-        JsonNode? node;
-        try
-        {
-            node = JsonNode.Parse(line, documentOptions: Strict);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{source}: malformed JSON: {e.Message}", e);
-        }
-        return node is JsonObject obj ? new DataRecord(obj, source) : throw new InvalidDataException($"{source}: expected a JSON object, got {Kind(node)}.");
+        var node = JsonFiles.ParseNode(line, source, JsonFiles.Strict);
+        return node is JsonObject obj ? new DataRecord(obj, source) : throw new InvalidDataException($"{source}: expected a JSON object, got {JsonFiles.Kind(node)}.");
     }
 
+    // Lines decoded strictly: a byte that is not UTF-8 is reported at its line rather than read as U+FFFD.
     private static List<DataRecord> ReadJsonLines(string path)
     {
         var records = new List<DataRecord>();
         int lineNo = 0;
-        foreach (var line in File.ReadLines(path))
+        using var text = new StreamReader(path, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true));
+        try
         {
-            lineNo++;
-            if (!string.IsNullOrWhiteSpace(line)) records.Add(ParseLine(line, $"{path}:{lineNo}"));
+            while (text.ReadLine() is { } line)
+            {
+                lineNo++;
+                if (!string.IsNullOrWhiteSpace(line)) records.Add(ParseLine(line, $"{path}:{lineNo}"));
+            }
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new InvalidDataException($"{path}: not valid UTF-8 (after line {lineNo}: {e.Message}).", e);
         }
         return records;
     }
@@ -93,16 +92,7 @@ public static class DataFile
                     throw new InvalidDataException($"{source}: expected a JSON object, got {reader.TokenType}.");
                 long start = reader.TokenStartIndex;
                 reader.Skip();
-                var text = bytes.AsSpan((int)start, (int)(reader.BytesConsumed - start));
-                JsonNode? node;
-                try
-                {
-                    node = JsonNode.Parse(text, documentOptions: Strict);
-                }
-                catch (JsonException e)
-                {
-                    throw new InvalidDataException($"{source}: malformed JSON: {e.Message}", e);
-                }
+                var node = JsonFiles.ParseNode(bytes.AsMemory((int)start, (int)(reader.BytesConsumed - start)), source);
                 records.Add(new DataRecord((JsonObject)node!, source));
             }
         }
@@ -148,12 +138,5 @@ public static class DataFile
         sbyte or byte or short or ushort or int or uint or long => JsonValue.Create(Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)),
         float or double or decimal or ulong => JsonValue.Create(Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture)),
         _ => throw new InvalidDataException($"{source}: a value of Parquet type {value.GetType().Name} cannot be read as JSON."),
-    };
-
-    private static string Kind(JsonNode? node) => node switch
-    {
-        null => "null",
-        JsonArray => "an array",
-        _ => node.GetValueKind().ToString().ToLowerInvariant(),
     };
 }

@@ -81,7 +81,7 @@ public sealed class MetricsLog
     {
         try
         {
-            if (System.Text.Json.Nodes.JsonNode.Parse(line) is not System.Text.Json.Nodes.JsonObject obj) throw new FormatException("not a JSON object");
+            if (Rebel.Models.IO.JsonFiles.ParseNode(line, $"{path}:{number}", Rebel.Models.IO.JsonFiles.Strict) is not System.Text.Json.Nodes.JsonObject obj) throw new FormatException("not a JSON object");
             var row = new Dictionary<string, double>();
             foreach (var (k, v) in obj) row[k] = v is null ? double.NaN : v.GetValue<double>();
             return row;

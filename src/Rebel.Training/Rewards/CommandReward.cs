@@ -26,6 +26,9 @@ public sealed class CommandReward : IReward, IDisposable
         return process.Score(requests, i => $"the prompt at {queries[i].Prompt.Source} (\"{RewardProcess.Shorten(queries[i].Prompt.Prompt)}\")");
     }
 
+    /// <summary>Ends a wait for the program's answer with OperationCanceledException (Ctrl-C); see <see cref="RewardProcess.Interrupt"/>.</summary>
+    public void Interrupt() => process.Interrupt();
+
     /// <summary>Closes the program's stdin and waits briefly for it to exit.</summary>
     public void Dispose() => process.Dispose();
 }

@@ -1,5 +1,8 @@
 // A long-lived child process that answers one {"reward": x} JSON line per request line: the transport behind every cmd: reward
-// (text and images), with its timeout, crash and malformed-answer handling in one place.
+// (text and images), with its timeout, crash and malformed-answer handling in one place. On Linux the program runs in a session
+// (and process group) of its own, so a terminal's Ctrl-C reaches only Rebel, which interrupts the wait (Interrupt), checkpoints
+// and stops the program itself; every live program is killed when Rebel exits, and one whose Rebel was killed outright sees its
+// stdin close (programs must exit on end of input).
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -14,18 +17,46 @@ public sealed class RewardProcess : IDisposable
     private int errorTailChars;
     private Process? process;
 
+    // Programs still running, killed (with their children) when this process exits.
+    private static readonly HashSet<Process> Live = [];
+
+    // Cancelled by Interrupt (Ctrl-C): the wait for an answer ends with OperationCanceledException.
+    private CancellationTokenSource waits = new();
+
+    static RewardProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        lock (Live)
+        {
+            foreach (var p in Live) Kill(p);
+        }
+    };
+
+    /// <summary>The answer timeout when none is given: 600 s.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(600);
+
+    /// <summary>
+    /// Ends the current wait for an answer (if any) with OperationCanceledException and stops the program; a later
+    /// <see cref="Score"/> starts it again. The CLI calls it on Ctrl-C, so an interrupt works while a program is computing.
+    /// </summary>
+    public void Interrupt()
+    {
+        var previous = Interlocked.Exchange(ref waits, new CancellationTokenSource());
+        previous.Cancel();
+    }
+
     // The most stderr characters kept for error messages; the rest is read and dropped, so a chatty program never blocks on a full pipe.
     private const int ErrorTailLimit = 4000;
 
     /// <summary>
     /// Runs <paramref name="commandLine"/> through /bin/sh (or cmd.exe on Windows) when first needed. Each answer must arrive within
-    /// <paramref name="timeout"/> (default 10 minutes); the program must flush its output after every line.
+    /// <paramref name="timeout"/> (default <see cref="DefaultTimeout"/>); the program must flush its output after every line and
+    /// exit at the end of its input.
     /// </summary>
     public RewardProcess(string commandLine, TimeSpan? timeout = null)
     {
         if (string.IsNullOrWhiteSpace(commandLine)) throw new ArgumentException("cmd: reward needs a program, e.g. cmd:python3 score.py");
         Command = commandLine;
-        this.timeout = timeout ?? TimeSpan.FromMinutes(10);
+        this.timeout = timeout ?? DefaultTimeout;
     }
 
     /// <summary>The command line as given.</summary>
@@ -41,6 +72,7 @@ public sealed class RewardProcess : IDisposable
         ArgumentNullException.ThrowIfNull(requests);
         ArgumentNullException.ThrowIfNull(describe);
         var p = EnsureStarted();
+        var cancel = waits.Token;
         var scores = new float[requests.Count];
         // Write all lines first from another task so a program that answers only after reading everything cannot deadlock us.
         var writer = Task.Run(() =>
@@ -53,7 +85,12 @@ public sealed class RewardProcess : IDisposable
             string? line;
             try
             {
-                line = p.StandardOutput.ReadLineAsync().WaitAsync(timeout).GetAwaiter().GetResult();
+                line = p.StandardOutput.ReadLineAsync().WaitAsync(timeout, cancel).GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException)
+            {
+                Dispose(); // an answer may still be in the pipe; the program is stopped and restarted when next needed
+                throw;
             }
             catch (TimeoutException)
             {
@@ -104,19 +141,22 @@ public sealed class RewardProcess : IDisposable
         if (process is not null)
             throw new InvalidOperationException($"Reward program '{Command}' has exited (code {process.ExitCode}).{ReadError(process)}");
         bool windows = OperatingSystem.IsWindows();
-        var info = new ProcessStartInfo(windows ? "cmd.exe" : "/bin/sh")
+        string? setsid = OperatingSystem.IsLinux() ? new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists) : null;
+        var info = new ProcessStartInfo(windows ? "cmd.exe" : setsid ?? "/bin/sh")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (setsid is not null) info.ArgumentList.Add("/bin/sh");
         info.ArgumentList.Add(windows ? "/c" : "-c");
         info.ArgumentList.Add(Command);
         lock (errorTail) { errorTail.Clear(); errorTailChars = 0; }
         process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start reward program '{Command}'.");
         process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) KeepError(line); };
         process.BeginErrorReadLine();
+        lock (Live) Live.Add(process);
         process.StandardInput.AutoFlush = false;
         return process;
     }
@@ -152,7 +192,7 @@ public sealed class RewardProcess : IDisposable
         return err.Length == 0 ? "" : $" Its stderr{(err.Length > 400 ? " ends" : "")}: {(err.Length > 400 ? "…" + err[^400..] : err)}";
     }
 
-    /// <summary>Closes the program's stdin and waits briefly for it to exit.</summary>
+    /// <summary>Closes the program's stdin and waits briefly for it to exit, then kills it and its children.</summary>
     public void Dispose()
     {
         if (process is null) return;
@@ -161,13 +201,26 @@ public sealed class RewardProcess : IDisposable
             if (!process.HasExited)
             {
                 process.StandardInput.Close();
-                if (!process.WaitForExit(2000)) process.Kill(entireProcessTree: true);
+                if (!process.WaitForExit(2000)) Kill(process);
             }
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or IOException)
         {
+            Kill(process);
         }
+        lock (Live) Live.Remove(process);
         process.Dispose();
         process = null;
+    }
+
+    private static void Kill(Process p)
+    {
+        try
+        {
+            if (!p.HasExited) p.Kill(entireProcessTree: true);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+        }
     }
 }

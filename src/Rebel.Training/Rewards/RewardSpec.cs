@@ -29,9 +29,10 @@ public sealed class RewardSpec : IDisposable
 
     /// <summary>
     /// Parses <paramref name="spec"/>. Model-based rewards load their folder now; <paramref name="policyTokenizer"/> is used when the
-    /// folder has no tokenizer.json. Throws ArgumentException listing the forms for an unknown spec.
+    /// folder has no tokenizer.json; <paramref name="commandTimeout"/> bounds each answer of a cmd: program (default
+    /// <see cref="RewardProcess.DefaultTimeout"/>). Throws ArgumentException listing the forms for an unknown spec.
     /// </summary>
-    public static RewardSpec Parse(string spec, ITokenizer? policyTokenizer = null)
+    public static RewardSpec Parse(string spec, ITokenizer? policyTokenizer = null, TimeSpan? commandTimeout = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         int colon = spec.IndexOf(':', StringComparison.Ordinal);
@@ -43,12 +44,15 @@ public sealed class RewardSpec : IDisposable
             ("exact", { Length: > 0 }) => new(spec, new ExactReward(arg), null),
             ("regex", { Length: > 0 }) => new(spec, new RegexReward(arg), null),
             ("length", null) => new(spec, new LengthReward(), null),
-            ("cmd", { Length: > 0 }) when !string.IsNullOrWhiteSpace(arg) => new(spec, new CommandReward(arg), null),
+            ("cmd", { Length: > 0 }) when !string.IsNullOrWhiteSpace(arg) => new(spec, new CommandReward(arg, commandTimeout), null),
             ("rm", { Length: > 0 }) => new(spec, new RewardModelReward(arg, policyTokenizer), null),
             ("pref", { Length: > 0 }) => new(spec, null, new PreferenceModel(new RewardModelReward(arg, policyTokenizer))),
             _ => throw new ArgumentException($"Unknown reward '{spec}'. Use one of: {Forms}."),
         };
     }
+
+    /// <summary>Ends a cmd: reward program's pending answer with OperationCanceledException (on Ctrl-C); nothing for other rewards.</summary>
+    public void Interrupt() => (Reward as CommandReward)?.Interrupt();
 
     /// <summary>Stops a cmd: reward program.</summary>
     public void Dispose() => (Reward as IDisposable)?.Dispose();
