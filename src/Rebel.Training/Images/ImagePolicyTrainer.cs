@@ -29,7 +29,10 @@ public abstract class ImagePolicyTrainer : PolicyTrainer<ImageRollout>
     /// <inheritdoc/>
     protected override long RewardQueries => rewardQueries;
 
-    /// <summary>A KL penalty towards a frozen reference sampler, subtracted from every reward before standardisation; null for none.</summary>
+    /// <summary>
+    /// A KL penalty towards a frozen reference sampler, subtracted from every reward before standardisation; null for none. Made
+    /// from <see cref="ImageRlOptions.KlCoefficient"/> when it is positive (the model as constructed is the reference).
+    /// </summary>
     public TransitionKl? KlPenalty { get; set; }
 
     private double lastKl;
@@ -45,6 +48,7 @@ public abstract class ImagePolicyTrainer : PolicyTrainer<ImageRollout>
         Policy = policy;
         Sampler = new DdimSampler(policy, options.Sampler);
         stats = new PromptStatTracker(options.StatBufferSize, options.StatMinCount);
+        if (options.KlCoefficient > 0) KlPenalty = new TransitionKl(policy, options.KlCoefficient);
     }
 
     /// <inheritdoc/>
