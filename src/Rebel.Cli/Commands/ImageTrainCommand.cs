@@ -1,10 +1,14 @@
 // `rebel image train`: fine-tune a DiT folder with REBEL or DDPO against an image reward, with resumable checkpoints; the
 // training flags are generated from the methods' options records (OptionFlags), as `rebel train`'s are.
 using System.CommandLine;
-using Spectre.Console;
 using Rebel.Models.Diffusion;
 using Rebel.Training.Images;
+using Rebel.Training.Images.Data;
+using Rebel.Training.Images.Quality;
+using Rebel.Training.Images.Rewards;
+using Rebel.Training.Images.Training;
 using Rebel.Training.Reporting;
+using Spectre.Console;
 
 namespace Rebel.Cli.Commands;
 

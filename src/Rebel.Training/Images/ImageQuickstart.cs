@@ -7,6 +7,10 @@
 using System.Diagnostics;
 using Rebel.Models.Diffusion;
 using Rebel.Tensors;
+using Rebel.Training.Images.Data;
+using Rebel.Training.Images.Quality;
+using Rebel.Training.Images.Rewards;
+using Rebel.Training.Images.Training;
 using Rebel.Training.Tasks;
 
 namespace Rebel.Training.Images;

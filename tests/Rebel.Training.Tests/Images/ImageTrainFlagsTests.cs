@@ -4,7 +4,7 @@
 using System.CommandLine;
 using Rebel.Cli.Commands;
 using Rebel.Models.Diffusion;
-using Rebel.Training.Images;
+using Rebel.Training.Images.Training;
 
 namespace Rebel.Training.Tests.Images;
 

@@ -3,7 +3,7 @@
 using Rebel.Models.Diffusion;
 using Rebel.Tensors.Optim;
 
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Training;
 
 /// <summary>Settings shared by <see cref="ImageRebelOptions"/> and <see cref="DdpoOptions"/>.</summary>
 public abstract record ImageRlOptions : PolicyOptions

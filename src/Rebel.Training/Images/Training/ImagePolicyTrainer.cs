@@ -6,8 +6,10 @@ using Rebel.Models.Diffusion;
 using Rebel.Tensors.Distributed;
 using Rebel.Training.Checkpointing;
 using Rebel.Training.Data;
+using Rebel.Training.Images.Data;
+using Rebel.Training.Images.Rewards;
 
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Training;
 
 /// <summary>One sampled image: its prompt, the prompt's group in the batch, the trajectory, the reward and its standardised value.</summary>
 public sealed record ImageRollout(string Prompt, int Group, DdimTrajectory Trajectory, float Score, float Advantage);
