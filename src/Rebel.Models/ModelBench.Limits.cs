@@ -2,7 +2,6 @@
 // this machine puts on it (GEMM GFLOP/s for training, memory bandwidth for decoding), with the peak memory of the run.
 using System.Globalization;
 using System.Runtime.Intrinsics;
-using System.Text.Json.Nodes;
 using Rebel.Tensors;
 using Rebel.Tensors.Kernels;
 
@@ -11,7 +10,7 @@ namespace Rebel.Models;
 public static partial class ModelBench
 {
     /// <summary>
-    /// JSON lines, one per figure: "machine" (CPU model, vendor, cores, SIMD paths), "gemm_limit" (GFLOP/s of Gemm at the
+    /// Figures, one line each: "machine" (CPU model, vendor, cores, SIMD paths), "gemm_limit" (GFLOP/s of Gemm at the
     /// shape of the model's MLP up-projection over B·T rows), "memory_limit" (triad GB/s, <see cref="MemoryBench"/>), "train"
     /// (full fine-tuning tokens/s; achieved GFLOP/s ≈ 6 · matmul parameters · tokens/s, attention's own FLOPs left out, and its
     /// share of the GEMM limit), "train_lora" (the same with rank-16 LoRA adapters on the
@@ -19,7 +18,7 @@ public static partial class ModelBench
     /// read per decode step × steps/s and its share of the bandwidth) and "peak_memory" (VmHWM and the peak of live tensor bytes).
     /// Batch B defaults to 8 rows of 128 tokens, 4 rows from 300M parameters on.
     /// </summary>
-    public static IReadOnlyList<string> RunPreset(string preset, int trainSteps = 3, int warmup = 1, int sampleReps = 1,
+    public static IReadOnlyList<BenchFigures> RunPreset(string preset, int trainSteps = 3, int warmup = 1, int sampleReps = 1,
         int? batch = null, int prompts = 16, int newTokens = 48) =>
         RunShape(ModelConfig.Preset(preset), preset, trainSteps, warmup, sampleReps, batch, prompts, newTokens);
 
@@ -27,12 +26,12 @@ public static partial class ModelBench
     /// <see cref="RunPreset"/> on any configuration, labelled <paramref name="label"/>; <paramref name="bandwidthFloats"/>
     /// sizes each array of the bandwidth triad (<see cref="MemoryBench.TriadGigabytesPerSecond"/>).
     /// </summary>
-    public static IReadOnlyList<string> RunShape(ModelConfig config, string label, int trainSteps = 3, int warmup = 1, int sampleReps = 1,
+    public static IReadOnlyList<BenchFigures> RunShape(ModelConfig config, string label, int trainSteps = 3, int warmup = 1, int sampleReps = 1,
         int? batch = null, int prompts = 16, int newTokens = 48, int bandwidthFloats = 16 << 20)
     {
         ArgumentNullException.ThrowIfNull(config);
         string preset = label;
-        var lines = new List<string> { Machine().ToJsonString() };
+        var lines = new List<BenchFigures> { Machine() };
         int time = Math.Min(128, config.MaxPositions);
         var model = ModelFactory.Create(config, new Rng(0));
         long matmulParams = MatmulParameterCount(model);
@@ -73,16 +72,14 @@ public static partial class ModelBench
         return n;
     }
 
-    private static string TrainLine(string bench, string preset, long parameters, long matmulParams, int rows, int time, double seconds, float loss, double gemm)
+    private static BenchFigures TrainLine(string bench, string preset, long parameters, long matmulParams, int rows, int time, double seconds, float loss, double gemm)
     {
         double tokens = rows * time / seconds, gflops = 6.0 * matmulParams * tokens / 1e9;
-        var o = new JsonObject { ["bench"] = bench, ["preset"] = preset, ["parameters"] = parameters, ["batch"] = rows, ["time"] = time };
-        foreach (var (k, v) in new[] { ("tokens_per_s", tokens), ("step_ms_median", seconds * 1000), ("final_loss", (double)loss), ("achieved_gflops", gflops), ("share_of_gemm", gflops / gemm) })
-            o[k] = Math.Round(v, 3);
-        return o.ToJsonString();
+        return new(bench, [("preset", preset), ("parameters", parameters), ("batch", rows), ("time", time), ("tokens_per_s", tokens), ("step_ms_median", seconds * 1000),
+            ("final_loss", (double)loss), ("achieved_gflops", gflops), ("share_of_gemm", gflops / gemm)]);
     }
 
-    private static JsonObject Machine()
+    private static BenchFigures Machine()
     {
         string cpu = "unknown", vendor = "unknown";
         if (File.Exists("/proc/cpuinfo"))
@@ -96,12 +93,8 @@ public static partial class ModelBench
                 if (key == "vendor_id" && vendor == "unknown") vendor = value;
             }
         }
-        return new JsonObject
-        {
-            ["bench"] = "machine", ["cpu"] = cpu, ["vendor"] = vendor, ["cores"] = Environment.ProcessorCount,
-            ["gemm_path"] = Gemm.ActivePath.ToString().ToLowerInvariant(),
-            ["vector512"] = Vector512.IsHardwareAccelerated, ["vector256"] = Vector256.IsHardwareAccelerated,
-        };
+        return new("machine", [("cpu", cpu), ("vendor", vendor), ("cores", Environment.ProcessorCount), ("gemm_path", Gemm.ActivePath.ToString().ToLowerInvariant()),
+            ("vector512", Vector512.IsHardwareAccelerated), ("vector256", Vector256.IsHardwareAccelerated)]);
     }
 
     // VmHWM from /proc/self/status (kB), else the runtime's peak working set.
@@ -119,10 +112,5 @@ public static partial class ModelBench
         return System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64;
     }
 
-    private static string Line(string bench, params (string Key, double Value)[] fields)
-    {
-        var o = new JsonObject { ["bench"] = bench };
-        foreach (var (k, v) in fields) o[k] = Math.Round(v, 3);
-        return o.ToJsonString();
-    }
+    private static BenchFigures Line(string bench, params (string Key, double Value)[] fields) => new(bench, [.. fields.Select(f => (f.Key, (object)f.Value))]);
 }

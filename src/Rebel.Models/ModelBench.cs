@@ -1,7 +1,6 @@
-// Quick model speed figures as one-line JSON (for `rebel bench`): a training step and KV-cache sampling on the reference
+// Quick model speed figures (for `rebel bench`): a training step and KV-cache sampling on the reference
 // configuration of scripts/golden/torch_model_bench.py (GPT-2, 4 layers, width 256, 4 heads, context 128, vocab 512).
 using System.Diagnostics;
-using System.Globalization;
 using Rebel.Models.Sampling;
 using Rebel.Tensors;
 using Rebel.Tensors.Optim;
@@ -19,13 +18,13 @@ public static partial class ModelBench
     };
 
     /// <summary>
-    /// Runs the benches and returns JSON lines: {"bench":"train","tokens_per_s":…} (batch 8×128: forward, cross-entropy,
+    /// Runs the benches and returns their figures (two decimals): "train" tokens_per_s, step_ms_median, final_loss (batch 8×128: forward, cross-entropy,
     /// backward, AdamW, one TensorScope per step; median of <paramref name="trainSteps"/> steps after <paramref name="warmup"/>;
     /// the warm-up is long enough for the runtime to finish re-compiling the hot methods at full optimisation),
-    /// {"bench":"train_peak_mb","mb":…} (process peak working set after the training loop) and
-    /// {"bench":"sample","tokens_per_s":…} (16 prompts of 16 tokens, 48 new tokens each with the cache, 16·48 / median seconds).
+    /// "train_peak_mb" mb (process peak working set after the training loop) and
+    /// "sample" tokens_per_s, seconds_median (16 prompts of 16 tokens, 48 new tokens each with the cache, 16·48 / median seconds).
     /// </summary>
-    public static IReadOnlyList<string> Run(int trainSteps = 20, int warmup = 8, int sampleReps = 5, ModelConfig? config = null)
+    public static IReadOnlyList<BenchFigures> Run(int trainSteps = 20, int warmup = 8, int sampleReps = 5, ModelConfig? config = null)
     {
         config ??= ReferenceConfig;
         var model = ModelFactory.Create(config, new Rng(0));
@@ -35,9 +34,9 @@ public static partial class ModelBench
         double sampleSeconds = SampleSeconds(model, 16, 16, 48, sampleReps);
         return
         [
-            Json("train", ("tokens_per_s", batch * time / stepSeconds), ("step_ms_median", stepSeconds * 1000), ("final_loss", loss)),
-            Json("train_peak_mb", ("mb", peak / (1024.0 * 1024.0))),
-            Json("sample", ("tokens_per_s", 16 * 48 / sampleSeconds), ("seconds_median", sampleSeconds)),
+            new("train", [("tokens_per_s", batch * time / stepSeconds), ("step_ms_median", stepSeconds * 1000), ("final_loss", (double)loss)], Digits: 2),
+            new("train_peak_mb", [("mb", peak / (1024.0 * 1024.0))], Digits: 2),
+            new("sample", [("tokens_per_s", 16 * 48 / sampleSeconds), ("seconds_median", sampleSeconds)], Digits: 2),
         ];
     }
 
@@ -102,7 +101,4 @@ public static partial class ModelBench
         xs.Sort();
         return xs[xs.Count / 2];
     }
-
-    private static string Json(string bench, params (string Key, double Value)[] fields) =>
-        "{\"bench\":\"" + bench + "\"" + string.Concat(fields.Select(f => ",\"" + f.Key + "\":" + Math.Round(f.Value, 2).ToString(CultureInfo.InvariantCulture))) + "}";
 }

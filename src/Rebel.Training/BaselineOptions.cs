@@ -9,6 +9,9 @@ public abstract record BaselineOptions : LanguagePolicyOptions
     [Flag("minibatch-size")]
     public abstract int MiniBatchSize { get; init; }
 
+    /// <summary>What one epoch iterates over in minibatches: every completion of the iteration (online DPO: one pair per prompt).</summary>
+    internal virtual int UpdateItemsPerIteration => PromptsPerIteration * CompletionsPerPrompt;
+
     /// <inheritdoc/>
     public override void Validate()
     {

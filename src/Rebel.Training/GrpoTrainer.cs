@@ -11,16 +11,12 @@ using Rebel.Training.Rollouts;
 namespace Rebel.Training;
 
 /// <summary>Trains a policy with Group Relative Policy Optimization.</summary>
-public sealed class GrpoTrainer : LanguagePolicyTrainer
+public sealed class GrpoTrainer : BaselineTrainer<GrpoOptions>
 {
-    /// <summary>The options in force.</summary>
-    public GrpoOptions Options { get; }
-
     /// <summary>Sets up GRPO on <paramref name="policy"/> (π_ref is a frozen copy of it as given).</summary>
     public GrpoTrainer(LanguageModel policy, ITokenizer tokenizer, IReadOnlyList<PromptRecord> prompts, IReward reward, GrpoOptions options,
         string? outputDirectory = null)
-        : base("grpo", policy, tokenizer, prompts, reward, options, StepsPerEpoch(options.PromptsPerIteration * options.CompletionsPerPrompt, options.MiniBatchSize), outputDirectory) =>
-        Options = options;
+        : base("grpo", policy, tokenizer, prompts, reward, options, outputDirectory) { }
 
     /// <inheritdoc/>
     protected override void Update(List<Rollout> rollouts, Dictionary<string, double> metrics)
@@ -30,7 +26,7 @@ public sealed class GrpoTrainer : LanguagePolicyTrainer
         var old = TokenLayout.TokenLogProbs(Policy, rollouts, Options.Temperature);
         var reference = TokenLayout.TokenLogProbs(Reference, rollouts, Options.Temperature);
         double lossSum = 0, k3Sum = 0; int steps = 0;
-        double gradNorm = TrainEpochs(rollouts.Count, Options.MiniBatchSize, (_, mb) =>
+        double gradNorm = TrainEpochs(rollouts.Count, mb =>
         {
             var batch = mb.Select(i => rollouts[i]).ToList();
             var logp = SequenceLogProbs.ComputeTokens(Policy, [.. batch.Select(r => r.PromptIds)], [.. batch.Select(r => r.Completion)], Options.Temperature, out var mask); // (B, T)

@@ -7,6 +7,9 @@ public sealed record OnlineDpoOptions : BaselineOptions
     /// <summary>Completions per prompt; the best and worst by reward form the pair. Default 2 (sample two, label by reward).</summary>
     public override int CompletionsPerPrompt { get; init; } = 2;
 
+    /// <inheritdoc/>
+    internal override int UpdateItemsPerIteration => PromptsPerIteration;
+
     /// <summary>β of DPO's implicit reward. Default 0.1 (TRL OnlineDPOConfig beta).</summary>
     public float Beta { get; init; } = 0.1f;
 

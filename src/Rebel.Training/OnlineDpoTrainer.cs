@@ -11,23 +11,19 @@ using Rebel.Training.Rollouts;
 namespace Rebel.Training;
 
 /// <summary>Trains a policy with online DPO.</summary>
-public sealed class OnlineDpoTrainer : LanguagePolicyTrainer
+public sealed class OnlineDpoTrainer : BaselineTrainer<OnlineDpoOptions>
 {
-    /// <summary>The options in force.</summary>
-    public OnlineDpoOptions Options { get; }
-
     /// <summary>Sets up online DPO on <paramref name="policy"/> (π_ref is a frozen copy of it as given).</summary>
     public OnlineDpoTrainer(LanguageModel policy, ITokenizer tokenizer, IReadOnlyList<PromptRecord> prompts, IReward reward, OnlineDpoOptions options,
         string? outputDirectory = null)
-        : base("online-dpo", policy, tokenizer, prompts, reward, options, StepsPerEpoch(options.PromptsPerIteration, options.MiniBatchSize), outputDirectory) =>
-        Options = options;
+        : base("online-dpo", policy, tokenizer, prompts, reward, options, outputDirectory) { }
 
     /// <inheritdoc/>
     protected override void Update(List<Rollout> rollouts, Dictionary<string, double> metrics)
     {
         var pairs = rollouts.GroupBy(r => r.Group).Select(g => (Chosen: g.MaxBy(r => r.Reward)!, Rejected: g.MinBy(r => r.Reward)!)).ToList();
         double lossSum = 0, accuracy = 0; int steps = 0, seen = 0;
-        double gradNorm = TrainEpochs(pairs.Count, Options.MiniBatchSize, (_, mb) =>
+        double gradNorm = TrainEpochs(pairs.Count, mb =>
         {
             var both = mb.SelectMany(i => new[] { pairs[i].Chosen, pairs[i].Rejected }).ToList();
             var logp = SequenceLogProbs.Compute(Policy, [.. both.Select(r => r.PromptIds)], [.. both.Select(r => r.Completion)], Options.Temperature); // (2B)

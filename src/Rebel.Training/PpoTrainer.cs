@@ -16,21 +16,17 @@ using Rebel.Training.Rollouts;
 namespace Rebel.Training;
 
 /// <summary>Trains a policy with PPO and a learned critic.</summary>
-public sealed class PpoTrainer : LanguagePolicyTrainer
+public sealed class PpoTrainer : BaselineTrainer<PpoOptions>
 {
     private readonly LanguageModel criticBody;
     private readonly ValueHead valueHead;
     private readonly AdamW criticOptimizer;
 
-    /// <summary>The options in force.</summary>
-    public PpoOptions Options { get; }
-
     /// <summary>Sets up PPO on <paramref name="policy"/>; π_ref and the critic's body start as copies of it, the value head at zero.</summary>
     public PpoTrainer(LanguageModel policy, ITokenizer tokenizer, IReadOnlyList<PromptRecord> prompts, IReward reward, PpoOptions options,
         string? outputDirectory = null)
-        : base("ppo", policy, tokenizer, prompts, reward, options, StepsPerEpoch(options.PromptsPerIteration * options.CompletionsPerPrompt, options.MiniBatchSize), outputDirectory)
+        : base("ppo", policy, tokenizer, prompts, reward, options, outputDirectory)
     {
-        Options = options;
         criticBody = policy.CloneModel();
         valueHead = new ValueHead(policy.Config.HiddenSize, ValueHead.VHeadPrefix, bias: true);
         criticOptimizer = new AdamW([.. criticBody.Parameters, .. valueHead.Parameters], options.LearningRate, epsilon: options.AdamEpsilon, weightDecay: 0f);
@@ -56,7 +52,7 @@ public sealed class PpoTrainer : LanguagePolicyTrainer
         if (Options.WhitenAdvantages) WhitenAll(advantages);
 
         double policyLoss = 0, valueLoss = 0, clipFraction = 0; int steps = 0;
-        double gradNorm = TrainEpochs(rollouts.Count, Options.MiniBatchSize, (_, mb) =>
+        double gradNorm = TrainEpochs(rollouts.Count, mb =>
         {
             var batch = mb.Select(i => rollouts[i]).ToList();
             var prompts = batch.Select(r => r.PromptIds).ToList();

@@ -12,18 +12,14 @@ using Rebel.Training.Rollouts;
 namespace Rebel.Training;
 
 /// <summary>Trains a policy with REINFORCE and a running-mean baseline.</summary>
-public sealed class ReinforceTrainer : LanguagePolicyTrainer
+public sealed class ReinforceTrainer : BaselineTrainer<ReinforceOptions>
 {
     private float? baseline;
-
-    /// <summary>The options in force.</summary>
-    public ReinforceOptions Options { get; }
 
     /// <summary>Sets up REINFORCE on <paramref name="policy"/> (π_ref is a frozen copy of it as given).</summary>
     public ReinforceTrainer(LanguageModel policy, ITokenizer tokenizer, IReadOnlyList<PromptRecord> prompts, IReward reward, ReinforceOptions options,
         string? outputDirectory = null)
-        : base("reinforce", policy, tokenizer, prompts, reward, options, StepsPerEpoch(options.PromptsPerIteration * options.CompletionsPerPrompt, options.MiniBatchSize), outputDirectory) =>
-        Options = options;
+        : base("reinforce", policy, tokenizer, prompts, reward, options, outputDirectory) { }
 
     /// <inheritdoc/>
     protected override void Update(List<Rollout> rollouts, Dictionary<string, double> metrics)
@@ -37,7 +33,7 @@ public sealed class ReinforceTrainer : LanguagePolicyTrainer
         double batchMean = sums[0] / Math.Max(sums[1], 1);
         float b = baseline ?? (float)batchMean;
         double lossSum = 0; int steps = 0;
-        double gradNorm = TrainEpochs(rollouts.Count, Options.MiniBatchSize, (_, mb) =>
+        double gradNorm = TrainEpochs(rollouts.Count, mb =>
         {
             var logp = SequenceLogProbs.Compute(Policy, [.. mb.Select(i => rollouts[i].PromptIds)], [.. mb.Select(i => rollouts[i].Completion)], Options.Temperature); // (B)
             var loss = ReinforceLoss.Compute(logp, [.. mb.Select(i => rewards[i])], b);

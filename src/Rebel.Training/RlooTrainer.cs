@@ -10,16 +10,12 @@ using Rebel.Training.Rollouts;
 namespace Rebel.Training;
 
 /// <summary>Trains a policy with REINFORCE Leave-One-Out.</summary>
-public sealed class RlooTrainer : LanguagePolicyTrainer
+public sealed class RlooTrainer : BaselineTrainer<RlooOptions>
 {
-    /// <summary>The options in force.</summary>
-    public RlooOptions Options { get; }
-
     /// <summary>Sets up RLOO on <paramref name="policy"/> (π_ref is a frozen copy of it as given).</summary>
     public RlooTrainer(LanguageModel policy, ITokenizer tokenizer, IReadOnlyList<PromptRecord> prompts, IReward reward, RlooOptions options,
         string? outputDirectory = null)
-        : base("rloo", policy, tokenizer, prompts, reward, options, StepsPerEpoch(options.PromptsPerIteration * options.CompletionsPerPrompt, options.MiniBatchSize), outputDirectory) =>
-        Options = options;
+        : base("rloo", policy, tokenizer, prompts, reward, options, outputDirectory) { }
 
     /// <inheritdoc/>
     protected override void Update(List<Rollout> rollouts, Dictionary<string, double> metrics)
@@ -27,7 +23,7 @@ public sealed class RlooTrainer : LanguagePolicyTrainer
         var advantages = new float[rollouts.Count];
         RlooLoss.Advantages([.. rollouts.Select(r => r.Reward)], Options.CompletionsPerPrompt, advantages);
         double lossSum = 0; int steps = 0;
-        double gradNorm = TrainEpochs(rollouts.Count, Options.MiniBatchSize, (_, mb) =>
+        double gradNorm = TrainEpochs(rollouts.Count, mb =>
         {
             var logp = SequenceLogProbs.Compute(Policy, [.. mb.Select(i => rollouts[i].PromptIds)], [.. mb.Select(i => rollouts[i].Completion)], Options.Temperature); // (B)
             var loss = RlooLoss.Compute(logp, [.. mb.Select(i => advantages[i])]);

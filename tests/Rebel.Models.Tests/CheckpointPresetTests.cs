@@ -60,23 +60,23 @@ public class CheckpointPresetTests
 public class ModelBenchLimitsTests
 {
     [Fact]
-    public void RunShape_PrintsOneJsonLinePerFigureWithSharesOfTheLimits()
+    public void RunShape_ReturnsOneLineOfFiguresPerBenchWithSharesOfTheLimits()
     {
         var config = ModelBench.ReferenceConfig with { HiddenSize = 32, Layers = 1, Heads = 2, KvHeads = 2, IntermediateSize = 64, MaxPositions = 40 };
         var lines = ModelBench.RunShape(config, "test", trainSteps: 1, warmup: 0, sampleReps: 1, batch: 2, prompts: 2, newTokens: 4, bandwidthFloats: 1 << 16);
-        var benches = lines.Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!.AsObject()).ToDictionary(o => o["bench"]!.GetValue<string>());
+        var benches = lines.ToDictionary(f => f.Bench);
         Assert.Equal(["machine", "gemm_limit", "memory_limit", "train", "sample", "train_lora", "peak_memory"], benches.Keys);
-        Assert.True(benches["train_lora"]["tokens_per_s"]!.GetValue<double>() > 0);
-        Assert.Equal(Rebel.Tensors.Kernels.Gemm.ActivePath.ToString().ToLowerInvariant(), benches["machine"]["gemm_path"]!.GetValue<string>());
+        Assert.True(benches["train_lora"]["tokens_per_s"] > 0);
+        Assert.Equal(Rebel.Tensors.Kernels.Gemm.ActivePath.ToString().ToLowerInvariant(), benches["machine"].Text("gemm_path"));
         var train = benches["train"];
-        double tokens = train["tokens_per_s"]!.GetValue<double>(), gflops = train["achieved_gflops"]!.GetValue<double>();
+        double tokens = train["tokens_per_s"], gflops = train["achieved_gflops"];
         Assert.True(tokens > 0);
         long matmul = ModelBench.MatmulParameterCount(ModelFactory.Create(config));
         // tied head + attention and MLP matrices + their biases + three LayerNorms (the learned positions excluded)
         Assert.Equal(512L * 32 + 4 * 32 * 32 + 2 * 32 * 64 + (3 * 32 + 32 + 64 + 32) + 3 * 2 * 32, matmul);
         Assert.Equal(6.0 * matmul * tokens / 1e9, gflops, 0.01);
-        Assert.Equal(gflops / benches["gemm_limit"]["gflops"]!.GetValue<double>(), train["share_of_gemm"]!.GetValue<double>(), 0.01);
-        Assert.True(benches["sample"]["share_of_bandwidth"]!.GetValue<double>() > 0);
-        Assert.True(benches["peak_memory"]["tensor_peak_mb"]!.GetValue<double>() > 0);
+        Assert.Equal(gflops / benches["gemm_limit"]["gflops"], train["share_of_gemm"], 0.01);
+        Assert.True(benches["sample"]["share_of_bandwidth"] > 0);
+        Assert.True(benches["peak_memory"]["tensor_peak_mb"] > 0);
     }
 }

@@ -10,10 +10,13 @@ public class OptionFlagsTests
 {
     private static readonly OptionFlags Flags = new([.. Algorithms.All.Select(a => (a.Name, (object)a.Defaults))]);
 
-    private static ParseResult Parse(params string[] args)
+    private static ParseResult Parse(params string[] args) => Parse(Flags, args);
+
+    /// <summary>The parse of <paramref name="args"/> by a command holding <paramref name="flags"/>, asserted free of errors.</summary>
+    internal static ParseResult Parse(OptionFlags flags, params string[] args)
     {
         var cmd = new RootCommand();
-        foreach (var f in Flags.All) cmd.Options.Add(f);
+        foreach (var f in flags.All) cmd.Options.Add(f);
         var parse = cmd.Parse(args);
         Assert.Empty(parse.Errors);
         return parse;

@@ -2,7 +2,7 @@
 // exactly the parameters (and, where the trainer logs them, the metrics rows) of the same run left uninterrupted.
 using Rebel.Models;
 using Rebel.Tensors;
-using Rebel.Training.Images;
+using Rebel.Training.Images.Training;
 using Rebel.Training.Reporting;
 using Rebel.Training.Tests.Images;
 

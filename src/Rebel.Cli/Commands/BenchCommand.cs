@@ -1,7 +1,9 @@
-// `rebel bench`: quick one-line JSON speed figures (GEMM GFLOP/s, model training and sampling tokens/s).
+// `rebel bench`: quick speed figures (GEMM GFLOP/s, model training and sampling tokens/s) as one JSON line each or a table;
+// the libraries measure (GemmBench, ModelBench) and this command formats their figures.
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Rebel.Models;
+using Rebel.Tensors;
 using Rebel.Tensors.Kernels;
 using Spectre.Console;
 
@@ -31,11 +33,12 @@ internal static class BenchCommand
         {
             string choice = parse.GetValue(what)!;
             bool asJson = parse.GetValue(json);
-            var lines = new List<string>();
-            void Emit(string line)
+            var lines = new List<JsonObject>();
+            void Emit(BenchFigures figures)
             {
+                var line = Json(figures);
                 lines.Add(line);
-                if (asJson) Console.Out.WriteLine(line);
+                if (asJson) Console.Out.WriteLine(line.ToJsonString());
             }
             if (choice is "gemm" or "all") foreach (var line in GemmBench.Run()) Emit(line);
             string? shape = parse.GetValue(preset);
@@ -50,12 +53,30 @@ internal static class BenchCommand
         return cmd;
     }
 
-    private static Table Table(IEnumerable<string> lines)
+    /// <summary>{"bench": name, figure: value, …} with doubles rounded to the figures' decimals.</summary>
+    internal static JsonObject Json(BenchFigures figures)
+    {
+        var o = new JsonObject { ["bench"] = figures.Bench };
+        foreach (var (name, value) in figures.Figures)
+        {
+            o[name] = value switch
+            {
+                double d => JsonValue.Create(Math.Round(d, figures.Digits)),
+                int i => JsonValue.Create(i),
+                long l => JsonValue.Create(l),
+                bool b => JsonValue.Create(b),
+                string text => JsonValue.Create(text),
+                _ => throw new ArgumentException($"bench {figures.Bench}: figure {name} has an unsupported type {value.GetType().Name}."),
+            };
+        }
+        return o;
+    }
+
+    private static Table Table(IEnumerable<JsonObject> lines)
     {
         var table = new Table().AddColumn("bench").AddColumn("figures");
-        foreach (var line in lines)
+        foreach (var obj in lines)
         {
-            var obj = JsonNode.Parse(line)!.AsObject();
             string name = obj["bench"]?.GetValue<string>() ?? "?";
             var figures = obj.Where(kv => kv.Key != "bench").Select(kv => $"{kv.Key} {kv.Value?.ToJsonString()}");
             table.AddRow(Markup.Escape(name), Markup.Escape(string.Join("  ", figures)));

@@ -1,9 +1,11 @@
 // `rebel image pretrain`: noise-prediction training of a DiT on the built-in shapes set.
 using System.CommandLine;
-using Spectre.Console;
 using Rebel.Models.Diffusion;
 using Rebel.Tensors;
 using Rebel.Training.Images;
+using Rebel.Training.Images.Data;
+using Rebel.Training.Images.Training;
+using Spectre.Console;
 
 namespace Rebel.Cli.Commands;
 

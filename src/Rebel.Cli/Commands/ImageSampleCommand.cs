@@ -1,9 +1,10 @@
 // `rebel image sample`: a PNG grid of samples from a DiT folder, one row per caption.
 using System.CommandLine;
-using Spectre.Console;
 using Rebel.Models.Diffusion;
 using Rebel.Models.IO;
-using Rebel.Training.Images;
+using Rebel.Training.Images.Data;
+using Rebel.Training.Images.Quality;
+using Spectre.Console;
 
 namespace Rebel.Cli.Commands;
 

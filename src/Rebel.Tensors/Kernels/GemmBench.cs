@@ -1,6 +1,5 @@
-// Quick GEMM throughput figures for `rebel bench gemm --json`: one JSON line per size, best of several timed runs.
+// Quick GEMM throughput figures for `rebel bench gemm`: one line of figures per size, best of several timed runs.
 using System.Diagnostics;
-using System.Globalization;
 
 namespace Rebel.Tensors.Kernels;
 
@@ -12,18 +11,15 @@ public static class GemmBench
         [(256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048), (777, 1031, 3079)];
 
     /// <summary>
-    /// Yields <c>{"bench":"gemm","n":N,"gflops":G}</c> for squares and <c>{"bench":"gemm","m":M,"n":N,"k":K,"gflops":G}</c>
-    /// otherwise; each figure is the best of <paramref name="repeats"/> runs of about <paramref name="minSeconds"/> after a warm-up.
+    /// Yields "gemm" figures n and gflops for squares, m, n, k and gflops otherwise (one decimal); each GFLOP/s figure is the
+    /// best of <paramref name="repeats"/> runs of about <paramref name="minSeconds"/> after a warm-up.
     /// </summary>
-    public static IEnumerable<string> Run(int repeats = 5, double minSeconds = 0.1)
+    public static IEnumerable<BenchFigures> Run(int repeats = 5, double minSeconds = 0.1)
     {
         foreach (var (m, n, k) in Cases)
         {
             double gflops = Measure(m, n, k, repeats, minSeconds);
-            string g = gflops.ToString("F1", CultureInfo.InvariantCulture);
-            yield return m == n && n == k
-                ? $"{{\"bench\":\"gemm\",\"n\":{n},\"gflops\":{g}}}"
-                : $"{{\"bench\":\"gemm\",\"m\":{m},\"n\":{n},\"k\":{k},\"gflops\":{g}}}";
+            yield return new BenchFigures("gemm", m == n && n == k ? [("n", n), ("gflops", gflops)] : [("m", m), ("n", n), ("k", k), ("gflops", gflops)], Digits: 1);
         }
     }
 

@@ -5,6 +5,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Rebel.Models.IO;
+using Rebel.Training.Images.Data;
+using Rebel.Training.Images.Rewards;
 using Rebel.Training.Reporting;
 
 namespace Rebel.Training.Images;

@@ -7,6 +7,10 @@
 using System.Diagnostics;
 using Rebel.Models.Diffusion;
 using Rebel.Tensors;
+using Rebel.Training.Images.Data;
+using Rebel.Training.Images.Quality;
+using Rebel.Training.Images.Rewards;
+using Rebel.Training.Images.Training;
 using Rebel.Training.Tasks;
 
 namespace Rebel.Training.Images;
@@ -115,11 +119,10 @@ public static partial class ImageQuickstart
 
         var rebelClock = Stopwatch.StartNew();
         progress.Phase(o.Algorithm, o.Rebel.Iterations);
-        var settings = o.Rebel with { Seed = o.Seed };
+        var settings = o.Rebel with { Seed = o.Seed, KlCoefficient = o.KlCoef };
         ImagePolicyTrainer trainer = o.Algorithm == "ddpo"
             ? new DdpoTrainer(model, captions, trainingReward, settings.ShareWith(new DdpoOptions()), dir)
             : new ImageRebelTrainer(model, captions, trainingReward, settings, dir);
-        if (o.KlCoef > 0) trainer.KlPenalty = new TransitionKl(model, o.KlCoef);
         trainer.IterationCompleted = r => progress.Step(r.Iteration, $"reward {r.Metrics["objective/scores"]:F3} KL {r.Metrics.GetValueOrDefault("objective/kl"):F4}");
         trainer.Train(cancel);
         double rebelSeconds = rebelClock.Elapsed.TotalSeconds;

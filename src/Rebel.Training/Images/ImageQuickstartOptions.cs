@@ -1,6 +1,9 @@
 // Settings of `rebel image quickstart`, tuned to finish within minutes on two CPU cores.
 using Rebel.Models.Diffusion;
 using Rebel.Tensors.Optim;
+using Rebel.Training.Images.Data;
+using Rebel.Training.Images.Rewards;
+using Rebel.Training.Images.Training;
 
 namespace Rebel.Training.Images;
 

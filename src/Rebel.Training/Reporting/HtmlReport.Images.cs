@@ -1,7 +1,7 @@
 // Images in report.html: PNGs embedded as data: URIs with captions, e.g. grids of samples before and after fine-tuning side by side.
 using System.Globalization;
 using System.Text;
-using Rebel.Training.Images;
+using Rebel.Training.Images.Data;
 
 namespace Rebel.Training.Reporting;
 

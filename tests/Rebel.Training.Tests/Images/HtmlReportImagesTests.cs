@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Rebel.Training.Images;
+using Rebel.Training.Images.Data;
 using Rebel.Training.Reporting;
 
 namespace Rebel.Training.Tests.Images;

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Rebel.Models.Diffusion;
 using Rebel.Training.Images;
+using Rebel.Training.Images.Data;
+using Rebel.Training.Images.Training;
 using Rebel.Training.Tasks;
 
 namespace Rebel.Training.Tests.Images;

@@ -1,5 +1,6 @@
 using Rebel.Models.Diffusion;
-using Rebel.Training.Images;
+using Rebel.Training.Images.Data;
+using Rebel.Training.Images.Training;
 
 namespace Rebel.Training.Tests.Images;
 

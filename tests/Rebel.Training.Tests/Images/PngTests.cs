@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using System.Text;
-using Rebel.Training.Images;
+using Rebel.Training.Images.Data;
 
 namespace Rebel.Training.Tests.Images;
 

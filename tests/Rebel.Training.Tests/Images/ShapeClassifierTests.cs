@@ -1,5 +1,6 @@
 using Rebel.Tensors;
-using Rebel.Training.Images;
+using Rebel.Training.Images.Data;
+using Rebel.Training.Images.Rewards;
 
 namespace Rebel.Training.Tests.Images;
 

@@ -1,5 +1,5 @@
 using Rebel.Tensors;
-using Rebel.Training.Images;
+using Rebel.Training.Images.Data;
 
 namespace Rebel.Training.Tests.Images;
 

@@ -1,4 +1,5 @@
-using Rebel.Training.Images;
+using Rebel.Training.Images.Data;
+using Rebel.Training.Images.Rewards;
 
 namespace Rebel.Training.Tests.Images;
 

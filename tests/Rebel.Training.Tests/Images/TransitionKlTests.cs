@@ -1,6 +1,7 @@
 using Rebel.Models.Diffusion;
 using Rebel.Tensors;
-using Rebel.Training.Images;
+using Rebel.Training.Images.Data;
+using Rebel.Training.Images.Training;
 
 namespace Rebel.Training.Tests.Images;
 

@@ -1,5 +1,5 @@
 // The attributes of one built-in image (shape, shape colour, background colour) and its caption, "red circle on blue".
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Data;
 
 /// <summary>
 /// One combination of shape, shape colour and background colour, as indices into <see cref="Shapes"/>, <see cref="Colors"/> and

@@ -2,9 +2,10 @@
 // {"image": "/path.png", "prompt": "..."} JSON line per image on stdin, answering {"reward": x} per line (RewardProcess).
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Rebel.Training.Images.Data;
 using Rebel.Training.Rewards;
 
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Rewards;
 
 /// <summary>Scores images with an external program. The PNGs of a batch are deleted once the program has answered for all of them.</summary>
 public sealed class CommandImageReward : IImageReward, IDisposable

@@ -2,7 +2,7 @@
 // its caption ("red circle on blue") as the prompt. Position and size of the shape vary but are not in the caption.
 using Rebel.Tensors;
 
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Data;
 
 /// <summary>One image and the attributes it shows.</summary>
 /// <param name="Pixels">(3, S, S) channel-major, values in [-1, 1].</param>

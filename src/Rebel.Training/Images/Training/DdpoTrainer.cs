@@ -3,9 +3,10 @@
 // trajectory's per-prompt standardised reward (clipped to ±AdvantageClip); the baseline REBEL is compared with.
 using Rebel.Models.Diffusion;
 using Rebel.Tensors;
+using Rebel.Training.Images.Rewards;
 using Rebel.Training.Losses;
 
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Training;
 
 /// <summary>Trains a <see cref="DitModel"/> with DDPO against an image reward.</summary>
 public sealed class DdpoTrainer : ImagePolicyTrainer

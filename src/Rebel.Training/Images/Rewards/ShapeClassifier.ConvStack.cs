@@ -3,7 +3,7 @@
 // global pooling.
 using Rebel.Tensors;
 
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Rewards;
 
 public sealed partial class ShapeClassifier
 {

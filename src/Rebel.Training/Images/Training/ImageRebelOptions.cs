@@ -1,5 +1,5 @@
 // Options of REBEL for diffusion models, each with its default and where it comes from.
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Training;
 
 /// <summary>Options of <see cref="ImageRebelTrainer"/>.</summary>
 public sealed record ImageRebelOptions : ImageRlOptions

@@ -5,7 +5,7 @@ using System.IO.Compression;
 using System.Text;
 using Rebel.Models.IO;
 
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Data;
 
 /// <summary>Encodes and decodes PNG files (8-bit RGB out; 8-bit greyscale, RGB and RGBA in).</summary>
 public static class Png

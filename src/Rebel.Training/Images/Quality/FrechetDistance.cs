@@ -1,7 +1,7 @@
 // The Fréchet distance between two sets of feature vectors (the distance between the Gaussians fitted to them; FID when the
 // features come from an image network): ‖μ₁ − μ₂‖² + Tr(C₁) + Tr(C₂) − 2·Tr((C₁C₂)^½), with the matrix square root taken
 // through symmetric eigendecompositions (cyclic Jacobi), in double precision.
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Quality;
 
 /// <summary>Fréchet distance between Gaussians fitted to two feature sets.</summary>
 public static class FrechetDistance

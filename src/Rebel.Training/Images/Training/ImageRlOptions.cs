@@ -3,7 +3,7 @@
 using Rebel.Models.Diffusion;
 using Rebel.Tensors.Optim;
 
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Training;
 
 /// <summary>Settings shared by <see cref="ImageRebelOptions"/> and <see cref="DdpoOptions"/>.</summary>
 public abstract record ImageRlOptions : PolicyOptions
@@ -19,6 +19,21 @@ public abstract record ImageRlOptions : PolicyOptions
 
     /// <summary>The sampler that is the policy: K DDIM steps with noise η. Default 10 steps, η = 1 (DDPO samples with η = 1).</summary>
     public DdimOptions Sampler { get; init; } = new();
+
+    /// <summary>DDIM steps K of the policy's sampler (<see cref="Sampler"/>'s steps). Default 10.</summary>
+    [Flag("steps")]
+    public int SamplerSteps { get => Sampler.Steps; init => Sampler = Sampler with { Steps = value }; }
+
+    /// <summary>DDIM noise η of the policy's sampler, above 0 (<see cref="Sampler"/>'s η). Default 1 (DDPO).</summary>
+    [Flag("ddim-eta")]
+    public float SamplerEta { get => Sampler.Eta; init => Sampler = Sampler with { Eta = value }; }
+
+    /// <summary>
+    /// β of the KL penalty towards the model as given: reward − β·Σ per-step KL of the Gaussian transitions (as DPOK).
+    /// Default 0 (off); the image quickstart uses 1.
+    /// </summary>
+    [Flag("kl-coef")]
+    public float KlCoefficient { get; init; }
 
     /// <summary>
     /// The leading (noisiest) stochastic steps whose log-densities enter the loss, or 0 for all K − 1 (DDPO's timestep_fraction).
@@ -37,6 +52,7 @@ public abstract record ImageRlOptions : PolicyOptions
     public int StatMinCount { get; init; } = 8;
 
     /// <summary>Samples (or pairs) per optimizer step (default per method).</summary>
+    [Flag("minibatch")]
     public abstract int MiniBatchSize { get; init; }
 
     /// <summary>Learning-rate schedule. Default constant (DDPO).</summary>
@@ -45,14 +61,14 @@ public abstract record ImageRlOptions : PolicyOptions
     /// <summary>AdamW ε. Default 1e-8 (DDPO, PyTorch).</summary>
     public override float AdamEpsilon { get; init; } = 1e-8f;
 
-    /// <summary><paramref name="method"/> with every setting of this base record (budget, sampler, statistics, optimizer, seed) copied from this one; the method's own settings (epochs, minibatch, learning rate, …) are kept.</summary>
+    /// <summary><paramref name="method"/> with every setting of this base record (budget, sampler, KL penalty, statistics, optimizer, seed) copied from this one; the method's own settings (epochs, minibatch, learning rate, …) are kept.</summary>
     public T ShareWith<T>(T method) where T : ImageRlOptions
     {
         ImageRlOptions o = method;
         return (T)(o with
         {
             Iterations = Iterations, PromptsPerIteration = PromptsPerIteration, SamplesPerPrompt = SamplesPerPrompt, Sampler = Sampler,
-            TrainedSteps = TrainedSteps, StatBufferSize = StatBufferSize, StatMinCount = StatMinCount, Schedule = Schedule, WarmupSteps = WarmupSteps, AdamEpsilon = AdamEpsilon,
+            KlCoefficient = KlCoefficient, TrainedSteps = TrainedSteps, StatBufferSize = StatBufferSize, StatMinCount = StatMinCount, Schedule = Schedule, WarmupSteps = WarmupSteps, AdamEpsilon = AdamEpsilon,
             WeightDecay = WeightDecay, MaxGradNorm = MaxGradNorm, Seed = Seed, CheckpointEvery = CheckpointEvery,
         });
     }
@@ -65,6 +81,7 @@ public abstract record ImageRlOptions : PolicyOptions
         Require(SamplesPerPrompt >= 2, $"samples per prompt must be at least 2, got {SamplesPerPrompt}");
         Require(Sampler.Steps >= 2 && Sampler.Eta > 0, $"the sampler needs at least two steps (DdimSampler) and η > 0, got {Sampler.Steps} steps and η = {Sampler.Eta}");
         Require(TrainedSteps >= 0 && TrainedSteps < Sampler.Steps, $"trained steps must be 0 (all) or 1..{Sampler.Steps - 1}, got {TrainedSteps}");
+        Require(KlCoefficient >= 0, $"the KL coefficient must not be negative, got {KlCoefficient}");
         Require(StatBufferSize >= 2 && StatMinCount >= 2, "the per-prompt statistics need a buffer and minimum count of at least 2");
     }
 }

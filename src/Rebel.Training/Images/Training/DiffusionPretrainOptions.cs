@@ -1,7 +1,7 @@
 // Options of noise-prediction pretraining, each with its default and where it comes from.
 using Rebel.Tensors.Optim;
 
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Training;
 
 /// <summary>Options of <see cref="DiffusionPretrainer"/>.</summary>
 public sealed record DiffusionPretrainOptions

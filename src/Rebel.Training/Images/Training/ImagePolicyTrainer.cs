@@ -6,8 +6,10 @@ using Rebel.Models.Diffusion;
 using Rebel.Tensors.Distributed;
 using Rebel.Training.Checkpointing;
 using Rebel.Training.Data;
+using Rebel.Training.Images.Data;
+using Rebel.Training.Images.Rewards;
 
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Training;
 
 /// <summary>One sampled image: its prompt, the prompt's group in the batch, the trajectory, the reward and its standardised value.</summary>
 public sealed record ImageRollout(string Prompt, int Group, DdimTrajectory Trajectory, float Score, float Advantage);
@@ -29,7 +31,10 @@ public abstract class ImagePolicyTrainer : PolicyTrainer<ImageRollout>
     /// <inheritdoc/>
     protected override long RewardQueries => rewardQueries;
 
-    /// <summary>A KL penalty towards a frozen reference sampler, subtracted from every reward before standardisation; null for none.</summary>
+    /// <summary>
+    /// A KL penalty towards a frozen reference sampler, subtracted from every reward before standardisation; null for none. Made
+    /// from <see cref="ImageRlOptions.KlCoefficient"/> when it is positive (the model as constructed is the reference).
+    /// </summary>
     public TransitionKl? KlPenalty { get; set; }
 
     private double lastKl;
@@ -45,6 +50,7 @@ public abstract class ImagePolicyTrainer : PolicyTrainer<ImageRollout>
         Policy = policy;
         Sampler = new DdimSampler(policy, options.Sampler);
         stats = new PromptStatTracker(options.StatBufferSize, options.StatMinCount);
+        if (options.KlCoefficient > 0) KlPenalty = new TransitionKl(policy, options.KlCoefficient);
     }
 
     /// <inheritdoc/>

@@ -1,7 +1,9 @@
 // Image-quality measures that pixel noise cannot pass, for generated shapes images against real ones: the Fréchet distance
 // in the feature space of a network trained only on real images and never used as a reward (an FID for the shapes set),
 // and the ratio of the samples' high-frequency energy (mean absolute Laplacian) to the real images'.
-namespace Rebel.Training.Images;
+using Rebel.Training.Images.Rewards;
+
+namespace Rebel.Training.Images.Quality;
 
 /// <summary>Quality of a set of generated images relative to real ones.</summary>
 /// <param name="FrechetDistance">Fréchet distance to the real images' features (0 = same distribution; lower is better).</param>

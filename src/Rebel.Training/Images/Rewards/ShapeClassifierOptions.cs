@@ -1,5 +1,5 @@
 // Options of the shape classifier's training, each with its default and where it comes from.
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Rewards;
 
 /// <summary>Options of <see cref="ShapeClassifier.Train"/>. Defaults were tuned on the built-in set at size 16 (see the tests).</summary>
 public sealed record ShapeClassifierOptions

@@ -6,7 +6,7 @@
 // last stochastic step's σ, as if it drew noise of that size, so fine-tuning cannot move the final image freely.
 using Rebel.Models.Diffusion;
 
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Training;
 
 /// <summary>Per-trajectory KL between the policy's and a frozen reference model's denoising transitions, and the shaped reward.</summary>
 public sealed class TransitionKl

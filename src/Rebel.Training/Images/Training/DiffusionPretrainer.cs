@@ -4,8 +4,9 @@ using Rebel.Models.Diffusion;
 using Rebel.Tensors;
 using Rebel.Tensors.Distributed;
 using Rebel.Tensors.Optim;
+using Rebel.Training.Images.Data;
 
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Training;
 
 /// <summary>Trains a <see cref="DitModel"/> to predict the noise (or v, see <see cref="DitConfig.PredictionType"/>) in images of a data set.</summary>
 public sealed class DiffusionPretrainer

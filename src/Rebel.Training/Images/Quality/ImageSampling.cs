@@ -2,8 +2,9 @@
 // list gives the same starting noise before and after fine-tuning, and PNG grids of the results.
 using Rebel.Models.Diffusion;
 using Rebel.Tensors;
+using Rebel.Training.Images.Data;
 
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Quality;
 
 /// <summary>Seeded sampling of captions, and grids.</summary>
 public static class ImageSampling

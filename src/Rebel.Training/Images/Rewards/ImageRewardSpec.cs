@@ -1,5 +1,5 @@
 // Parses the image reward named on the command line: alignment, log-alignment, compressibility, incompressibility, cmd:PROGRAM ARGS.
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Rewards;
 
 /// <summary>Builds an <see cref="IImageReward"/> from its name.</summary>
 public static class ImageRewardSpec

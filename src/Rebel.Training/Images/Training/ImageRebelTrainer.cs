@@ -3,9 +3,10 @@
 // ln π_θ/π_t(τ')] to the difference of the standardised rewards, where ln π(τ) sums the per-step log-densities.
 using Rebel.Models.Diffusion;
 using Rebel.Tensors;
+using Rebel.Training.Images.Rewards;
 using Rebel.Training.Losses;
 
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Training;
 
 /// <summary>Trains a <see cref="DitModel"/> with REBEL against an image reward.</summary>
 public sealed class ImageRebelTrainer : ImagePolicyTrainer

@@ -1,6 +1,8 @@
 // Rewards for generated images: compressibility and incompressibility (the size of the PNG encoding, as DDPO uses the JPEG size)
 // and prompt alignment (how surely the shape classifier reads the caption's attributes in the image), as a probability or its log.
-namespace Rebel.Training.Images;
+using Rebel.Training.Images.Data;
+
+namespace Rebel.Training.Images.Rewards;
 
 /// <summary>
 /// r = −(PNG size in kB), kB = 1000 bytes. DDPO's compressibility reward is the negative JPEG size (quality 95) in kB; we use the

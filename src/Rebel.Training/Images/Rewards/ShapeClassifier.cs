@@ -2,12 +2,13 @@
 // global max and mean pooling, a hidden layer and three softmax heads, all on our own engine. It is the judge of the
 // prompt-alignment reward, so it is trained on shifted, noisy and blurred images too.
 using System.Globalization;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Rebel.Models.IO;
 using Rebel.Tensors;
 using Rebel.Training.Checkpointing;
+using Rebel.Training.Images.Data;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Rewards;
 
 /// <summary>
 /// Reads <see cref="ShapeAttributes"/> from (3, S, S) pixels, clamped to [-1, 1] first (what an 8-bit image of them shows, so values

@@ -2,7 +2,7 @@
 // built-in set calls for.
 using Rebel.Models.Diffusion;
 
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Data;
 
 /// <summary>Condition ids of captions and the matching model config.</summary>
 public static class ImageConditions

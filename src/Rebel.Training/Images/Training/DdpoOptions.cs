@@ -1,5 +1,5 @@
 // Options of DDPO (Black et al. 2023, the importance-sampled clipped variant "DDPO_IS"), each with its default and where it comes from.
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Training;
 
 /// <summary>Options of <see cref="DdpoTrainer"/>.</summary>
 public sealed record DdpoOptions : ImageRlOptions

@@ -1,5 +1,5 @@
 // The reward interface for images: a batch of (image, prompt) in, one score per image out.
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Rewards;
 
 /// <summary>Scores a batch of images, each generated for a prompt.</summary>
 public interface IImageReward

@@ -1,5 +1,5 @@
 // PNG scanline filters (None, Sub, Up, Average, Paeth), forward and inverse side by side, as the PNG specification defines them.
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Data;
 
 /// <summary>The five PNG filter types applied to one row given the row above ("prior", zeros for the first row).</summary>
 internal static class PngFilter

@@ -1,10 +1,11 @@
 // Training of the shape classifier: cross-entropy summed over the three heads, AdamW, and augmentation (shift, blur, noise)
 // drawn afresh every step so the classifier also reads the imperfect images a generator makes.
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Rebel.Tensors;
 using Rebel.Tensors.Optim;
+using Rebel.Training.Images.Data;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Rewards;
 
 public sealed partial class ShapeClassifier
 {

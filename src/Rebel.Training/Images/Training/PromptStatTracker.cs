@@ -2,7 +2,7 @@
 // mean and std once the prompt has enough history, else by the current batch's.
 using System.Text.Json.Nodes;
 
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Training;
 
 /// <summary>Running per-prompt mean and standard deviation of rewards.</summary>
 public sealed class PromptStatTracker(int bufferSize, int minCount)

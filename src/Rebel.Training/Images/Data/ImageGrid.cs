@@ -1,5 +1,5 @@
 // Tiles square RGB images into one grid image, e.g. samples for fixed prompts and seeds before and after fine-tuning.
-namespace Rebel.Training.Images;
+namespace Rebel.Training.Images.Data;
 
 /// <summary>An RGB picture: (Height, Width, 3) bytes.</summary>
 /// <param name="Rgb">(H, W, 3) bytes, row-major.</param>
