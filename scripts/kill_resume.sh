@@ -3,13 +3,20 @@
 # same command each SIGKILLed at a seeded random moment and continued with --resume (from the start when no checkpoint was
 # written yet) until it completes; each trial's policy/ and checkpoint/ weights must equal the uninterrupted run's byte for
 # byte and its metrics.jsonl value for value (timings left out), as scripts/compare_runs.py checks.
-# Usage: scripts/kill_resume.sh [WORK_DIR] [TRIALS] [SEED]   (build first: dotnet build -c Release src/Rebel.Cli)
+# With SIGNAL INT instead of KILL (Ctrl-C) the reward is a cmd: program that takes a moment per answer, so most interrupts land
+# while Rebel waits for it: the interrupt checkpoint must then hold the start of that iteration.
+# Usage: scripts/kill_resume.sh [WORK_DIR] [TRIALS] [SEED] [SIGNAL]   (build first: dotnet build -c Release src/Rebel.Cli)
 set -u
 work=${1:-/tmp/kill-resume}
 trials=${2:-20}
 seed=${3:-1}
+signal=${4:-KILL}
+reward=exact
+[ "$signal" = INT ] && reward='cmd:while IFS= read -r line; do sleep 0.02; echo "{\"reward\": ${#line}}"; done'
 here=$(cd "$(dirname "$0")" && pwd)
-rebel=(dotnet "$here/../src/Rebel.Cli/bin/Release/net10.0/rebel.dll")
+# SIGINT's default handling restored: a script's background jobs (and a script started in the background) inherit it ignored,
+# and .NET then never sees a Ctrl-C.
+rebel=(env --default-signal=INT dotnet "$here/../src/Rebel.Cli/bin/Release/net10.0/rebel.dll")
 rm -rf "$work" && mkdir -p "$work"
 
 # A small trained model folder ($work/qs/sft) and 12 arithmetic prompts of its task's form.
@@ -18,7 +25,7 @@ for i in $(seq 1 12); do printf '{"prompt":"Q: What is %d plus %d?\\nA:","answer
 
 train() { # OUT [extra flags]; `exec train ...` in a background subshell makes the SIGKILL reach rebel itself
     local out=$1; shift
-    exec_or "${rebel[@]}" train --model "$work/qs/sft" --prompts "$work/prompts.jsonl" --reward exact --out "$out" \
+    exec_or "${rebel[@]}" train --model "$work/qs/sft" --prompts "$work/prompts.jsonl" --reward "$reward" --out "$out" \
         --iterations 30 --prompts-per-iteration 4 --max-new-tokens 8 --mini-batch-pairs 2 --epochs 2 --lr 1e-4 --seed 5 \
         --checkpoint-every 1 "$@" > /dev/null 2>> "$out.log"
 }
@@ -37,11 +44,12 @@ for t in $(seq 1 "$trials"); do
     delay=$(echo "scale=3; $span * $RANDOM / 32767" | bc)
     (EXEC=1 train "$out") & pid=$!
     sleep "$delay"
-    kill -KILL "$pid" 2> /dev/null
+    kill -"$signal" "$pid" 2> /dev/null
     wait "$pid" 2> /dev/null
+    code=$?
     # What the kill left: the checkpoint's iteration, a writer's temporary folder, or only checkpoint.old (killed between the renames).
     left=$(grep -ho '"iteration": [0-9]*' "$out/checkpoint/trainer_state.json" 2> /dev/null | tr -dc 0-9)
-    left="checkpoint ${left:-none}"
+    left="exit $code, checkpoint ${left:-none}"
     compgen -G "$out/.checkpoint.tmp-*" > /dev/null && left="$left, temporary folder"
     [ -d "$out/checkpoint.old" ] && [ ! -d "$out/checkpoint" ] && left="$left, only checkpoint.old"
     done=0
