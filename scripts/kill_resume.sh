@@ -4,7 +4,8 @@
 # written yet) until it completes; each trial's policy/ and checkpoint/ weights must equal the uninterrupted run's byte for
 # byte and its metrics.jsonl value for value (timings left out), as scripts/compare_runs.py checks.
 # With SIGNAL INT instead of KILL (Ctrl-C) the reward is a cmd: program that takes a moment per answer, so most interrupts land
-# while Rebel waits for it: the interrupt checkpoint must then hold the start of that iteration.
+# while Rebel waits for it (the interrupt checkpoint must then hold the start of that iteration), and the signal comes at a
+# seeded moment after a seeded iteration rather than a time into the run.
 # Usage: scripts/kill_resume.sh [WORK_DIR] [TRIALS] [SEED] [SIGNAL]   (build first: dotnet build -c Release src/Rebel.Cli)
 set -u
 work=${1:-/tmp/kill-resume}
@@ -43,7 +44,15 @@ for t in $(seq 1 "$trials"); do
     out="$work/trial$t"
     delay=$(echo "scale=3; $span * $RANDOM / 32767" | bc)
     (EXEC=1 train "$out") & pid=$!
-    sleep "$delay"
+    if [ "$signal" = INT ]; then
+        # Ctrl-C after a seeded iteration k (0-29) plus up to 0.3 s, so it lands inside the run however loaded the machine is.
+        k=$((RANDOM % 30)) delay=$(echo "scale=3; 0.3 * $RANDOM / 32767" | bc)
+        while kill -0 "$pid" 2> /dev/null && [ "$(cat "$out/metrics.jsonl" 2> /dev/null | wc -l)" -lt "$k" ]; do sleep 0.05; done
+        delay="$delay after iteration $k,"
+        sleep "${delay%% *}"
+    else
+        sleep "$delay"
+    fi
     kill -"$signal" "$pid" 2> /dev/null
     wait "$pid" 2> /dev/null
     code=$?
