@@ -17,15 +17,19 @@ public sealed record EvaluationResult(double MeanScore, IReadOnlyList<(string Pr
 /// <summary>Scores a model's completions on a set of prompts.</summary>
 public static class Evaluation
 {
-    /// <summary>Decodes every prompt in batches of <paramref name="batchSize"/> with <paramref name="sampling"/> (temperature 0 = greedy).</summary>
+    /// <summary>
+    /// Decodes every prompt in batches of <paramref name="batchSize"/> with <paramref name="sampling"/> (temperature 0 = greedy);
+    /// <paramref name="cancel"/> stops it between batches with OperationCanceledException.
+    /// </summary>
     public static EvaluationResult Run(LanguageModel model, ITokenizer tokenizer, IReadOnlyList<PromptRecord> prompts, IReward reward,
-        SamplingOptions sampling, ulong seed = 1, int batchSize = 64)
+        SamplingOptions sampling, ulong seed = 1, int batchSize = 64, CancellationToken cancel = default)
     {
         var rng = new Rng(seed);
         var samples = new List<(string, string, float)>(prompts.Count);
         double total = 0;
         for (int start = 0; start < prompts.Count; start += batchSize)
         {
+            cancel.ThrowIfCancellationRequested();
             var batch = prompts.Skip(start).Take(batchSize).ToList();
             var ids = batch.Select(p => p.Encode(tokenizer)).ToList();
             var gens = Sampler.Generate(model, ids, sampling, rng);

@@ -74,6 +74,13 @@ public abstract class LanguagePolicyTrainer : PolicyTrainer<Rollout>
         return Collect(share, first, rolloutSettings);
     }
 
+    /// <inheritdoc/>
+    protected override Action CollectionUndo()
+    {
+        long queries = Collector.RewardQueries, tokens = Collector.SampledTokens;
+        return () => Collector.Restore(queries, tokens);
+    }
+
     /// <summary>Completions of this process's <paramref name="share"/> of the prompts (starting at global prompt <paramref name="first"/>), scored.</summary>
     protected virtual List<Rollout> Collect(List<PromptRecord> share, int first, RolloutSettings settings) => Collector.Collect(share, settings, Random, first);
 

@@ -80,7 +80,7 @@ public abstract partial class PolicyTrainer<TRollout>
     {
         var clock = Stopwatch.StartNew();
         double allReduceBefore = Optimizer.AllReduceSeconds;
-        var rollouts = Collect(promptStream.Next(options.PromptsPerIteration));
+        var rollouts = CollectFromIterationStart();
         Iteration++;
         var metrics = RolloutMetrics(rollouts);
         Update(rollouts, metrics);
@@ -95,6 +95,33 @@ public abstract partial class PolicyTrainer<TRollout>
         IterationCompleted?.Invoke(result);
         return result;
     }
+
+    // Collect; on an interrupt (OperationCanceledException: Ctrl-C during a reward program's wait) the random source, the prompt cursor
+    // and the trainer's counters go back to the start of the iteration, so the interrupt checkpoint resumes as the uninterrupted run
+    // would continue. Collect leaves the weights alone.
+    private List<TRollout> CollectFromIterationStart()
+    {
+        var random = Random.GetState();
+        long cursor = promptStream.Cursor;
+        var undo = CollectionUndo();
+        try
+        {
+            return Collect(promptStream.Next(options.PromptsPerIteration));
+        }
+        catch (OperationCanceledException)
+        {
+            Random.SetState(random);
+            promptStream.Cursor = cursor;
+            undo();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Captures what <see cref="Collect(List{PromptRecord})"/> changes besides the random source and the prompt cursor (counters) before it
+    /// runs; the returned action puts it back when the collection is interrupted. Default: nothing to put back.
+    /// </summary>
+    protected virtual Action CollectionUndo() => () => { };
 
     /// <summary>Samples from π_t for this iteration's prompts (the whole job's batch; a data-parallel process takes its share) and scores them.</summary>
     protected abstract List<TRollout> Collect(List<PromptRecord> prompts);

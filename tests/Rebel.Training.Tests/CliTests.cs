@@ -204,6 +204,20 @@ public sealed class CliTests(TinyModelFolder tiny) : IClassFixture<TinyModelFold
         Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    // A program that reads its first line and never answers: --reward-timeout ends the wait with an error naming the timeout
+    // (the default, 600 s, would hold the test for ten minutes); a value that is not a positive number of seconds is refused.
+    [Theory]
+    [InlineData("train", "1", "gave no answer within 1 s")]
+    [InlineData("eval", "1", "gave no answer within 1 s")]
+    [InlineData("eval", "0", "--reward-timeout 0 must be a positive number of seconds")]
+    public void RewardTimeoutBoundsTheWaitForAnAnswer(string command, string seconds, string expected)
+    {
+        var (code, _, err) = CliHarness.Run(command, "--model", tiny.ModelDir, "--prompts", tiny.Prompts, "--reward", "cmd:read line; exec sleep 60",
+            "--reward-timeout", seconds, "--max-new-tokens", "2", "--out", tiny.PathOf(command == "train" ? "timeout-run" : "timeout-eval.json"));
+        Assert.Equal(1, code);
+        Assert.Contains(expected, err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void UnknownRewardListsTheForms()
     {

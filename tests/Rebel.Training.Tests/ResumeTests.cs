@@ -4,6 +4,7 @@ using Rebel.Models;
 using Rebel.Tensors;
 using Rebel.Training.Images.Training;
 using Rebel.Training.Reporting;
+using Rebel.Training.Rewards;
 using Rebel.Training.Tests.Images;
 
 namespace Rebel.Training.Tests;
@@ -34,24 +35,70 @@ public class ResumeTests
             first.Train(stopAt);
             first.Save(Path.Combine(dir, "checkpoint"));
 
-            var resumed = Create(trainer, modelSeed: 99, Path.Combine(dir, "run")); // other weights: everything must come from the checkpoint
-            resumed.Load(Path.Combine(dir, "checkpoint"));
-            resumed.Train(null);
-
-            foreach (var (name, p) in full.Parameters)
-                Assert.True(p.Span.SequenceEqual(resumed.Parameters[name].Span), $"{trainer}: parameter {name} differs after resume");
-            if (full.Metrics() is { } expected)
-            {
-                var rows = resumed.Metrics()!.Rows;
-                Assert.Equal(expected.Rows.Count, rows.Count);
-                for (int i = 0; i < rows.Count; i++)
-                    Assert.Equal(Untimed(expected.Rows[i]), Untimed(rows[i]));
-            }
+            ResumeAndCompare(trainer, full, dir);
         }
         finally
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>The language-model policy trainers, whose rewards may be cmd: programs that a Ctrl-C interrupts.</summary>
+    public static TheoryData<string> LanguagePolicyTrainers => new() { "rebel", "ppo", "rloo", "grpo", "reinforce", "online-dpo" };
+
+    // Ctrl-C during a reward program's wait ends Score with OperationCanceledException in the middle of an iteration, after sampling
+    // has drawn from the random source and the prompts were taken; the checkpoint written then must resume as the uninterrupted run.
+    [Theory]
+    [MemberData(nameof(LanguagePolicyTrainers))]
+    public void AnInterruptDuringScoringCheckpointsTheStartOfTheIteration(string trainer)
+    {
+        var dir = Directory.CreateTempSubdirectory($"interrupt-{trainer}").FullName;
+        try
+        {
+            var full = Create(trainer, modelSeed: null, Path.Combine(dir, "full"));
+            full.Train(null);
+
+            var interrupted = Create(trainer, modelSeed: null, Path.Combine(dir, "run"), new InterruptedReward(callsBefore: 2));
+            Assert.Throws<OperationCanceledException>(() => interrupted.Train(null));
+            interrupted.Save(Path.Combine(dir, "checkpoint"));
+
+            ResumeAndCompare(trainer, full, dir);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    // Resumes dir/checkpoint into a model of other weights (everything must come from the checkpoint), trains to the end and
+    // compares parameters and metrics rows with the uninterrupted run.
+    private static void ResumeAndCompare(string trainer, Run full, string dir)
+    {
+        var resumed = Create(trainer, modelSeed: 99, Path.Combine(dir, "run"));
+        resumed.Load(Path.Combine(dir, "checkpoint"));
+        resumed.Train(null);
+
+        foreach (var (name, p) in full.Parameters)
+            Assert.True(p.Span.SequenceEqual(resumed.Parameters[name].Span), $"{trainer}: parameter {name} differs after resume");
+        if (full.Metrics() is { } expected)
+        {
+            var rows = resumed.Metrics()!.Rows;
+            Assert.Equal(expected.Rows.Count, rows.Count);
+            for (int i = 0; i < rows.Count; i++)
+                Assert.Equal(Untimed(expected.Rows[i]), Untimed(rows[i]));
+        }
+    }
+
+    // The letter reward that, like a cmd: program's wait cut short by Ctrl-C, throws OperationCanceledException on call callsBefore + 1.
+    private sealed class InterruptedReward(int callsBefore) : IReward
+    {
+        private readonly TinySetup.LetterReward inner = new();
+        private int calls;
+
+        public string Name => inner.Name;
+
+        public float[] Score(IReadOnlyList<RewardQuery> queries) =>
+            ++calls > callsBefore ? throw new OperationCanceledException("interrupted") : inner.Score(queries);
     }
 
     [Fact]
@@ -75,12 +122,12 @@ public class ResumeTests
     private static Dictionary<string, double> Untimed(IReadOnlyDictionary<string, double> row) =>
         row.Where(kv => !kv.Key.StartsWith("time/", StringComparison.Ordinal)).ToDictionary();
 
-    private static Run Create(string trainer, ulong? modelSeed, string? dir)
+    private static Run Create(string trainer, ulong? modelSeed, string? dir, IReward? languageReward = null)
     {
         var tok = TinySetup.Tokenizer();
         LanguageModel Model() => modelSeed is { } s ? TinySetup.Model(tok, s) : TinySetup.Model(tok);
         var prompts = TinySetup.Prompts(12);
-        var reward = new TinySetup.LetterReward();
+        var reward = languageReward ?? new TinySetup.LetterReward();
         return trainer switch
         {
             "rebel" => Policy(new RebelTrainer(Model(), tok, prompts, reward, RebelTrainerTests.TinyOptions(4), dir)),

@@ -25,19 +25,32 @@ internal static class EvalCommand
         var chat = ModelFolder.ChatTemplateOption();
         var adapter = LoraFlags.AdapterOption();
         var config = new Option<string?>("--config") { Description = "JSON or YAML file of flags; flags typed override it." };
-        var cmd = new Command("eval", "Score a model's completions on a prompt file with a reward: mean reward and per-prompt results.")
+        var rewardTimeout = RewardTimeoutFlag.Create();
+        var cmd = new Command("eval", "Score a model's completions on a prompt file with a reward: mean reward and per-prompt results. Ctrl-C stops it (exit 130), also while a cmd: program computes.")
         {
-            model, prompts, reward, temperature, maxNew, seed, output, chat, adapter, config,
+            model, prompts, reward, temperature, maxNew, seed, output, chat, adapter, config, rewardTimeout,
         };
         cmd.SetGuardedAction(parse =>
         {
             var folder = ModelFolder.Load(parse.GetValue(model)!);
             LoraFlags.ApplyAdapter(folder.Model, parse.GetValue(adapter));
             var records = folder.LoadPrompts(parse.GetValue(prompts)!, parse.GetValue(chat));
-            using var spec = RewardSpec.Parse(parse.GetValue(reward)!, folder.Tokenizer);
+            using var spec = RewardSpec.Parse(parse.GetValue(reward)!, folder.Tokenizer, RewardTimeoutFlag.Read(parse, rewardTimeout));
             var scorer = spec.Reward ?? throw new ArgumentException("eval needs a scalar reward; a pref: preference model only compares pairs.");
             var sampling = new SamplingOptions { Temperature = parse.GetValue(temperature), MaxNewTokens = parse.GetValue(maxNew), EosTokenIds = folder.EosIds };
-            var result = Evaluation.Run(folder.Model, folder.Tokenizer, records, scorer, sampling, parse.GetValue(seed));
+            EvaluationResult result;
+            using (var ctrlC = new CtrlC(spec))
+            {
+                try
+                {
+                    result = Evaluation.Run(folder.Model, folder.Tokenizer, records, scorer, sampling, parse.GetValue(seed), cancel: ctrlC.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    Console.Error.WriteLine("Interrupted; nothing written.");
+                    return 130;
+                }
+            }
             if (parse.GetValue(output) is { } path) Write(path, folder, spec, result);
             var table = new Table().AddColumn("#").AddColumn("prompt").AddColumn("completion").AddColumn("reward");
             foreach (var (s, i) in result.Samples.Select((s, i) => (s, i)).Take(20))

@@ -23,11 +23,7 @@ internal static class TrainCommand
         var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => Path.Combine("runs", "train") };
         var resume = new Option<string?>("--resume") { Description = "Checkpoint folder to continue from (e.g. runs/train/checkpoint)." };
         var config = new Option<string?>("--config") { Description = "JSON or YAML file of flags (kebab-case or snake_case keys); flags typed override it." };
-        var rewardTimeout = new Option<double>("--reward-timeout")
-        {
-            Description = "Seconds a cmd: reward program may take to answer one line before the run stops with an error.",
-            DefaultValueFactory = _ => RewardProcess.DefaultTimeout.TotalSeconds,
-        };
+        var rewardTimeout = RewardTimeoutFlag.Create();
         var evalPrompts = new Option<string?>("--eval-prompts") { Description = "Prompts scored greedily before and after training (reported in report.html)." };
         var chat = ModelFolder.ChatTemplateOption();
         var algoOption = new Option<string>("--algo") { Description = $"Algorithm: {string.Join(", ", Algorithms.Names)}.", DefaultValueFactory = _ => "rebel" }.AcceptOnlyFromAmong([.. Algorithms.Names]);
@@ -50,9 +46,7 @@ internal static class TrainCommand
             var options = flags.Read(parse, algorithm.Defaults);
             lora.Attach(parse, folder.Model, options.Seed);
             string outDir = parse.GetValue(output)!;
-            double timeoutSeconds = parse.GetValue(rewardTimeout);
-            if (!(timeoutSeconds > 0 && timeoutSeconds <= int.MaxValue / 1000)) throw new ArgumentException($"--reward-timeout {timeoutSeconds} must be a positive number of seconds.");
-            using var spec = RewardSpec.Parse(parse.GetValue(reward)!, folder.Tokenizer, TimeSpan.FromSeconds(timeoutSeconds));
+            using var spec = RewardSpec.Parse(parse.GetValue(reward)!, folder.Tokenizer, RewardTimeoutFlag.Read(parse, rewardTimeout));
             var trainer = algorithm.Create(new TrainerInputs(folder.Model, folder.Tokenizer, records, spec.Reward, outDir, spec.Preference), options);
             return Train(folder, records, held, spec, algorithm.Name, trainer, outDir, parse.GetValue(resume));
         });
@@ -71,38 +65,29 @@ internal static class TrainCommand
             ? Evaluation.Run(folder.Model, folder.Tokenizer, held, spec.Reward, greedy, options.Seed) : null;
         var before = Evaluate();
         IterationResult<Rollout>? last = null;
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        using (var ctrlC = new CtrlC(spec))
         {
-            e.Cancel = true;
-            cancel.Cancel();
-            spec.Interrupt(); // a reward program computing an answer must not delay the interrupt
-        };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            ProgressDisplay.Run(progress =>
+            try
             {
-                progress.Phase(algo, options.Iterations);
-                if (trainer.Iteration > 0) progress.Step(trainer.Iteration, $"resumed from {resume}");
-                trainer.IterationCompleted = r =>
+                ProgressDisplay.Run(progress =>
                 {
-                    last = r;
-                    progress.Step(r.Iteration, $"score {r.Metrics["objective/scores"]:F3} kl {r.Metrics["objective/kl"]:F3}");
-                };
-                trainer.Train(cancel.Token);
-                return 0;
-            });
-        }
-        catch (OperationCanceledException)
-        {
-            trainer.SaveCheckpoint(Path.Combine(outDir, "checkpoint"));
-            Console.Error.WriteLine($"Interrupted after iteration {trainer.Iteration}; resume with --resume {Path.Combine(outDir, "checkpoint")}");
-            return 130;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
+                    progress.Phase(algo, options.Iterations);
+                    if (trainer.Iteration > 0) progress.Step(trainer.Iteration, $"resumed from {resume}");
+                    trainer.IterationCompleted = r =>
+                    {
+                        last = r;
+                        progress.Step(r.Iteration, $"score {r.Metrics["objective/scores"]:F3} kl {r.Metrics["objective/kl"]:F3}");
+                    };
+                    trainer.Train(ctrlC.Token);
+                    return 0;
+                });
+            }
+            catch (OperationCanceledException)
+            {
+                trainer.SaveCheckpoint(Path.Combine(outDir, "checkpoint"));
+                Console.Error.WriteLine($"Interrupted after iteration {trainer.Iteration}; resume with --resume {Path.Combine(outDir, "checkpoint")}");
+                return 130;
+            }
         }
         string policyDir = LoraFlags.SavePolicy(folder, outDir, "policy");
         var after = Evaluate();

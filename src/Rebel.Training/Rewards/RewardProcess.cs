@@ -217,7 +217,9 @@ public sealed class RewardProcess : IDisposable
     {
         try
         {
-            if (!p.HasExited) p.Kill(entireProcessTree: true);
+            if (p.HasExited) return;
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit(5000); // SIGKILL is delivered asynchronously: return once the program is gone (a loaded machine may take a moment)
         }
         catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
         {
