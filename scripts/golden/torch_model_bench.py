@@ -53,12 +53,8 @@ def forward(P, ids, position_ids=None, past=None):
     return tm.llama_forward(CFG, P, ids, position_ids=position_ids, past=past)
 
 
-def make_llama_params(seed=0):
-    g = torch.Generator().manual_seed(seed)
-    C, V, L, F_ = CFG["hidden_size"], CFG["vocab_size"], CFG["num_hidden_layers"], CFG["intermediate_size"]
-    hd = C // CFG["num_attention_heads"]
-    kv = CFG["num_key_value_heads"] * hd
-
+def initializers(g):
+    """Parameter makers drawing from generator g: r (normal, std 0.02 by default), z (zeros), o (ones), all trainable."""
     def r(*s, std=0.02):
         return (torch.randn(*s, generator=g) * std).requires_grad_(True)
 
@@ -67,6 +63,16 @@ def make_llama_params(seed=0):
 
     def o(*s):
         return torch.ones(*s).requires_grad_(True)
+    return r, z, o
+
+
+def make_llama_params(seed=0):
+    g = torch.Generator().manual_seed(seed)
+    C, V, L, F_ = CFG["hidden_size"], CFG["vocab_size"], CFG["num_hidden_layers"], CFG["intermediate_size"]
+    hd = C // CFG["num_attention_heads"]
+    kv = CFG["num_key_value_heads"] * hd
+
+    r, z, o = initializers(g)
     P = {"model.embed_tokens.weight": r(V, C), "model.norm.weight": o(C)}
     for i in range(L):
         p = "model.layers.%d." % i
@@ -90,14 +96,7 @@ def make_params(seed=0):
     g = torch.Generator().manual_seed(seed)
     C, V, L, N = CFG["n_embd"], CFG["vocab_size"], CFG["n_layer"], CFG["n_positions"]
 
-    def r(*s, std=0.02):
-        return (torch.randn(*s, generator=g) * std).requires_grad_(True)
-
-    def z(*s):
-        return torch.zeros(*s).requires_grad_(True)
-
-    def o(*s):
-        return torch.ones(*s).requires_grad_(True)
+    r, z, o = initializers(g)
     P = {"wte.weight": r(V, C), "wpe.weight": r(N, C, std=0.01), "ln_f.weight": o(C), "ln_f.bias": z(C)}
     for i in range(L):
         p = "h.%d." % i
