@@ -112,15 +112,22 @@ public abstract partial class LanguageModel
     /// float32 model's by bf16 rounding of the weights alone. For weights that no longer train (a reference policy, a reward
     /// model, a LoRA base); an optimizer must not hold them.
     /// </summary>
-    public void FreezeToBf16()
+    public void FreezeToBf16() => FreezeMatrices(p => p.FreezeToBf16());
+
+    /// <summary>
+    /// <see cref="FreezeToBf16"/> for a model about to be filled by a loader: each weight matrix gets zeroed bf16 storage and its
+    /// float32 values are dropped unread, so the float32 weights never become resident.
+    /// </summary>
+    public void FreezeToBf16Storage() => FreezeMatrices(p => p.FreezeToBf16Storage());
+
+    private void FreezeMatrices(Action<Tensor> hold)
     {
         foreach (var p in parameters.Values)
         {
-            if (p.Rank == 2) p.FreezeToBf16();
+            if (p.Rank == 2) hold(p);
             else p.Freeze();
         }
     }
-
     /// <summary>A new model of the same architecture with copied weights (and copied LoRA adapters when <see cref="Lora"/> is set).</summary>
     public LanguageModel CloneModel()
     {

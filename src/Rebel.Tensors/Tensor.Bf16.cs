@@ -40,6 +40,24 @@ public sealed partial class Tensor
     }
 
     /// <summary>
+    /// Freezes this leaf and holds it in bfloat16 without converting its current values: the returned bits (zero) are for the
+    /// caller to fill, e.g. a loader reading frozen weights straight into bf16, so that the float32 array is never written and
+    /// never becomes resident.
+    /// </summary>
+    public Span<ushort> FreezeToBf16Storage()
+    {
+        if (bf16 is null)
+        {
+            if (Offset != 0 || Data.Length != Size) throw new InvalidOperationException($"FreezeToBf16Storage: {this} is a view into a larger array.");
+            Freeze();
+            bf16 = new ushort[Size]; // (Size)
+            Data = [];
+            lease?.Shrink((long)Size * (sizeof(float) - sizeof(ushort)));
+        }
+        return bf16;
+    }
+
+    /// <summary>
     /// Holds a bf16-held tensor in float32 again (its bf16 values widened exactly); it stays frozen until made trainable. For
     /// a weight that must change after all, e.g. a LoRA base that adapters are merged into.
     /// </summary>

@@ -1,5 +1,6 @@
 // Weights held in bfloat16 (LanguageModel.FreezeToBf16) against the float32 model and the golden fixtures of scripts/golden.
 using System.Text.Json.Nodes;
+using Rebel.Models.IO;
 using Rebel.Models.Pretrained;
 using Rebel.Models.Sampling;
 using Rebel.Tensors;
@@ -70,6 +71,39 @@ public class FrozenBf16Tests
         int steps = g["max_new_tokens"]!.GetValue<int>();
         var gens = Sampler.Generate(model, prompts, new SamplingOptions { MaxNewTokens = steps, Temperature = 0, EosTokenIds = [-1] }, new Rng(0));
         for (int i = 0; i < prompts.Length; i++) Assert.Equal(Ints(g["new_tokens"]![i]), gens[i].Tokens);
+    }
+
+    /// <summary>
+    /// Loading straight into bf16 (a LoRA base with --lora-base-dtype bf16) leaves exactly the model that loading in float32
+    /// and then <see cref="LanguageModel.FreezeToBf16"/> leaves: the same bits, frozen, from an F32 file and from a BF16 file.
+    /// </summary>
+    [Theory]
+    [InlineData("gpt2", SafetensorsDtype.F32)]
+    [InlineData("llama", SafetensorsDtype.F32)]
+    [InlineData("qwen3", SafetensorsDtype.BF16)]
+    [InlineData("gemma2", SafetensorsDtype.BF16)]
+    public void LoadingIntoBf16_EqualsLoadingThenFreezing(string name, SafetensorsDtype dtype)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"rebel-bf16-load-{Guid.NewGuid():N}");
+        try
+        {
+            HfModelSaver.Save(HfModelLoader.Load(Dir(name)), dir, dtype);
+            var expected = HfModelLoader.Load(dir);
+            expected.FreezeToBf16();
+            var actual = HfModelLoader.Load(dir, frozenBf16: true);
+            foreach (var (key, p) in expected.NamedParameters)
+            {
+                var q = actual.NamedParameters[key];
+                Assert.Equal(p.IsBf16, q.IsBf16);
+                Assert.False(q.RequiresGrad, key);
+                if (p.IsBf16) Assert.True(p.Bf16Bits.SequenceEqual(q.Bf16Bits), key);
+                else Assert.Equal(p.ToArray(), q.ToArray());
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]

@@ -33,7 +33,7 @@ internal static class DpoCommand
         foreach (var f in lora.All) cmd.Options.Add(f);
         cmd.SetGuardedAction(parse =>
         {
-            var folder = ModelFolder.Load(parse.GetValue(model)!);
+            var folder = ModelFolder.Load(parse.GetValue(model)!, lora.BaseInBf16(parse));
             var records = PreferenceDataset.Load(parse.GetValue(pairs)!, folder.Template(parse.GetValue(chat)));
             var options = d with
             {

@@ -28,6 +28,9 @@ internal sealed class LoraFlags
 
     public IEnumerable<Option> All => [Rank, Alpha, Dropout, Targets, BaseDtype];
 
+    /// <summary>True when LoRA is on with --lora-base-dtype bf16: the base can then be loaded into bf16 directly.</summary>
+    public bool BaseInBf16(ParseResult parse) => parse.GetValue(BaseDtype)?.ToLowerInvariant() is "bf16" or "bfloat16";
+
     /// <summary>Attaches adapters to <paramref name="model"/> when a --lora-* flag was given (A drawn from <paramref name="seed"/>); true when it did.</summary>
     public bool Attach(ParseResult parse, LanguageModel model, ulong seed)
     {

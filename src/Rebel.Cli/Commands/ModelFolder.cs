@@ -11,11 +11,14 @@ namespace Rebel.Cli.Commands;
 /// <summary>A model and its tokenizer, as read from one folder.</summary>
 internal sealed record ModelFolder(string Directory, LanguageModel Model, BpeTokenizer Tokenizer)
 {
-    /// <summary>Reads config.json, the weights and tokenizer.json of <paramref name="directory"/>.</summary>
-    public static ModelFolder Load(string directory)
+    /// <summary>
+    /// Reads config.json, the weights and tokenizer.json of <paramref name="directory"/>; with <paramref name="frozenBf16"/> the
+    /// weight matrices are read straight into bf16 and frozen (a LoRA base with --lora-base-dtype bf16).
+    /// </summary>
+    public static ModelFolder Load(string directory, bool frozenBf16 = false)
     {
         var tokenizer = LoadTokenizer(directory);
-        return new ModelFolder(directory, HfModelLoader.Load(directory), tokenizer);
+        return new ModelFolder(directory, HfModelLoader.Load(directory, frozenBf16), tokenizer);
     }
 
     /// <summary>Reads only the tokenizer files of <paramref name="directory"/>.</summary>

@@ -37,7 +37,7 @@ internal static class RewardCommand
         cmd.SetGuardedAction(parse =>
         {
             string dir = parse.GetValue(model)!;
-            var folder = ModelFolder.Load(dir);
+            var folder = ModelFolder.Load(dir, lora.BaseInBf16(parse));
             var data = PreferenceDataset.Load(parse.GetValue(pairs)!, folder.Template(parse.GetValue(chat)));
             var options = D with
             {

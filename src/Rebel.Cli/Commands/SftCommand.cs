@@ -34,7 +34,7 @@ internal static class SftCommand
         foreach (var f in lora.All) cmd.Options.Add(f);
         cmd.SetGuardedAction(parse =>
         {
-            var folder = ModelFolder.Load(parse.GetValue(model)!);
+            var folder = ModelFolder.Load(parse.GetValue(model)!, lora.BaseInBf16(parse));
             var examples = SftDataset.Load(parse.GetValue(data)!, folder.Template(parse.GetValue(chat)));
             var options = D with
             {

@@ -37,7 +37,7 @@ internal static class TrainCommand
         foreach (var f in lora.All) cmd.Options.Add(f);
         cmd.SetGuardedAction(parse =>
         {
-            var folder = ModelFolder.Load(parse.GetValue(model)!);
+            var folder = ModelFolder.Load(parse.GetValue(model)!, lora.BaseInBf16(parse));
             string? template = parse.GetValue(chat);
             var records = folder.LoadPrompts(parse.GetValue(prompts)!, template);
             var held = parse.GetValue(evalPrompts) is { } ep ? folder.LoadPrompts(ep, template) : null;

@@ -129,6 +129,9 @@ public sealed class CheckpointFolder : IDisposable
     /// <summary>Reads one tensor into <paramref name="destination"/> (e.g. a parameter's storage).</summary>
     public void ReadInto(string name, Span<float> destination) => ReaderOf(name).ReadInto(name, destination);
 
+    /// <summary>Reads one tensor into <paramref name="destination"/> as bfloat16 bits (a weight held in bf16).</summary>
+    public void ReadInto(string name, Span<ushort> destination) => ReaderOf(name).ReadInto(name, destination);
+
     /// <summary>Reads every tensor.</summary>
     public Dictionary<string, TensorData> ReadAll()
     {

@@ -114,30 +114,42 @@ public sealed class SafetensorsReader : IDisposable
     /// <summary>Reads a tensor, converted to float32, into <paramref name="destination"/> (length must equal the element count).</summary>
     public void ReadInto(string name, Span<float> destination) => ReadInto(GetInfo(name), destination);
 
-    private void ReadInto(SafetensorsTensorInfo info, Span<float> destination)
+    /// <summary>
+    /// Reads a tensor into <paramref name="destination"/> as bfloat16 bits, rounded to nearest even (exact for a BF16 tensor):
+    /// for weights held in bf16 (<c>Tensor.FreezeToBf16Storage</c>) without a float32 copy of the whole tensor.
+    /// </summary>
+    public void ReadInto(string name, Span<ushort> destination) => ReadInto(GetInfo(name), [], destination);
+
+    // Decodes chunk by chunk into `destination`, or, when `narrowed` is given instead, into a chunk of floats narrowed to bf16 there.
+    private void ReadInto(SafetensorsTensorInfo info, Span<float> destination, Span<ushort> narrowed = default)
     {
-        if (destination.Length != info.ElementCount)
-            throw new ArgumentException($"{Path}: tensor '{info.Name}' has {info.ElementCount} elements, destination holds {destination.Length}.");
+        bool toBf16 = destination.IsEmpty && !narrowed.IsEmpty;
+        int length = toBf16 ? narrowed.Length : destination.Length;
+        if (length != info.ElementCount)
+            throw new ArgumentException($"{Path}: tensor '{info.Name}' has {info.ElementCount} elements, destination holds {length}.");
         int elementSize = SafetensorsDtypes.Size(info.Dtype);
         int perChunk = ChunkBytes / elementSize;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        float[]? floats = toBf16 ? ArrayPool<float>.Shared.Rent(perChunk) : null;
         try
         {
             long position = DataStart + info.Begin;
-            for (int start = 0; start < destination.Length; start += perChunk)
+            for (int start = 0; start < length; start += perChunk)
             {
-                int count = Math.Min(perChunk, destination.Length - start);
+                int count = Math.Min(perChunk, length - start);
                 var bytes = buffer.AsSpan(0, count * elementSize);
                 ReadExactly(handle, bytes, position, Path, info.Name);
-                var decoded = destination.Slice(start, count);
+                var decoded = toBf16 ? floats.AsSpan(0, count) : destination.Slice(start, count);
                 SafetensorsDtypes.Decode(info.Dtype, bytes, decoded);
                 if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(decoded)) throw NonFinite(info, decoded, start);
+                if (toBf16) Rebel.Tensors.Kernels.Bf16.Narrow(decoded, narrowed.Slice(start, count));
                 position += bytes.Length;
             }
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            if (floats is not null) ArrayPool<float>.Shared.Return(floats);
         }
     }
 
