@@ -60,7 +60,7 @@ public class Bf16Tests
     {
         var data = new TheoryData<GemmPath, int, int, int, bool>();
         foreach (var path in new[] { GemmPath.Scalar, GemmPath.Avx2, GemmPath.Avx512 })
-            foreach (var (m, n, k) in new[] { (1, 37, 19), (5, 64, 300), (97, 131, 70), (200, 33, 257) })
+            foreach (var (m, n, k) in new[] { (1, 37, 19), (5, 64, 300), (3, 100, 70), (97, 131, 70), (200, 33, 257) })
                 foreach (bool transB in new[] { false, true })
                     data.Add(path, m, n, k, transB);
         return data;

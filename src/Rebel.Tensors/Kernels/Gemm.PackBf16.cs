@@ -1,13 +1,13 @@
 // Products whose B is a bfloat16 matrix (a frozen weight held in bf16): B is widened to float32 while its panels are packed,
-// so the micro-kernels, A and C stay float32 and no float32 copy of the whole weight exists (except, transiently and pooled,
-// for products of at most 16 rows on AVX-512, which take the few-row kernels on a widened copy).
+// so the micro-kernels, A and C stay float32 and no float32 copy of the whole weight exists (products of at most 16 rows on
+// AVX-512 take the few-row kernels on widened blocks of a few MB).
 namespace Rebel.Tensors.Kernels;
 
 public static unsafe partial class Gemm
 {
     /// <summary>
-    /// Products with at most this many rows widen a bf16 B whole for the few-row kernels; more rows pack panels instead
-    /// (the widened copy costs a pass over the weight and its float32 size, worth it only for the fewest rows).
+    /// Products with at most this many rows widen a bf16 B block by block for the few-row kernels; more rows pack panels
+    /// instead.
     /// </summary>
     private const int FewRowsBf16 = 16;
 
@@ -26,18 +26,7 @@ public static unsafe partial class Gemm
         CheckSizes(a.Length, b.Length, c.Length, m, n, k);
         if (m <= FewRowsBf16 && Supported(path) == GemmPath.Avx512)
         {
-            // Few rows (decode steps) take the few-row kernels, which stream W in its own layout and pack nothing: widen W
-            // once into a pooled float32 buffer for them, so the product still equals the float32 one bit for bit.
-            float[] wide = System.Buffers.ArrayPool<float>.Shared.Rent(b.Length);
-            try
-            {
-                Bf16.Widen(b, wide.AsSpan(0, b.Length));
-                MultiplyOn(path, a, wide.AsSpan(0, b.Length), c, m, n, k, transA: false, transB, accumulate, allowThreads, sharedFloats);
-            }
-            finally
-            {
-                System.Buffers.ArrayPool<float>.Shared.Return(wide);
-            }
+            FewRowsBf16Blocks(path, a, b, c, m, n, k, transB, accumulate, allowThreads, sharedFloats);
             return;
         }
         fixed (float* pa = a)
@@ -91,5 +80,42 @@ public static unsafe partial class Gemm
         }
         for (int l = 0; l < length; l++)
             for (int i = lines; i < w; i++) dest[(long)l * w + i] = 0f;
+    }
+
+    // Few rows (decode steps) take the few-row kernels, which stream W in its own layout and pack nothing: W is widened a block
+    // of output columns at a time (about sharedFloats floats) into a pooled float32 buffer, multiplied into a block of C and
+    // added or copied there, so the product equals the float32 one bit for bit and no float32 copy of the whole weight exists
+    // (a whole copy of a 0.5B model's vocabulary head was 545 MB, kept by the pool).
+    private static void FewRowsBf16Blocks(GemmPath path, ReadOnlySpan<float> a, ReadOnlySpan<ushort> b, Span<float> c, int m, int n, int k,
+        bool transB, bool accumulate, bool allowThreads, long sharedFloats)
+    {
+        // Whole 32-column strips, as the few-row kernels take them, so each column sums its terms in the same order as in one call.
+        int block = (int)Math.Min(Math.Max(sharedFloats / Math.Max(k, 1) / 32, 1) * 32, n);
+        float[] wide = System.Buffers.ArrayPool<float>.Shared.Rent(block * k);
+        float[] part = System.Buffers.ArrayPool<float>.Shared.Rent(m * block);
+        try
+        {
+            for (int j0 = 0; j0 < n; j0 += block)
+            {
+                int nb = Math.Min(block, n - j0);
+                var w = wide.AsSpan(0, nb * k);
+                if (transB) Bf16.Widen(b.Slice(j0 * k, nb * k), w); // rows j0.. of the (n, k) weight
+                else for (int r = 0; r < k; r++) Bf16.Widen(b.Slice(r * n + j0, nb), w.Slice(r * nb, nb)); // columns j0.. of (k, n)
+                var cBlock = part.AsSpan(0, m * nb);
+                MultiplyOn(path, a, w, cBlock, m, nb, k, transA: false, transB, accumulate: false, allowThreads, sharedFloats);
+                for (int i = 0; i < m; i++)
+                {
+                    var source = cBlock.Slice(i * nb, nb);
+                    var target = c.Slice(i * n + j0, nb);
+                    if (accumulate) System.Numerics.Tensors.TensorPrimitives.Add(target, source, target);
+                    else source.CopyTo(target);
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(wide);
+            System.Buffers.ArrayPool<float>.Shared.Return(part);
+        }
     }
 }
