@@ -181,11 +181,9 @@ public static partial class Ops
                     var p = Probs.AsSpan(((b * Heads + h) * T + t) * S, S);
                     var qt = qh.Slice(t * Queries.RowStride, D);
                     int first = FirstKey(b, t), last = LastKey(t);
-                    for (int s = first; s <= last; s++) p[s] = TensorPrimitives.Dot(qt, keys.Slice(s * Keys.RowStride, D));
+                    AttentionKernels.Scores(qt, keys, Keys.RowStride, first, last, p);
                     MaskedSoftmax(p, CappedRow(b, h, t, S), first, last);
-                    var yt = yh.Slice(t * y.RowStride, D);
-                    yt.Clear();
-                    for (int s = first; s <= last; s++) TensorPrimitives.MultiplyAdd(values.Slice(s * Values.RowStride, D), p[s], yt, yt);
+                    AttentionKernels.WeightedSum(p, values, Values.RowStride, first, last, yh.Slice(t * y.RowStride, D));
                 }
             }
         }
