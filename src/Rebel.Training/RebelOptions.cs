@@ -26,8 +26,8 @@ public sealed record RebelOptions : LanguagePolicyOptions
     public override float KlCoefficient { get; init; } = 0.05f;
 
     /// <summary>
-    /// η, the paper's mirror-descent step size: the loss is ((1/η)·Δlogratio − Δr)². Default 1. The authors' code calls 1/η "eta"
-    /// (η_code = 1 for summarisation and chat, 1e6 for large offline batches).
+    /// η, the paper's mirror-descent step size: the loss is (Δlogratio − η·Δr)², at the scale of the authors' code, whose "eta" is this η
+    /// (1 for summarisation and chat, 1e6 for large offline batches); the regression's minimiser is Δlogratio = η·Δr. Default 1 (paper).
     /// </summary>
     public float Eta { get; init; } = 1f;
 
