@@ -63,7 +63,7 @@ public abstract class LanguagePolicyTrainer : PolicyTrainer<Rollout>
             : throw new InvalidOperationException($"{algorithm}: neither the model nor the tokenizer names an EOS token.");
         rolloutSettings = new RolloutSettings(options.SampledPerPrompt,
             new SamplingOptions { MaxNewTokens = options.MaxNewTokens, Temperature = options.Temperature, EosTokenIds = eos },
-            options.RewardKlCoefficient, options.NoEosScore);
+            options.RewardKlCoefficient, options.NoEosScore, options.MissingEosPenalty);
     }
 
     /// <inheritdoc/>
