@@ -39,6 +39,9 @@ public sealed record Rollout
     /// <summary>Σ_t (ln π_t − ln π_ref), the sequence-level KL estimate.</summary>
     public float Kl => OldLogProb - RefLogProb;
 
+    /// <summary>With several rewards (<see cref="WeightedReward"/>), each one's own unweighted score, in order; empty otherwise.</summary>
+    public IReadOnlyList<float> RewardParts { get; init; } = [];
+
     /// <summary>The KL-shaped reward score − β·KL.</summary>
     public required float Reward { get; init; }
 
@@ -119,7 +122,11 @@ public sealed class RolloutCollector(LanguageModel policy, LanguageModel referen
     {
         int n = completions.Count;
         var texts = completions.Select(c => DecodeCompletion(tokenizer, c.Completion, c.EndedWithEos)).ToArray();
-        var scores = reward.Score([.. completions.Select((c, i) => new RewardQuery(c.Prompt, texts[i], c.EndedWithEos))]);
+        RewardQuery[] queries = [.. completions.Select((c, i) => new RewardQuery(c.Prompt, texts[i], c.EndedWithEos))];
+        float[][] parts = [];
+        float[] scores;
+        if (reward is WeightedReward weighted) (scores, parts) = weighted.ScoreParts(queries);
+        else scores = reward.Score(queries);
         RewardQueries += n;
         if (scores.Length != n) throw new InvalidOperationException($"Reward '{reward.Name}' returned {scores.Length} scores for {n} completions.");
         var refLogProbs = LogProbs(reference, [.. completions.Select(c => c.PromptIds)], [.. completions.Select(c => c.Completion)], settings.Sampling.Temperature);
@@ -138,6 +145,7 @@ public sealed class RolloutCollector(LanguageModel policy, LanguageModel referen
                 OldLogProb = c.OldLogProb,
                 RefLogProb = refLogProbs[i],
                 Score = score,
+                RewardParts = [.. parts.Select(p => p[i])],
                 Reward = score - settings.KlCoefficient * (c.OldLogProb - refLogProbs[i]),
                 EndedWithEos = c.EndedWithEos,
             });
