@@ -11,8 +11,17 @@ public abstract record LanguagePolicyOptions : PolicyOptions
     /// <summary>Sampling temperature; logits are divided by it for sampling and training alike. Default 0.7 (REBEL paper, all methods).</summary>
     public float Temperature { get; init; } = 0.7f;
 
-    /// <summary>Score for completions that end without EOS, or null to keep the reward's score. Default off (the paper uses −1).</summary>
+    /// <summary>
+    /// Score that replaces the reward's for completions that end without EOS (the REBEL authors' convention: −1 for summarisation), or
+    /// null to keep the reward's score. Default off. Not with <see cref="MissingEosPenalty"/>.
+    /// </summary>
     public float? NoEosScore { get; init; }
+
+    /// <summary>
+    /// Subtracted from the reward's score of completions that end without EOS (TRL's missing_eos_penalty, e.g. 1.0 in its TL;DR
+    /// scripts). Default 0 (none). Not with <see cref="NoEosScore"/>.
+    /// </summary>
+    public float MissingEosPenalty { get; init; }
 
     /// <summary>
     /// Hold π_ref's weight matrices in bfloat16 (half the bytes; widened to float32 for each product): its log-probs then
@@ -45,5 +54,7 @@ public abstract record LanguagePolicyOptions : PolicyOptions
         Require(CompletionsPerPrompt >= MinCompletionsPerPrompt, $"completions per prompt must be at least {MinCompletionsPerPrompt}, got {CompletionsPerPrompt}");
         Require(MaxNewTokens > 0, $"max new tokens must be positive, got {MaxNewTokens}");
         Require(Temperature > 0, $"temperature must be positive for training, got {Temperature}");
+        Require(NoEosScore is null || MissingEosPenalty == 0,
+            $"--no-eos-score (replace the score, the REBEL authors') and --missing-eos-penalty (subtract from it, TRL's) are two conventions; give one, got {NoEosScore} and {MissingEosPenalty}");
     }
 }

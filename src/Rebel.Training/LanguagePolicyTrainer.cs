@@ -18,6 +18,7 @@ namespace Rebel.Training;
 public abstract class LanguagePolicyTrainer : PolicyTrainer<Rollout>
 {
     private readonly RolloutSettings rolloutSettings;
+    private readonly IReadOnlyList<string> rewardNames;
     private long tokensBefore;
 
     /// <summary>The policy being trained.</summary>
@@ -59,11 +60,12 @@ public abstract class LanguagePolicyTrainer : PolicyTrainer<Rollout>
         // A copied reference can be held in bf16; with LoRA the reference is the policy's own base (adapters off), no copy.
         if (options.ReferenceInBf16 && policy.Lora is null) Reference.FreezeToBf16();
         Collector = new RolloutCollector(policy, Reference, tokenizer, reward);
+        rewardNames = reward is WeightedReward weighted ? [.. weighted.Rewards.Select(r => r.Name)] : [];
         var eos = EosTokens.Of(policy.Config, tokenizer) is { Length: > 0 } ids ? ids
             : throw new InvalidOperationException($"{algorithm}: neither the model nor the tokenizer names an EOS token.");
         rolloutSettings = new RolloutSettings(options.SampledPerPrompt,
             new SamplingOptions { MaxNewTokens = options.MaxNewTokens, Temperature = options.Temperature, EosTokenIds = eos },
-            options.RewardKlCoefficient, options.NoEosScore);
+            options.RewardKlCoefficient, options.NoEosScore, options.MissingEosPenalty);
     }
 
     /// <inheritdoc/>
@@ -85,7 +87,12 @@ public abstract class LanguagePolicyTrainer : PolicyTrainer<Rollout>
     protected virtual List<Rollout> Collect(List<PromptRecord> share, int first, RolloutSettings settings) => Collector.Collect(share, settings, Random, first);
 
     /// <inheritdoc/>
-    protected override Dictionary<string, double> RolloutMetrics(List<Rollout> rollouts) => Reporting.RolloutMetrics.Common(Iteration, rollouts);
+    protected override Dictionary<string, double> RolloutMetrics(List<Rollout> rollouts)
+    {
+        var metrics = Reporting.RolloutMetrics.Common(Iteration, rollouts);
+        Reporting.RolloutMetrics.AddRewardParts(metrics, rollouts, rewardNames);
+        return metrics;
+    }
 
     /// <inheritdoc/>
     protected override void AddThroughput(Dictionary<string, double> metrics, List<Rollout> rollouts, double seconds)

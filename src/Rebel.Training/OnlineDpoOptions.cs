@@ -1,7 +1,10 @@
 // Options of the online (iterative) DPO trainer (Guo et al. 2024; the REBEL paper's iterative DPO), each with its default and where that default comes from.
 namespace Rebel.Training;
 
-/// <summary>Options of <see cref="OnlineDpoTrainer"/>.</summary>
+/// <summary>
+/// Options of <see cref="OnlineDpoTrainer"/>. The defaults take 64 prompts → 64 best-vs-worst pairs (fewer when a prompt's completions
+/// tie) in minibatches of 32 pairs, 1 epoch: 2 optimizer steps per iteration.
+/// </summary>
 public sealed record OnlineDpoOptions : BaselineOptions
 {
     /// <summary>Completions per prompt; the best and worst by reward form the pair. Default 2 (sample two, label by reward).</summary>

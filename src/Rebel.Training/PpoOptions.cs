@@ -1,7 +1,10 @@
 // Options of the PPO trainer (Schulman et al. 2017; RLHF setup of Ouyang et al. 2022 and TRL), each with its default and where that default comes from.
 namespace Rebel.Training;
 
-/// <summary>Options of <see cref="PpoTrainer"/>.</summary>
+/// <summary>
+/// Options of <see cref="PpoTrainer"/>. The defaults take 64 prompts × 2 completions = 128 completions in minibatches of 16, 4 epochs:
+/// 32 optimizer steps per iteration (each also a critic step).
+/// </summary>
 public sealed record PpoOptions : BaselineOptions
 {
     /// <summary>Completions per prompt. Default 2 (same sample count as REBEL's online setting).</summary>
@@ -25,6 +28,18 @@ public sealed record PpoOptions : BaselineOptions
 
     /// <summary>Whiten advantages over the batch. Default true (REBEL paper, TRL).</summary>
     public bool WhitenAdvantages { get; init; } = true;
+
+    /// <summary>Whiten the per-token rewards over the batch before GAE, keeping their mean. Default false (TRL PPOConfig whiten_rewards).</summary>
+    public bool WhitenRewards { get; init; }
+
+    /// <summary>Per-token KL estimate in the reward: k1 or k3 (see <see cref="Losses.KlEstimator"/>). Default k1 (TRL PPOConfig kl_estimator).</summary>
+    public Losses.KlEstimator KlEstimator { get; init; } = Losses.KlEstimator.K1;
+
+    /// <summary>
+    /// Start the critic (body and value head) as a copy of the reward model, which must be an rm: reward reading the policy's
+    /// vocabulary, as the REBEL authors and TRL do for TL;DR. Default false (a copy of the policy with a zero value head).
+    /// </summary>
+    public bool CriticFromRewardModel { get; init; }
 
     /// <summary>PPO epochs over each batch. Default 4 (REBEL paper, TRL num_ppo_epochs).</summary>
     public override int Epochs { get; init; } = 4;

@@ -22,14 +22,29 @@ public sealed class PpoTrainer : BaselineTrainer<PpoOptions>
     private readonly ValueHead valueHead;
     private readonly AdamW criticOptimizer;
 
-    /// <summary>Sets up PPO on <paramref name="policy"/>; π_ref and the critic's body start as copies of it, the value head at zero.</summary>
+    /// <summary>
+    /// Sets up PPO on <paramref name="policy"/>; π_ref and the critic's body start as copies of it, the value head at zero (with
+    /// <see cref="PpoOptions.CriticFromRewardModel"/>, body and head start as copies of the rm: reward's).
+    /// </summary>
     public PpoTrainer(LanguageModel policy, ITokenizer tokenizer, IReadOnlyList<PromptRecord> prompts, IReward reward, PpoOptions options,
         string? outputDirectory = null)
         : base("ppo", policy, tokenizer, prompts, reward, options, outputDirectory)
     {
-        criticBody = policy.CloneModel();
-        valueHead = new ValueHead(policy.Config.HiddenSize, ValueHead.VHeadPrefix, bias: true);
+        (criticBody, valueHead) = options.CriticFromRewardModel ? CriticFrom(reward, policy)
+            : (policy.CloneModel(), new ValueHead(policy.Config.HiddenSize, ValueHead.VHeadPrefix, bias: true));
         criticOptimizer = new AdamW([.. criticBody.Parameters, .. valueHead.Parameters], options.LearningRate, epsilon: options.AdamEpsilon, weightDecay: 0f);
+    }
+
+    // A copy of the reward model's body and head; it reads the policy's token ids, so the vocabularies must agree.
+    private static (LanguageModel Body, ValueHead Head) CriticFrom(IReward reward, LanguageModel policy)
+    {
+        if (reward is not RewardModelReward rm)
+            throw new ArgumentException($"--critic-from-reward-model needs an rm:DIR reward, got '{reward.Name}'.");
+        if (rm.Model.Config.VocabSize != policy.Config.VocabSize)
+            throw new ArgumentException($"--critic-from-reward-model: the reward model {rm.Directory} has {rm.Model.Config.VocabSize} tokens, the policy {policy.Config.VocabSize}; the critic reads the policy's tokens.");
+        var head = new ValueHead(rm.Model.Config.HiddenSize, rm.Head.Prefix, bias: rm.Head.Bias is not null);
+        for (int i = 0; i < head.Parameters.Count; i++) rm.Head.Parameters[i].Span.CopyTo(head.Parameters[i].Span);
+        return (rm.Model.CloneModel(), head);
     }
 
     /// <inheritdoc/>
@@ -40,14 +55,21 @@ public sealed class PpoTrainer : BaselineTrainer<PpoOptions>
         var oldValues = TokenLayout.Values(criticBody, valueHead, rollouts);
         var advantages = new float[rollouts.Count][];
         var returns = new float[rollouts.Count][];
+        var tokenRewards = new float[rollouts.Count][];
         for (int i = 0; i < rollouts.Count; i++)
         {
             int n = rollouts[i].Completion.Length;
             var rewards = new float[n];
-            Gae.TokenRewards(rollouts[i].Score, old[i], reference[i], Options.KlCoefficient, rewards);
+            Gae.TokenRewards(rollouts[i].Score, old[i], reference[i], Options.KlCoefficient, rewards, Options.KlEstimator);
+            tokenRewards[i] = rewards;
+        }
+        if (Options.WhitenRewards) WhitenAll(tokenRewards, shiftMean: false);
+        for (int i = 0; i < rollouts.Count; i++)
+        {
+            int n = rollouts[i].Completion.Length;
             advantages[i] = new float[n];
             returns[i] = new float[n];
-            Gae.Compute(rewards, oldValues[i], Options.Gamma, Options.Lambda, advantages[i], returns[i]);
+            Gae.Compute(tokenRewards[i], oldValues[i], Options.Gamma, Options.Lambda, advantages[i], returns[i]);
         }
         if (Options.WhitenAdvantages) WhitenAll(advantages);
 
@@ -82,8 +104,11 @@ public sealed class PpoTrainer : BaselineTrainer<PpoOptions>
         metrics["grad_norm"] = gradNorm;
     }
 
-    // Batch whitening over the global batch: the moments are sums over every process's advantages (Advantages.Whiten's formula).
-    private static void WhitenAll(float[][] perRollout)
+    /// <summary>
+    /// Batch whitening over the global batch: the moments are sums over every process's values (Advantages.Whiten's formula);
+    /// with <paramref name="shiftMean"/> false the mean is added back (TRL's whiten_rewards).
+    /// </summary>
+    internal static void WhitenAll(float[][] perRollout, bool shiftMean = true)
     {
         var job = Collectives.World;
         double[] moments = [0, 0];
@@ -97,7 +122,7 @@ public sealed class PpoTrainer : BaselineTrainer<PpoOptions>
         job.AllReduceSum(sq);
         double std = Math.Sqrt(sq[0] / Math.Max(moments[1], 1));
         foreach (var a in perRollout)
-            for (int t = 0; t < a.Length; t++) a[t] = (float)((a[t] - mean) / (std + 1e-8f));
+            for (int t = 0; t < a.Length; t++) a[t] = (float)((a[t] - mean) / (std + 1e-8f) + (shiftMean ? 0 : mean));
     }
 
     /// <inheritdoc/>

@@ -13,7 +13,10 @@ public enum PairingMode
     AllPairs,
 }
 
-/// <summary>Options of <see cref="RebelTrainer"/>; the loop's and the sampling settings (iterations, temperature, …) come from the base records.</summary>
+/// <summary>
+/// Options of <see cref="RebelTrainer"/>; the loop's and the sampling settings (iterations, temperature, …) come from the base records.
+/// The defaults take 64 prompts × 2 completions = 64 pairs in minibatches of 16 pairs, 4 epochs: 16 optimizer steps per iteration.
+/// </summary>
 public sealed record RebelOptions : LanguagePolicyOptions
 {
     /// <summary>Completions per prompt from π_t. Default 2 (the paper's online setting).</summary>
@@ -26,8 +29,8 @@ public sealed record RebelOptions : LanguagePolicyOptions
     public override float KlCoefficient { get; init; } = 0.05f;
 
     /// <summary>
-    /// η, the paper's mirror-descent step size: the loss is ((1/η)·Δlogratio − Δr)². Default 1. The authors' code calls 1/η "eta"
-    /// (η_code = 1 for summarisation and chat, 1e6 for large offline batches).
+    /// η, the paper's mirror-descent step size: the loss is (Δlogratio − η·Δr)², at the scale of the authors' code, whose "eta" is this η
+    /// (1 for summarisation and chat, 1e6 for large offline batches); the regression's minimiser is Δlogratio = η·Δr. Default 1 (paper).
     /// </summary>
     public float Eta { get; init; } = 1f;
 

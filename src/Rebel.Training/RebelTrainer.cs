@@ -18,8 +18,10 @@ namespace Rebel.Training;
 /// <summary>
 /// Completions regressed together: every pair of <see cref="Members"/> has its log-ratio difference regressed onto the difference
 /// of their <see cref="Targets"/> (rewards; for a preference pair ±(P(y ≻ y') − ½)/2, whose difference is the pair's target).
+/// <see cref="Tied"/> marks a best-vs-worst prompt whose completions all scored alike: it keeps its place in the minibatches but adds
+/// nothing to the loss (it has no best and worst; a completion paired with itself would add a zero residual).
 /// </summary>
-public sealed record RebelGroup(IReadOnlyList<Rollout> Members, float[] Targets);
+public sealed record RebelGroup(IReadOnlyList<Rollout> Members, float[] Targets, bool Tied = false);
 
 /// <summary>Trains a policy with REBEL against a reward (or a pairwise preference model).</summary>
 public sealed class RebelTrainer : LanguagePolicyTrainer
@@ -73,7 +75,9 @@ public sealed class RebelTrainer : LanguagePolicyTrainer
     /// <summary>Pairs completions of each prompt and regresses their log-ratio differences onto their reward differences for E epochs.</summary>
     protected override void Update(List<Rollout> rollouts, Dictionary<string, double> metrics)
     {
-        var (loss, residual, entropy, gradNorm) = Regress(MakeGroups(rollouts));
+        var groups = MakeGroups(rollouts);
+        var (loss, residual, entropy, gradNorm) = Regress(groups);
+        metrics["rebel/tied_fraction"] = (double)groups.Count(g => g.Tied) / groups.Count;
         metrics["objective/entropy"] = entropy;
         metrics["loss/policy_avg"] = loss;
         metrics["rebel/residual_abs"] = residual;
@@ -101,7 +105,15 @@ public sealed class RebelTrainer : LanguagePolicyTrainer
         foreach (var prompt in rollouts.GroupBy(r => r.Group))
         {
             var g = prompt.ToList();
-            if (g.Count > 2 && Options.Pairing == PairingMode.BestWorst) g = [g.MaxBy(r => r.Reward)!, g.MinBy(r => r.Reward)!];
+            if (g.Count > 2 && Options.Pairing == PairingMode.BestWorst)
+            {
+                if (BestWorst.Of(g) is not { } pair)
+                {
+                    groups.Add(new RebelGroup([g[0], g[1]], [g[0].Reward, g[1].Reward], Tied: true));
+                    continue;
+                }
+                g = [pair.Best, pair.Worst];
+            }
             if (preference is null) groups.Add(new RebelGroup(g, [.. g.Select(r => r.Reward)]));
             else
             {
@@ -130,14 +142,15 @@ public sealed class RebelTrainer : LanguagePolicyTrainer
         int pairsPerGroup = size * (size - 1) / 2;
         double gradNorm = TrainEpochs(groups.Count, GroupsPerStep(Options, size), (epoch, batch) =>
         {
-            int micro = (batch.Length + Options.GradientAccumulation - 1) / Options.GradientAccumulation;
-            foreach (var part in batch.Chunk(micro))
+            int[] live = [.. batch.Where(k => !groups[k].Tied)];
+            int micro = (live.Length + Options.GradientAccumulation - 1) / Options.GradientAccumulation;
+            foreach (var part in live.Chunk(Math.Max(micro, 1)))
             {
                 var chunk = part.Select(k => groups[k]).ToList();
                 using var scope = new TensorScope();
                 var entropy = epoch == 0 ? new float[size * chunk.Count] : null;
                 var (loss, residual) = GroupLoss(chunk, size, entropy);
-                Ops.Mul(loss, (float)chunk.Count / batch.Length).Backward();
+                Ops.Mul(loss, (float)chunk.Count / live.Length).Backward();
                 lossSum += loss.Item() * chunk.Count * pairsPerGroup;
                 residualSum += residual;
                 pairCount += chunk.Count * pairsPerGroup;

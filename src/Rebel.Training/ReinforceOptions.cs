@@ -1,7 +1,7 @@
 // Options of the REINFORCE-with-baseline trainer (Williams 1992), each with its default and where that default comes from.
 namespace Rebel.Training;
 
-/// <summary>Options of <see cref="ReinforceTrainer"/>.</summary>
+/// <summary>Options of <see cref="ReinforceTrainer"/>. The defaults take 64 prompts × 2 completions = 128 completions in minibatches of 64, 1 epoch: 2 optimizer steps per iteration.</summary>
 public sealed record ReinforceOptions : BaselineOptions
 {
     /// <summary>Completions per prompt. Default 2 (same sample count as REBEL's online setting).</summary>
@@ -16,6 +16,12 @@ public sealed record ReinforceOptions : BaselineOptions
     /// <summary>Epochs over each batch. Default 1 (on-policy).</summary>
     public override int Epochs { get; init; } = 1;
 
+    /// <summary>
+    /// ε of the sequence-level importance ratio's clip, min(ρ·A, clip(ρ, 1−ε, 1+ε)·A): steps after the first on a batch use stale samples.
+    /// Default 0.2 (TRL RLOOConfig epsilon).
+    /// </summary>
+    public float ClipRange { get; init; } = 0.2f;
+
     /// <summary>Completions per optimizer step. Default 64.</summary>
     public override int MiniBatchSize { get; init; } = 64;
 
@@ -27,5 +33,6 @@ public sealed record ReinforceOptions : BaselineOptions
     {
         base.Validate();
         Require(BaselineDecay is >= 0 and < 1, $"baseline decay must be in [0, 1), got {BaselineDecay}");
+        Require(ClipRange > 0, $"clip range must be positive, got {ClipRange}");
     }
 }

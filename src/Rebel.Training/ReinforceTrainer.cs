@@ -36,7 +36,7 @@ public sealed class ReinforceTrainer : BaselineTrainer<ReinforceOptions>
         double gradNorm = TrainEpochs(rollouts.Count, mb =>
         {
             var logp = SequenceLogProbs.Compute(Policy, [.. mb.Select(i => rollouts[i].PromptIds)], [.. mb.Select(i => rollouts[i].Completion)], Options.Temperature); // (B)
-            var loss = ReinforceLoss.Compute(logp, [.. mb.Select(i => rewards[i])], b);
+            var loss = ReinforceLoss.Compute(logp, [.. mb.Select(i => rollouts[i].OldLogProb)], [.. mb.Select(i => rewards[i])], b, Options.ClipRange);
             loss.Backward();
             lossSum += loss.Item(); steps++;
         });

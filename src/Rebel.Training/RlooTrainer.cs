@@ -1,4 +1,5 @@
-// RLOO (Ahmadian et al. 2024): k completions per prompt, each with advantage r_i − mean_{j≠i} r_j, trained with the score-function gradient.
+// RLOO (Ahmadian et al. 2024): k completions per prompt, each with advantage r_i − mean_{j≠i} r_j, trained with the score-function
+// gradient through TRL's sequence-level clipped importance ratio (every optimizer step after the first on a batch is off-policy).
 using Rebel.Models;
 using Rebel.Models.Tokenization;
 using Rebel.Tensors;
@@ -26,7 +27,7 @@ public sealed class RlooTrainer : BaselineTrainer<RlooOptions>
         double gradNorm = TrainEpochs(rollouts.Count, mb =>
         {
             var logp = SequenceLogProbs.Compute(Policy, [.. mb.Select(i => rollouts[i].PromptIds)], [.. mb.Select(i => rollouts[i].Completion)], Options.Temperature); // (B)
-            var loss = RlooLoss.Compute(logp, [.. mb.Select(i => advantages[i])]);
+            var loss = RlooLoss.Compute(logp, [.. mb.Select(i => rollouts[i].OldLogProb)], [.. mb.Select(i => advantages[i])], Options.ClipRange);
             loss.Backward();
             lossSum += loss.Item(); steps++;
         });

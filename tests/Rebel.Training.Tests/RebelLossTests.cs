@@ -9,19 +9,34 @@ public class RebelLossTests
     [Fact]
     public void LossMatchesHandComputedNumbers()
     {
-        // Pair 1: Δlogratio = (−1.0 − −1.5) − (−2.0 − −1.0) = 0.5 + 1.0 = 1.5; η = 0.5 → 3.0; target 1 − 0 = 1 → residual 2.0
-        // Pair 2: Δlogratio = (−3.0 − −3.0) − (−0.5 − −1.0) = −0.5 → −1.0; target 0.25 − 0.75 = −0.5 → residual −0.5
-        // loss = (2.0² + 0.5²) / 2 = 2.125
+        // The authors' scale: residual Δlogratio − η·target.
+        // Pair 1: Δlogratio = (−1.0 − −1.5) − (−2.0 − −1.0) = 0.5 + 1.0 = 1.5; η·target = 0.5·(1 − 0) = 0.5 → residual 1.0
+        // Pair 2: Δlogratio = (−3.0 − −3.0) − (−0.5 − −1.0) = −0.5; η·target = 0.5·(0.25 − 0.75) = −0.25 → residual −0.25
+        // loss = (1.0² + 0.25²) / 2 = 0.53125 (the paper's form, ((1/η)·Δlogratio − target)², would give η⁻² times it: 2.125)
         var y = Tensor.Parameter([-1.0f, -3.0f], [2]);
         var other = Tensor.Parameter([-2.0f, -0.5f], [2]);
         var loss = RebelLoss.Compute(y, other, [-1.5f, -3.0f], [-1.0f, -1.0f], [1f - 0f, 0.25f - 0.75f], eta: 0.5f);
-        Assert.Equal(2.125f, loss.Item(), 5);
+        Assert.Equal(0.53125f, loss.Item(), 5);
         loss.Backward();
-        // ∂/∂y_i = (2/P)·residual_i·(1/η) → pair 1: 2/2·2.0·2 = 4.0; pair 2: 2/2·(−0.5)·2 = −1.0; y' gets the negatives.
-        Assert.Equal(4.0f, y.Grad![0], 5);
-        Assert.Equal(-1.0f, y.Grad![1], 5);
-        Assert.Equal(-4.0f, other.Grad![0], 5);
-        Assert.Equal(1.0f, other.Grad![1], 5);
+        // ∂/∂y_i = (2/P)·residual_i → pair 1: 2/2·1.0 = 1.0; pair 2: 2/2·(−0.25) = −0.25; y' gets the negatives.
+        Assert.Equal(1.0f, y.Grad![0], 5);
+        Assert.Equal(-0.25f, y.Grad![1], 5);
+        Assert.Equal(-1.0f, other.Grad![0], 5);
+        Assert.Equal(0.25f, other.Grad![1], 5);
+    }
+
+    [Fact]
+    public void LargeEtaKeepsGradientsAtTheAuthorsScale()
+    {
+        // η = 1e6 (the authors' large-batch setting): Δlogratio 0.5, target 1e-6 → residual 0.5 − 1 = −0.5, loss 0.25, ∂/∂y = −1.
+        // The paper's form would give ∂/∂y = 2·(0.5e-6 − 1e-6)·1e-6 = −1e-12, far under AdamW's ε.
+        var y = Tensor.Parameter([0.5f], [1]);
+        var other = Tensor.Parameter([0f], [1]);
+        var loss = RebelLoss.Compute(y, other, [0f], [0f], [1e-6f], eta: 1e6f);
+        Assert.Equal(0.25f, loss.Item(), 4);
+        loss.Backward();
+        Assert.Equal(-1.0f, y.Grad![0], 4);
+        Assert.Equal(1.0f, other.Grad![0], 4);
     }
 
     [Fact]
@@ -35,13 +50,14 @@ public class RebelLossTests
     }
 
     [Theory]
-    [InlineData(1.0f)]
-    [InlineData(0.3f)]
-    public void TabularExactMinimiserIsMirrorDescentStep(float eta)
+    [InlineData(1.0f, 1.0f)]
+    [InlineData(0.3f, 1.0f)]
+    [InlineData(1e6f, 1e-6f)] // the authors' large-batch η with rewards of size 1/η: trains only at the authors' scale (gradients ~1e-12 in the paper's form)
+    public void TabularExactMinimiserIsMirrorDescentStep(float eta, float rewardScale)
     {
         // A softmax policy over K actions; minimising the REBEL loss over all pairs exactly gives π_{t+1} ∝ π_t·exp(η·r).
         const int k = 5;
-        float[] rewards = [1.0f, -0.5f, 0.25f, 2.0f, 0.0f];
+        float[] rewards = [.. new[] { 1.0f, -0.5f, 0.25f, 2.0f, 0.0f }.Select(r => r * rewardScale)];
         float[] logitsT = [0.2f, -0.1f, 0.5f, -0.3f, 0.0f];
         var logPiT = LogSoftmax(logitsT);
         var theta = Tensor.Parameter((float[])logitsT.Clone(), [k]);
@@ -66,7 +82,7 @@ public class RebelLossTests
             opt.ZeroGrad();
         }
         var got = LogSoftmax(theta.ToArray()).Select(MathF.Exp).ToArray();
-        var unnorm = logPiT.Select((l, a) => Math.Exp(l + eta * rewards[a])).ToArray();
+        var unnorm = logPiT.Select((l, a) => Math.Exp(l + (double)eta * rewards[a])).ToArray();
         double z = unnorm.Sum();
         for (int a = 0; a < k; a++) Assert.True(Math.Abs(got[a] - unnorm[a] / z) < 1e-3, $"action {a}: {got[a]} vs {unnorm[a] / z}");
     }

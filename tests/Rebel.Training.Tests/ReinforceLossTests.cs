@@ -17,12 +17,24 @@ public class ReinforceLossTests
     [Fact]
     public void LossSubtractsTheBaseline()
     {
-        // r − b = [1, −1] → loss = −(1·−2 + −1·−1)/2 = 0.5; grad = −(r−b)/N = [−0.5, 0.5]
+        // Fresh samples (ρ = 1): r − b = [1, −1] → loss = −(1 − 1)/2 = 0; grad = −(r−b)/N = [−0.5, 0.5]
         var lp = Tensor.Parameter([-2f, -1f], [2]);
-        var loss = ReinforceLoss.Compute(lp, [3f, 1f], 2f);
-        Assert.Equal(0.5f, loss.Item(), 5);
+        var loss = ReinforceLoss.Compute(lp, [-2f, -1f], [3f, 1f], 2f, clip: 0.2f);
+        Assert.Equal(0f, loss.Item(), 5);
         loss.Backward();
         Assert.Equal(-0.5f, lp.Grad![0], 5);
         Assert.Equal(0.5f, lp.Grad![1], 5);
+    }
+
+    [Fact]
+    public void StaleSamplesAreImportanceWeightedAndClipped()
+    {
+        // ln π_old = 0; ρ = [1.1, 2]; r − b = [1, 1]: 1.1 inside (grad −1.1/2 = −0.55); 2 clipped to 1.2 (no grad); loss −(1.1 + 1.2)/2
+        var lp = Tensor.Parameter([MathF.Log(1.1f), MathF.Log(2f)], [2]);
+        var loss = ReinforceLoss.Compute(lp, [0f, 0f], [3f, 3f], 2f, clip: 0.2f);
+        Assert.Equal(-1.15f, loss.Item(), 5);
+        loss.Backward();
+        Assert.Equal(-0.55f, lp.Grad![0], 5);
+        Assert.Equal(0f, lp.Grad![1], 6);
     }
 }

@@ -19,7 +19,8 @@ internal static class TrainCommand
     {
         var model = new Option<string>("--model") { Description = "Hugging Face model folder (config.json, *.safetensors, tokenizer.json).", Required = true };
         var prompts = new Option<string>("--prompts") { Description = "Prompts (.jsonl, .json or .parquet): {\"prompt\": text or messages} or {\"messages\": [...]}, extra fields for the reward.", Required = true };
-        var reward = new Option<string>("--reward") { Description = $"Reward: {RewardSpec.Forms}.", Required = true };
+        var reward = new Option<string[]>("--reward") { Description = $"Reward: {RewardSpec.Forms}. Repeat for several (their weighted sum, each logged as rewards/NAME/mean).", Required = true };
+        var rewardWeights = new Option<string?>("--reward-weights") { Description = "Comma-separated weight per --reward, e.g. 1,0.5 (TRL reward_weights). Default 1 each." };
         var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => Path.Combine("runs", "train") };
         var resume = new Option<string?>("--resume") { Description = "Checkpoint folder to continue from (e.g. runs/train/checkpoint)." };
         var config = new Option<string?>("--config") { Description = "JSON or YAML file of flags (kebab-case or snake_case keys); flags typed override it." };
@@ -31,7 +32,7 @@ internal static class TrainCommand
         var lora = new LoraFlags();
         var cmd = new Command("train", "Fine-tune a model with REBEL (or --algo ppo|rloo|reinforce|grpo|online-dpo) on a prompt file and a reward. Writes metrics.jsonl, report.html, checkpoint/ and policy/ (with --lora-*: adapter/) to --out.")
         {
-            model, prompts, reward, output, resume, config, evalPrompts, chat, algoOption, rewardTimeout,
+            model, prompts, reward, rewardWeights, output, resume, config, evalPrompts, chat, algoOption, rewardTimeout,
         };
         foreach (var f in flags.All) cmd.Options.Add(f);
         foreach (var f in lora.All) cmd.Options.Add(f);
@@ -46,12 +47,16 @@ internal static class TrainCommand
             var options = flags.Read(parse, algorithm.Defaults);
             lora.Attach(parse, folder.Model, options.Seed);
             string outDir = parse.GetValue(output)!;
-            using var spec = RewardSpec.Parse(parse.GetValue(reward)!, folder.Tokenizer, RewardTimeoutFlag.Read(parse, rewardTimeout));
+            using var spec = RewardSpec.Parse(parse.GetValue(reward)!, RewardWeights(parse.GetValue(rewardWeights)), folder.Tokenizer, RewardTimeoutFlag.Read(parse, rewardTimeout));
             var trainer = algorithm.Create(new TrainerInputs(folder.Model, folder.Tokenizer, records, spec.Reward, outDir, spec.Preference), options);
             return Train(folder, records, held, spec, algorithm.Name, trainer, outDir, parse.GetValue(resume));
         });
         return cmd;
     }
+
+    private static float[]? RewardWeights(string? text) => text?.Split(',').Select(w =>
+        float.TryParse(w, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && float.IsFinite(v) ? v
+            : throw new ArgumentException($"--reward-weights: '{w}' is not a number (expected e.g. 1,0.5).")).ToArray();
 
     private static int Train(ModelFolder folder, IReadOnlyList<PromptRecord> records, IReadOnlyList<PromptRecord>? held, RewardSpec spec, string algo,
         LanguagePolicyTrainer trainer, string outDir, string? resume)

@@ -1,4 +1,5 @@
-// REBEL's objective (Gao et al. 2024, eq. in Algorithm 1): regress the difference of log-ratios onto the difference of rewards.
+// REBEL's objective (Gao et al. 2024, Algorithm 1): regress the difference of log-ratios onto η times the difference of rewards,
+// at the scale of the authors' code (src/tldr/rebel.py: reg_diff = ratio_logprob − eta·(chosen_reward − reject_reward)).
 using Rebel.Tensors;
 
 namespace Rebel.Training.Losses;
@@ -7,11 +8,12 @@ namespace Rebel.Training.Losses;
 public static class RebelLoss
 {
     /// <summary>
-    /// L(θ) = mean over pairs of ( (1/η)·[ (ln π_θ(y|x) − ln π_t(y|x)) − (ln π_θ(y'|x) − ln π_t(y'|x)) ] − target )²,
+    /// L(θ) = mean over pairs of ( [ (ln π_θ(y|x) − ln π_t(y|x)) − (ln π_θ(y'|x) − ln π_t(y'|x)) ] − η·target )²,
     /// where target = r(x,y) − r(x,y') (or P(y ≻ y'|x) − ½ for preferences).
     /// <paramref name="logProbY"/> and <paramref name="logProbOther"/> (P) are ln π_θ summed over response tokens, with gradient;
-    /// <paramref name="oldLogProbY"/>, <paramref name="oldLogProbOther"/> are ln π_t (fixed); η is the paper's step size.
-    /// The minimiser equals that of (Δlogratio − η·target)²; the authors' code names the reciprocal 1/η "eta".
+    /// <paramref name="oldLogProbY"/>, <paramref name="oldLogProbOther"/> are ln π_t (fixed); η is the paper's step size, which the
+    /// authors' code also calls eta. This is η² times the paper's form ((1/η)·Δlogratio − target)²: the same minimiser, but gradients
+    /// that do not shrink as η grows (at η = 1e6 the paper's form would put them 1e-12 lower, under AdamW's ε).
     /// </summary>
     public static Tensor Compute(Tensor logProbY, Tensor logProbOther, ReadOnlySpan<float> oldLogProbY, ReadOnlySpan<float> oldLogProbOther,
         ReadOnlySpan<float> target, float eta) =>
@@ -20,7 +22,7 @@ public static class RebelLoss
     /// <summary>The loss from per-pair residuals: mean of their squares.</summary>
     public static Tensor FromResidual(Tensor residual) => Ops.Mean(Ops.Mul(residual, residual));
 
-    /// <summary>The per-pair residual (1/η)·Δlogratio − target, shape (P).</summary>
+    /// <summary>The per-pair residual Δlogratio − η·target, shape (P).</summary>
     public static Tensor Residual(Tensor logProbY, Tensor logProbOther, ReadOnlySpan<float> oldLogProbY, ReadOnlySpan<float> oldLogProbOther,
         ReadOnlySpan<float> target, float eta)
     {
@@ -35,14 +37,14 @@ public static class RebelLoss
         for (int i = 0; i < n; i++)
         {
             oldDiff[i] = oldLogProbY[i] - oldLogProbOther[i];
-            tgt[i] = target[i];
+            tgt[i] = eta * target[i];
         }
         var deltaLogRatio = Ops.Sub(Ops.Sub(logProbY, logProbOther), Tensor.FromArray(oldDiff, n)); // (P)
-        return Ops.Sub(Ops.Mul(deltaLogRatio, 1f / eta), Tensor.FromArray(tgt, n));
+        return Ops.Sub(deltaLogRatio, Tensor.FromArray(tgt, n));
     }
 
     /// <summary>
-    /// The same loss over whole groups of completions of one prompt, all pairs at once: with e_i = (1/η)·(ln π_θ − ln π_t)(y_i) − r_i,
+    /// The same loss over whole groups of completions of one prompt, all pairs at once: with e_i = (ln π_θ − ln π_t)(y_i) − η·r_i,
     /// the mean over every pair i &lt; j of a group of (e_i − e_j)² equals 2n/(n−1) times the mean of (e_i − ē)², where ē is the
     /// group's mean. So each completion's log-prob is computed once instead of once per pair it belongs to (n − 1 times).
     /// <paramref name="logProb"/> (G·n) holds groups one after another; returns the loss (mean over pairs, as <see cref="Compute"/>)
@@ -56,8 +58,8 @@ public static class RebelLoss
         if (oldLogProb.Length != n || target.Length != n) throw new ArgumentException($"RebelLoss: counts differ (log-probs {n}, old {oldLogProb.Length}, target {target.Length}).");
         if (!(eta > 0)) throw new ArgumentException($"RebelLoss: η = {eta} must be positive.");
         var shift = new float[n];
-        for (int i = 0; i < n; i++) shift[i] = oldLogProb[i] / eta + target[i];
-        var e = Ops.Reshape(Ops.Sub(Ops.Mul(logProb, 1f / eta), Tensor.FromArray(shift, n)), n / groupSize, groupSize); // (G, n)
+        for (int i = 0; i < n; i++) shift[i] = oldLogProb[i] + eta * target[i];
+        var e = Ops.Reshape(Ops.Sub(logProb, Tensor.FromArray(shift, n)), n / groupSize, groupSize); // (G, n)
         var centred = Ops.Sub(e, Ops.Mean(e, 1, keepDim: true));                                                         // (G, n)
         return (Ops.Mul(Ops.Mean(Ops.Mul(centred, centred)), 2f * groupSize / (groupSize - 1)), centred);
     }

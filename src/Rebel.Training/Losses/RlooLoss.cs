@@ -1,4 +1,5 @@
-// REINFORCE Leave-One-Out (Kool et al. 2019; Ahmadian et al. 2024): k samples per prompt, each baselined by the mean of the other k−1.
+// REINFORCE Leave-One-Out (Kool et al. 2019; Ahmadian et al. 2024): k samples per prompt, each baselined by the mean of the other k−1,
+// trained with TRL's sequence-level clipped importance ratio so that steps after the first on a batch stay unbiased.
 using Rebel.Tensors;
 
 namespace Rebel.Training.Losses;
@@ -19,10 +20,18 @@ public static class RlooLoss
         }
     }
 
-    /// <summary>L(θ) = −mean_i A_i·ln π_θ(y_i|x); <paramref name="logProbs"/> (N) summed over response tokens, with gradient.</summary>
-    public static Tensor Compute(Tensor logProbs, ReadOnlySpan<float> advantages)
+    /// <summary>
+    /// L(θ) = −mean_i min(ρ_i·A_i, clip(ρ_i, 1−ε, 1+ε)·A_i) with the sequence-level ratio ρ_i = exp(ln π_θ(y_i|x) − ln π_old(y_i|x))
+    /// (TRL's RLOO): at the first step on fresh samples ρ = 1 and the gradient is −mean A·∇ln π_θ, REINFORCE's; later steps on the same
+    /// samples are importance-weighted and clipped as PPO's. <paramref name="logProbs"/> (N) summed over response tokens, with gradient;
+    /// <paramref name="oldLogProbs"/> (N) ln π_t at sampling time.
+    /// </summary>
+    public static Tensor Compute(Tensor logProbs, ReadOnlySpan<float> oldLogProbs, ReadOnlySpan<float> advantages, float clip)
     {
-        if (logProbs.Size != advantages.Length) throw new ArgumentException($"RlooLoss: {logProbs.Size} log-probs, {advantages.Length} advantages.");
-        return Ops.Neg(Ops.Mean(Ops.Mul(logProbs, Tensor.FromArray(advantages.ToArray(), logProbs.Size))));
+        if (logProbs.Rank != 1 || logProbs.Size != advantages.Length || oldLogProbs.Length != advantages.Length)
+            throw new ArgumentException($"RlooLoss: {Tensor.Format(logProbs.Shape)} log-probs, {oldLogProbs.Length} old log-probs, {advantages.Length} advantages.");
+        var everySequence = new float[advantages.Length];
+        everySequence.AsSpan().Fill(1f);
+        return PpoLoss.Policy(logProbs, oldLogProbs, advantages, everySequence, clip);
     }
 }

@@ -18,6 +18,20 @@ public static class RolloutMetrics
         ["objective/kl"] = rollouts.Average(r => r.Kl),
     };
 
+    /// <summary>
+    /// With several rewards, each one's mean unweighted score as rewards/{name}/mean (TRL's names; a name given twice gets #k, its
+    /// place from 1). <paramref name="names"/> are the rewards' names in order; nothing when empty.
+    /// </summary>
+    public static void AddRewardParts(Dictionary<string, double> metrics, IReadOnlyList<Rollout> rollouts, IReadOnlyList<string> names)
+    {
+        if (names.Count == 0 || rollouts.Count == 0) return;
+        for (int k = 0; k < names.Count; k++)
+        {
+            string name = names.Count(n => n == names[k]) > 1 ? $"{names[k]}#{k + 1}" : names[k];
+            metrics[$"rewards/{name}/mean"] = rollouts.Average(r => r.RewardParts[k]);
+        }
+    }
+
     /// <summary>Completion length and EOS rate.</summary>
     public static void AddLengths(Dictionary<string, double> metrics, IReadOnlyList<Rollout> rollouts)
     {

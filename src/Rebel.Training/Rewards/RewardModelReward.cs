@@ -31,8 +31,27 @@ public sealed class RewardModelReward : IReward
         Directory = directory;
     }
 
+    /// <summary>A reward model already in memory (<paramref name="directory"/> only names it); texts are scored <paramref name="batchSize"/> at a time.</summary>
+    public RewardModelReward(LanguageModel model, ValueHead head, ITokenizer tokenizer, string directory, int batchSize = 16)
+    {
+        this.model = model ?? throw new ArgumentNullException(nameof(model));
+        this.head = head ?? throw new ArgumentNullException(nameof(head));
+        this.tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
+        this.batchSize = Math.Max(1, batchSize);
+        Directory = directory;
+    }
+
     /// <summary>The model folder.</summary>
     public string Directory { get; }
+
+    /// <summary>The reward model's body (PPO can start its critic from a copy).</summary>
+    public LanguageModel Model => model;
+
+    /// <summary>The reward model's value head.</summary>
+    public ValueHead Head => head;
+
+    /// <summary>The tokenizer the reward model reads with.</summary>
+    public ITokenizer Tokenizer => tokenizer;
 
     /// <inheritdoc />
     public string Name => $"rm:{Directory}";

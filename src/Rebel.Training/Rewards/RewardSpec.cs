@@ -1,4 +1,5 @@
-// Parses the reward named on the command line: exact, exact:FIELD, regex:PATTERN, length, cmd:PROGRAM ARGS, rm:DIR, pref:DIR.
+// Parses the reward named on the command line: exact, exact:FIELD, regex:PATTERN, length, cmd:PROGRAM ARGS, rm:DIR, pref:DIR;
+// several of them (not pref:) combine as a weighted sum.
 using Rebel.Models.Tokenization;
 
 namespace Rebel.Training.Rewards;
@@ -51,8 +52,42 @@ public sealed class RewardSpec : IDisposable
         };
     }
 
+    /// <summary>
+    /// Several rewards, <c>--reward A --reward B --reward-weights 1,0.5</c> (TRL's reward_funcs and reward_weights): the score is the
+    /// weighted sum (<see cref="WeightedReward"/>; weights default to 1 each). One spec and no weights is <see cref="Parse(string, ITokenizer?, TimeSpan?)"/>.
+    /// A preference model (pref:) cannot be combined. Throws ArgumentException naming the flag for a weight count that differs.
+    /// </summary>
+    public static RewardSpec Parse(IReadOnlyList<string> specs, IReadOnlyList<float>? weights, ITokenizer? policyTokenizer = null, TimeSpan? commandTimeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(specs);
+        if (specs.Count == 0) throw new ArgumentException($"--reward: give at least one of: {Forms}.");
+        if (specs.Count == 1 && weights is null) return Parse(specs[0], policyTokenizer, commandTimeout);
+        var w = weights ?? [.. specs.Select(_ => 1f)];
+        if (w.Count != specs.Count) throw new ArgumentException($"--reward-weights: {w.Count} weights for {specs.Count} rewards; give one weight per --reward.");
+        var parsed = new List<RewardSpec>();
+        try
+        {
+            foreach (var spec in specs)
+            {
+                var one = Parse(spec, policyTokenizer, commandTimeout);
+                parsed.Add(one);
+                if (one.Reward is null) throw new ArgumentException($"--reward {spec}: a preference model cannot be combined with other rewards.");
+            }
+        }
+        catch
+        {
+            foreach (var p in parsed) p.Dispose();
+            throw;
+        }
+        return new(string.Join(" + ", specs.Select((s, k) => $"{w[k]:G}·{s}")), new WeightedReward([.. parsed.Select(p => p.Reward!)], w), null);
+    }
+
     /// <summary>Ends a cmd: reward program's pending answer with OperationCanceledException (on Ctrl-C); nothing for other rewards.</summary>
-    public void Interrupt() => (Reward as CommandReward)?.Interrupt();
+    public void Interrupt()
+    {
+        (Reward as CommandReward)?.Interrupt();
+        (Reward as WeightedReward)?.Interrupt();
+    }
 
     /// <summary>Stops a cmd: reward program.</summary>
     public void Dispose() => (Reward as IDisposable)?.Dispose();

@@ -33,11 +33,14 @@ public sealed record Rollout
     /// <summary>ln π_ref(y|x).</summary>
     public required float RefLogProb { get; init; }
 
-    /// <summary>The reward function's score (or the no-EOS penalty).</summary>
+    /// <summary>The reward function's score, for a completion without EOS replaced or lowered as <see cref="RolloutSettings.ScoreOf"/> says.</summary>
     public required float Score { get; init; }
 
     /// <summary>Σ_t (ln π_t − ln π_ref), the sequence-level KL estimate.</summary>
     public float Kl => OldLogProb - RefLogProb;
+
+    /// <summary>With several rewards (<see cref="WeightedReward"/>), each one's own unweighted score, in order; empty otherwise.</summary>
+    public IReadOnlyList<float> RewardParts { get; init; } = [];
 
     /// <summary>The KL-shaped reward score − β·KL.</summary>
     public required float Reward { get; init; }
@@ -59,8 +62,17 @@ public sealed record SampledCompletion(int Group, PromptRecord Prompt, int[] Pro
 /// <param name="CompletionsPerPrompt">Samples per prompt.</param>
 /// <param name="Sampling">Decoding settings (temperature, length).</param>
 /// <param name="KlCoefficient">β in r = score − β·KL.</param>
-/// <param name="NoEosScore">Score given to completions without EOS, or null to keep the reward's score.</param>
-public sealed record RolloutSettings(int CompletionsPerPrompt, SamplingOptions Sampling, float KlCoefficient, float? NoEosScore);
+/// <param name="NoEosScore">Score given to completions without EOS in place of the reward's (the REBEL authors' convention), or null to keep it.</param>
+/// <param name="MissingEosPenalty">Subtracted from the reward's score of completions without EOS (TRL's missing_eos_penalty); 0 for none.</param>
+public sealed record RolloutSettings(int CompletionsPerPrompt, SamplingOptions Sampling, float KlCoefficient, float? NoEosScore, float MissingEosPenalty = 0)
+{
+    /// <summary>
+    /// The score a completion gets from the reward's <paramref name="score"/>: unchanged when it ended with EOS; otherwise
+    /// <see cref="NoEosScore"/> when set (replace), else <paramref name="score"/> − <see cref="MissingEosPenalty"/> (subtract).
+    /// </summary>
+    public float ScoreOf(float score, bool endedWithEos) =>
+        endedWithEos ? score : NoEosScore ?? score - MissingEosPenalty;
+}
 
 /// <summary>Samples, scores and shapes rollouts for a batch of prompts.</summary>
 public sealed class RolloutCollector(LanguageModel policy, LanguageModel reference, ITokenizer tokenizer, IReward reward)
@@ -110,7 +122,11 @@ public sealed class RolloutCollector(LanguageModel policy, LanguageModel referen
     {
         int n = completions.Count;
         var texts = completions.Select(c => DecodeCompletion(tokenizer, c.Completion, c.EndedWithEos)).ToArray();
-        var scores = reward.Score([.. completions.Select((c, i) => new RewardQuery(c.Prompt, texts[i], c.EndedWithEos))]);
+        RewardQuery[] queries = [.. completions.Select((c, i) => new RewardQuery(c.Prompt, texts[i], c.EndedWithEos))];
+        float[][] parts = [];
+        float[] scores;
+        if (reward is WeightedReward weighted) (scores, parts) = weighted.ScoreParts(queries);
+        else scores = reward.Score(queries);
         RewardQueries += n;
         if (scores.Length != n) throw new InvalidOperationException($"Reward '{reward.Name}' returned {scores.Length} scores for {n} completions.");
         var refLogProbs = LogProbs(reference, [.. completions.Select(c => c.PromptIds)], [.. completions.Select(c => c.Completion)], settings.Sampling.Temperature);
@@ -118,7 +134,7 @@ public sealed class RolloutCollector(LanguageModel policy, LanguageModel referen
         for (int i = 0; i < n; i++)
         {
             var c = completions[i];
-            float score = !c.EndedWithEos && settings.NoEosScore is { } penalty ? penalty : scores[i];
+            float score = settings.ScoreOf(scores[i], c.EndedWithEos);
             rollouts.Add(new Rollout
             {
                 Group = c.Group,
@@ -129,6 +145,7 @@ public sealed class RolloutCollector(LanguageModel policy, LanguageModel referen
                 OldLogProb = c.OldLogProb,
                 RefLogProb = refLogProbs[i],
                 Score = score,
+                RewardParts = [.. parts.Select(p => p[i])],
                 Reward = score - settings.KlCoefficient * (c.OldLogProb - refLogProbs[i]),
                 EndedWithEos = c.EndedWithEos,
             });

@@ -5,7 +5,8 @@ namespace Rebel.Training.Images.Training;
 public sealed record ImageRebelOptions : ImageRlOptions
 {
     /// <summary>
-    /// η, the paper's step size: the regression fits (1/η)·Δ ln(π_θ/π_t) to the difference of standardised rewards. The
+    /// η, the paper's step size: the regression fits Δ ln(π_θ/π_t) to η times the difference of standardised rewards (the scale of
+    /// the authors' language code; their image code's rebel_lr multiplies the log-ratio instead, i.e. rebel_lr = 1/η). The
     /// log-probs are per-step averages over the image's dimensions, so the log-ratios are small numbers. Default 1.
     /// </summary>
     public float Eta { get; init; } = 1f;

@@ -1,6 +1,6 @@
 // REBEL for diffusion models (Gao et al. 2024, image experiments): two trajectories per caption from the stochastic DDIM
-// policy π_t, rewards standardised per prompt, and the same regression as for language models: fit (1/η)·[ln π_θ/π_t(τ) −
-// ln π_θ/π_t(τ')] to the difference of the standardised rewards, where ln π(τ) sums the per-step log-densities.
+// policy π_t, rewards standardised per prompt, and the same regression as for language models: fit [ln π_θ/π_t(τ) −
+// ln π_θ/π_t(τ')] to η times the difference of the standardised rewards, where ln π(τ) sums the per-step log-densities.
 using Rebel.Models.Diffusion;
 using Rebel.Tensors;
 using Rebel.Training.Images.Rewards;
