@@ -1,5 +1,5 @@
 // A*-PO (Brantley, Chen, Gao, Sun et al. 2025, arXiv 2505.20686). Stage 1, once before the first update: N samples of π_ref per
-// training prompt give V*(x) = β₁·ln mean exp(r/β₁). Stage 2, every iteration: one sample of π_t per prompt, and β₂·ln π_θ/π_ref is
+// training prompt the run will draw give V*(x) = β₁·ln mean exp(r/β₁). Stage 2, every iteration: one sample of π_t per prompt, and β₂·ln π_θ/π_ref is
 // regressed onto r − V*(x). No critic, no group of samples per prompt, no clipping; the V* table is kept in checkpoints.
 using System.Text.Json.Nodes;
 using Rebel.Models;
@@ -35,7 +35,7 @@ public sealed class ApoTrainer : BaselineTrainer<ApoOptions>
         referenceCollector = new RolloutCollector(Reference, Reference, tokenizer, reward);
     }
 
-    /// <summary>V*(x) of every training prompt, in the prompts' order; null before stage 1 has run.</summary>
+    /// <summary>V*(x) of the training prompts, in the prompts' order (NaN for a prompt the run never draws); null before stage 1 has run.</summary>
     public IReadOnlyList<float>? OptimalValues => optimalValues;
 
     /// <inheritdoc/>
@@ -44,28 +44,38 @@ public sealed class ApoTrainer : BaselineTrainer<ApoOptions>
     /// <summary>Runs stage 1 if it has not run yet (nor come from a checkpoint), then samples one completion per prompt from π_t.</summary>
     protected override List<Rollout> Collect(List<PromptRecord> share, int first, RolloutSettings settings)
     {
-        optimalValues ??= EstimateOptimalValues(settings);
+        if (optimalValues is null)
+        {
+            // The prompts the whole run will draw: the first Iterations × PromptsPerIteration of the trainer's own prompt order.
+            long draws = (long)Options.Iterations * Options.PromptsPerIteration;
+            var planned = draws >= prompts.Count ? prompts : new PromptStream(prompts, Options.Seed).Next((int)draws);
+            var values = new float[prompts.Count];
+            Array.Fill(values, float.NaN);
+            optimalValues = Estimate(values, planned, settings);
+        }
+        // A run resumed with more iterations than planned meets prompts stage 1 did not see: estimate those the same way.
+        if (share.Any(p => float.IsNaN(optimalValues[promptIndex[p]]))) optimalValues = Estimate([.. optimalValues], share, settings);
         return base.Collect(share, first, settings);
     }
 
-    // Stage 1: N samples of π_ref per training prompt, scored (the KL shaping is zero: the samples come from π_ref itself). Every process
-    // of a data-parallel job computes the whole table from the same stream, so all hold the same V*. Counts its reward queries once done,
-    // so an interrupt leaves nothing half-counted.
-    private float[] EstimateOptimalValues(RolloutSettings settings)
+    // Stage 1 for the prompts among `wanted` that have no V* in `values` yet: N samples of π_ref each, scored (the KL shaping is zero: the
+    // samples come from π_ref itself), in prompt order from the seed's own stream. Every process of a data-parallel job computes the same
+    // table. Counts its reward queries only once done, so an interrupt leaves nothing half-counted.
+    private float[] Estimate(float[] values, IEnumerable<PromptRecord> wanted, RolloutSettings settings)
     {
-        var values = new float[prompts.Count];
-        var rng = new Rng(Options.Seed ^ ValueStream);
+        int[] missing = [.. wanted.Select(p => promptIndex[p]).Distinct().Where(i => float.IsNaN(values[i])).Order()];
+        if (missing.Length == 0) return values;
+        var rng = new Rng(Options.Seed ^ ValueStream ^ (ulong)missing[0]);
         var sampling = settings with { CompletionsPerPrompt = Options.ValueSamples, KlCoefficient = 0f };
         long before = referenceCollector.RewardQueries;
         var rewards = new float[Options.ValueSamples];
-        for (int start = 0; start < prompts.Count; start += ValuePromptsPerBatch)
+        foreach (var batch in missing.Chunk(ValuePromptsPerBatch))
         {
-            var batch = prompts.Skip(start).Take(ValuePromptsPerBatch).ToList();
-            var samples = referenceCollector.Collect(batch, sampling, rng, start);
-            for (int p = 0; p < batch.Count; p++)
+            var samples = referenceCollector.Collect([.. batch.Select(i => prompts[i])], sampling, rng);
+            for (int p = 0; p < batch.Length; p++)
             {
                 for (int i = 0; i < rewards.Length; i++) rewards[i] = samples[p * rewards.Length + i].Reward;
-                values[start + p] = ApoLoss.OptimalValue(rewards, Options.ValueKlCoefficient);
+                values[batch[p]] = ApoLoss.OptimalValue(rewards, Options.ValueKlCoefficient);
             }
         }
         valueQueries += referenceCollector.RewardQueries - before;
@@ -96,7 +106,11 @@ public sealed class ApoTrainer : BaselineTrainer<ApoOptions>
     {
         base.SaveState(directory, state);
         state["value_queries"] = valueQueries;
-        if (optimalValues is not null) state["optimal_values"] = new JsonArray([.. optimalValues.Select(v => (JsonNode)JsonValue.Create(v))]);
+        if (optimalValues is null) return;
+        var values = new JsonObject();
+        for (int i = 0; i < optimalValues.Length; i++)
+            if (!float.IsNaN(optimalValues[i])) values[$"{i}"] = optimalValues[i];
+        state["optimal_values"] = values;
     }
 
     /// <inheritdoc/>
@@ -104,8 +118,15 @@ public sealed class ApoTrainer : BaselineTrainer<ApoOptions>
     {
         base.LoadState(directory, state);
         valueQueries = state["value_queries"]?.GetValue<long>() ?? 0;
-        optimalValues = state["optimal_values"] is JsonArray values ? [.. values.Select(v => v!.GetValue<float>())] : null;
-        if (optimalValues is not null && optimalValues.Length != prompts.Count)
-            throw new InvalidDataException($"Resume: the checkpoint holds V* for {optimalValues.Length} prompts, this run has {prompts.Count}; resume with the same prompts.");
+        optimalValues = null;
+        if (state["optimal_values"] is not JsonObject saved) return;
+        optimalValues = new float[prompts.Count];
+        Array.Fill(optimalValues, float.NaN);
+        foreach (var (key, value) in saved)
+        {
+            if (!int.TryParse(key, System.Globalization.CultureInfo.InvariantCulture, out int i) || i < 0 || i >= prompts.Count)
+                throw new InvalidDataException($"Resume: the checkpoint holds V* for prompt {key}, this run has {prompts.Count} prompts; resume with the same prompts.");
+            optimalValues[i] = value!.GetValue<float>();
+        }
     }
 }

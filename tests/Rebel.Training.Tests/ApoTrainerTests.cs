@@ -23,13 +23,23 @@ public class ApoTrainerTests
         trainer.RunIteration();
         var values = trainer.OptimalValues!.ToArray();
         Assert.Equal(12, values.Length);
-        // Rewards are letter fractions in [0, 1], so V* (between their mean and their best) is too.
+        // 3 iterations × 16 prompts draw every one of the 12; rewards are letter fractions in [0, 1], so V* (between their mean and best) is too.
         Assert.All(values, v => Assert.InRange(v, 0f, 1f));
         // N = 4 samples of each of the 12 prompts, then one sample of each of 16 prompts per iteration.
         Assert.Equal(12 * 4 + 16, trainer.Metrics.Rows[0]["reward_queries"]);
         trainer.RunIteration();
         Assert.Equal(values, trainer.OptimalValues!.ToArray());
         Assert.Equal(12 * 4 + 32, trainer.Metrics.Rows[1]["reward_queries"]);
+    }
+
+    [Fact]
+    public void StageOneSkipsPromptsTheRunNeverDraws()
+    {
+        var tok = TinySetup.Tokenizer();
+        var trainer = new ApoTrainer(TinySetup.Model(tok), tok, TinySetup.Prompts(12), new TinySetup.LetterReward(), TinyOptions(1) with { PromptsPerIteration = 5 });
+        trainer.RunIteration();
+        Assert.Equal(5, trainer.OptimalValues!.Count(v => !float.IsNaN(v)));
+        Assert.Equal(5 * 4 + 5, trainer.Metrics.Rows[0]["reward_queries"]);
     }
 
     [Fact]

@@ -12,7 +12,9 @@ public class CompareCliTests
     public void SpreadIsMeanAndSampleStandardDeviation()
     {
         Assert.Equal(new Spread(2, 1), Spread.Of([1, 2, 3]));
-        Assert.Equal(new Spread(5, 0), Spread.Of([5]));
+        Assert.Equal(new Spread(5, null), Spread.Of([5]));
+        Assert.Equal("5.00", Spread.Of([5]).Format("F2"));
+        Assert.Equal("50.0 % ± 70.7", Spread.Of([0, 1]).Format("F1", 100, " %"));
         Assert.Equal("0.50 ± 0.71", Spread.Of([0, 1]).Format("F2"));
     }
 
@@ -86,7 +88,7 @@ public class CompareCliTests
 
             (code, _, err) = CliHarness.Run([.. args.Select(a => a == "2" ? "3" : a)]);
             Assert.Equal(1, code);
-            Assert.Contains("another task, budget or REBEL allocation", err, StringComparison.Ordinal);
+            Assert.Contains("another task, budget, REBEL allocation or learning rates", err, StringComparison.Ordinal);
         }
         finally
         {
