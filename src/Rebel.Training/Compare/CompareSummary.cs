@@ -94,7 +94,7 @@ public sealed record CompareSummary(string Task, string HeldOutMetric, int Seeds
     private string HeldOutKey => $"held_out_{HeldOutMetric}";
 
     /// <summary>What ± means: the standard deviation over seeds, or that one seed has none.</summary>
-    public string SpreadText => Seeds >= 2 ? $"± is the standard deviation over {Seeds} seeds" : "one seed: no spread shown (run --seeds 2 or more for mean ± standard deviation)";
+    public string SpreadText => Seeds >= 2 ? $"± is the standard deviation over {Seeds} seeds" : "one seed: no spread shown (two or more seeds give the mean and standard deviation)";
 
     /// <summary>The sweep in one line: the seed, what ranked the candidates, and each algorithm's candidates with the chosen one marked.</summary>
     public string TuningText => Tuning is null ? "none: every algorithm used the task's learning rate" :
