@@ -100,7 +100,7 @@ public sealed record CompareSummary(string Task, string HeldOutMetric, int Seeds
     public string TuningText => Tuning is null ? "none: every algorithm used the task's learning rate" :
         $"learning rate{(Tuning.Any(c => c.RebelCompletionsPerPrompt is not null) ? " (and REBEL's completions per prompt)" : "")} chosen per algorithm by held-out {HeldOutMetric} on tuning seed {TuningSeed}, not a reported seed: " +
         string.Join("; ", Tuning.GroupBy(c => c.Algorithm).Select(g => $"{g.Key} " + string.Join(", ", g.Select(c =>
-            $"{c.LearningRate.ToString("G3", CultureInfo.InvariantCulture)}{(c.RebelCompletionsPerPrompt is { } k ? $" ×{k}" : "")} → {c.HeldOut.ToString("F3", CultureInfo.InvariantCulture)}{(c.Chosen ? " (chosen)" : "")}"))));
+            $"{c.LearningRate.ToString("G3", CultureInfo.InvariantCulture)}{(c.RebelCompletionsPerPrompt is { } k ? $" with {k} per prompt" : "")} → {c.HeldOut.ToString("F3", CultureInfo.InvariantCulture)}{(c.Chosen ? " (chosen)" : "")}"))));
 
     /// <summary>summary.json: the budget, and per algorithm {mean, std} of every figure.</summary>
     public JsonObject ToJson()
