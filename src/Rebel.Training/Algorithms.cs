@@ -40,6 +40,7 @@ public static class Algorithms
         Algorithm.Of<GrpoOptions>("grpo", (i, o) => new GrpoTrainer(i.Policy, i.Tokenizer, i.Prompts, i.RequireReward("grpo"), o, i.OutputDirectory)),
         Algorithm.Of<ReinforceOptions>("reinforce", (i, o) => new ReinforceTrainer(i.Policy, i.Tokenizer, i.Prompts, i.RequireReward("reinforce"), o, i.OutputDirectory)),
         Algorithm.Of<OnlineDpoOptions>("online-dpo", (i, o) => new OnlineDpoTrainer(i.Policy, i.Tokenizer, i.Prompts, i.RequireReward("online-dpo"), o, i.OutputDirectory)),
+        Algorithm.Of<ApoOptions>("apo", (i, o) => new ApoTrainer(i.Policy, i.Tokenizer, i.Prompts, i.RequireReward("apo"), o, i.OutputDirectory)),
     ];
 
     /// <summary>Every algorithm's name.</summary>

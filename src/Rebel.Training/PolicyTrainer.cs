@@ -87,6 +87,7 @@ public abstract partial class PolicyTrainer<TRollout>
         double seconds = clock.Elapsed.TotalSeconds;
         metrics["lr"] = Optimizer.LearningRate;
         metrics["reward_queries"] = RewardQueries;
+        metrics["optimizer_steps"] = Optimizer.StepCount;
         AddThroughput(metrics, rollouts, seconds);
         metrics["time/seconds_per_iteration"] = seconds;
         metrics["time/allreduce_s"] = Optimizer.AllReduceSeconds - allReduceBefore;

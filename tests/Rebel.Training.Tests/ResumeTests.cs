@@ -17,7 +17,7 @@ public class ResumeTests
     /// <summary>Every trainer's name and how far the interrupted run goes before its checkpoint.</summary>
     public static TheoryData<string, int> Trainers => new()
     {
-        { "rebel", 2 }, { "ppo", 2 }, { "rloo", 2 }, { "grpo", 2 }, { "reinforce", 2 }, { "online-dpo", 2 },
+        { "rebel", 2 }, { "ppo", 2 }, { "rloo", 2 }, { "grpo", 2 }, { "reinforce", 2 }, { "online-dpo", 2 }, { "apo", 2 },
         { "image-rebel", 2 }, { "ddpo", 2 }, { "sft", 5 }, { "reward-model", 3 }, { "dpo", 3 },
     };
 
@@ -44,7 +44,7 @@ public class ResumeTests
     }
 
     /// <summary>The language-model policy trainers, whose rewards may be cmd: programs that a Ctrl-C interrupts.</summary>
-    public static TheoryData<string> LanguagePolicyTrainers => new() { "rebel", "ppo", "rloo", "grpo", "reinforce", "online-dpo" };
+    public static TheoryData<string> LanguagePolicyTrainers => new() { "rebel", "ppo", "rloo", "grpo", "reinforce", "online-dpo", "apo" };
 
     // Ctrl-C during a reward program's wait ends Score with OperationCanceledException in the middle of an iteration, after sampling
     // has drawn from the random source and the prompts were taken; the checkpoint written then must resume as the uninterrupted run.
@@ -136,6 +136,7 @@ public class ResumeTests
             "grpo" => Policy(new GrpoTrainer(Model(), tok, prompts, reward, GrpoTrainerTests.TinyOptions(4), dir)),
             "reinforce" => Policy(new ReinforceTrainer(Model(), tok, prompts, reward, ReinforceTrainerTests.TinyOptions(4), dir)),
             "online-dpo" => Policy(new OnlineDpoTrainer(Model(), tok, prompts, reward, OnlineDpoTrainerTests.TinyOptions(4), dir)),
+            "apo" => Policy(new ApoTrainer(Model(), tok, prompts, reward, ApoTrainerTests.TinyOptions(4), dir)),
             "image-rebel" => Image(new ImageRebelTrainer(TinyDiffusion.Model(modelSeed ?? 1), TinyDiffusion.Captions, new TinyDiffusion.Brightness(), ImageTrainerTests.Rebel(4), dir)),
             "ddpo" => Image(new DdpoTrainer(TinyDiffusion.Model(modelSeed ?? 1), TinyDiffusion.Captions, new TinyDiffusion.Brightness(), ImageTrainerTests.Ddpo(4), dir)),
             "sft" => Sft(Model(), tok),

@@ -25,9 +25,13 @@ internal static class CompareCommand
         var sftSteps = new Option<int?>("--sft-steps") { Description = "Most supervised steps of each seed's starting point (default: the task's)." };
         var heldOut = new Option<int?>("--held-out") { Description = "Held-out prompts (default: arithmetic 500, rlhf 6 of 30 prompts)." };
         var pairs = new Option<int?>("--pairs") { Description = "rlhf: gold-labelled pairs for the reward model (default 3000)." };
+        var tune = new Option<bool>("--tune") { Description = $"Choose each algorithm's learning rate (task's × {string.Join(", ", d.LearningRateFactors.Select(f => f.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)))}) and REBEL's completions per prompt ({string.Join(" or ", d.TuneRebelCompletions)}) by held-out score on a tuning seed that is not reported, before the reported seeds run." };
+        var tuneFactors = new Option<string?>("--tune-lr-factors") { Description = "The --tune sweep's learning rates as comma-separated multiples of the task's (default 0.333,1,3)." };
+        var tuneRebel = new Option<string?>("--tune-rebel-completions") { Description = $"The --tune sweep's REBEL completions per prompt, comma-separated (default {string.Join(",", d.TuneRebelCompletions)})." };
+        var tuningSeed = new Option<ulong>("--tuning-seed") { Description = "Seed of the --tune sweep; must not be one of 1..--seeds.", DefaultValueFactory = _ => d.TuningSeed };
         var cmd = new Command("compare", "Run REBEL and baselines with the same budget of reward queries on a built-in task over several seeds; writes summary.json, report.html and runs/ALGO/seedN/.")
         {
-            task, algos, seeds, output, iterations, prompts, completions, rebelCompletions, sftSteps, heldOut, pairs,
+            task, algos, seeds, output, iterations, prompts, completions, rebelCompletions, sftSteps, heldOut, pairs, tune, tuneFactors, tuneRebel, tuningSeed,
         };
         cmd.SetGuardedAction(parse =>
         {
@@ -36,6 +40,10 @@ internal static class CompareCommand
                 Task = parse.GetValue(task)!,
                 Algorithms = [.. parse.GetValue(algos)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
                 Seeds = parse.GetValue(seeds),
+                Tune = parse.GetValue(tune),
+                TuningSeed = parse.GetValue(tuningSeed),
+                LearningRateFactors = parse.GetValue(tuneFactors) is { } factorList ? List(factorList, "--tune-lr-factors", double.Parse) : d.LearningRateFactors,
+                TuneRebelCompletions = parse.GetValue(tuneRebel) is { } rebelList ? List(rebelList, "--tune-rebel-completions", int.Parse) : d.TuneRebelCompletions,
                 OutputDirectory = parse.GetValue(output)!,
                 RebelCompletionsPerPrompt = parse.GetValue(rebelCompletions) switch { null => d.RebelCompletionsPerPrompt, 0 => null, var k => k },
                 Budget = d.Budget with
@@ -52,12 +60,21 @@ internal static class CompareCommand
             var console = Terminal.Out;
             if (Console.IsOutputRedirected) console.Profile.Width = 200; // logs: one line per algorithm
             console.Write(table);
-            console.MarkupLine($"± is the standard deviation over {summary.Seeds} seed(s); every run made {summary.Budget.Iterations} × {summary.Budget.PromptsPerIteration} × {summary.Budget.CompletionsPerPrompt} reward queries (REBEL: {summary.RebelAllocationText}).");
+            console.MarkupLine(Markup.Escape($"{summary.SpreadText}; every run made {summary.Budget.Iterations} × {summary.Budget.PromptsPerIteration} × {summary.Budget.CompletionsPerPrompt} reward queries (REBEL: {summary.RebelAllocationText}; A*-PO: one completion per prompt, plus its stage-1 samples of π_ref)."));
+            console.MarkupLine(Markup.Escape($"Tuning: {summary.TuningText}."));
             console.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(options.OutputDirectory))}[/] (summary.json, report.html, setup/, runs/).");
             return 0;
         });
         return cmd;
     }
+
+    // A comma-separated list of numbers; a bad entry names the flag.
+    private static List<T> List<T>(string text, string flag, Func<string, System.Globalization.CultureInfo, T> parse) =>
+        [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(x =>
+        {
+            try { return parse(x, System.Globalization.CultureInfo.InvariantCulture); }
+            catch (FormatException) { throw new ArgumentException($"{flag}: '{x}' is not a number."); }
+        })];
 
     public static Command CreateChild()
     {

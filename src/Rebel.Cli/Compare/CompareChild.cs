@@ -22,7 +22,7 @@ internal static class CompareChild
         var task = plan.TaskFor(seed);
         var env = task.Load(plan.SetupDirectory(seed));
         string dir = plan.RunDirectory(algorithm, seed);
-        var budget = task.Rebel with { Seed = seed };
+        var budget = plan.WithLearningRate(algorithm, task.Rebel with { Seed = seed });
         var trainer = CompareRun.CreateTrainer(algorithm, env, budget, dir, plan.RebelAllocation(budget));
         trainer.EvaluationRewards = env.EvaluationRewards;
         trainer.IterationCompleted = iterationCompleted;
@@ -34,7 +34,8 @@ internal static class CompareChild
         var result = new CompareResult(algorithm, seed, rows.Count, (long)rows[^1]["reward_queries"], window.Average(r => r["objective/scores"]),
             window[0].ContainsKey("objective/gold_scores") ? window.Average(r => r["objective/gold_scores"]) : null,
             heldOut.MeanScore, learned, window.Average(r => r["objective/kl"]), timed.Average(r => r["time/seconds_per_iteration"]),
-            PeakMemoryMb(), Tensors.TensorMemory.PeakBytes / (1024.0 * 1024), clock.Elapsed.TotalSeconds);
+            PeakMemoryMb(), Tensors.TensorMemory.PeakBytes / (1024.0 * 1024), clock.Elapsed.TotalSeconds, trainer.Settings.LearningRate,
+            rows[^1]["optimizer_steps"] / rows.Count);
         Models.IO.AtomicFile.WriteText(Path.Combine(dir, CompareResult.FileName), JsonSerializer.Serialize(result, CompareResult.Json) + "\n");
         return result;
     }

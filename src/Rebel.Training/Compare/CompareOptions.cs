@@ -35,6 +35,35 @@ public sealed record CompareOptions
     /// </summary>
     public int? RebelCompletionsPerPrompt { get; init; } = 4;
 
+    /// <summary>
+    /// Choose each algorithm's learning rate (and REBEL's completions per prompt) by a sweep on <see cref="TuningSeed"/> before the reported
+    /// seeds run: every algorithm trains once per candidate with the comparison's budget, and the candidate with the best held-out figure on
+    /// the tuning seed's own held-out prompts is used for every reported seed. Default false (every algorithm uses the task's learning rate).
+    /// </summary>
+    public bool Tune { get; init; }
+
+    /// <summary>The seed the sweep runs on; never one of the reported seeds 1..<see cref="Seeds"/>. Default 1000.</summary>
+    public ulong TuningSeed { get; init; } = 1000;
+
+    /// <summary>The sweep's learning rates, as multiples of the task's (arithmetic 3e-4, rlhf the same). Default ⅓, 1, 3.</summary>
+    public IReadOnlyList<double> LearningRateFactors { get; init; } = [1.0 / 3, 1, 3];
+
+    /// <summary>The sweep's REBEL completions per prompt (each crossed with every learning rate). Default 2 (the paper's) and 4.</summary>
+    public IReadOnlyList<int> TuneRebelCompletions { get; init; } = [2, 4];
+
+    /// <summary>Learning rate per algorithm (the sweep's choice); an algorithm not listed uses the task's. Default none.</summary>
+    public IReadOnlyDictionary<string, float> LearningRates { get; init; } = new Dictionary<string, float>();
+
+    /// <summary>Folder holding the seeds' starting points, or null for setup/ inside <see cref="OutputDirectory"/>. The sweep's runs share the comparison's.</summary>
+    public string? SetupRoot { get; init; }
+
+    /// <summary>Runs of the sweep in this comparison: one per algorithm and learning rate, REBEL once per allocation too.</summary>
+    public int TuningRuns => Tune ? LearningRateFactors.Count * (Algorithms.Count + (Algorithms.Contains("rebel") ? TuneRebelCompletions.Count - 1 : 0)) : 0;
+
+    /// <summary><paramref name="budget"/> with the learning rate chosen for <paramref name="algorithm"/>, if one was.</summary>
+    public RebelOptions WithLearningRate(string algorithm, RebelOptions budget) =>
+        LearningRates.TryGetValue(algorithm, out var lr) ? budget with { LearningRate = lr } : budget;
+
     /// <summary>REBEL's options in this comparison: <paramref name="r"/> (the task's, with the budget) reallocated as <see cref="RebelCompletionsPerPrompt"/> says.</summary>
     public RebelOptions RebelAllocation(RebelOptions r)
     {
@@ -48,7 +77,7 @@ public sealed record CompareOptions
     public IBuiltInTask TaskFor(ulong seed) => BuiltInTasks.Create(Task, seed, Budget);
 
     /// <summary>Folder of the starting point shared by every algorithm for <paramref name="seed"/>.</summary>
-    public string SetupDirectory(ulong seed) => Path.Combine(OutputDirectory, "setup", $"seed{seed}");
+    public string SetupDirectory(ulong seed) => Path.Combine(SetupRoot ?? Path.Combine(OutputDirectory, "setup"), $"seed{seed}");
 
     /// <summary>Folder of one run.</summary>
     public string RunDirectory(string algorithm, ulong seed) => Path.Combine(OutputDirectory, "runs", algorithm, $"seed{seed}");
@@ -62,6 +91,9 @@ public sealed record CompareOptions
         if (unknown is not null) throw new ArgumentException($"compare: unknown algorithm '{unknown}'; expected some of {string.Join(", ", AllAlgorithms)}.");
         if (Algorithms.Distinct().Count() != Algorithms.Count) throw new ArgumentException("compare: an algorithm is listed twice.");
         if (Seeds <= 0) throw new ArgumentException($"compare: seeds must be positive, got {Seeds}.");
+        if (Tune && TuningSeed >= 1 && TuningSeed <= (ulong)Seeds) throw new ArgumentException($"compare: the tuning seed {TuningSeed} is one of the reported seeds 1..{Seeds}.");
+        if (Tune && (LearningRateFactors.Count == 0 || LearningRateFactors.Any(f => !(f > 0)))) throw new ArgumentException("compare: the sweep needs positive learning-rate factors.");
+        if (Tune && TuneRebelCompletions.Any(k => k < 2)) throw new ArgumentException("compare: the sweep's REBEL completions per prompt must be at least 2.");
         if (RebelCompletionsPerPrompt < 2) throw new ArgumentException($"compare: REBEL needs at least 2 completions per prompt, got {RebelCompletionsPerPrompt}.");
     }
 }

@@ -31,8 +31,11 @@ public sealed record StartResult(double HeldOut, double? HeldOutLearnedReward)
 /// the algorithm's share of <paramref name="PeakMemoryMb"/>; null in results written before it was recorded.
 /// </param>
 /// <param name="Seconds">Wall time of the whole run (loading, training, evaluation).</param>
+/// <param name="LearningRate">The peak learning rate the run used; null in results written before it was recorded.</param>
+/// <param name="OptimizerStepsPerIteration">The policy's optimizer steps per iteration (epochs × minibatches); null in results written before it was recorded.</param>
 public sealed record CompareResult(string Algorithm, ulong Seed, int Iterations, long RewardQueries, double FinalReward, double? FinalGoldReward,
-    double HeldOut, double? HeldOutLearnedReward, double Kl, double SecondsPerIteration, double PeakMemoryMb, double? PeakTensorMb, double Seconds)
+    double HeldOut, double? HeldOutLearnedReward, double Kl, double SecondsPerIteration, double PeakMemoryMb, double? PeakTensorMb, double Seconds,
+    double? LearningRate = null, double? OptimizerStepsPerIteration = null)
 {
     /// <summary>File name of a run's result.</summary>
     public const string FileName = "result.json";
@@ -50,21 +53,25 @@ public sealed record CompareResult(string Algorithm, ulong Seed, int Iterations,
 public static class CompareRun
 {
     /// <summary>
-    /// The trainer of <paramref name="algorithm"/> with the budget of <paramref name="r"/>: every baseline gets REBEL's iterations, prompts
-    /// per iteration, completions per prompt (so equal reward queries), length, temperature, learning rate and schedule, KL coefficient
-    /// (online DPO keeps its score-only labelling) and optimizer steps of the same number of sequences (2 × REBEL's pairs per step);
-    /// epochs and the method's own settings keep each method's defaults (PPO: 4 epochs, critic, GAE, clipping). REBEL runs with
-    /// <paramref name="rebel"/> if given (the same queries allocated otherwise, <see cref="CompareOptions.RebelAllocation"/>), else <paramref name="r"/>.
+    /// The trainer of <paramref name="algorithm"/> with the budget of <paramref name="r"/>: every method gets REBEL's iterations, reward
+    /// queries per iteration (prompts × completions; A*-PO, which learns from one completion per prompt, spends them on that many prompts,
+    /// plus its stage-1 queries before training), length, temperature, learning rate and schedule, and KL coefficient (online DPO keeps its
+    /// score-only labelling and A*-PO its β₂, which are not reward shaping). Every method takes the same optimizer steps per epoch, one per
+    /// 2 × REBEL's pairs per step worth of completions (online DPO: its pairs split into that many minibatches); epochs and each method's
+    /// own settings keep the method's defaults (PPO: 4 epochs, critic, GAE, clipping). REBEL runs with <paramref name="rebel"/> if given (the
+    /// same queries allocated otherwise, <see cref="CompareOptions.RebelAllocation"/>), else <paramref name="r"/>.
     /// </summary>
     public static LanguagePolicyTrainer CreateTrainer(string algorithm, TaskEnvironment env, RebelOptions r, string directory, RebelOptions? rebel = null)
     {
+        int queries = r.PromptsPerIteration * r.CompletionsPerPrompt;
+        int stepsPerEpoch = Math.Max(1, queries / (2 * r.MiniBatchPairs));
         BaselineOptions Shared(BaselineOptions d) => d with
         {
-            Iterations = r.Iterations, PromptsPerIteration = r.PromptsPerIteration, CompletionsPerPrompt = r.CompletionsPerPrompt,
+            Iterations = r.Iterations, PromptsPerIteration = d is ApoOptions ? queries : r.PromptsPerIteration, CompletionsPerPrompt = d is ApoOptions ? 1 : r.CompletionsPerPrompt,
             MaxNewTokens = r.MaxNewTokens, Temperature = r.Temperature, NoEosScore = r.NoEosScore, LearningRate = r.LearningRate,
             Schedule = r.Schedule, AdamEpsilon = r.AdamEpsilon, MaxGradNorm = r.MaxGradNorm, Seed = r.Seed,
-            KlCoefficient = d is OnlineDpoOptions ? d.KlCoefficient : r.KlCoefficient,
-            MiniBatchSize = d is OnlineDpoOptions ? r.MiniBatchPairs : 2 * r.MiniBatchPairs,
+            KlCoefficient = d is OnlineDpoOptions or ApoOptions ? d.KlCoefficient : r.KlCoefficient,
+            MiniBatchSize = d is OnlineDpoOptions ? Math.Max(1, r.PromptsPerIteration / stepsPerEpoch) : 2 * r.MiniBatchPairs,
         };
         var algo = Algorithms.Find(algorithm);
         LanguagePolicyOptions options = algo.Defaults is BaselineOptions d ? Shared(d) : rebel ?? r;
