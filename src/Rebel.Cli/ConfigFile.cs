@@ -34,7 +34,8 @@ internal static class ConfigFile
             if (name == Flag) continue;
             var option = command.Options.FirstOrDefault(o => o.Name == name || o.Aliases.Contains(name))
                 ?? throw new InvalidDataException($"{path}: unknown key '{key}' for 'rebel {command.Name}'. Known keys: {string.Join(", ", command.Options.Select(o => o.Name.TrimStart('-')).Where(n => n != "help" && n != "config"))}.");
-            if (args.Any(a => a == name || a.StartsWith(name + "=", StringComparison.Ordinal) || a.StartsWith(name + ":", StringComparison.Ordinal))) continue;
+            string[] names = [option.Name, .. option.Aliases];
+            if (args.Any(a => names.Any(n => a == n || a.StartsWith(n + "=", StringComparison.Ordinal) || a.StartsWith(n + ":", StringComparison.Ordinal)))) continue;
             if (option.ValueType == typeof(bool))
             {
                 if (values.Count != 1 || !bool.TryParse(values[0], out var on)) throw new InvalidDataException($"{path}: '{key}' must be true or false.");

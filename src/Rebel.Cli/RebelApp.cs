@@ -15,7 +15,7 @@ public static class RebelApp
         {
             Commands.QuickstartCommand.Create(),
             Commands.ImageCommand.Create(),
-            Commands.TrainCommand.Create(),
+            Commands.TrainCommand.Create(HelpAlgorithm(args)),
             Commands.SftCommand.Create(),
             Commands.RewardCommand.Create(),
             Commands.DpoCommand.Create(),
@@ -36,7 +36,7 @@ public static class RebelApp
         try
         {
             if (InJob && Collectives.World.Rank != 0) Console.SetOut(TextWriter.Null);
-            expanded = ConfigFile.Expand(root, args);
+            expanded = ConfigFile.Expand(root, Kebab(root, args));
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or DllNotFoundException or EntryPointNotFoundException)
         {
@@ -46,6 +46,37 @@ public static class RebelApp
     }
 
     private const string VerboseFlag = "--verbose";
+
+    /// <summary>
+    /// <paramref name="args"/> with every flag typed in snake_case (TRL's spelling, e.g. --learning_rate=1e-6) written in kebab-case when
+    /// a command knows it under that name; values and unknown flags are left as typed.
+    /// </summary>
+    internal static string[] Kebab(Command root, string[] args)
+    {
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        var commands = new Stack<Command>([root]);
+        while (commands.TryPop(out var c))
+        {
+            foreach (var o in c.Options) known.UnionWith(o.Aliases.Append(o.Name));
+            foreach (var sub in c.Subcommands) commands.Push(sub);
+        }
+        return [.. args.Select(a =>
+        {
+            if (!a.StartsWith("--", StringComparison.Ordinal) || !a.Contains('_', StringComparison.Ordinal)) return a;
+            int end = a.IndexOfAny(['=', ':']);
+            string name = (end < 0 ? a : a[..end]).Replace('_', '-');
+            return known.Contains(name) ? name + (end < 0 ? "" : a[end..]) : a;
+        })];
+    }
+
+    // The algorithm of `rebel train --algo NAME --help`, whose help then shows that algorithm's flags alone; null otherwise.
+    private static string? HelpAlgorithm(string[] args)
+    {
+        if (args.Length == 0 || args[0] != "train" || !args.Any(a => a is "--help" or "-h" or "-?" or "/?" or "/h")) return null;
+        int at = Array.FindIndex(args, a => a == "--algo" || a.StartsWith("--algo=", StringComparison.Ordinal));
+        string? name = at < 0 ? null : args[at] == "--algo" ? (at + 1 < args.Length ? args[at + 1] : null) : args[at]["--algo=".Length..];
+        return name is not null && Rebel.Training.Algorithms.Names.Contains(name) ? name : null;
+    }
 
     private static readonly Option<int> CheckReplicasOption = new("--check-replicas")
     {

@@ -8,9 +8,11 @@ public sealed record GrpoOptions : BaselineOptions
     public override int CompletionsPerPrompt { get; init; } = 8;
 
     /// <summary>β of the per-token k3 KL term in the loss (the reward itself carries no KL). Default 0.04 (DeepSeekMath; TRL's older default).</summary>
+    [TrlName("beta")]
     public override float KlCoefficient { get; init; } = 0.04f;
 
     /// <summary>ε of the clipped ratio. Default 0.2 (TRL GRPOConfig epsilon).</summary>
+    [Flag("clip-range", "epsilon")]
     public float ClipRange { get; init; } = 0.2f;
 
     /// <summary>μ, epochs over each batch. Default 1 (TRL GRPOConfig num_iterations; the ratio is then 1 but keeps the gradient).</summary>

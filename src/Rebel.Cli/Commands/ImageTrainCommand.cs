@@ -29,7 +29,7 @@ internal static class ImageTrainCommand
         algoOption.AcceptOnlyFromAmong([.. Methods.Select(m => m.Name)]);
         var rewardOption = new Option<string>("--reward") { Description = ImageRewardSpec.Forms, DefaultValueFactory = _ => "alignment" };
         var classifierOption = new Option<string?>("--classifier") { Description = "Shape classifier file for the alignment reward (default: train one on the built-in set)." };
-        var outOption = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => Path.Combine("runs", "image-train") };
+        var outOption = CommonFlags.Out(Path.Combine("runs", "image-train"));
         var resumeOption = new Option<string?>("--resume") { Description = "Checkpoint folder to continue from." };
         var flags = new OptionFlags([.. Methods.Select(m => (m.Name, (object)m.Defaults))]);
         var cmd = new Command("train", "Fine-tune a DiT with REBEL or DDPO against an image reward; writes metrics.jsonl, report.html, checkpoint/ and policy/.")
@@ -40,7 +40,7 @@ internal static class ImageTrainCommand
         cmd.SetGuardedAction(parse =>
         {
             var method = Methods.First(m => m.Name == parse.GetValue(algoOption));
-            if (flags.Misplaced(parse, method.Defaults.GetType()) is { } misplaced) throw new ArgumentException($"{misplaced.Name} does not apply to --algo {method.Name}.");
+            if (flags.Misplaced(parse, method.Defaults.GetType(), method.Name) is { } misplaced) throw new ArgumentException(misplaced);
             var options = flags.Read(parse, method.Defaults);
             var model = DitFolder.Load(parse.GetValue(modelOption)!);
             int size = model.Config.ImageSize;
