@@ -38,7 +38,7 @@ public sealed class DataParallelTests(TinyModelFolder tiny) : IClassFixture<Tiny
         string pairs = tiny.PathOf("dp-pairs.jsonl");
         File.WriteAllLines(pairs, RewardModelTrainerTests.PairLines(8, seed: 5));
         string[] Dpo(string outDir) => ["dpo", "--model", tiny.ModelDir, "--pairs", pairs, "--out", outDir, "--batch-pairs", "4", "--epochs", "1", "--lr", "3e-3"];
-        AssertSameParameters(Dpo(tiny.PathOf("dp-dpo-1")), Dpo(tiny.PathOf("dp-dpo-2")), "dp-dpo", Path.Combine("policy", "model.safetensors"));
+        AssertSameParameters(Dpo(tiny.PathOf("dp-dpo-1")), Dpo(tiny.PathOf("dp-dpo-2")), "dp-dpo", Path.Combine("model", "model.safetensors"));
         string[] Rm(string outDir) => ["reward", "--model", tiny.ModelDir, "--pairs", pairs, "--out", outDir, "--batch-size", "4", "--epochs", "1", "--lr", "3e-3"];
         // The final norm's bias shifts the chosen and the rejected score alike, so its Bradley–Terry gradient is zero up to rounding,
         // which AdamW turns into steps of ±lr that differ with the order of the sums: it is left out of the comparison.

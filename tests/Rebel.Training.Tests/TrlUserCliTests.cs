@@ -31,6 +31,8 @@ public sealed class TrlUserCliTests(TinyModelFolder tiny) : IClassFixture<TinyMo
         Assert.True(code == 0, err);
         var row = JsonNode.Parse(File.ReadAllLines(Path.Combine(outDir, "metrics.jsonl")).Single())!.AsObject();
         Assert.Equal(1e-3, row["lr"]!.GetValue<double>(), 6); // constant schedule at the typed rate
+        Assert.True(File.Exists(Path.Combine(outDir, "model", "config.json"))); // model/, as sft and reward write it
+        Assert.Equal("model", new DirectoryInfo(Path.Combine(outDir, "policy")).LinkTarget); // the former name still reads
         Assert.True(File.Exists(Path.Combine(outDir, "policy", "config.json")));
     }
 

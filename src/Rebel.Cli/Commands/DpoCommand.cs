@@ -27,7 +27,7 @@ internal static class DpoCommand
         var lora = new LoraFlags();
         var seed = new Option<ulong?>("--seed") { Description = $"Seed of the pair order (default {d.Seed})." };
         var config = CommonFlags.Config();
-        var cmd = new Command("dpo", "Fine-tune a model with offline DPO on preference pairs. Writes metrics.jsonl, report.html and policy/ (with --lora-*: adapter/) to --out.")
+        var cmd = new Command("dpo", "Fine-tune a model with offline DPO on preference pairs. Writes metrics.jsonl, report.html and model/ (policy/: a link to it, the former name; with --lora-*: adapter/) to --out.")
         {
             model, pairs, output, chat, beta, epochs, batch, lr, warmup, seed, config,
         };
@@ -52,7 +52,7 @@ internal static class DpoCommand
                 trainer.Train();
                 return 0;
             });
-            string policyDir = LoraFlags.SavePolicy(folder, outDir, "policy");
+            string policyDir = LoraFlags.SavePolicy(folder, outDir, formerName: "policy");
             var last = trainer.Metrics.Rows[^1];
             var summary = new List<(string, string)>
             {

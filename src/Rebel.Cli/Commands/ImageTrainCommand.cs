@@ -32,7 +32,7 @@ internal static class ImageTrainCommand
         var outOption = CommonFlags.Out(Path.Combine("runs", "image-train"));
         var resumeOption = new Option<string?>("--resume") { Description = "Checkpoint folder to continue from." };
         var flags = new OptionFlags([.. Methods.Select(m => (m.Name, (object)m.Defaults))]);
-        var cmd = new Command("train", "Fine-tune a DiT with REBEL or DDPO against an image reward; writes metrics.jsonl, report.html, checkpoint/ and policy/.")
+        var cmd = new Command("train", "Fine-tune a DiT with REBEL or DDPO against an image reward; writes metrics.jsonl, report.html, checkpoint/ and model/ (policy/: a link to it, the former name).")
         {
             modelOption, algoOption, rewardOption, classifierOption, outOption, resumeOption,
         };
@@ -65,13 +65,14 @@ internal static class ImageTrainCommand
                     trainer.Train();
                     return 0;
                 });
-                DitFolder.Save(model, Path.Combine(dir, "policy"));
+                DitFolder.Save(model, Path.Combine(dir, CommonFlags.ModelFolderName));
+                CommonFlags.LinkFormerName(dir, "policy");
                 var after = ImageSampling.Sample(model, options.Sampler, gridCaptions, gridSeeds);
                 HtmlReport.Write(Path.Combine(dir, "report.html"), $"rebel image train: {method.Name} on {reward.Name}",
                     [("Reward", reward.Name), ("Iterations", $"{trainer.Iteration}"), ("First iteration mean reward", Row(trainer, 0)), ("Last iteration mean reward", Row(trainer, -1))],
                     trainer.Metrics.Rows, ["objective/scores", "loss/policy_avg", "grad_norm"], [],
                     [("Before", ImageSampling.GridPng(before, size, 8)), ("After", ImageSampling.GridPng(after, size, 8))], "Samples before and after (same seeds)");
-                Terminal.Out.WriteLine($"Wrote {Path.GetFullPath(dir)} (metrics.jsonl, report.html, checkpoint/, policy/).");
+                Terminal.Out.WriteLine($"Wrote {Path.GetFullPath(dir)} (metrics.jsonl, report.html, checkpoint/, model/).");
                 return 0;
             }
             finally

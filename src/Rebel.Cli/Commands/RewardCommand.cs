@@ -79,10 +79,10 @@ internal static class RewardCommand
         bool lora = folder.Model.Lora is not null;
         if (lora)
         {
-            LoraFlags.SavePolicy(folder, outDir, "model");
+            LoraFlags.SavePolicy(folder, outDir);
             folder.Model.MergeLora(); // model/ must be usable as rm:DIR on its own: the body with the adapter merged, plus the head
         }
-        HfModelSaver.Save(folder.Model, Path.Combine(outDir, "model"), valueHead: head, tokenizer: folder.Tokenizer);
+        HfModelSaver.Save(folder.Model, Path.Combine(outDir, CommonFlags.ModelFolderName), valueHead: head, tokenizer: folder.Tokenizer);
         var rows = metrics.Rows;
         var summary = new List<(string, string)>
         {

@@ -66,7 +66,7 @@ internal static class SftCommand
             };
             return trainer.Train();
         });
-        string modelDir = LoraFlags.SavePolicy(folder, outDir, "model");
+        string modelDir = LoraFlags.SavePolicy(folder, outDir);
         var rows = metrics.Rows;
         var summary = new List<(string, string)>
         {

@@ -36,7 +36,7 @@ internal static class TrainCommand
         var lora = new LoraFlags();
         string about = only is null ? "Fine-tune a model with REBEL (or --algo ppo|rloo|reinforce|grpo|online-dpo) on a prompt file and a reward."
             : $"Fine-tune a model with --algo {only} on a prompt file and a reward; the options below are {only}'s, with its defaults.";
-        var cmd = new Command("train", about + " Writes metrics.jsonl, report.html, checkpoint/ and policy/ (with --lora-*: adapter/) to --out. `rebel train --algo NAME --help` lists one algorithm's options.")
+        var cmd = new Command("train", about + " Writes metrics.jsonl, report.html, checkpoint/ and model/ (policy/: a link to it, the former name; with --lora-*: adapter/) to --out. `rebel train --algo NAME --help` lists one algorithm's options.")
         {
             model, prompts, reward, output, resume, config, evalPrompts, chat, algoOption, rewardTimeout,
         };
@@ -100,7 +100,7 @@ internal static class TrainCommand
                 return 130;
             }
         }
-        string policyDir = LoraFlags.SavePolicy(folder, outDir, "policy");
+        string policyDir = LoraFlags.SavePolicy(folder, outDir, formerName: "policy");
         var after = Evaluate();
         WriteReport(outDir, folder, spec, algo, trainer, before, after, last);
         var table = new Table().AddColumn("metric").AddColumn("value");
