@@ -23,7 +23,8 @@ internal static class ConfigFile
         int at = Array.FindIndex(args, a => a == Flag || a.StartsWith(Flag + "=", StringComparison.Ordinal));
         int commandAt = Array.FindIndex(args, a => root.Subcommands.Any(c => c.Name == a));
         if (at < 0 || commandAt < 0 || commandAt > at) return args;
-        var command = root.Subcommands.First(c => c.Name == args[commandAt]);
+        Command command = root.Subcommands.First(c => c.Name == args[commandAt]);
+        while (commandAt + 1 < at && command.Subcommands.FirstOrDefault(c => c.Name == args[commandAt + 1]) is { } sub) (command, commandAt) = (sub, commandAt + 1);
         if (command.Options.All(o => o.Name != Flag)) return args;
         string? path = args[at] == Flag ? (at + 1 < args.Length ? args[at + 1] : null) : args[at][(Flag.Length + 1)..];
         if (string.IsNullOrEmpty(path)) return args;

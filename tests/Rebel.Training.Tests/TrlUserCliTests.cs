@@ -75,6 +75,21 @@ public sealed class TrlUserCliTests(TinyModelFolder tiny) : IClassFixture<TinyMo
         Assert.True(code == 0, err);
     }
 
+    // --config on the nested `image train` and on compare: the file's entries reach the command's own flags (and only those).
+    [Fact]
+    public void ImageTrainAndCompareTakeAConfigFile()
+    {
+        string image = tiny.PathOf("image.yaml"), compare = tiny.PathOf("compare.yaml");
+        File.WriteAllLines(image, ["model: no-such-folder", "algo: ddpo", "eta: 2"]);
+        var (code, _, err) = CliHarness.Run("image", "train", "--config", image);
+        Assert.Equal(1, code);
+        Assert.Contains("--eta does not apply to --algo ddpo", err, StringComparison.Ordinal);
+        File.WriteAllLines(compare, ["num_generations: 4", "bogus: 1"]);
+        (code, _, err) = CliHarness.Run("compare", "--config", compare);
+        Assert.Equal(1, code);
+        Assert.Contains("unknown key 'bogus' for 'rebel compare'", err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void SampleFitsTheContextWhenNoLengthIsGivenAndNamesTheFixWhenOneIsTooLong()
     {

@@ -27,7 +27,7 @@ internal static class CompareCommand
         var pairs = new Option<int?>("--pairs") { Description = "rlhf: gold-labelled pairs for the reward model (default 3000)." };
         var cmd = new Command("compare", "Run REBEL and baselines with the same budget of reward queries on a built-in task over several seeds; writes summary.json, report.html and runs/ALGO/seedN/.")
         {
-            task, algos, seeds, output, iterations, prompts, completions, rebelCompletions, sftSteps, heldOut, pairs,
+            task, algos, seeds, output, iterations, prompts, completions, rebelCompletions, sftSteps, heldOut, pairs, CommonFlags.Config(),
         };
         cmd.SetGuardedAction(parse =>
         {

@@ -34,7 +34,7 @@ internal static class ImageTrainCommand
         var flags = new OptionFlags([.. Methods.Select(m => (m.Name, (object)m.Defaults))]);
         var cmd = new Command("train", "Fine-tune a DiT with REBEL or DDPO against an image reward; writes metrics.jsonl, report.html, checkpoint/ and model/ (policy/: a link to it, the former name).")
         {
-            modelOption, algoOption, rewardOption, classifierOption, outOption, resumeOption,
+            modelOption, algoOption, rewardOption, classifierOption, outOption, resumeOption, CommonFlags.Config(),
         };
         foreach (var f in flags.All) cmd.Options.Add(f);
         cmd.SetGuardedAction(parse =>
