@@ -79,8 +79,8 @@ internal sealed class OptionFlags
             var own = For(bindings, optionsType);
             if (own is not null && own.Names.Contains(typed)) continue;
             var owners = bindings.Where(b => b.Names.Contains(typed)).ToList();
-            string whose = owners.Count == 0 ? "" : $": it is {string.Join(", ", owners.Select(b => b.Record))}'s ({XmlDocs.Summary(owners[0].Property) ?? owners[0].Property.Name})";
-            string instead = own is not null ? $" {algo}'s is {own.Names[0]} ({XmlDocs.Summary(own.Property) ?? own.Property.Name})"
+            string whose = owners.Count == 0 ? "" : $": it is {string.Join(", ", owners.Select(b => b.Record))}'s ({Gist(owners[0].Property)})";
+            string instead = own is not null ? $" {algo}'s is {own.Names[0]} ({Gist(own.Property)})."
                 : TrlHint(typed, optionsType) is { } hint ? $" {algo}'s {hint}" : "";
             return $"{typed} does not apply to --algo {algo}{whose}.{instead}";
         }
@@ -98,6 +98,9 @@ internal sealed class OptionFlags
         }
         return null;
     }
+
+    // The first sentence of a property's summary, for naming it in an error.
+    private static string Gist(PropertyInfo property) => (XmlDocs.Summary(property) ?? property.Name).Split(". ")[0].TrimEnd('.');
 
     private static Binding? For(List<Binding> bindings, Type optionsType) => bindings.FirstOrDefault(b => b.Property.DeclaringType!.IsAssignableFrom(optionsType));
 
