@@ -28,7 +28,7 @@ internal static class TrainCommand
         var resume = new Option<string?>("--resume") { Description = "Checkpoint folder to continue from (e.g. runs/train/checkpoint)." };
         var config = CommonFlags.Config();
         var rewardTimeout = RewardTimeoutFlag.Create();
-        var evalPrompts = new Option<string?>("--eval-prompts") { Description = "Prompts scored greedily before and after training (reported in report.html)." };
+        var evalPrompts = new Option<string?>("--eval-data", "--eval-prompts") { Description = "Prompts scored greedily before and after training (reported in report.html)." };
         var chat = ModelFolder.ChatTemplateOption();
         var algoOption = new Option<string>("--algo") { Description = $"Algorithm: {string.Join(", ", Algorithms.Names)}.", DefaultValueFactory = _ => "rebel" }.AcceptOnlyFromAmong([.. Algorithms.Names]);
         var shown = only is null ? Algorithms.All : [Algorithms.Find(only)];
