@@ -80,9 +80,10 @@ public sealed class DataParallelTests(TinyModelFolder tiny) : IClassFixture<Tiny
     [MpiFact]
     public void FailingRankEndsTheJobAndKeepsTheCheckpoint()
     {
-        // A reward program that fails on rank 1 in the third iteration (each iteration sends it 2 prompts × 2 completions).
+        // A reward program that fails on rank 1 in the third iteration (its first line is the test query made before sampling; each
+        // iteration then sends it 2 prompts × 2 completions).
         string script = tiny.PathOf("fail-on-rank-1.sh");
-        File.WriteAllText(script, "n=0\nwhile read -r line; do\n  n=$((n+1))\n  if [ \"$OMPI_COMM_WORLD_RANK\" = 1 ] && [ $n -gt 8 ]; then echo 'rank 1 reward broke' >&2; exit 3; fi\n  echo '{\"reward\": 1}'\ndone\n");
+        File.WriteAllText(script, "n=0\nwhile read -r line; do\n  n=$((n+1))\n  if [ \"$OMPI_COMM_WORLD_RANK\" = 1 ] && [ $n -gt 9 ]; then echo 'rank 1 reward broke' >&2; exit 3; fi\n  echo '{\"reward\": 1}'\ndone\n");
         string outDir = tiny.PathOf("dp-fail");
         string[] args = ["train", "--algo", "rebel", "--model", tiny.ModelDir, "--prompts", tiny.Prompts, "--reward", $"cmd:sh {script}", "--out", outDir,
             "--iterations", "6", "--prompts-per-iteration", "4", "--completions-per-prompt", "2", "--max-new-tokens", "4", "--checkpoint-every", "1"];
