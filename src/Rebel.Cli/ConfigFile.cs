@@ -24,7 +24,9 @@ internal static class ConfigFile
         int commandAt = Array.FindIndex(args, a => root.Subcommands.Any(c => c.Name == a));
         if (at < 0 || commandAt < 0 || commandAt > at) return args;
         Command command = root.Subcommands.First(c => c.Name == args[commandAt]);
-        while (commandAt + 1 < at && command.Subcommands.FirstOrDefault(c => c.Name == args[commandAt + 1]) is { } sub) (command, commandAt) = (sub, commandAt + 1);
+        string commandPath = command.Name;
+        while (commandAt + 1 < at && command.Subcommands.FirstOrDefault(c => c.Name == args[commandAt + 1]) is { } sub)
+            (command, commandAt, commandPath) = (sub, commandAt + 1, $"{commandPath} {sub.Name}");
         if (command.Options.All(o => o.Name != Flag)) return args;
         string? path = args[at] == Flag ? (at + 1 < args.Length ? args[at + 1] : null) : args[at][(Flag.Length + 1)..];
         if (string.IsNullOrEmpty(path)) return args;
@@ -34,7 +36,7 @@ internal static class ConfigFile
             string name = "--" + key.Replace('_', '-').ToLowerInvariant();
             if (name == Flag) continue;
             var option = command.Options.FirstOrDefault(o => o.Name == name || o.Aliases.Contains(name))
-                ?? throw new InvalidDataException($"{path}: unknown key '{key}' for 'rebel {command.Name}'. Known keys: {string.Join(", ", command.Options.Select(o => o.Name.TrimStart('-')).Where(n => n != "help" && n != "config"))}.");
+                ?? throw new InvalidDataException($"{path}: unknown key '{key}' for 'rebel {commandPath}'. Known keys: {string.Join(", ", command.Options.Select(o => o.Name.TrimStart('-')).Where(n => n != "help" && n != "config"))}.");
             string[] names = [option.Name, .. option.Aliases];
             if (args.Any(a => names.Any(n => a == n || a.StartsWith(n + "=", StringComparison.Ordinal) || a.StartsWith(n + ":", StringComparison.Ordinal)))) continue;
             if (option.ValueType == typeof(bool))

@@ -37,6 +37,19 @@ public sealed class TrlUserCliTests(TinyModelFolder tiny) : IClassFixture<TinyMo
     }
 
     [Fact]
+    public void SftTakesTrlNamesInSnakeCase()
+    {
+        string data = tiny.PathOf("trl-sft.jsonl"), outDir = tiny.PathOf("trl-sft");
+        File.WriteAllLines(data, Enumerable.Range(0, 4).Select(i => $"{{\"prompt\": \"say {i} letters:\", \"completion\": \" abab\"}}"));
+        var (code, _, err) = CliHarness.Run("sft", "--model", tiny.ModelDir, "--data", data, "--output_dir", outDir, "--max_steps", "3",
+            "--per_device_train_batch_size", "2", "--learning_rate", "2e-3", "--lr_scheduler_type", "constant", "--warmup_steps", "0", "--seed", "4");
+        Assert.True(code == 0, err);
+        var rows = File.ReadAllLines(Path.Combine(outDir, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+        Assert.Equal(3, rows.Count);
+        Assert.All(rows, r => Assert.Equal(2e-3, r["lr"]!.GetValue<double>(), 6));
+    }
+
+    [Fact]
     public void TrainHelpForOneAlgorithmShowsItsOptionsAndDefaults()
     {
         var (code, output, _) = CliHarness.Run("train", "--algo", "grpo", "--help");
