@@ -14,8 +14,8 @@ public static class RebelApp
         var root = new RootCommand("rebel: fine-tune generative models with reinforcement learning (REBEL and baselines).")
         {
             Commands.QuickstartCommand.Create(),
-            Commands.ImageCommand.Create(),
-            Commands.TrainCommand.Create(HelpAlgorithm(args)),
+            Commands.ImageCommand.Create(HelpAlgorithm(args, "image", "train")),
+            Commands.TrainCommand.Create(HelpAlgorithm(args, "train")),
             Commands.SftCommand.Create(),
             Commands.RewardCommand.Create(),
             Commands.DpoCommand.Create(),
@@ -69,13 +69,13 @@ public static class RebelApp
         })];
     }
 
-    // The algorithm of `rebel train --algo NAME --help`, whose help then shows that algorithm's flags alone; null otherwise.
-    private static string? HelpAlgorithm(string[] args)
+    // NAME of `rebel COMMAND --algo NAME --help` (COMMAND: <paramref name="command"/>, e.g. train or image train), whose help then shows
+    // that algorithm's flags alone; null otherwise (the command checks the name).
+    private static string? HelpAlgorithm(string[] args, params string[] command)
     {
-        if (args.Length == 0 || args[0] != "train" || !args.Any(a => a is "--help" or "-h" or "-?" or "/?" or "/h")) return null;
+        if (!args.AsSpan().StartsWith(command) || !args.Any(a => a is "--help" or "-h" or "-?" or "/?" or "/h")) return null;
         int at = Array.FindIndex(args, a => a == "--algo" || a.StartsWith("--algo=", StringComparison.Ordinal));
-        string? name = at < 0 ? null : args[at] == "--algo" ? (at + 1 < args.Length ? args[at + 1] : null) : args[at]["--algo=".Length..];
-        return name is not null && Rebel.Training.Algorithms.Names.Contains(name) ? name : null;
+        return at < 0 ? null : args[at] == "--algo" ? (at + 1 < args.Length ? args[at + 1] : null) : args[at]["--algo=".Length..];
     }
 
     private static readonly Option<int> CheckReplicasOption = new("--check-replicas")

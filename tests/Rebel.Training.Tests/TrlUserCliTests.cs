@@ -61,6 +61,10 @@ public sealed class TrlUserCliTests(TinyModelFolder tiny) : IClassFixture<TinyMo
         foreach (var other in new[] { "--beta ", "--eta ", "--gae-lambda", "--pairing" }) Assert.DoesNotContain(other, output, StringComparison.Ordinal);
         (_, output, _) = CliHarness.Run("train", "--help");
         Assert.Contains("--eta", output, StringComparison.Ordinal);
+        (code, output, _) = CliHarness.Run("image", "train", "--algo", "ddpo", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("--clip-range <number>", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("--eta ", output, StringComparison.Ordinal); // image REBEL's η
     }
 
     [Fact]

@@ -22,7 +22,11 @@ internal static class ImageTrainCommand
         ("ddpo", new DdpoOptions(), (m, c, r, o, dir) => new DdpoTrainer(m, c, r, (DdpoOptions)o, dir)),
     ];
 
-    public static Command Create()
+    /// <summary>
+    /// `rebel image train`; with <paramref name="only"/> (a method's name, for `rebel image train --algo NAME --help`) its flags are that
+    /// method's alone, with that method's defaults.
+    /// </summary>
+    public static Command Create(string? only = null)
     {
         var modelOption = new Option<string>("--model") { Description = "DiT folder (from rebel image pretrain).", Required = true };
         var algoOption = new Option<string>("--algo") { Description = "rebel or ddpo.", DefaultValueFactory = _ => "rebel" };
@@ -31,7 +35,8 @@ internal static class ImageTrainCommand
         var classifierOption = new Option<string?>("--classifier") { Description = "Shape classifier file for the alignment reward (default: train one on the built-in set)." };
         var outOption = CommonFlags.Out(Path.Combine("runs", "image-train"));
         var resumeOption = new Option<string?>("--resume") { Description = "Checkpoint folder to continue from." };
-        var flags = new OptionFlags([.. Methods.Select(m => (m.Name, (object)m.Defaults))]);
+        var shown = Methods.Any(m => m.Name == only) ? Methods.Where(m => m.Name == only) : Methods;
+        var flags = new OptionFlags([.. shown.Select(m => (m.Name, (object)m.Defaults))]);
         var cmd = new Command("train", "Fine-tune a DiT with REBEL or DDPO against an image reward; writes metrics.jsonl, report.html, checkpoint/ and model/ (policy/: a link to it, the former name).")
         {
             modelOption, algoOption, rewardOption, classifierOption, outOption, resumeOption, CommonFlags.Config(),

@@ -31,6 +31,7 @@ internal static class TrainCommand
         var evalPrompts = new Option<string?>("--eval-data", "--eval-prompts") { Description = "Prompts scored greedily before and after training (reported in report.html)." };
         var chat = ModelFolder.ChatTemplateOption();
         var algoOption = new Option<string>("--algo") { Description = $"Algorithm: {string.Join(", ", Algorithms.Names)}.", DefaultValueFactory = _ => "rebel" }.AcceptOnlyFromAmong([.. Algorithms.Names]);
+        if (only is not null && !Algorithms.Names.Contains(only)) only = null;
         var shown = only is null ? Algorithms.All : [Algorithms.Find(only)];
         var flags = new OptionFlags([.. shown.Select(a => (a.Name, (object)a.Defaults))]);
         var lora = new LoraFlags();
