@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The kill-and-resume property, measured: one uninterrupted `rebel train --checkpoint-every 1` run, then TRIALS runs of the
 # same command each SIGKILLed at a seeded random moment and continued with --resume (from the start when no checkpoint was
-# written yet) until it completes; each trial's policy/ and checkpoint/ weights must equal the uninterrupted run's byte for
+# written yet) until it completes; each trial's model/ and checkpoint/ weights must equal the uninterrupted run's byte for
 # byte and its metrics.jsonl value for value (timings left out), as scripts/compare_runs.py checks.
 # With SIGNAL INT instead of KILL (Ctrl-C) the reward is a cmd: program that takes a moment per answer, so most interrupts land
 # while Rebel waits for it (the interrupt checkpoint must then hold the start of that iteration), and the signal comes at a

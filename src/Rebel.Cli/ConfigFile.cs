@@ -23,7 +23,10 @@ internal static class ConfigFile
         int at = Array.FindIndex(args, a => a == Flag || a.StartsWith(Flag + "=", StringComparison.Ordinal));
         int commandAt = Array.FindIndex(args, a => root.Subcommands.Any(c => c.Name == a));
         if (at < 0 || commandAt < 0 || commandAt > at) return args;
-        var command = root.Subcommands.First(c => c.Name == args[commandAt]);
+        Command command = root.Subcommands.First(c => c.Name == args[commandAt]);
+        string commandPath = command.Name;
+        while (commandAt + 1 < at && command.Subcommands.FirstOrDefault(c => c.Name == args[commandAt + 1]) is { } sub)
+            (command, commandAt, commandPath) = (sub, commandAt + 1, $"{commandPath} {sub.Name}");
         if (command.Options.All(o => o.Name != Flag)) return args;
         string? path = args[at] == Flag ? (at + 1 < args.Length ? args[at + 1] : null) : args[at][(Flag.Length + 1)..];
         if (string.IsNullOrEmpty(path)) return args;
@@ -33,8 +36,9 @@ internal static class ConfigFile
             string name = "--" + key.Replace('_', '-').ToLowerInvariant();
             if (name == Flag) continue;
             var option = command.Options.FirstOrDefault(o => o.Name == name || o.Aliases.Contains(name))
-                ?? throw new InvalidDataException($"{path}: unknown key '{key}' for 'rebel {command.Name}'. Known keys: {string.Join(", ", command.Options.Select(o => o.Name.TrimStart('-')).Where(n => n != "help" && n != "config"))}.");
-            if (args.Any(a => a == name || a.StartsWith(name + "=", StringComparison.Ordinal) || a.StartsWith(name + ":", StringComparison.Ordinal))) continue;
+                ?? throw new InvalidDataException($"{path}: unknown key '{key}' for 'rebel {commandPath}'. Known keys: {string.Join(", ", command.Options.Select(o => o.Name.TrimStart('-')).Where(n => n != "help" && n != "config"))}.");
+            string[] names = [option.Name, .. option.Aliases];
+            if (args.Any(a => names.Any(n => a == n || a.StartsWith(n + "=", StringComparison.Ordinal) || a.StartsWith(n + ":", StringComparison.Ordinal)))) continue;
             if (option.ValueType == typeof(bool))
             {
                 if (values.Count != 1 || !bool.TryParse(values[0], out var on)) throw new InvalidDataException($"{path}: '{key}' must be true or false.");

@@ -14,8 +14,8 @@ public static class RebelApp
         var root = new RootCommand("rebel: fine-tune generative models with reinforcement learning (REBEL and baselines).")
         {
             Commands.QuickstartCommand.Create(),
-            Commands.ImageCommand.Create(),
-            Commands.TrainCommand.Create(),
+            Commands.ImageCommand.Create(HelpAlgorithm(args, "image", "train")),
+            Commands.TrainCommand.Create(HelpAlgorithm(args, "train")),
             Commands.SftCommand.Create(),
             Commands.RewardCommand.Create(),
             Commands.DpoCommand.Create(),
@@ -36,7 +36,7 @@ public static class RebelApp
         try
         {
             if (InJob && Collectives.World.Rank != 0) Console.SetOut(TextWriter.Null);
-            expanded = ConfigFile.Expand(root, args);
+            expanded = ConfigFile.Expand(root, Kebab(root, args));
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or DllNotFoundException or EntryPointNotFoundException)
         {
@@ -46,6 +46,37 @@ public static class RebelApp
     }
 
     private const string VerboseFlag = "--verbose";
+
+    /// <summary>
+    /// <paramref name="args"/> with every flag typed in snake_case (TRL's spelling, e.g. --learning_rate=1e-6) written in kebab-case when
+    /// a command knows it under that name; values and unknown flags are left as typed.
+    /// </summary>
+    internal static string[] Kebab(Command root, string[] args)
+    {
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        var commands = new Stack<Command>([root]);
+        while (commands.TryPop(out var c))
+        {
+            foreach (var o in c.Options) known.UnionWith(o.Aliases.Append(o.Name));
+            foreach (var sub in c.Subcommands) commands.Push(sub);
+        }
+        return [.. args.Select(a =>
+        {
+            if (!a.StartsWith("--", StringComparison.Ordinal) || !a.Contains('_', StringComparison.Ordinal)) return a;
+            int end = a.IndexOfAny(['=', ':']);
+            string name = (end < 0 ? a : a[..end]).Replace('_', '-');
+            return known.Contains(name) ? name + (end < 0 ? "" : a[end..]) : a;
+        })];
+    }
+
+    // NAME of `rebel COMMAND --algo NAME --help` (COMMAND: <paramref name="command"/>, e.g. train or image train), whose help then shows
+    // that algorithm's flags alone; null otherwise (the command checks the name).
+    private static string? HelpAlgorithm(string[] args, params string[] command)
+    {
+        if (!args.AsSpan().StartsWith(command) || !args.Any(a => a is "--help" or "-h" or "-?" or "/?" or "/h")) return null;
+        int at = Array.FindIndex(args, a => a == "--algo" || a.StartsWith("--algo=", StringComparison.Ordinal));
+        return at < 0 ? null : args[at] == "--algo" ? (at + 1 < args.Length ? args[at + 1] : null) : args[at]["--algo=".Length..];
+    }
 
     private static readonly Option<int> CheckReplicasOption = new("--check-replicas")
     {

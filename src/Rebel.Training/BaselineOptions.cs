@@ -6,7 +6,7 @@ namespace Rebel.Training;
 public abstract record BaselineOptions : LanguagePolicyOptions
 {
     /// <summary>Samples (or pairs) per optimizer step (default per method).</summary>
-    [Flag("minibatch-size")]
+    [Flag("batch-size", "minibatch-size", "per-device-train-batch-size")]
     public abstract int MiniBatchSize { get; init; }
 
     /// <summary>What one epoch iterates over in minibatches: every completion of the iteration (online DPO: one pair per prompt).</summary>

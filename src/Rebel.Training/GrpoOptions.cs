@@ -17,9 +17,11 @@ public sealed record GrpoOptions : BaselineOptions
     /// 0.04): at 0 no reference log-probs are computed for the loss, as TRL then loads no reference model (ours still keeps π_ref for the
     /// objective/kl metric).
     /// </summary>
+    [TrlName("beta")]
     public override float KlCoefficient { get; init; }
 
     /// <summary>ε of the clipped ratio, clip(ρ, 1−ε, 1+ε_high). Default 0.2 (TRL GRPOConfig epsilon).</summary>
+    [Flag("clip-range", "epsilon")]
     public float ClipRange { get; init; } = 0.2f;
 
     /// <summary>ε_high, the upper clip (DAPO's clip-higher; DAPO recommends 0.28), or null for ε. Default null (TRL GRPOConfig epsilon_high).</summary>

@@ -6,6 +6,7 @@ namespace Rebel.Training;
 public abstract record LanguagePolicyOptions : PolicyOptions
 {
     /// <summary>Most new tokens per completion. Default 53 (the REBEL paper's summarisation response length).</summary>
+    [Flag("max-new-tokens", "max-completion-length", "response-length")]
     public int MaxNewTokens { get; init; } = 53;
 
     /// <summary>Sampling temperature; logits are divided by it for sampling and training alike. Default 0.7 (REBEL paper, all methods).</summary>
@@ -32,6 +33,7 @@ public abstract record LanguagePolicyOptions : PolicyOptions
     public bool ReferenceInBf16 { get; init; }
 
     /// <summary>Completions per prompt (default per method).</summary>
+    [Flag("completions-per-prompt", "num-generations")]
     public abstract int CompletionsPerPrompt { get; init; }
 
     /// <summary>β of the method's KL term (default per method).</summary>

@@ -14,6 +14,7 @@ public abstract record PolicyOptions
     public virtual int PromptsPerIteration { get; init; } = 64;
 
     /// <summary>Inner epochs over each batch (default per method).</summary>
+    [Flag("epochs", "num-ppo-epochs")]
     public abstract int Epochs { get; init; }
 
     /// <summary>Peak learning rate (default per method).</summary>
@@ -21,6 +22,7 @@ public abstract record PolicyOptions
     public abstract float LearningRate { get; init; }
 
     /// <summary>Learning-rate schedule over all optimizer steps. Default linear decay (paper, TRL; images constant as DDPO).</summary>
+    [Flag("schedule", "lr-scheduler-type")]
     public virtual LrScheduleKind Schedule { get; init; } = LrScheduleKind.Linear;
 
     /// <summary>Linear warmup optimizer steps. Default 0.</summary>

@@ -14,16 +14,18 @@ public sealed record PpoOptions : BaselineOptions
     public override float KlCoefficient { get; init; } = 0.05f;
 
     /// <summary>ε of the clipped ratio. Default 0.2 (REBEL paper, TRL cliprange).</summary>
+    [Flag("clip-range", "cliprange")]
     public float ClipRange { get; init; } = 0.2f;
 
     /// <summary>Value clipping range. Default 0.2 (REBEL paper, TRL cliprange_value).</summary>
+    [Flag("value-clip-range", "cliprange-value")]
     public float ValueClipRange { get; init; } = 0.2f;
 
     /// <summary>γ of GAE. Default 1 (REBEL paper, TRL).</summary>
     public float Gamma { get; init; } = 1f;
 
     /// <summary>λ of GAE. Default 0.95 (REBEL paper, TRL lam).</summary>
-    [Flag("gae-lambda")]
+    [Flag("gae-lambda", "lam")]
     public float Lambda { get; init; } = 0.95f;
 
     /// <summary>Whiten advantages over the batch. Default true (REBEL paper, TRL).</summary>

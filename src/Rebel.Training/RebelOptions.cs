@@ -41,11 +41,11 @@ public sealed record RebelOptions : LanguagePolicyOptions
     /// Pairs per optimizer step: a minibatch holds 2 × this many completions, in whole groups (a pair, or in all-pairs mode against a
     /// reward all completions of a prompt). Default 16.
     /// </summary>
-    [Flag("minibatch-pairs")]
+    [Flag("batch-size", "minibatch-pairs")]
     public int MiniBatchPairs { get; init; } = 16;
 
     /// <summary>Micro-batches per minibatch (gradient accumulation). Default 1.</summary>
-    [Flag("grad-accum")]
+    [Flag("grad-accum", "gradient-accumulation-steps")]
     public int GradientAccumulation { get; init; } = 1;
 
     /// <summary>Peak learning rate. Default 3e-6 (paper, summarisation).</summary>

@@ -5,9 +5,11 @@ namespace Rebel.Training;
 public sealed record RlooOptions : BaselineOptions
 {
     /// <summary>k, completions per prompt; each is baselined by the mean of the other k−1. Default 4 (TRL RLOOConfig rloo_k = 2; the paper's best k = 4).</summary>
+    [Flag("completions-per-prompt", "num-generations", "rloo-k")]
     public override int CompletionsPerPrompt { get; init; } = 4;
 
     /// <summary>β of the KL-shaped sequence reward r = score − β·Σ(ln π_t − ln π_ref). Default 0.05 (TRL RLOOConfig kl_coef).</summary>
+    [TrlName("beta")]
     public override float KlCoefficient { get; init; } = 0.05f;
 
     /// <summary>Epochs over each batch. Default 1 (on-policy, as in the paper).</summary>

@@ -196,11 +196,55 @@ public class PretrainedTests
         var loadedModel = HfModelLoader.Load(dir.Path);
         var loaded = HfModelLoader.LoadValueHead(dir.Path, model.Config.HiddenSize);
         Assert.NotNull(loaded);
-        Assert.Equal(prefix, loaded.Prefix);
+        Assert.Equal(ValueHead.ScorePrefix, loaded.Prefix); // written under transformers' name, whatever it was read as
         using var noGrad = Rebel.Tensors.Autograd.NoGrad();
         var hidden = loadedModel.ForwardHidden(Ids, 2, 6);
         var scores = loaded.Score(hidden);
         Assert.Equal([2, 6], scores.Shape);
         Assert.Equal(head.Score(model.ForwardHidden(Ids, 2, 6)).ToArray(), scores.ToArray());
+    }
+
+    // A reward model is written as transformers writes one: *ForSequenceClassification, num_labels 1, the head under score.weight
+    // with shape (1, C), so AutoModelForSequenceClassification loads the head instead of initialising a new one.
+    [Theory]
+    [InlineData(ModelArchitecture.Gpt2, "GPT2ForSequenceClassification")]
+    [InlineData(ModelArchitecture.Llama, "LlamaForSequenceClassification")]
+    [InlineData(ModelArchitecture.Qwen2, "Qwen2ForSequenceClassification")]
+    public void ValueHead_IsSavedAsSequenceClassification(ModelArchitecture arch, string expected)
+    {
+        using var dir = new TempDirectory();
+        var model = TestModels.Create(arch);
+        var head = new ValueHead(model.Config.HiddenSize, ValueHead.VHeadPrefix, bias: false);
+        head.Initialize(new Rebel.Tensors.Rng(5), 0.5f);
+        HfModelSaver.Save(model, dir.Path, valueHead: head);
+        var config = HfConfig.Load(dir.File(HfConfig.FileName));
+        Assert.Equal([expected], config.GetStringArray("architectures"));
+        Assert.Equal(1, config.GetIntOrNull("num_labels"));
+        using (var folder = CheckpointFolder.Open(dir.Path))
+        {
+            Assert.Equal([1, model.Config.HiddenSize], folder.GetInfo("score.weight").Shape);
+            Assert.DoesNotContain(folder.TensorNames, n => n.StartsWith("v_head", StringComparison.Ordinal));
+        }
+        Assert.Equal(head.Weight.ToArray(), HfModelLoader.LoadValueHead(dir.Path, model.Config.HiddenSize)!.Weight.ToArray());
+        Assert.Equal(model.Config with { EosTokenIds = [] }, HfModelLoader.Load(dir.Path).Config with { EosTokenIds = [] });
+    }
+
+    // What earlier versions wrote (the causal-LM architecture, the head beside it as v_head.summary.*) still loads, head included.
+    [Fact]
+    public void ValueHead_OfAnOlderCausalLmFolderStillLoads()
+    {
+        using var dir = new TempDirectory();
+        var model = TestModels.Create(ModelArchitecture.Gpt2);
+        var head = new ValueHead(model.Config.HiddenSize, ValueHead.VHeadPrefix, bias: true);
+        head.Initialize(new Rebel.Tensors.Rng(6), 0.5f);
+        HfModelConfig.ToHf(model.Config).Save(dir.File(HfConfig.FileName));
+        var tensors = model.NamedParameters.Concat(head.NamedParameters).ToDictionary(kv => kv.Key, kv => TensorData.From(kv.Value));
+        SafetensorsWriter.Write(dir.File(CheckpointFolder.SingleFileName), tensors, SafetensorsDtype.F32);
+        Assert.Equal(["GPT2LMHeadModel"], HfConfig.Load(dir.File(HfConfig.FileName)).GetStringArray("architectures"));
+        var loaded = HfModelLoader.LoadValueHead(dir.Path, model.Config.HiddenSize)!;
+        Assert.Equal(ValueHead.VHeadPrefix, loaded.Prefix);
+        Assert.Equal(head.Weight.ToArray(), loaded.Weight.ToArray());
+        Assert.Equal(head.Bias!.ToArray(), loaded.Bias!.ToArray());
+        Assert.Equal(model.Config with { EosTokenIds = [] }, HfModelLoader.Load(dir.Path).Config with { EosTokenIds = [] });
     }
 }

@@ -19,7 +19,7 @@ public sealed class BaselineCliTests(TinyModelFolder tiny) : IClassFixture<TinyM
         Assert.True(code == 0, err);
         var rows = File.ReadAllLines(Path.Combine(outDir, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
         Assert.Equal([1.0, 2.0], rows.Select(r => r["iteration"]!.GetValue<double>()));
-        Assert.True(File.Exists(Path.Combine(outDir, "policy", "config.json")));
+        Assert.True(File.Exists(Path.Combine(outDir, "model", "config.json")));
         Assert.Contains(algo, File.ReadAllText(Path.Combine(outDir, "checkpoint", "trainer_state.json")), StringComparison.Ordinal);
     }
 
@@ -43,7 +43,7 @@ public sealed class BaselineCliTests(TinyModelFolder tiny) : IClassFixture<TinyM
         var (code, _, err) = CliHarness.Run("dpo", "--model", tiny.ModelDir, "--pairs", pairs, "--out", outDir, "--batch-pairs", "2", "--epochs", "2", "--lr", "1e-3");
         Assert.True(code == 0, err);
         Assert.Equal(4, File.ReadAllLines(Path.Combine(outDir, "metrics.jsonl")).Length);
-        Assert.True(File.Exists(Path.Combine(outDir, "policy", "config.json")));
+        Assert.True(File.Exists(Path.Combine(outDir, "model", "config.json")));
     }
 
     [Fact]

@@ -167,9 +167,9 @@ public sealed class CliTests(TinyModelFolder tiny) : IClassFixture<TinyModelFold
         Assert.True(code == 0, err);
         Assert.Equal([1.0, 2.0], Lines(File.ReadAllText(Path.Combine(outDir, "metrics.jsonl"))).Select(l => l["iteration"]!.GetValue<double>()));
         Assert.Contains("objective/scores", File.ReadAllText(Path.Combine(outDir, "report.html")), StringComparison.Ordinal);
-        Assert.True(File.Exists(Path.Combine(outDir, "policy", "config.json")));
+        Assert.True(File.Exists(Path.Combine(outDir, "model", "config.json")));
         Assert.True(File.Exists(Path.Combine(outDir, "checkpoint", "policy", "config.json")));
-        var trained = HfModelLoader.Load(Path.Combine(outDir, "policy"));
+        var trained = HfModelLoader.Load(Path.Combine(outDir, "model"));
         var original = HfModelLoader.Load(tiny.ModelDir);
         Assert.Contains(trained.NamedParameters, kv => !kv.Value.Span.SequenceEqual(original.NamedParameters[kv.Key].Span));
 

@@ -38,7 +38,7 @@ public sealed class DataParallelTests(TinyModelFolder tiny) : IClassFixture<Tiny
         string pairs = tiny.PathOf("dp-pairs.jsonl");
         File.WriteAllLines(pairs, RewardModelTrainerTests.PairLines(8, seed: 5));
         string[] Dpo(string outDir) => ["dpo", "--model", tiny.ModelDir, "--pairs", pairs, "--out", outDir, "--batch-pairs", "4", "--epochs", "1", "--lr", "3e-3"];
-        AssertSameParameters(Dpo(tiny.PathOf("dp-dpo-1")), Dpo(tiny.PathOf("dp-dpo-2")), "dp-dpo", Path.Combine("policy", "model.safetensors"));
+        AssertSameParameters(Dpo(tiny.PathOf("dp-dpo-1")), Dpo(tiny.PathOf("dp-dpo-2")), "dp-dpo", Path.Combine("model", "model.safetensors"));
         string[] Rm(string outDir) => ["reward", "--model", tiny.ModelDir, "--pairs", pairs, "--out", outDir, "--batch-size", "4", "--epochs", "1", "--lr", "3e-3"];
         // The final norm's bias shifts the chosen and the rejected score alike, so its Bradley–Terry gradient is zero up to rounding,
         // which AdamW turns into steps of ±lr that differ with the order of the sums: it is left out of the comparison.
@@ -80,9 +80,10 @@ public sealed class DataParallelTests(TinyModelFolder tiny) : IClassFixture<Tiny
     [MpiFact]
     public void FailingRankEndsTheJobAndKeepsTheCheckpoint()
     {
-        // A reward program that fails on rank 1 in the third iteration (each iteration sends it 2 prompts × 2 completions).
+        // A reward program that fails on rank 1 in the third iteration (its first line is the test query made before sampling; each
+        // iteration then sends it 2 prompts × 2 completions).
         string script = tiny.PathOf("fail-on-rank-1.sh");
-        File.WriteAllText(script, "n=0\nwhile read -r line; do\n  n=$((n+1))\n  if [ \"$OMPI_COMM_WORLD_RANK\" = 1 ] && [ $n -gt 8 ]; then echo 'rank 1 reward broke' >&2; exit 3; fi\n  echo '{\"reward\": 1}'\ndone\n");
+        File.WriteAllText(script, "n=0\nwhile read -r line; do\n  n=$((n+1))\n  if [ \"$OMPI_COMM_WORLD_RANK\" = 1 ] && [ $n -gt 9 ]; then echo 'rank 1 reward broke' >&2; exit 3; fi\n  echo '{\"reward\": 1}'\ndone\n");
         string outDir = tiny.PathOf("dp-fail");
         string[] args = ["train", "--algo", "rebel", "--model", tiny.ModelDir, "--prompts", tiny.Prompts, "--reward", $"cmd:sh {script}", "--out", outDir,
             "--iterations", "6", "--prompts-per-iteration", "4", "--completions-per-prompt", "2", "--max-new-tokens", "4", "--checkpoint-every", "1"];

@@ -26,7 +26,7 @@ public sealed class LoraCliTests(TinyModelFolder tiny) : IClassFixture<TinyModel
         Assert.True(code == 0, err);
         Assert.Contains("adapter/", output, StringComparison.Ordinal);
         string adapter = Path.Combine(outDir, "adapter");
-        Assert.False(Directory.Exists(Path.Combine(outDir, "policy")));
+        Assert.False(Directory.Exists(Path.Combine(outDir, "policy")) || Directory.Exists(Path.Combine(outDir, "model")));
         Assert.True(File.Exists(Path.Combine(adapter, "adapter_model.safetensors")));
         Assert.True(File.Exists(Path.Combine(outDir, "checkpoint", "policy", "adapter_config.json")));
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(adapter, "adapter_config.json")))!;

@@ -17,10 +17,10 @@ internal static class CompareCommand
         var task = new Option<string>("--task") { Description = "Built-in task: arithmetic or rlhf.", DefaultValueFactory = _ => d.Task }.AcceptOnlyFromAmong(BuiltInTasks.Names);
         var algos = new Option<string>("--algos") { Description = $"Comma-separated algorithms among {string.Join(",", CompareOptions.AllAlgorithms)}.", DefaultValueFactory = _ => string.Join(",", d.Algorithms) };
         var seeds = new Option<int>("--seeds") { Description = "Seeds 1..N; each builds one starting point shared by every algorithm.", DefaultValueFactory = _ => d.Seeds };
-        var output = new Option<string>("--out") { Description = "Output folder; finished runs in it are kept and skipped (resume).", DefaultValueFactory = _ => d.OutputDirectory };
+        var output = new Option<string>("--out", "--output-dir") { Description = "Output folder; finished runs in it are kept and skipped (resume).", DefaultValueFactory = _ => d.OutputDirectory };
         var iterations = new Option<int?>("--iterations") { Description = $"Iterations of every algorithm (default {d.Budget.Iterations})." };
         var prompts = new Option<int?>("--prompts-per-iteration") { Description = $"Prompts per iteration (default {d.Budget.PromptsPerIteration})." };
-        var completions = new Option<int?>("--completions-per-prompt") { Description = "Completions per prompt for every algorithm but REBEL (default 8)." };
+        var completions = new Option<int?>("--completions-per-prompt", "--num-generations") { Description = "Completions per prompt for every algorithm but REBEL (default 8)." };
         var rebelCompletions = new Option<int?>("--rebel-completions") { Description = $"REBEL's completions per prompt: the same reward queries per iteration go to proportionally more prompts, regressed on all pairs (default {d.RebelCompletionsPerPrompt}; 0: the others' allocation, best-vs-worst)." };
         var sftSteps = new Option<int?>("--sft-steps") { Description = "Most supervised steps of each seed's starting point (default: the task's)." };
         var heldOut = new Option<int?>("--held-out") { Description = "Held-out prompts (default: arithmetic 500, rlhf 6 of 30 prompts)." };
@@ -31,7 +31,7 @@ internal static class CompareCommand
         var tuningSeed = new Option<ulong>("--tuning-seed") { Description = "Seed of the --tune sweep; must not be one of 1..--seeds.", DefaultValueFactory = _ => d.TuningSeed };
         var cmd = new Command("compare", "Run REBEL and baselines with the same budget of reward queries on a built-in task over several seeds; writes summary.json, report.html and runs/ALGO/seedN/.")
         {
-            task, algos, seeds, output, iterations, prompts, completions, rebelCompletions, sftSteps, heldOut, pairs, tune, tuneFactors, tuneRebel, tuningSeed,
+            task, algos, seeds, output, iterations, prompts, completions, rebelCompletions, sftSteps, heldOut, pairs, tune, tuneFactors, tuneRebel, tuningSeed, CommonFlags.Config(),
         };
         cmd.SetGuardedAction(parse =>
         {

@@ -16,19 +16,20 @@ internal static class DpoCommand
     {
         var d = new DpoOptions();
         var model = new Option<string>("--model") { Description = "Hugging Face model folder; also the fixed reference π_ref.", Required = true };
-        var pairs = new Option<string>("--pairs") { Description = "Preference pairs (.jsonl, .json or .parquet): {\"prompt\", \"chosen\", \"rejected\"} or, prompt implicit, {\"chosen\", \"rejected\"}; each a string or a list of messages.", Required = true };
-        var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => Path.Combine("runs", "dpo") };
+        var pairs = CommonFlags.Data(CommonFlags.PairsHelp, "--pairs");
+        var output = CommonFlags.Out(Path.Combine("runs", "dpo"));
         var chat = ModelFolder.ChatTemplateOption();
         var beta = new Option<float?>("--beta") { Description = $"β of the implicit reward (default {d.Beta})." };
-        var epochs = new Option<int?>("--epochs") { Description = $"Passes over the pairs (default {d.Epochs})." };
-        var batch = new Option<int?>("--batch-pairs") { Description = $"Pairs per optimizer step (default {d.BatchPairs})." };
-        var lr = new Option<float?>("--lr") { Description = $"Peak learning rate (default {d.LearningRate})." };
+        var epochs = new Option<int?>("--epochs", "--num-train-epochs") { Description = $"Passes over the pairs (default {d.Epochs})." };
+        var batch = new Option<int?>("--batch-size", "--batch-pairs", "--per-device-train-batch-size") { Description = $"Pairs per optimizer step (default {d.BatchPairs})." };
+        var lr = new Option<float?>("--lr", "--learning-rate") { Description = $"Peak learning rate (default {d.LearningRate})." };
         var warmup = new Option<int?>("--warmup-steps") { Description = $"Linear warmup optimizer steps (default {d.WarmupSteps})." };
         var lora = new LoraFlags();
         var seed = new Option<ulong?>("--seed") { Description = $"Seed of the pair order (default {d.Seed})." };
-        var cmd = new Command("dpo", "Fine-tune a model with offline DPO on preference pairs. Writes metrics.jsonl, report.html and policy/ (with --lora-*: adapter/) to --out.")
+        var config = CommonFlags.Config();
+        var cmd = new Command("dpo", "Fine-tune a model with offline DPO on preference pairs. Writes metrics.jsonl, report.html and model/ (policy/: a link to it, the former name; with --lora-*: adapter/) to --out.")
         {
-            model, pairs, output, chat, beta, epochs, batch, lr, warmup, seed,
+            model, pairs, output, chat, beta, epochs, batch, lr, warmup, seed, config,
         };
         foreach (var f in lora.All) cmd.Options.Add(f);
         cmd.SetGuardedAction(parse =>
@@ -51,7 +52,7 @@ internal static class DpoCommand
                 trainer.Train();
                 return 0;
             });
-            string policyDir = LoraFlags.SavePolicy(folder, outDir, "policy");
+            string policyDir = LoraFlags.SavePolicy(folder, outDir, formerName: "policy");
             var last = trainer.Metrics.Rows[^1];
             var summary = new List<(string, string)>
             {

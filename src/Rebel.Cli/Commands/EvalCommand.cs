@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Rebel.Models.IO;
 using Rebel.Models.Sampling;
 using Rebel.Training;
+using Rebel.Training.Data;
 using Rebel.Training.Rewards;
 using Spectre.Console;
 
@@ -16,15 +17,15 @@ internal static class EvalCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Hugging Face model folder.", Required = true };
-        var prompts = new Option<string>("--prompts") { Description = "Prompts (.jsonl, .json or .parquet): {\"prompt\": text or messages} or {\"messages\": [...]}, extra fields for the reward.", Required = true };
+        var prompts = CommonFlags.Data(CommonFlags.PromptsHelp, "--prompts");
         var reward = new Option<string>("--reward") { Description = $"Reward: {RewardSpec.Forms.Replace(", pref:DIR (pairwise preference model)", "", StringComparison.Ordinal)}.", Required = true };
         var temperature = new Option<float>("--temperature") { Description = "Sampling temperature (0 = greedy).", DefaultValueFactory = _ => 0f };
-        var maxNew = new Option<int>("--max-new-tokens") { Description = "Most new tokens per completion.", DefaultValueFactory = _ => 64 };
+        var maxNew = new Option<int?>("--max-new-tokens", "--max-completion-length") { Description = $"Most new tokens per completion (default {SampleCommand.DefaultMaxNewTokens}, or what the model's context leaves after the longest prompt when less)." };
         var seed = new Option<ulong>("--seed") { Description = "Random seed (for temperature > 0).", DefaultValueFactory = _ => 1UL };
         var output = new Option<string?>("--out") { Description = "Write {\"mean_reward\", \"results\": [{\"prompt\",\"completion\",\"reward\"}]} to this JSON file." };
         var chat = ModelFolder.ChatTemplateOption();
         var adapter = LoraFlags.AdapterOption();
-        var config = new Option<string?>("--config") { Description = "JSON or YAML file of flags; flags typed override it." };
+        var config = CommonFlags.Config();
         var rewardTimeout = RewardTimeoutFlag.Create();
         var cmd = new Command("eval", "Score a model's completions on a prompt file with a reward: mean reward and per-prompt results. Ctrl-C stops it (exit 130), also while a cmd: program computes.")
         {
@@ -35,9 +36,11 @@ internal static class EvalCommand
             var folder = ModelFolder.Load(parse.GetValue(model)!);
             LoraFlags.ApplyAdapter(folder.Model, parse.GetValue(adapter));
             var records = folder.LoadPrompts(parse.GetValue(prompts)!, parse.GetValue(chat));
+            int length = ContextBudget.MaxNewTokens(folder.Model.Config, folder.Tokenizer, records, parse.GetValue(maxNew), SampleCommand.DefaultMaxNewTokens, "--max-new-tokens");
             using var spec = RewardSpec.Parse(parse.GetValue(reward)!, folder.Tokenizer, RewardTimeoutFlag.Read(parse, rewardTimeout));
             var scorer = spec.Reward ?? throw new ArgumentException("eval needs a scalar reward; a pref: preference model only compares pairs.");
-            var sampling = new SamplingOptions { Temperature = parse.GetValue(temperature), MaxNewTokens = parse.GetValue(maxNew), EosTokenIds = folder.EosIds };
+            RewardProbe.Check(scorer, null, records[0]);
+            var sampling = new SamplingOptions { Temperature = parse.GetValue(temperature), MaxNewTokens = length, EosTokenIds = folder.EosIds };
             EvaluationResult result;
             using (var ctrlC = new CtrlC(spec))
             {

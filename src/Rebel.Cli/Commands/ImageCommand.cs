@@ -8,11 +8,12 @@ namespace Rebel.Cli.Commands;
 /// <summary>Builds the image command and its subcommands.</summary>
 internal static class ImageCommand
 {
-    public static Command Create() => new("image", "Small conditional diffusion models (DiT) on the built-in shapes set, fine-tuned with REBEL or DDPO against image rewards.")
+    /// <summary>The image command; <paramref name="helpAlgorithm"/> as in <see cref="ImageTrainCommand.Create"/>.</summary>
+    public static Command Create(string? helpAlgorithm = null) => new("image", "Small conditional diffusion models (DiT) on the built-in shapes set, fine-tuned with REBEL or DDPO against image rewards.")
     {
         CreateQuickstart(),
         ImagePretrainCommand.Create(),
-        ImageTrainCommand.Create(),
+        ImageTrainCommand.Create(helpAlgorithm),
         ImageSampleCommand.Create(),
     };
 

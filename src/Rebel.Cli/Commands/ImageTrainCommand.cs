@@ -22,25 +22,30 @@ internal static class ImageTrainCommand
         ("ddpo", new DdpoOptions(), (m, c, r, o, dir) => new DdpoTrainer(m, c, r, (DdpoOptions)o, dir)),
     ];
 
-    public static Command Create()
+    /// <summary>
+    /// `rebel image train`; with <paramref name="only"/> (a method's name, for `rebel image train --algo NAME --help`) its flags are that
+    /// method's alone, with that method's defaults.
+    /// </summary>
+    public static Command Create(string? only = null)
     {
         var modelOption = new Option<string>("--model") { Description = "DiT folder (from rebel image pretrain).", Required = true };
         var algoOption = new Option<string>("--algo") { Description = "rebel or ddpo.", DefaultValueFactory = _ => "rebel" };
         algoOption.AcceptOnlyFromAmong([.. Methods.Select(m => m.Name)]);
         var rewardOption = new Option<string>("--reward") { Description = ImageRewardSpec.Forms, DefaultValueFactory = _ => "alignment" };
         var classifierOption = new Option<string?>("--classifier") { Description = "Shape classifier file for the alignment reward (default: train one on the built-in set)." };
-        var outOption = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => Path.Combine("runs", "image-train") };
+        var outOption = CommonFlags.Out(Path.Combine("runs", "image-train"));
         var resumeOption = new Option<string?>("--resume") { Description = "Checkpoint folder to continue from." };
-        var flags = new OptionFlags([.. Methods.Select(m => (m.Name, (object)m.Defaults))]);
-        var cmd = new Command("train", "Fine-tune a DiT with REBEL or DDPO against an image reward; writes metrics.jsonl, report.html, checkpoint/ and policy/.")
+        var shown = Methods.Any(m => m.Name == only) ? Methods.Where(m => m.Name == only) : Methods;
+        var flags = new OptionFlags([.. shown.Select(m => (m.Name, (object)m.Defaults))]);
+        var cmd = new Command("train", "Fine-tune a DiT with REBEL or DDPO against an image reward; writes metrics.jsonl, report.html, checkpoint/ and model/ (policy/: a link to it, the former name).")
         {
-            modelOption, algoOption, rewardOption, classifierOption, outOption, resumeOption,
+            modelOption, algoOption, rewardOption, classifierOption, outOption, resumeOption, CommonFlags.Config(),
         };
         foreach (var f in flags.All) cmd.Options.Add(f);
         cmd.SetGuardedAction(parse =>
         {
             var method = Methods.First(m => m.Name == parse.GetValue(algoOption));
-            if (flags.Misplaced(parse, method.Defaults.GetType()) is { } misplaced) throw new ArgumentException($"{misplaced.Name} does not apply to --algo {method.Name}.");
+            if (flags.Misplaced(parse, method.Defaults.GetType(), method.Name) is { } misplaced) throw new ArgumentException(misplaced);
             var options = flags.Read(parse, method.Defaults);
             var model = DitFolder.Load(parse.GetValue(modelOption)!);
             int size = model.Config.ImageSize;
@@ -65,13 +70,14 @@ internal static class ImageTrainCommand
                     trainer.Train();
                     return 0;
                 });
-                DitFolder.Save(model, Path.Combine(dir, "policy"));
+                DitFolder.Save(model, Path.Combine(dir, CommonFlags.ModelFolderName));
+                CommonFlags.LinkFormerName(dir, "policy");
                 var after = ImageSampling.Sample(model, options.Sampler, gridCaptions, gridSeeds);
                 HtmlReport.Write(Path.Combine(dir, "report.html"), $"rebel image train: {method.Name} on {reward.Name}",
                     [("Reward", reward.Name), ("Iterations", $"{trainer.Iteration}"), ("First iteration mean reward", Row(trainer, 0)), ("Last iteration mean reward", Row(trainer, -1))],
                     trainer.Metrics.Rows, ["objective/scores", "loss/policy_avg", "grad_norm"], [],
                     [("Before", ImageSampling.GridPng(before, size, 8)), ("After", ImageSampling.GridPng(after, size, 8))], "Samples before and after (same seeds)");
-                Terminal.Out.WriteLine($"Wrote {Path.GetFullPath(dir)} (metrics.jsonl, report.html, checkpoint/, policy/).");
+                Terminal.Out.WriteLine($"Wrote {Path.GetFullPath(dir)} (metrics.jsonl, report.html, checkpoint/, model/).");
                 return 0;
             }
             finally

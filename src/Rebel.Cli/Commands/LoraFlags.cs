@@ -67,13 +67,14 @@ internal sealed class LoraFlags
     }
 
     /// <summary>
-    /// Writes the trained policy into <paramref name="outDir"/>: with LoRA the PEFT adapter folder adapter/, else the Hugging Face
-    /// folder <paramref name="fullName"/>/; returns the folder's name.
+    /// Writes the trained model into <paramref name="outDir"/>: with LoRA the PEFT adapter folder adapter/, else the Hugging Face
+    /// folder model/ (and, when given, <paramref name="formerName"/>/ as a link to it: the name earlier versions wrote); returns the folder's name.
     /// </summary>
-    public static string SavePolicy(ModelFolder folder, string outDir, string fullName)
+    public static string SavePolicy(ModelFolder folder, string outDir, string? formerName = null)
     {
-        string name = folder.Model.Lora is null ? fullName : AdapterFolder;
+        string name = folder.Model.Lora is null ? CommonFlags.ModelFolderName : AdapterFolder;
         Export(folder, Path.Combine(outDir, name));
+        if (formerName is not null && folder.Model.Lora is null) CommonFlags.LinkFormerName(outDir, formerName);
         return name;
     }
 

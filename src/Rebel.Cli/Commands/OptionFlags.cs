@@ -1,7 +1,7 @@
 // Command-line flags generated from options records: one flag per settable property of each record, named in kebab case after
-// the property (or by its [Flag] attribute, whose further names are aliases), its help the property's documented summary and,
-// where the records' defaults differ, each algorithm's default. Flags shared by several records are one flag; a typed flag is
-// applied onto a record of defaults, and a flag the chosen record lacks is reported.
+// the property (or by its [Flag] attribute, whose further names are aliases), its help the property's documented summary and
+// each algorithm's default. Flags shared by several records are one flag; a typed flag is applied onto a record of defaults, and a
+// flag (or one of its names) the chosen record lacks is reported with the flag that record takes instead.
 using System.CommandLine;
 using System.Globalization;
 using System.Reflection;
@@ -12,47 +12,97 @@ namespace Rebel.Cli.Commands;
 /// <summary>The flags of a set of options records (one per algorithm) and their reading.</summary>
 internal sealed class OptionFlags
 {
-    private readonly Dictionary<string, Option> byProperty = [];
-    private readonly Dictionary<Option, List<PropertyInfo>> bound = [];
+    // One property of one record behind a flag, with the names (with "--") that record accepts for it.
+    private sealed record Binding(string Record, object Defaults, PropertyInfo Property, FlagAttribute? Flag, string[] Names);
+
+    private readonly Dictionary<string, Option> byName = [];
+    private readonly Dictionary<Option, List<Binding>> bound = [];
 
     /// <summary>Flags for every settable property of the <paramref name="records"/> (algorithm name, record of its defaults).</summary>
     public OptionFlags(IReadOnlyList<(string Name, object Defaults)> records)
     {
-        foreach (var (_, defaults) in records)
+        var groups = new Dictionary<string, List<Binding>>();
+        foreach (var (record, defaults) in records)
         {
             foreach (var property in Settable(defaults.GetType()))
             {
                 var flag = Attribute.GetCustomAttribute(property, typeof(FlagAttribute), inherit: true) as FlagAttribute;
-                string main = "--" + (flag?.Names.FirstOrDefault() ?? Kebab(property.Name));
-                if (!byProperty.TryGetValue(main, out var option))
-                {
-                    option = Create(main, property, flag, records);
-                    byProperty[main] = option;
-                    bound[option] = [];
-                }
-                bound[option].Add(property);
+                string[] names = [.. (flag?.Names ?? []).Append(Kebab(property.Name)).Select(n => "--" + n).Distinct()];
+                if (!groups.TryGetValue(names[0], out var list)) groups[names[0]] = list = [];
+                list.Add(new Binding(record, defaults, property, flag, names));
             }
+        }
+        foreach (var (main, bindings) in groups)
+        {
+            string[] aliases = [.. bindings.SelectMany(b => b.Names).Distinct().Where(n => n != main)];
+            var first = bindings[0];
+            var type = Nullable.GetUnderlyingType(first.Property.PropertyType) ?? first.Property.PropertyType;
+            Option option = type == typeof(bool) && first.Flag?.TrueValue is null ? new Option<bool?>(main, aliases) : new Option<string?>(main, aliases);
+            option.Description = Help(bindings, records.Count);
+            string[] words = type.IsEnum ? [.. Enum.GetNames(type).Select(Kebab)] : first.Flag?.TrueValue is { } on ? [first.Flag.FalseValue!, on] : [];
+            option.HelpName = words.Length > 0 ? string.Join("|", words) : type == typeof(bool) ? "true|false" : HelpName(type);
+            if (words.Length > 0) ((Option<string?>)option).AcceptOnlyFromAmong(words);
+            byName[main] = option;
+            bound[option] = bindings;
         }
     }
 
     /// <summary>Every flag, for adding to a command.</summary>
-    public IEnumerable<Option> All => byProperty.Values;
+    public IEnumerable<Option> All => byName.Values;
+
+    /// <summary>True when the user gave the flag of the property named <paramref name="propertyName"/> (on the command line or in --config).</summary>
+    public bool Typed(ParseResult parse, string propertyName) =>
+        bound.Any(b => parse.GetResult(b.Key) is not null && b.Value.Any(x => x.Property.Name == propertyName));
 
     /// <summary><paramref name="defaults"/> with every typed flag of its record applied.</summary>
     public T Read<T>(ParseResult parse, T defaults) where T : class
     {
         var clone = (T)defaults.GetType().GetMethod("<Clone>$")!.Invoke(defaults, null)!;
-        foreach (var (option, properties) in bound)
+        foreach (var (option, bindings) in bound)
         {
-            if (parse.GetResult(option) is null || properties.FirstOrDefault(p => p.DeclaringType!.IsAssignableFrom(clone.GetType())) is not { } property) continue;
-            property.SetValue(clone, Value(parse, option, property));
+            if (parse.GetResult(option) is null || For(bindings, clone.GetType()) is not { } binding) continue;
+            binding.Property.SetValue(clone, Value(parse, option, binding));
         }
         return clone;
     }
 
-    /// <summary>The first typed flag that <paramref name="optionsType"/> has no property for, or null.</summary>
-    public Option? Misplaced(ParseResult parse, Type optionsType) =>
-        bound.FirstOrDefault(b => parse.GetResult(b.Key) is not null && !b.Value.Any(p => p.DeclaringType!.IsAssignableFrom(optionsType))).Key;
+    /// <summary>
+    /// The error for the first typed flag that <paramref name="optionsType"/> (the options of <paramref name="algo"/>) takes under none of
+    /// the names typed, naming whose flag it is and what <paramref name="algo"/> takes instead; null when every typed flag applies.
+    /// </summary>
+    public string? Misplaced(ParseResult parse, Type optionsType, string algo)
+    {
+        foreach (var (option, bindings) in bound)
+        {
+            if (parse.GetResult(option) is not { } result) continue;
+            string typed = result.IdentifierToken?.Value ?? option.Name;
+            var own = For(bindings, optionsType);
+            if (own is not null && own.Names.Contains(typed)) continue;
+            var owners = bindings.Where(b => b.Names.Contains(typed)).ToList();
+            string whose = owners.Count == 0 ? "" : $": it is {string.Join(", ", owners.Select(b => b.Record))}'s ({Gist(owners[0].Property)})";
+            string instead = own is not null ? $" {algo}'s is {own.Names[0]} ({Gist(own.Property)})."
+                : TrlHint(typed, optionsType) is { } hint ? $" {algo}'s {hint}" : "";
+            return $"{typed} does not apply to --algo {algo}{whose}.{instead}";
+        }
+        return null;
+    }
+
+    // "KL coefficient, TRL's beta, is --kl-coef" when a property of the record is marked [TrlName] with the typed name.
+    private string? TrlHint(string typed, Type optionsType)
+    {
+        foreach (var property in Settable(optionsType))
+        {
+            if (Attribute.GetCustomAttribute(property, typeof(TrlNameAttribute), inherit: true) is not TrlNameAttribute trl || "--" + trl.Name.Replace('_', '-') != typed) continue;
+            var option = bound.First(b => b.Value.Any(x => x.Property.Name == property.Name)).Key;
+            return $"setting TRL calls {trl.Name} is {option.Name}.";
+        }
+        return null;
+    }
+
+    // The first sentence of a property's summary, for naming it in an error.
+    private static string Gist(PropertyInfo property) => (XmlDocs.Summary(property) ?? property.Name).Split(". ")[0].TrimEnd('.');
+
+    private static Binding? For(List<Binding> bindings, Type optionsType) => bindings.FirstOrDefault(b => b.Property.DeclaringType!.IsAssignableFrom(optionsType));
 
     private static IEnumerable<PropertyInfo> Settable(Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod is { IsPublic: true } && Supported(p.PropertyType));
@@ -63,27 +113,15 @@ internal sealed class OptionFlags
         return t == typeof(int) || t == typeof(float) || t == typeof(double) || t == typeof(ulong) || t == typeof(bool) || t == typeof(string) || t.IsEnum;
     }
 
-    private static Option Create(string name, PropertyInfo property, FlagAttribute? flag, IReadOnlyList<(string Name, object Defaults)> records)
+    // The first record's summary of the property, then its default: one value when the records agree, else each record's.
+    private static string Help(List<Binding> bindings, int recordCount)
     {
-        var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-        string[] aliases = [.. (flag?.Names.Skip(1) ?? []).Append(Kebab(property.Name)).Select(a => "--" + a).Where(a => a != name).Distinct()];
-        Option option = type == typeof(bool) && flag?.TrueValue is null ? new Option<bool?>(name, aliases) : new Option<string?>(name, aliases);
-        option.Description = Help(property, flag, records);
-        string[] words = type.IsEnum ? [.. Enum.GetNames(type).Select(Kebab)] : flag?.TrueValue is { } on ? [flag.FalseValue!, on] : [];
-        option.HelpName = words.Length > 0 ? string.Join("|", words) : type == typeof(bool) ? "true|false" : HelpName(type);
-        if (words.Length > 0) ((Option<string?>)option).AcceptOnlyFromAmong(words);
-        return option;
-    }
-
-    // The property's summary, plus the defaults of the records that have it when they differ.
-    private static string Help(PropertyInfo property, FlagAttribute? flag, IReadOnlyList<(string Name, object Defaults)> records)
-    {
-        var defaults = records.Select(r => (r.Name, Property: r.Defaults.GetType().GetProperty(property.Name), r.Defaults))
-            .Where(r => r.Property is not null).Select(r => (r.Name, Value: Format(r.Property!.GetValue(r.Defaults), flag))).ToList();
-        string summary = XmlDocs.Summary(property) ?? property.Name;
-        if (defaults.Select(d => d.Value).Distinct().Count() > 1)
-            summary += $" Defaults: {string.Join(", ", defaults.Select(d => $"{d.Name} {d.Value}"))}.";
-        if (defaults.Count < records.Count) summary += $" ({string.Join(", ", defaults.Select(d => d.Name))} only)";
+        var defaults = bindings.Select(b => (b.Record, Value: Format(b.Property.GetValue(b.Defaults), b.Flag))).ToList();
+        string summary = XmlDocs.Summary(bindings[0].Property) ?? bindings[0].Property.Name;
+        summary += defaults.Select(d => d.Value).Distinct().Count() > 1
+            ? $" Defaults: {string.Join(", ", defaults.Select(d => $"{d.Record} {d.Value}"))}."
+            : $" [default: {defaults[0].Value}]";
+        if (defaults.Count < recordCount) summary += $" ({string.Join(", ", defaults.Select(d => d.Record))} only)";
         return summary;
     }
 
@@ -92,19 +130,20 @@ internal sealed class OptionFlags
         null => "none",
         bool b when flag?.TrueValue is { } on => b ? on : flag.FalseValue!,
         Enum e => Kebab(e.ToString()),
+        float or double => ((IFormattable)value).ToString("g", CultureInfo.InvariantCulture),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString()!,
     };
 
     private static string HelpName(Type t) => t == typeof(int) || t == typeof(ulong) ? "int" : t == typeof(string) ? "text" : "number";
 
-    private static object? Value(ParseResult parse, Option option, PropertyInfo property)
+    private static object? Value(ParseResult parse, Option option, Binding binding)
     {
         if (option is Option<bool?> flagOption) return parse.GetValue(flagOption);
         var text = parse.GetValue((Option<string?>)option);
-        var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        var type = Nullable.GetUnderlyingType(binding.Property.PropertyType) ?? binding.Property.PropertyType;
         if (text is null) return null;
-        var flag = Attribute.GetCustomAttribute(property, typeof(FlagAttribute), inherit: true) as FlagAttribute;
+        var flag = binding.Flag;
         object? value = type switch
         {
             _ when type == typeof(bool) => text == flag!.TrueValue ? true : text == flag.FalseValue ? false : null,

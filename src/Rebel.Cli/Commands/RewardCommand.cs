@@ -19,16 +19,16 @@ internal static class RewardCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Hugging Face model folder to start from (a value head is added if it has none).", Required = true };
-        var pairs = new Option<string>("--pairs") { Description = "Preference pairs (.jsonl, .json or .parquet): {\"prompt\", \"chosen\", \"rejected\"} or, prompt implicit, {\"chosen\", \"rejected\"}; each a string or a list of messages.", Required = true };
-        var output = new Option<string>("--out") { Description = "Output folder (model/, metrics.jsonl, report.html).", DefaultValueFactory = _ => Path.Combine("runs", "reward") };
-        var epochs = new Option<int?>("--epochs") { Description = $"Passes over the training pairs (default {D.Epochs})." };
-        var lr = new Option<float?>("--lr") { Description = $"Peak learning rate, linear decay (default {D.LearningRate})." };
-        var batch = new Option<int?>("--batch-size") { Description = $"Pairs per step (default {D.BatchSize})." };
+        var pairs = CommonFlags.Data(CommonFlags.PairsHelp, "--pairs");
+        var output = CommonFlags.Out(Path.Combine("runs", "reward"), "Output folder (model/, metrics.jsonl, report.html).");
+        var epochs = new Option<int?>("--epochs", "--num-train-epochs") { Description = $"Passes over the training pairs (default {D.Epochs})." };
+        var lr = new Option<float?>("--lr", "--learning-rate") { Description = $"Peak learning rate, linear decay (default {D.LearningRate})." };
+        var batch = new Option<int?>("--batch-size", "--per-device-train-batch-size") { Description = $"Pairs per step (default {D.BatchSize})." };
         var heldOut = new Option<double?>("--held-out") { Description = $"Fraction of pairs held out for pairwise accuracy (default {D.HeldOutFraction})." };
         var seed = new Option<ulong?>("--seed") { Description = $"Seed of the split, data order and head initialisation (default {D.Seed})." };
         var chat = ModelFolder.ChatTemplateOption();
         var lora = new LoraFlags();
-        var config = new Option<string?>("--config") { Description = "JSON or YAML file of flags (kebab-case or snake_case keys); flags typed override it." };
+        var config = CommonFlags.Config();
         var cmd = new Command("reward", "Train a Bradley–Terry reward model on preference pairs. Writes model/ (use as rm:DIR or pref:DIR), metrics.jsonl and report.html to --out.")
         {
             model, pairs, output, epochs, lr, batch, heldOut, seed, chat, config,
@@ -79,10 +79,10 @@ internal static class RewardCommand
         bool lora = folder.Model.Lora is not null;
         if (lora)
         {
-            LoraFlags.SavePolicy(folder, outDir, "model");
+            LoraFlags.SavePolicy(folder, outDir);
             folder.Model.MergeLora(); // model/ must be usable as rm:DIR on its own: the body with the adapter merged, plus the head
         }
-        HfModelSaver.Save(folder.Model, Path.Combine(outDir, "model"), valueHead: head, tokenizer: folder.Tokenizer);
+        HfModelSaver.Save(folder.Model, Path.Combine(outDir, CommonFlags.ModelFolderName), valueHead: head, tokenizer: folder.Tokenizer);
         var rows = metrics.Rows;
         var summary = new List<(string, string)>
         {

@@ -3,17 +3,21 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Rebel.Models.Sampling;
 using Rebel.Tensors;
+using Rebel.Training.Data;
 
 namespace Rebel.Cli.Commands;
 
 /// <summary>Builds the sample command.</summary>
 internal static class SampleCommand
 {
+    /// <summary>Most new tokens of sample and eval when --max-new-tokens is not given (and the model's context leaves that many).</summary>
+    internal const int DefaultMaxNewTokens = 64;
+
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Hugging Face model folder.", Required = true };
         var prompt = new Option<string>("--prompt") { Description = "Prompt text (encoded with the model's tokenizer, special tokens added).", Required = true };
-        var maxNew = new Option<int>("--max-new-tokens") { Description = "Most new tokens.", DefaultValueFactory = _ => 64 };
+        var maxNew = new Option<int?>("--max-new-tokens", "--max-completion-length") { Description = $"Most new tokens (default {DefaultMaxNewTokens}, or what the model's context leaves after the prompt when less)." };
         var temperature = new Option<float>("--temperature") { Description = "Sampling temperature (0 = greedy).", DefaultValueFactory = _ => 1f };
         var topK = new Option<int>("--top-k") { Description = "Keep the k most likely tokens (0 = all)." };
         var topP = new Option<float>("--top-p") { Description = "Nucleus sampling mass (1 = all).", DefaultValueFactory = _ => 1f };
@@ -22,7 +26,7 @@ internal static class SampleCommand
         var num = new Option<int>("--num") { Description = "Number of completions.", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "One JSON line per completion: {\"prompt\",\"completion\",\"tokens\",\"logprobs\"}." };
         var adapter = LoraFlags.AdapterOption();
-        var config = new Option<string?>("--config") { Description = "JSON or YAML file of flags; flags typed override it." };
+        var config = CommonFlags.Config();
         var cmd = new Command("sample", "Generate completions of a prompt.") { model, prompt, maxNew, temperature, topK, topP, seed, stop, num, json, adapter, config };
         cmd.SetGuardedAction(parse =>
         {
@@ -32,13 +36,13 @@ internal static class SampleCommand
             int n = parse.GetValue(num);
             if (n < 1) throw new ArgumentException($"--num must be at least 1, got {n}.");
             var stops = parse.GetValue(stop) ?? [];
-            var options = new SamplingOptions
-            {
-                MaxNewTokens = parse.GetValue(maxNew), Temperature = parse.GetValue(temperature), TopK = parse.GetValue(topK), TopP = parse.GetValue(topP),
-                EosTokenIds = folder.EosIds, Stop = stops.Length > 0 ? StopStrings.Create(folder.Tokenizer, stops) : null,
-            };
             var ids = folder.Tokenizer.Encode(text);
             if (ids.Length == 0) throw new ArgumentException("The prompt encodes to no tokens.");
+            var options = new SamplingOptions
+            {
+                MaxNewTokens = ContextBudget.MaxNewTokens(folder.Model.Config, ids.Length, "the prompt", parse.GetValue(maxNew), DefaultMaxNewTokens, "--max-new-tokens"), Temperature = parse.GetValue(temperature), TopK = parse.GetValue(topK), TopP = parse.GetValue(topP),
+                EosTokenIds = folder.EosIds, Stop = stops.Length > 0 ? StopStrings.Create(folder.Tokenizer, stops) : null,
+            };
             var gens = Sampler.Generate(folder.Model, [.. Enumerable.Repeat(ids, n)], options, new Rng(parse.GetValue(seed)));
             bool asJson = parse.GetValue(json);
             for (int i = 0; i < gens.Length; i++)

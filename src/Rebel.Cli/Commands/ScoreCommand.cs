@@ -61,7 +61,7 @@ internal static class ScoreCommand
     {
         var config = model.Config;
         if (ids.Length == 0) throw new ArgumentException("Nothing to score: no tokens.");
-        if (ids.Length > config.MaxPositions) throw new ArgumentException($"{ids.Length} tokens exceed the model's context of {config.MaxPositions}.");
+        if (ids.Length > config.MaxPositions) throw new ArgumentException($"{ids.Length} tokens exceed the model's context of {config.MaxPositions}: score at most {config.MaxPositions} tokens at a time.");
         foreach (var id in ids)
             if ((uint)id >= (uint)config.VocabSize) throw new ArgumentException($"Token id {id} is outside the vocabulary of {config.VocabSize}.");
         int time = ids.Length;

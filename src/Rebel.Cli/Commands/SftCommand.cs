@@ -16,17 +16,17 @@ internal static class SftCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Hugging Face model folder (config.json, *.safetensors, tokenizer.json).", Required = true };
-        var data = new Option<string>("--data") { Description = "Supervised data (.jsonl, .json or .parquet): {\"text\"}, {\"prompt\", \"completion\"} (strings or message lists), or {\"messages\": [...]} ending with the assistant's completion.", Required = true };
-        var output = new Option<string>("--out") { Description = "Output folder (model/, metrics.jsonl, report.html).", DefaultValueFactory = _ => Path.Combine("runs", "sft") };
-        var steps = new Option<int?>("--steps") { Description = $"Optimizer steps (default {D.Steps})." };
-        var batch = new Option<int?>("--batch-size") { Description = $"Examples per step (default {D.BatchSize})." };
-        var lr = new Option<float?>("--lr") { Description = $"Peak learning rate (default {D.LearningRate}; ~1e-5 for pretrained models)." };
-        var schedule = new Option<string?>("--schedule") { Description = "Learning-rate schedule: cosine (default), linear or constant." }.AcceptOnlyFromAmong("linear", "cosine", "constant");
+        var data = CommonFlags.Data("Supervised data (.jsonl, .json or .parquet): {\"text\"}, {\"prompt\", \"completion\"} (strings or message lists), or {\"messages\": [...]} ending with the assistant's completion.");
+        var output = CommonFlags.Out(Path.Combine("runs", "sft"), "Output folder (model/, metrics.jsonl, report.html).");
+        var steps = new Option<int?>("--steps", "--max-steps") { Description = $"Optimizer steps (default {D.Steps})." };
+        var batch = new Option<int?>("--batch-size", "--per-device-train-batch-size") { Description = $"Examples per step (default {D.BatchSize})." };
+        var lr = new Option<float?>("--lr", "--learning-rate") { Description = $"Peak learning rate (default {D.LearningRate}; ~1e-5 for pretrained models)." };
+        var schedule = new Option<string?>("--schedule", "--lr-scheduler-type") { Description = "Learning-rate schedule: cosine (default), linear or constant." }.AcceptOnlyFromAmong("linear", "cosine", "constant");
         var warmup = new Option<int?>("--warmup-steps") { Description = $"Linear warmup steps (default {D.WarmupSteps})." };
         var seed = new Option<ulong?>("--seed") { Description = $"Seed of the data order (default {D.Seed})." };
         var chat = ModelFolder.ChatTemplateOption();
         var lora = new LoraFlags();
-        var config = new Option<string?>("--config") { Description = "JSON or YAML file of flags (kebab-case or snake_case keys); flags typed override it." };
+        var config = CommonFlags.Config();
         var cmd = new Command("sft", "Supervised fine-tuning (loss on completion tokens only). Writes model/ (with --lora-*: adapter/), metrics.jsonl and report.html to --out.")
         {
             model, data, output, steps, batch, lr, schedule, warmup, seed, chat, config,
@@ -66,7 +66,7 @@ internal static class SftCommand
             };
             return trainer.Train();
         });
-        string modelDir = LoraFlags.SavePolicy(folder, outDir, "model");
+        string modelDir = LoraFlags.SavePolicy(folder, outDir);
         var rows = metrics.Rows;
         var summary = new List<(string, string)>
         {

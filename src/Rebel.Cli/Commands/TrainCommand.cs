@@ -15,39 +15,51 @@ internal static class TrainCommand
 {
     private static readonly string[] Curves = ["objective/scores", "objective/kl", "loss/policy_avg", "objective/entropy"];
 
-    public static Command Create()
+    /// <summary>
+    /// The train command; with <paramref name="only"/> (an algorithm's name, for `rebel train --algo NAME --help`) its flags are that
+    /// algorithm's alone, with that algorithm's defaults.
+    /// </summary>
+    public static Command Create(string? only = null)
     {
         var model = new Option<string>("--model") { Description = "Hugging Face model folder (config.json, *.safetensors, tokenizer.json).", Required = true };
-        var prompts = new Option<string>("--prompts") { Description = "Prompts (.jsonl, .json or .parquet): {\"prompt\": text or messages} or {\"messages\": [...]}, extra fields for the reward.", Required = true };
+        var prompts = CommonFlags.Data(CommonFlags.PromptsHelp, "--prompts");
         var reward = new Option<string[]>("--reward") { Description = $"Reward: {RewardSpec.Forms}. Repeat for several (their weighted sum, each logged as rewards/NAME/mean).", Required = true };
         var rewardWeights = new Option<string?>("--reward-weights") { Description = "Comma-separated weight per --reward, e.g. 1,0.5 (TRL reward_weights). Default 1 each." };
-        var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => Path.Combine("runs", "train") };
+        var output = CommonFlags.Out(Path.Combine("runs", "train"));
         var resume = new Option<string?>("--resume") { Description = "Checkpoint folder to continue from (e.g. runs/train/checkpoint)." };
-        var config = new Option<string?>("--config") { Description = "JSON or YAML file of flags (kebab-case or snake_case keys); flags typed override it." };
+        var config = CommonFlags.Config();
         var rewardTimeout = RewardTimeoutFlag.Create();
-        var evalPrompts = new Option<string?>("--eval-prompts") { Description = "Prompts scored greedily before and after training (reported in report.html)." };
+        var evalPrompts = new Option<string?>("--eval-data", "--eval-prompts") { Description = "Prompts scored greedily before and after training (reported in report.html)." };
         var chat = ModelFolder.ChatTemplateOption();
         var algoOption = new Option<string>("--algo") { Description = $"Algorithm: {string.Join(", ", Algorithms.Names)}.", DefaultValueFactory = _ => "rebel" }.AcceptOnlyFromAmong([.. Algorithms.Names]);
-        var flags = new OptionFlags([.. Algorithms.All.Select(a => (a.Name, (object)a.Defaults))]);
+        if (only is not null && !Algorithms.Names.Contains(only)) only = null;
+        var shown = only is null ? Algorithms.All : [Algorithms.Find(only)];
+        var flags = new OptionFlags([.. shown.Select(a => (a.Name, (object)a.Defaults))]);
         var lora = new LoraFlags();
-        var cmd = new Command("train", "Fine-tune a model with REBEL (or --algo ppo|rloo|reinforce|grpo|online-dpo) on a prompt file and a reward. Writes metrics.jsonl, report.html, checkpoint/ and policy/ (with --lora-*: adapter/) to --out.")
+        string about = only is null ? "Fine-tune a model with REBEL (or --algo ppo|rloo|reinforce|grpo|online-dpo) on a prompt file and a reward."
+            : $"Fine-tune a model with --algo {only} on a prompt file and a reward; the options below are {only}'s, with its defaults.";
+        var cmd = new Command("train", about + " Writes metrics.jsonl, report.html, checkpoint/ and model/ (policy/: a link to it, the former name; with --lora-*: adapter/) to --out. `rebel train --algo NAME --help` lists one algorithm's options.")
         {
             model, prompts, reward, rewardWeights, output, resume, config, evalPrompts, chat, algoOption, rewardTimeout,
         };
         foreach (var f in flags.All) cmd.Options.Add(f);
         foreach (var f in lora.All) cmd.Options.Add(f);
+        flags.All.Single(f => f.Name == "--max-new-tokens").Description += " Not given: the default, or what the model's context leaves after the longest prompt when less.";
         cmd.SetGuardedAction(parse =>
         {
+            var algorithm = Algorithms.Find(parse.GetValue(algoOption)!);
+            if (flags.Misplaced(parse, algorithm.OptionsType, algorithm.Name) is { } misplaced) throw new ArgumentException($"{misplaced} See rebel train --algo {algorithm.Name} --help.");
+            var options = flags.Read(parse, algorithm.Defaults);
             var folder = ModelFolder.Load(parse.GetValue(model)!, lora.BaseInBf16(parse));
             string? template = parse.GetValue(chat);
             var records = folder.LoadPrompts(parse.GetValue(prompts)!, template);
             var held = parse.GetValue(evalPrompts) is { } ep ? folder.LoadPrompts(ep, template) : null;
-            var algorithm = Algorithms.Find(parse.GetValue(algoOption)!);
-            if (flags.Misplaced(parse, algorithm.OptionsType) is { } misplaced) throw new ArgumentException($"{misplaced.Name} does not apply to --algo {algorithm.Name}.");
-            var options = flags.Read(parse, algorithm.Defaults);
+            int? typedLength = flags.Typed(parse, nameof(options.MaxNewTokens)) ? options.MaxNewTokens : null;
+            options = options with { MaxNewTokens = ContextBudget.MaxNewTokens(folder.Model.Config, folder.Tokenizer, held is null ? records : records.Concat(held), typedLength, algorithm.Defaults.MaxNewTokens, "--max-new-tokens") };
             lora.Attach(parse, folder.Model, options.Seed);
             string outDir = parse.GetValue(output)!;
             using var spec = RewardSpec.Parse(parse.GetValue(reward)!, RewardWeights(parse.GetValue(rewardWeights)), folder.Tokenizer, RewardTimeoutFlag.Read(parse, rewardTimeout));
+            RewardProbe.Check(spec.Reward, spec.Preference, records[0]);
             var trainer = algorithm.Create(new TrainerInputs(folder.Model, folder.Tokenizer, records, spec.Reward, outDir, spec.Preference), options);
             return Train(folder, records, held, spec, algorithm.Name, trainer, outDir, parse.GetValue(resume));
         });
@@ -94,7 +106,7 @@ internal static class TrainCommand
                 return 130;
             }
         }
-        string policyDir = LoraFlags.SavePolicy(folder, outDir, "policy");
+        string policyDir = LoraFlags.SavePolicy(folder, outDir, formerName: "policy");
         var after = Evaluate();
         WriteReport(outDir, folder, spec, algo, trainer, before, after, last);
         var table = new Table().AddColumn("metric").AddColumn("value");

@@ -22,6 +22,10 @@ public static partial class HfModelConfig
         _ => "GPTNeoXForCausalLM",
     };
 
+    /// <summary>The `architectures` class name of each family's sequence-classification model (a reward model's), e.g. GPT2ForSequenceClassification.</summary>
+    public static string ClassificationName(ModelArchitecture a) =>
+        ArchitectureName(a).Replace("LMHeadModel", "ForSequenceClassification", StringComparison.Ordinal).Replace("ForCausalLM", "ForSequenceClassification", StringComparison.Ordinal);
+
     /// <summary>The `model_type` of each family.</summary>
     public static string ModelType(ModelArchitecture a) => a switch
     {

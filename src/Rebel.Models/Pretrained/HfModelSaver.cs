@@ -1,7 +1,9 @@
 // Saves a model as a Hugging Face folder: config.json, generation_config.json, model.safetensors (F32 or BF16, tied
-// heads stored once), an optional value head and tokenizer files. Everything is written into a temporary sibling
+// heads stored once), an optional value head (then a *ForSequenceClassification with num_labels 1 and the head as score.weight, as
+// transformers loads reward models) and tokenizer files. Everything is written into a temporary sibling
 // folder that then replaces the target, so a reader sees the old checkpoint or the new one, never a mixture. In a data-parallel
 // job rank 0 alone writes (every rank holds the same parameters).
+using System.Text.Json.Nodes;
 using Rebel.Models.IO;
 using Rebel.Models.Tokenization;
 using Rebel.Tensors.Distributed;
@@ -44,7 +46,14 @@ public static class HfModelSaver
     private static void WriteFiles(LanguageModel model, string dir, SafetensorsDtype dtype, ValueHead? valueHead)
     {
         var config = model.Config;
-        HfModelConfig.ToHf(config, dtype == SafetensorsDtype.BF16 ? "bfloat16" : "float32").Save(Path.Combine(dir, HfConfig.FileName));
+        var hf = HfModelConfig.ToHf(config, dtype == SafetensorsDtype.BF16 ? "bfloat16" : "float32");
+        if (valueHead is not null)
+        {
+            // A reward or preference model: transformers' *ForSequenceClassification with one label, whose head is score.weight.
+            hf.Set("architectures", new JsonArray(HfModelConfig.ClassificationName(config.Architecture)));
+            hf.Set("num_labels", 1);
+        }
+        hf.Save(Path.Combine(dir, HfConfig.FileName));
         new GenerationConfig { EosTokenIds = config.EosTokenIds, BosTokenId = config.BosTokenId, PadTokenId = config.PadTokenId }
             .Save(Path.Combine(dir, GenerationConfig.FileName));
         var tensors = new Dictionary<string, TensorData>(StringComparer.Ordinal);
@@ -53,7 +62,7 @@ public static class HfModelSaver
         {
             if (valueHead.Weight.Shape[1] != config.HiddenSize)
                 throw new ArgumentException($"HfModelSaver: value head width {valueHead.Weight.Shape[1]} differs from the model's hidden size {config.HiddenSize}.");
-            foreach (var (name, p) in valueHead.NamedParameters) tensors.Add(name, TensorData.From(p));
+            foreach (var (name, p) in valueHead.NamedParameters) tensors.Add(ValueHead.ScorePrefix + name[valueHead.Prefix.Length..], TensorData.From(p));
         }
         SafetensorsWriter.Write(Path.Combine(dir, CheckpointFolder.SingleFileName), tensors, dtype);
     }

@@ -97,6 +97,13 @@ public static partial class Sampler
         return Generate(model, prompts, options, b => rowRngs[b]);
     }
 
+    /// <summary>
+    /// The most tokens (prompt plus completion) a model of <paramref name="config"/> can decode: its positions for learned position
+    /// embeddings (GPT-2), which end there; unbounded (int.MaxValue) for rotary ones, whose positions extend.
+    /// </summary>
+    public static int ContextLimit(ModelConfig config) =>
+        config.Architecture == ModelArchitecture.Gpt2 ? config.MaxPositions : int.MaxValue;
+
     private static Generation[] Generate(LanguageModel model, IReadOnlyList<int[]> prompts, SamplingOptions options, Func<int, Rng> rngOf)
     {
         int bsz = prompts.Count;
@@ -104,7 +111,7 @@ public static partial class Sampler
         int maxLen = prompts.Max(p => p.Length);
         if (prompts.Any(p => p.Length == 0)) throw new ArgumentException("Generate: every prompt needs at least one token.");
         int capacity = maxLen + options.MaxNewTokens;
-        if (capacity > model.Config.MaxPositions && model.Config.Architecture == ModelArchitecture.Gpt2)
+        if (capacity > ContextLimit(model.Config))
             throw new ArgumentException($"Generate: prompt of {maxLen} tokens plus {options.MaxNewTokens} new tokens exceeds the context of {model.Config.MaxPositions}.");
         var eos = options.EosTokenIds.Length > 0 ? options.EosTokenIds : model.Config.EosTokenIds;
         int v = model.Config.VocabSize;

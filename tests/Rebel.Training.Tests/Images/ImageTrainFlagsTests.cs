@@ -40,7 +40,7 @@ public class ImageTrainFlagsTests
     [Fact]
     public void HelpShowsEachMethodsDefault()
     {
-        Assert.Contains("rebel 8, ddpo 16", Flags.All.Single(o => o.Name == "--minibatch").Description, StringComparison.Ordinal);
+        Assert.Contains("rebel 8, ddpo 16", Flags.All.Single(o => o.Name == "--batch-size" && o.Aliases.Contains("--minibatch")).Description, StringComparison.Ordinal);
         Assert.Contains("(ddpo only)", Flags.All.Single(o => o.Name == "--clip-range").Description, StringComparison.Ordinal);
     }
 

@@ -15,6 +15,7 @@ public abstract record ImageRlOptions : PolicyOptions
     public override int PromptsPerIteration { get; init; } = 32;
 
     /// <summary>Trajectories sampled per prompt: reward queries per iteration = prompts × samples. Default 2 (REBEL's online pairs).</summary>
+    [Flag("completions-per-prompt", "samples-per-prompt", "num-generations")]
     public int SamplesPerPrompt { get; init; } = 2;
 
     /// <summary>The sampler that is the policy: K DDIM steps with noise η. Default 10 steps, η = 1 (DDPO samples with η = 1).</summary>
@@ -52,10 +53,11 @@ public abstract record ImageRlOptions : PolicyOptions
     public int StatMinCount { get; init; } = 8;
 
     /// <summary>Samples (or pairs) per optimizer step (default per method).</summary>
-    [Flag("minibatch")]
+    [Flag("batch-size", "minibatch")]
     public abstract int MiniBatchSize { get; init; }
 
     /// <summary>Learning-rate schedule. Default constant (DDPO).</summary>
+    [Flag("schedule", "lr-scheduler-type")]
     public override LrScheduleKind Schedule { get; init; } = LrScheduleKind.Constant;
 
     /// <summary>AdamW ε. Default 1e-8 (DDPO, PyTorch).</summary>
