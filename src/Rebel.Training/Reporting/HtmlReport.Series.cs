@@ -50,7 +50,7 @@ public static partial class HtmlReport
             sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{Left}\" y1=\"{Sy(y):F1}\" x2=\"{plotRight}\" y2=\"{Sy(y):F1}\" stroke=\"#e5e5e5\"/>");
             sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left - 5}\" y=\"{Sy(y) + 3:F1}\" text-anchor=\"end\">{label}</text>");
         }
-        foreach (var (x, label) in Ticks(x0, x1, 5))
+        foreach (var (x, label) in Ticks(x0, x1, 5, integers: all.All(p => p.X == Math.Round(p.X))))
         {
             sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{Sx(x):F1}\" y1=\"{Top}\" x2=\"{Sx(x):F1}\" y2=\"{plotBottom}\" stroke=\"#e5e5e5\"/>");
             sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{Sx(x):F1}\" y=\"{plotBottom + 13}\" text-anchor=\"middle\">{label}</text>");
@@ -81,12 +81,14 @@ public static partial class HtmlReport
     /// <summary>
     /// Ticks at round values (1, 2 or 5 times a power of ten apart, about <paramref name="target"/> of them) inside [<paramref name="lo"/>,
     /// <paramref name="hi"/>], each with its label: as many decimals as the step needs, exponent form for very large or small values.
+    /// With <paramref name="integers"/> (an axis of iterations or steps) the step is at least 1.
     /// </summary>
-    public static List<(double Value, string Label)> Ticks(double lo, double hi, int target)
+    public static List<(double Value, string Label)> Ticks(double lo, double hi, int target, bool integers = false)
     {
         if (!(hi > lo) || !double.IsFinite(lo) || !double.IsFinite(hi)) return [];
         double raw = (hi - lo) / Math.Max(1, target), magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw))), norm = raw / magnitude;
         double step = (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * magnitude;
+        if (integers) step = Math.Max(step, 1);
         int decimals = Math.Max(0, -(int)Math.Floor(Math.Log10(step) + 1e-9));
         bool exponent = Math.Max(Math.Abs(lo), Math.Abs(hi)) >= 1e6 || decimals > 5;
         var ticks = new List<(double, string)>();

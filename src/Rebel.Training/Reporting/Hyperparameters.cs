@@ -58,7 +58,7 @@ public static class Hyperparameters
 
     /// <summary>
     /// The entries of <paramref name="directory"/>/hyperparameters.json in file order, nested objects flattened to dotted keys
-    /// ("ddim.steps"), strings unquoted; empty when the file is absent. A file that is not a JSON object throws InvalidDataException naming it.
+    /// ("sampler.steps"), strings unquoted; empty when the file is absent. A file that is not a JSON object throws InvalidDataException naming it.
     /// </summary>
     public static List<(string Key, string Value)> Read(string directory)
     {
