@@ -2,6 +2,7 @@
 // after its build), the examples/CustomReward program run as a user would run it, and the README's "Use from C#" code kept equal to it.
 using System.Diagnostics;
 using System.IO.Compression;
+using System.Reflection;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 
@@ -25,7 +26,8 @@ public class LibraryTests
     [InlineData("Rebel.Training", new[] { "Rebel.Models", "Parquet.Net" })]
     public void EachLibraryIsPackedWithItsMetadataDocsReadmeAndDependencies(string id, string[] dependencies)
     {
-        string package = Path.Combine(AppContext.BaseDirectory, "packages", $"{id}.0.1.0.nupkg");
+        string version = typeof(RebelTrainer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion.Split('+')[0];
+        string package = Path.Combine(AppContext.BaseDirectory, "packages", $"{id}.{version}.nupkg");
         Assert.True(File.Exists(package), $"{package} was not packed by the test project's build.");
         using var zip = ZipFile.OpenRead(package);
         var files = zip.Entries.Select(e => e.FullName).ToList();
@@ -36,13 +38,13 @@ public class LibraryTests
         var metadata = XDocument.Load(nuspecStream).Root!.Elements().Single(e => e.Name.LocalName == "metadata");
         string Field(string name) => metadata.Elements().Single(e => e.Name.LocalName == name).Value;
         Assert.Equal(id, Field("id"));
-        Assert.Equal("0.1.0", Field("version"));
+        Assert.Equal(version, Field("version"));
         Assert.Equal("MIT", Field("license"));
         Assert.Equal("README.md", Field("readme"));
         Assert.True(Field("description").Length > 40, "a real description");
         var depends = metadata.Descendants().Where(e => e.Name.LocalName == "dependency").ToDictionary(e => e.Attribute("id")!.Value, e => e.Attribute("version")!.Value);
         Assert.Equal(dependencies.Order(), depends.Keys.Order());
-        foreach (var rebel in dependencies.Where(d => d.StartsWith("Rebel.", StringComparison.Ordinal))) Assert.Equal("0.1.0", depends[rebel]);
+        foreach (var rebel in dependencies.Where(d => d.StartsWith("Rebel.", StringComparison.Ordinal))) Assert.Equal(version, depends[rebel]);
     }
 
     [Fact]
