@@ -90,7 +90,8 @@ public static partial class HtmlReport
     c.cursor.setAttribute('x2', c.X(best));
     c.cursor.style.display = '';
     tip.style.display = 'block';
-    tip.style.left = (e.pageX + 14) + 'px';
+    var right = window.scrollX + document.documentElement.clientWidth; // keep the box on screen: left of the cursor near the right edge
+    tip.style.left = (e.pageX + 14 + tip.offsetWidth > right ? e.pageX - 14 - tip.offsetWidth : e.pageX + 14) + 'px';
     tip.style.top = (e.pageY + 14) + 'px';
   }
   function smooth() {
