@@ -21,6 +21,7 @@ public static class RebelApp
             Commands.DpoCommand.Create(),
             Commands.CompareCommand.Create(),
             Commands.CompareCommand.CreateChild(),
+            Commands.ReportCommand.Create(),
             Commands.SampleCommand.Create(),
             Commands.EvalCommand.Create(),
             Commands.ScoreCommand.Create(),

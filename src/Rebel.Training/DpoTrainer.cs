@@ -64,7 +64,11 @@ public sealed class DpoTrainer
         schedule = new LrSchedule(options.Schedule, options.LearningRate, options.Epochs * StepsPerEpoch, options.WarmupSteps);
         rng = new Rng(options.Seed);
         index = [.. Enumerable.Range(0, pairs.Count)];
-        if (outputDirectory is not null) Directory.CreateDirectory(outputDirectory);
+        if (outputDirectory is not null)
+        {
+            Directory.CreateDirectory(outputDirectory);
+            Hyperparameters.Write(outputDirectory, "dpo", options);
+        }
         metricsPath = outputDirectory is null ? null : Path.Combine(outputDirectory, "metrics.jsonl");
         Metrics = MetricsLog.Create(metricsPath);
     }

@@ -32,7 +32,7 @@ public abstract partial class PolicyTrainer<TRollout>
     /// <summary>Metrics of every iteration so far.</summary>
     public MetricsLog Metrics { get; private set; }
 
-    /// <summary>Folder receiving metrics.jsonl and checkpoints, or null for none.</summary>
+    /// <summary>Folder receiving hyperparameters.json, metrics.jsonl and checkpoints, or null for none.</summary>
     public string? OutputDirectory { get; }
 
     /// <summary>Called after every iteration (progress displays).</summary>
@@ -59,7 +59,11 @@ public abstract partial class PolicyTrainer<TRollout>
         Random = new Rng(options.Seed);
         promptStream = new PromptStream(prompts, options.Seed);
         OutputDirectory = outputDirectory;
-        if (outputDirectory is not null) Directory.CreateDirectory(outputDirectory);
+        if (outputDirectory is not null)
+        {
+            Directory.CreateDirectory(outputDirectory);
+            Hyperparameters.Write(outputDirectory, algorithm, options);
+        }
         Metrics = MetricsLog.Create(MetricsPath);
     }
 

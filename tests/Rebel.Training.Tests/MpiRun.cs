@@ -16,24 +16,31 @@ internal static class MpiRun
     /// <summary>As <see cref="Rebel(int, string[])"/> with extra environment variables.</summary>
     public static (int Code, string Out, string Err) Rebel(int processes, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        string dotnet = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
-        string cli = Path.Combine(AppContext.BaseDirectory, "rebel.dll");
-        var start = processes == 1 ? new ProcessStartInfo(dotnet) : new ProcessStartInfo(Mpirun ?? throw new InvalidOperationException("mpirun is not installed."));
+        var start = processes == 1 ? new ProcessStartInfo(Dotnet) : new ProcessStartInfo(Mpirun ?? throw new InvalidOperationException("mpirun is not installed."));
         if (processes > 1)
-            foreach (var a in (string[])["--allow-run-as-root", "--oversubscribe", "--bind-to", "none", "-np", $"{processes}", dotnet]) start.ArgumentList.Add(a);
-        start.ArgumentList.Add(cli);
+            foreach (var a in (string[])["--allow-run-as-root", "--oversubscribe", "--bind-to", "none", "-np", $"{processes}", Dotnet]) start.ArgumentList.Add(a);
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rebel.dll"));
         foreach (var a in args) start.ArgumentList.Add(a);
-        start.RedirectStandardOutput = start.RedirectStandardError = true;
         start.Environment.Remove("OMPI_COMM_WORLD_SIZE");
         start.Environment["DOTNET_gcServer"] = "0";
         foreach (var (k, v) in environment) start.Environment[k] = v;
+        return Run(start, $"rebel {string.Join(' ', args)} under {processes} processes");
+    }
+
+    /// <summary>The dotnet host running these tests.</summary>
+    public static string Dotnet { get; } = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
+
+    /// <summary>Runs <paramref name="start"/> with both outputs captured; a process still running after 3 minutes is killed and named in a TimeoutException.</summary>
+    public static (int Code, string Out, string Err) Run(ProcessStartInfo start, string what)
+    {
+        start.RedirectStandardOutput = start.RedirectStandardError = true;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"rebel {string.Join(' ', args)} under {processes} processes did not finish in 3 minutes.");
+            throw new TimeoutException($"{what} did not finish in 3 minutes.");
         }
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
