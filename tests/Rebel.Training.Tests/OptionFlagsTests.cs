@@ -117,7 +117,7 @@ public class OptionFlagsTests
         string Help(string name) => grpo.All.Single(o => o.Name == name).Description!;
         Assert.EndsWith("[default: 8]", Help("--completions-per-prompt"), StringComparison.Ordinal);
         Assert.EndsWith("[default: 1e-06]", Help("--lr"), StringComparison.Ordinal);
-        Assert.EndsWith("[default: 0.04]", Help("--kl-coef"), StringComparison.Ordinal);
+        Assert.EndsWith("[default: 0]", Help("--kl-coef"), StringComparison.Ordinal);
         Assert.DoesNotContain(grpo.All, o => o.Name is "--beta" or "--eta" or "--gae-lambda" or "--pairing");
     }
 }

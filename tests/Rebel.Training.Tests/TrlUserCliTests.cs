@@ -57,7 +57,7 @@ public sealed class TrlUserCliTests(TinyModelFolder tiny) : IClassFixture<TinyMo
         Assert.Contains("--num-generations", output, StringComparison.Ordinal);
         Assert.Contains("[default: 8]", output, StringComparison.Ordinal);
         Assert.Contains("[default: 1e-06]", output, StringComparison.Ordinal);
-        Assert.Contains("[default: 0.04]", output, StringComparison.Ordinal);
+        Assert.Contains("[default: dapo]", output, StringComparison.Ordinal); // GRPO's own loss type (TRL's default)
         foreach (var other in new[] { "--beta ", "--eta ", "--gae-lambda", "--pairing" }) Assert.DoesNotContain(other, output, StringComparison.Ordinal);
         (_, output, _) = CliHarness.Run("train", "--help");
         Assert.Contains("--eta", output, StringComparison.Ordinal);
