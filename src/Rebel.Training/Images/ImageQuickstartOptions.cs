@@ -55,11 +55,17 @@ public sealed record ImageQuickstartOptions
     public float KlCoef { get; init; } = 1f;
 
     /// <summary>
+    /// β_L of the KL towards the pretrained sampler as a loss term (<see cref="ImageRlOptions.KlLossCoefficient"/>, DPOK's form): its
+    /// gradient pulls back the drift every sample shares, which the reward penalty cannot hold in REBEL's pair differences. Default 0.
+    /// </summary>
+    public float KlLossCoef { get; init; }
+
+    /// <summary>
     /// Pretraining: 1000 steps of batch 64 at lr 1e-3 (<see cref="DiffusionPretrainOptions.Steps"/> is the most taken if a target below is
     /// set and reached). Realism keeps improving to about 700 steps (validation Fréchet distance 336 at 100 steps, 119 at 400, 86–99 at
     /// 700–800); at 300 steps, where the earlier quickstart stopped, the samples were blurry blobs.
     /// </summary>
-    public DiffusionPretrainOptions Pretrain { get; init; } = new() { Steps = 1000, BatchSize = 64, LearningRate = 1e-3f };
+    public DiffusionPretrainOptions Pretrain { get; init; } = new() { Steps = 1000, BatchSize = 64, LearningRate = 1e-3f, Schedule = LrScheduleKind.Cosine };
 
     /// <summary>
     /// A model folder (e.g. pretrained/ of an earlier quickstart run with the same seed and sizes) to fine-tune instead of pretraining
