@@ -77,6 +77,25 @@ public class DiffusionTests
     }
 
     [Fact]
+    public void FullReplayGivesTheMeansOfEveryStepAndTheStochasticStepsLogProbs()
+    {
+        var model = TinyModel();
+        var sampler = new DdimSampler(model, new DdimOptions { Steps = 4, Eta = 1f });
+        var trajectories = sampler.Sample([0, 1, 2, 3, 1, 0], [new Rng(1), new Rng(2), new Rng(3)]);
+        using var scope = new TensorScope();
+        var (logp, means) = sampler.Replay(trajectories, 4); // all K = 4 steps, the last one deterministic
+        Assert.Equal([3, 3], logp.Shape);
+        Assert.Equal([12, model.Config.ImageValues], means.Shape);
+        var expectedMeans = sampler.StepMeans(trajectories, 4);
+        Assert.Equal(expectedMeans, means.ToArray(), (a, b) => Math.Abs(a - b) < 1e-5f);
+        var stochastic = sampler.StepLogProbs(trajectories).ToArray();
+        Assert.Equal(stochastic, logp.ToArray(), (a, b) => Math.Abs(a - b) < 1e-4f * Math.Max(1f, Math.Abs(a)));
+        // The deterministic last step's mean is the sampled image itself.
+        for (int i = 0; i < 3; i++)
+            Assert.Equal(trajectories[i].Image, expectedMeans.AsSpan((i * 4 + 3) * model.Config.ImageValues, model.Config.ImageValues).ToArray(), (a, b) => Math.Abs(a - b) < 1e-5f);
+    }
+
+    [Fact]
     public void ReplayGradientReachesEveryParameter()
     {
         var model = TinyModel();

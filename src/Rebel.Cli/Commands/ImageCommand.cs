@@ -31,6 +31,12 @@ internal static class ImageCommand
         {
             Description = $"β of the KL penalty towards the pretrained sampler (reward − β·Σ per-step KL of the Gaussian transitions; default {defaults.KlCoef}, 0 = off).",
         };
+        var klLossOption = new Option<float?>("--kl-loss-coef")
+        {
+            Description = $"β_L of the KL towards the pretrained sampler as a loss term, differentiated through the policy's means (as DPOK; default {defaults.KlLossCoef}, 0 = off).",
+        };
+        var lrOption = new Option<float?>("--lr") { Description = $"Peak learning rate of fine-tuning (default {defaults.Rebel.LearningRate:G3})." };
+        var etaOption = new Option<float?>("--eta") { Description = $"REBEL's η (default {defaults.Rebel.Eta:G3})." };
         var targetOption = new Option<double?>("--pretrain-target")
         {
             Description = "Validation alignment (0..1) at which pretraining stops early (default: none, all pretraining steps are taken).",
@@ -39,7 +45,7 @@ internal static class ImageCommand
         var algoOption = new Option<string>("--algo") { Description = "Fine-tuning method: rebel, or ddpo for the baseline at the same reward queries.", DefaultValueFactory = _ => defaults.Algorithm }.AcceptOnlyFromAmong("rebel", "ddpo");
         var cmd = new Command("quickstart", "Pretrain a small DiT on the shapes set, fine-tune it with REBEL (or DDPO) on prompt alignment with a KL penalty towards the pretrained sampler, measure held-out alignment by an independent judge, Fréchet distance and high-frequency ratio; writes summary.json, PNG grids and report.html.")
         {
-            outOption, seedOption, itersOption, stepsOption, algoOption, klOption, targetOption, pretrainedOption,
+            outOption, seedOption, itersOption, stepsOption, algoOption, klOption, klLossOption, lrOption, etaOption, targetOption, pretrainedOption,
         };
         cmd.SetGuardedAction(parse =>
         {
@@ -48,7 +54,12 @@ internal static class ImageCommand
                 OutputDirectory = parse.GetValue(outOption)!,
                 Seed = parse.GetValue(seedOption),
                 Algorithm = parse.GetValue(algoOption)!,
-                Rebel = defaults.Rebel with { Iterations = parse.GetValue(itersOption) ?? defaults.Rebel.Iterations },
+                Rebel = defaults.Rebel with
+                {
+                    Iterations = parse.GetValue(itersOption) ?? defaults.Rebel.Iterations,
+                    LearningRate = parse.GetValue(lrOption) ?? defaults.Rebel.LearningRate, Eta = parse.GetValue(etaOption) ?? defaults.Rebel.Eta,
+                },
+                KlLossCoef = parse.GetValue(klLossOption) ?? defaults.KlLossCoef,
                 Pretrain = defaults.Pretrain with { Steps = parse.GetValue(stepsOption) ?? defaults.Pretrain.Steps },
                 KlCoef = parse.GetValue(klOption) ?? defaults.KlCoef,
                 PretrainedModel = parse.GetValue(pretrainedOption),

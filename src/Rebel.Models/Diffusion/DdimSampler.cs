@@ -137,8 +137,31 @@ public sealed class DdimSampler
     public Tensor StepLogProbs(IReadOnlyList<DdimTrajectory> trajectories, int leadingSteps)
     {
         if (leadingSteps < 1 || leadingSteps > StochasticSteps) throw new ArgumentException($"DdimSampler: {leadingSteps} leading steps of {StochasticSteps} stochastic ones.");
+        return Replay(trajectories, leadingSteps).LogProbs;
+    }
+
+    /// <summary>
+    /// Replays the first <paramref name="leadingSteps"/> (1..K) steps of every trajectory with gradients in one forward pass: the means
+    /// μ_θ(x_k), (R·leadingSteps, D) trajectory-major (what a KL towards a reference differentiates), and the log-densities (R, L) of the
+    /// stochastic steps among them, L = min(leadingSteps, K − 1) (the last step, onto the clean image, has none).
+    /// </summary>
+    public (Tensor LogProbs, Tensor Means) Replay(IReadOnlyList<DdimTrajectory> trajectories, int leadingSteps)
+    {
+        if (leadingSteps < 1 || leadingSteps > steps.Length) throw new ArgumentException($"DdimSampler: a replay of {leadingSteps} leading steps of {steps.Length}.");
+        int r = trajectories.Count, d = Model.Config.ImageValues, stochastic = Math.Min(leadingSteps, StochasticSteps);
         var (x, target, cond, rows) = Gather(trajectories, leadingSteps);
-        return Ops.Reshape(StepLogDensity(Mean(x, rows, cond), target, rows), trajectories.Count, leadingSteps);
+        var means = Mean(x, rows, cond);
+        if (stochastic == leadingSteps) return (Ops.Reshape(StepLogDensity(means, target, rows), r, leadingSteps), means);
+        // Drop each trajectory's deterministic last row (σ = 0) before the log-density.
+        var kept = Ops.Reshape(Ops.Slice(Ops.Reshape(means, r, leadingSteps, d), 1, 0, stochastic), r * stochastic, d);
+        var keptTarget = new float[r * stochastic * d];
+        var keptRows = new StepCoefficients[r * stochastic];
+        for (int i = 0; i < r; i++)
+        {
+            Array.Copy(target, i * leadingSteps * d, keptTarget, i * stochastic * d, stochastic * d);
+            Array.Copy(rows, i * leadingSteps, keptRows, i * stochastic, stochastic);
+        }
+        return (Ops.Reshape(StepLogDensity(kept, keptTarget, keptRows), r, stochastic), means);
     }
 
     /// <summary>

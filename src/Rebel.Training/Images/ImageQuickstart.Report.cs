@@ -43,10 +43,10 @@ public static partial class ImageQuickstart
              ("Fréchet distance to real images (lower is better), before → after", $"{s.QualityBefore?.FrechetDistance:F2} → {s.QualityAfter?.FrechetDistance:F2} (real images: {s.QualityReal?.FrechetDistance:F2})"),
              ("High-frequency energy ÷ real images' (1 = as sharp as real), before → after", $"{s.QualityBefore?.HighFrequencyRatio:F2} → {s.QualityAfter?.HighFrequencyRatio:F2}"),
              ("Shape / colour / background read right (reward classifier), before", Percentages(s.AttributesBefore)), ("After", Percentages(s.AttributesAfter)),
-             ("Pretraining steps", $"{s.PretrainSteps}"), ("KL coefficient β", $"{s.KlCoef}"),
+             ("Pretraining steps", $"{s.PretrainSteps}"), ("KL coefficient β (reward)", $"{s.KlCoef}"), ("KL coefficient β_L (loss)", $"{s.KlLossCoef}"),
              ("Accuracy on real images: reward classifier / judge", $"{s.ClassifierAccuracy:P1} / {s.JudgeAccuracy:P1}"),
              ("Parameters", $"{s.Parameters:N0}"), ("Seconds", $"{s.Seconds:F0}")],
-            metrics.Rows, ["objective/scores", "objective/kl", "loss/policy_avg", "rebel/residual_abs", "grad_norm"], [],
+            metrics.Rows, ["objective/scores", "objective/kl", "loss/kl_avg", "loss/policy_avg", "rebel/residual_abs", "grad_norm"], [],
             [("Before " + method, beforePng), ("After " + method, afterPng)], "Held-out samples before and after (every third caption)", perCaption.ToString());
     }
 
@@ -69,6 +69,7 @@ public static partial class ImageQuickstart
         ["hf_ratio_after"] = s.QualityAfter?.HighFrequencyRatio,
         ["hf_ratio_real"] = s.QualityReal?.HighFrequencyRatio,
         ["kl_coef"] = s.KlCoef,
+        ["kl_loss_coef"] = s.KlLossCoef,
         ["seconds"] = s.Seconds,
         ["pretrain_seconds"] = s.PretrainSeconds,
         ["rebel_seconds"] = s.RebelSeconds,

@@ -45,6 +45,9 @@ public sealed record ImageQuickstartSummary(double RewardBefore, double RewardAf
 
     /// <summary>β of the KL penalty in force.</summary>
     public double KlCoef { get; init; }
+
+    /// <summary>β_L of the KL loss term in force.</summary>
+    public double KlLossCoef { get; init; }
 }
 
 /// <summary>Runs the image quickstart pipeline.</summary>
@@ -119,9 +122,9 @@ public static partial class ImageQuickstart
 
         var rebelClock = Stopwatch.StartNew();
         progress.Phase(o.Algorithm, o.Rebel.Iterations);
-        var settings = o.Rebel with { Seed = o.Seed, KlCoefficient = o.KlCoef };
+        var settings = o.Rebel with { Seed = o.Seed, KlCoefficient = o.KlCoef, KlLossCoefficient = o.KlLossCoef };
         ImagePolicyTrainer trainer = o.Algorithm == "ddpo"
-            ? new DdpoTrainer(model, captions, trainingReward, settings.ShareWith(new DdpoOptions()), dir)
+            ? new DdpoTrainer(model, captions, trainingReward, settings.ShareWith(new DdpoOptions { LearningRate = settings.LearningRate }), dir)
             : new ImageRebelTrainer(model, captions, trainingReward, settings, dir);
         trainer.IterationCompleted = r => progress.Step(r.Iteration, $"reward {r.Metrics["objective/scores"]:F3} KL {r.Metrics.GetValueOrDefault("objective/kl"):F4}");
         trainer.Train(cancel);
@@ -139,7 +142,7 @@ public static partial class ImageQuickstart
             AttributesBefore = reward.Attributes(before, heldCaptions, size), AttributesAfter = reward.Attributes(after, heldCaptions, size),
             JudgeBefore = 100 * judge.Accuracy(before, heldCaptions, size), JudgeAfter = 100 * judge.Accuracy(after, heldCaptions, size),
             JudgeAccuracy = judgeAccuracy, QualityBefore = quality.Measure(before), QualityAfter = quality.Measure(after),
-            QualityReal = quality.Measure([.. ShapesDataset.Generate(o.Seed + HeldOutSeeds, heldCaptions.Count, size).Select(i => i.Pixels)]), KlCoef = o.KlCoef,
+            QualityReal = quality.Measure([.. ShapesDataset.Generate(o.Seed + HeldOutSeeds, heldCaptions.Count, size).Select(i => i.Pixels)]), KlCoef = o.KlCoef, KlLossCoef = o.KlLossCoef,
         };
         WriteOutputs(o, summary, trainer.Metrics, heldCaptions, before, after);
         return summary;

@@ -88,6 +88,10 @@ public class ImageCliTests
                 Assert.True(json[key]!.GetValue<double>() >= 0, key);
             Assert.Equal(s.QualityAfter!.FrechetDistance, json["frechet_after"]!.GetValue<double>());
             Assert.Equal(2, File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Length);
+            // The quickstart's default KL towards the pretrained sampler is the loss term, logged by either method.
+            Assert.Equal(new ImageQuickstartOptions().KlLossCoef, json["kl_loss_coef"]!.GetValue<double>());
+            Assert.True(new ImageQuickstartOptions().KlLossCoef > 0);
+            Assert.Contains("\"loss/kl_avg\"", File.ReadAllLines(Path.Combine(dir, "metrics.jsonl"))[^1], StringComparison.Ordinal);
             Assert.InRange(s.RewardBefore, 0, 100);
             Assert.Equal(66, s.HeldOut);
             Assert.InRange(json["attributes_after"]!["shape"]!.GetValue<double>(), 0, 100);

@@ -22,17 +22,18 @@ public sealed class DdpoTrainer : ImagePolicyTrainer
     protected override void Update(List<ImageRollout> rollouts, Dictionary<string, double> metrics)
     {
         int k = Options.TrainedStepCount;
-        double lossSum = 0, clipSum = 0, klSum = 0;
+        double lossSum = 0, clipSum = 0, klSum = 0, referenceKlSum = 0;
         int count = 0;
         double gradNorm = TrainEpochs(rollouts.Count, mb =>
         {
             var chunk = mb.Select(i => rollouts[i]).ToList();
-            var logp = Sampler.StepLogProbs([.. chunk.Select(r => r.Trajectory)], k); // (R, k)
+            var (logp, klLoss, referenceKl) = Replay(chunk, k); // (R, k)
             float[] old = [.. chunk.SelectMany(r => r.Trajectory.StepLogProbs.Take(k))];
             float[] adv = [.. chunk.SelectMany(r => Enumerable.Repeat(Math.Clamp(r.Advantage, -Options.AdvantageClip, Options.AdvantageClip), k))];
             float[] mask = [.. Enumerable.Repeat(1f, old.Length)];
             var loss = PpoLoss.Policy(logp, old, adv, mask, Options.ClipRange);
-            loss.Backward();
+            (klLoss is null ? loss : Ops.Add(loss, klLoss)).Backward();
+            referenceKlSum += referenceKl * chunk.Count;
             var now = logp.Span;
             lossSum += loss.Item() * chunk.Count;
             clipSum += PpoLoss.ClipFraction(now, old, mask, Options.ClipRange) * chunk.Count;
@@ -42,6 +43,7 @@ public sealed class DdpoTrainer : ImagePolicyTrainer
         metrics["loss/policy_avg"] = lossSum / Math.Max(count, 1);
         metrics["policy/clipfrac_avg"] = clipSum / Math.Max(count, 1);
         metrics["policy/approxkl_avg"] = klSum / Math.Max(count, 1);
+        if (KlPenalty is { LossCoefficient: > 0 }) metrics["loss/kl_avg"] = referenceKlSum / Math.Max(count, 1);
         metrics["grad_norm"] = gradNorm;
     }
 }

@@ -3,6 +3,7 @@
 // The methods differ only in their Update step (one file each).
 using System.Text.Json.Nodes;
 using Rebel.Models.Diffusion;
+using Rebel.Tensors;
 using Rebel.Tensors.Distributed;
 using Rebel.Training.Checkpointing;
 using Rebel.Training.Data;
@@ -12,7 +13,11 @@ using Rebel.Training.Images.Rewards;
 namespace Rebel.Training.Images.Training;
 
 /// <summary>One sampled image: its prompt, the prompt's group in the batch, the trajectory, the reward and its standardised value.</summary>
-public sealed record ImageRollout(string Prompt, int Group, DdimTrajectory Trajectory, float Score, float Advantage);
+public sealed record ImageRollout(string Prompt, int Group, DdimTrajectory Trajectory, float Score, float Advantage)
+{
+    /// <summary>The reference sampler's means at the trajectory's K recorded states (K·D), kept for the KL loss term; null when it is off.</summary>
+    public float[]? ReferenceMeans { get; init; }
+}
 
 /// <summary>Base of the image RL trainers: the sampler, rewards and their per-prompt statistics, metrics and checkpointed weights; subclasses supply the update.</summary>
 public abstract class ImagePolicyTrainer : PolicyTrainer<ImageRollout>
@@ -32,8 +37,9 @@ public abstract class ImagePolicyTrainer : PolicyTrainer<ImageRollout>
     protected override long RewardQueries => rewardQueries;
 
     /// <summary>
-    /// A KL penalty towards a frozen reference sampler, subtracted from every reward before standardisation; null for none. Made
-    /// from <see cref="ImageRlOptions.KlCoefficient"/> when it is positive (the model as constructed is the reference).
+    /// A KL towards a frozen reference sampler: subtracted from every reward before standardisation (its <see cref="TransitionKl.Coefficient"/>)
+    /// and added to the loss (its <see cref="TransitionKl.LossCoefficient"/>); null for none. Made from <see cref="ImageRlOptions.KlCoefficient"/>
+    /// and <see cref="ImageRlOptions.KlLossCoefficient"/> when either is positive (the model as constructed is the reference).
     /// </summary>
     public TransitionKl? KlPenalty { get; set; }
 
@@ -50,7 +56,8 @@ public abstract class ImagePolicyTrainer : PolicyTrainer<ImageRollout>
         Policy = policy;
         Sampler = new DdimSampler(policy, options.Sampler);
         stats = new PromptStatTracker(options.StatBufferSize, options.StatMinCount);
-        if (options.KlCoefficient > 0) KlPenalty = new TransitionKl(policy, options.KlCoefficient);
+        if (options.KlCoefficient > 0 || options.KlLossCoefficient > 0)
+            KlPenalty = new TransitionKl(policy, options.KlCoefficient) { LossCoefficient = options.KlLossCoefficient };
     }
 
     /// <inheritdoc/>
@@ -89,12 +96,32 @@ public abstract class ImagePolicyTrainer : PolicyTrainer<ImageRollout>
         var scores = reward.Score([.. trajectories.Select(t => t.Image)], local, Policy.Config.ImageSize);
         rewardQueries += scores.Length;
         var shaped = scores;
-        if (KlPenalty is not null) (shaped, lastKl) = KlPenalty.Shape(Sampler, trajectories, scores);
+        int kd = Sampler.Steps.Count * Policy.Config.ImageValues;
+        var referenceMeans = KlPenalty?.ReferenceMeans(Sampler, trajectories);
+        if (KlPenalty is not null) (shaped, lastKl) = KlPenalty.Shape(Sampler, trajectories, scores, referenceMeans);
         var all = new double[prompts.Count];
         for (int i = 0; i < count; i++) all[first + i] = shaped[i];
         job.AllReduceSum(all);
         var advantages = stats.Standardize(prompts, [.. all.Select(x => (float)x)]);
-        return [.. local.Select((p, i) => new ImageRollout(p, i / n, trajectories[i], scores[i], advantages[first + i]))];
+        return [.. local.Select((p, i) => new ImageRollout(p, i / n, trajectories[i], scores[i], advantages[first + i])
+        {
+            ReferenceMeans = KlPenalty is { LossCoefficient: > 0 } ? referenceMeans!.AsSpan(i * kd, kd).ToArray() : null,
+        })];
+    }
+
+    /// <summary>
+    /// Replays <paramref name="chunk"/>'s trajectories with gradients: their (R, <paramref name="trainedSteps"/>) step log-densities and, when
+    /// the KL loss term is on, β_L·KL towards the reference (all K steps, from the same forward pass) to add to the method's loss, and the
+    /// chunk's mean KL per trajectory; (null, 0) when it is off.
+    /// </summary>
+    protected (Tensor LogProbs, Tensor? KlLoss, double Kl) Replay(IReadOnlyList<ImageRollout> chunk, int trainedSteps)
+    {
+        var trajectories = chunk.Select(r => r.Trajectory).ToList();
+        if (KlPenalty is not { LossCoefficient: > 0 }) return (Sampler.StepLogProbs(trajectories, trainedSteps), null, 0);
+        var (logp, means) = Sampler.Replay(trajectories, Sampler.Steps.Count);
+        if (trainedSteps < Sampler.StochasticSteps) logp = Ops.Slice(logp, 1, 0, trainedSteps);
+        var (loss, kl) = KlPenalty.Loss(Sampler, means, [.. chunk.SelectMany(r => r.ReferenceMeans ?? throw new InvalidOperationException("ImagePolicyTrainer: a rollout without reference means for the KL loss."))]);
+        return (logp, loss, kl);
     }
 
     /// <inheritdoc/>

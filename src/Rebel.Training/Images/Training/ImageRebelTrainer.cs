@@ -22,29 +22,32 @@ public sealed class ImageRebelTrainer : ImagePolicyTrainer
     protected override void Update(List<ImageRollout> rollouts, Dictionary<string, double> metrics)
     {
         var pairs = rollouts.GroupBy(r => r.Group).Select(g => g.Count() == 2 ? (Y: g.First(), Other: g.Last()) : (Y: g.MaxBy(r => r.Score)!, Other: g.MinBy(r => r.Score)!)).ToList();
-        double lossSum = 0, residualSum = 0;
+        double lossSum = 0, residualSum = 0, klSum = 0;
         int count = 0;
         double gradNorm = TrainEpochs(pairs.Count, mb =>
         {
             var chunk = mb.Select(i => pairs[i]).ToList();
-            var (loss, residual) = PairLoss(chunk);
-            loss.Backward();
+            var (loss, residual, klLoss, kl) = PairLoss(chunk);
+            (klLoss is null ? loss : Ops.Add(loss, klLoss)).Backward();
             lossSum += loss.Item() * chunk.Count;
             residualSum += residual;
+            klSum += kl * chunk.Count;
             count += chunk.Count;
         });
         metrics["loss/policy_avg"] = lossSum / Math.Max(count, 1);
+        if (KlPenalty is { LossCoefficient: > 0 }) metrics["loss/kl_avg"] = klSum / Math.Max(count, 1);
         metrics["rebel/residual_abs"] = residualSum / Math.Max(count, 1);
         metrics["rebel/target_abs"] = pairs.Average(p => Math.Abs(p.Y.Advantage - p.Other.Advantage));
         metrics["grad_norm"] = gradNorm;
     }
 
-    /// <summary>The REBEL loss on a chunk of pairs (trajectories interleaved τ₀, τ'₀, τ₁, τ'₁, …) and Σ|residual|.</summary>
-    private (Tensor Loss, double ResidualAbsSum) PairLoss(List<(ImageRollout Y, ImageRollout Other)> chunk)
+    /// <summary>The REBEL loss on a chunk of pairs (trajectories interleaved τ₀, τ'₀, τ₁, τ'₁, …), Σ|residual|, and the KL loss term (null when off) with its mean KL.</summary>
+    private (Tensor Loss, double ResidualAbsSum, Tensor? KlLoss, double Kl) PairLoss(List<(ImageRollout Y, ImageRollout Other)> chunk)
     {
         int p = chunk.Count;
         int steps = Options.TrainedStepCount;
-        var logp = Ops.Reshape(Ops.Sum(Sampler.StepLogProbs([.. chunk.SelectMany(c => new[] { c.Y.Trajectory, c.Other.Trajectory })], steps), 1), p, 2); // (P, 2)
+        var (stepLogProbs, klLoss, kl) = Replay([.. chunk.SelectMany(c => new[] { c.Y, c.Other })], steps);
+        var logp = Ops.Reshape(Ops.Sum(stepLogProbs, 1), p, 2); // (P, 2)
         var y = Ops.Reshape(Ops.Slice(logp, 1, 0, 1), p);
         var other = Ops.Reshape(Ops.Slice(logp, 1, 1, 1), p);
         float[] oldY = [.. chunk.Select(c => c.Y.Trajectory.StepLogProbs.Take(steps).Sum())], oldOther = [.. chunk.Select(c => c.Other.Trajectory.StepLogProbs.Take(steps).Sum())];
@@ -52,6 +55,6 @@ public sealed class ImageRebelTrainer : ImagePolicyTrainer
         var residual = RebelLoss.Residual(y, other, oldY, oldOther, target, Options.Eta);
         double abs = 0;
         foreach (var r in residual.Span) abs += Math.Abs(r);
-        return (RebelLoss.FromResidual(residual), abs);
+        return (RebelLoss.FromResidual(residual), abs, klLoss, kl);
     }
 }

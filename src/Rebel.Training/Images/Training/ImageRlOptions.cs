@@ -37,6 +37,15 @@ public abstract record ImageRlOptions : PolicyOptions
     public float KlCoefficient { get; init; }
 
     /// <summary>
+    /// β_L of the KL towards the model as given as a loss term (as DPOK): β_L·Σ per-step KL of the Gaussian transitions, averaged over
+    /// the minibatch's trajectories and differentiated through the policy's means, added to the method's loss. Unlike the reward
+    /// penalty it also pulls back a drift that every sample shares (which REBEL's pair differences cancel). Default 0 (off); the
+    /// image quickstart sets its own.
+    /// </summary>
+    [Flag("kl-loss-coef")]
+    public float KlLossCoefficient { get; init; }
+
+    /// <summary>
     /// The leading (noisiest) stochastic steps whose log-densities enter the loss, or 0 for all K − 1 (DDPO's timestep_fraction).
     /// Later steps have small σ: their log-density gradients are large and mostly noise for rewards decided early (shape,
     /// colour), so training on the first steps only raises the signal-to-noise ratio. Default 0 (all).
@@ -70,7 +79,7 @@ public abstract record ImageRlOptions : PolicyOptions
         return (T)(o with
         {
             Iterations = Iterations, PromptsPerIteration = PromptsPerIteration, SamplesPerPrompt = SamplesPerPrompt, Sampler = Sampler,
-            KlCoefficient = KlCoefficient, TrainedSteps = TrainedSteps, StatBufferSize = StatBufferSize, StatMinCount = StatMinCount, Schedule = Schedule, WarmupSteps = WarmupSteps, AdamEpsilon = AdamEpsilon,
+            KlCoefficient = KlCoefficient, KlLossCoefficient = KlLossCoefficient, TrainedSteps = TrainedSteps, StatBufferSize = StatBufferSize, StatMinCount = StatMinCount, Schedule = Schedule, WarmupSteps = WarmupSteps, AdamEpsilon = AdamEpsilon,
             WeightDecay = WeightDecay, MaxGradNorm = MaxGradNorm, Seed = Seed, CheckpointEvery = CheckpointEvery,
         });
     }
@@ -83,7 +92,7 @@ public abstract record ImageRlOptions : PolicyOptions
         Require(SamplesPerPrompt >= 2, $"samples per prompt must be at least 2, got {SamplesPerPrompt}");
         Require(Sampler.Steps >= 2 && Sampler.Eta > 0, $"the sampler needs at least two steps (DdimSampler) and η > 0, got {Sampler.Steps} steps and η = {Sampler.Eta}");
         Require(TrainedSteps >= 0 && TrainedSteps < Sampler.Steps, $"trained steps must be 0 (all) or 1..{Sampler.Steps - 1}, got {TrainedSteps}");
-        Require(KlCoefficient >= 0, $"the KL coefficient must not be negative, got {KlCoefficient}");
+        Require(KlCoefficient >= 0 && KlLossCoefficient >= 0, $"the KL coefficients must not be negative, got {KlCoefficient} (reward) and {KlLossCoefficient} (loss)");
         Require(StatBufferSize >= 2 && StatMinCount >= 2, "the per-prompt statistics need a buffer and minimum count of at least 2");
     }
 }
