@@ -112,6 +112,8 @@ public class FrozenBf16Tests
         var model = HfModelLoader.Load(Dir("llama"));
         long matrices = model.NamedParameters.Values.Where(p => p.Rank == 2).Sum(p => (long)p.Size);
         GC.KeepAlive(model);
+        GC.Collect(); // finalizers of earlier tests' models shrink the global count; let them run before measuring
+        GC.WaitForPendingFinalizers();
         long before = TensorMemory.LiveBytes;
         model.FreezeToBf16();
         long after = TensorMemory.LiveBytes;
