@@ -39,6 +39,31 @@ public class WorkerTeamTests
     }
 
     [Fact]
+    public void A_failing_part_of_an_inline_job_is_rethrown_after_every_other_part_ran()
+    {
+        var ran = new int[2 * 32];
+        var errors = new string?[2];
+        WorkerTeam.For(2, outer => // the inner jobs run inline: the team is busy with the outer one
+        {
+            try
+            {
+                WorkerTeam.For(32, i =>
+                {
+                    Interlocked.Increment(ref ran[outer * 32 + i]);
+                    if (i == 5) throw new InvalidOperationException($"part {outer}.5");
+                });
+            }
+            catch (InvalidOperationException e)
+            {
+                errors[outer] = e.Message;
+            }
+        });
+        Assert.Equal("part 0.5", errors[0]);
+        Assert.Equal("part 1.5", errors[1]);
+        Assert.All(ran, c => Assert.Equal(1, c));
+    }
+
+    [Fact]
     public void A_job_inside_a_job_runs_inline_and_completes()
     {
         var counts = new int[16 * 16];

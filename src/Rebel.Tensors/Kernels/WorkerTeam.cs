@@ -32,7 +32,7 @@ public static class WorkerTeam
         if (parts <= 0) return;
         if (parts == 1 || Size == 1 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
         {
-            for (int i = 0; i < parts; i++) body(i);
+            RunInline(parts, body);
             return;
         }
         try
@@ -49,6 +49,25 @@ public static class WorkerTeam
         {
             Volatile.Write(ref s_busy, 0);
         }
+    }
+
+    // A job run on the calling thread alone (one part, one core, or the team busy with another job): like a team job, every
+    // part runs and the first failure is rethrown after the last.
+    private static void RunInline(int parts, Action<int> body)
+    {
+        ExceptionDispatchInfo? error = null;
+        for (int i = 0; i < parts; i++)
+        {
+            try
+            {
+                body(i);
+            }
+            catch (Exception e)
+            {
+                error ??= ExceptionDispatchInfo.Capture(e);
+            }
+        }
+        error?.Throw();
     }
 
     private static Worker[] StartWorkers()
