@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Rebel.Models.Tokenization;
 using Rebel.Training.Data;
+using Rebel.Training.Reporting;
 using Rebel.Training.Rewards;
 
 namespace Rebel.Training.Tests;
@@ -27,6 +28,7 @@ public sealed class SftRewardCliTests(TinyModelFolder tiny) : IClassFixture<Tiny
         Assert.True(last < 0.7 * first, $"loss {first:F3} → {last:F3}");
         Assert.Contains("<svg", File.ReadAllText(Path.Combine(outDir, "report.html")), StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(outDir, "model", "config.json")));
+        Assert.Contains(("steps", "30"), Hyperparameters.Read(outDir)); // the run's options beside its curves
         var (scoreCode, _, scoreErr) = CliHarness.Run("score", "--model", Path.Combine(outDir, "model"), "--text", "say 1 letters: aa");
         Assert.True(scoreCode == 0, scoreErr);
     }
@@ -69,6 +71,7 @@ public sealed class SftRewardCliTests(TinyModelFolder tiny) : IClassFixture<Tiny
         Assert.Equal(4, rows.Count); // 30 training pairs / 8 per step
         Assert.NotNull(rows[^1]["held_out_accuracy"]);
         Assert.True(File.Exists(Path.Combine(outDir, "report.html")));
+        Assert.Contains(("epochs", "1"), Hyperparameters.Read(outDir));
         using var rm = RewardSpec.Parse($"rm:{Path.Combine(outDir, "model")}");
         using var pref = RewardSpec.Parse($"pref:{Path.Combine(outDir, "model")}");
         Assert.NotNull(rm.Reward);

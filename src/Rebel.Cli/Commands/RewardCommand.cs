@@ -63,6 +63,7 @@ internal static class RewardCommand
     {
         Directory.CreateDirectory(outDir);
         var metrics = MetricsLog.Create(Path.Combine(outDir, "metrics.jsonl"));
+        Hyperparameters.Write(outDir, "reward", options);
         var trainer = new RewardModelTrainer(folder.Model, head, folder.Tokenizer, data, options);
         double accuracy = ProgressDisplay.Run(progress =>
         {

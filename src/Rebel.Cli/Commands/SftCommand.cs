@@ -55,6 +55,7 @@ internal static class SftCommand
     {
         Directory.CreateDirectory(outDir);
         var metrics = MetricsLog.Create(Path.Combine(outDir, "metrics.jsonl"));
+        Hyperparameters.Write(outDir, "sft", options);
         var trainer = new SftTrainer(folder.Model, folder.Tokenizer, examples, options);
         ProgressDisplay.Run(progress =>
         {
