@@ -85,6 +85,39 @@ public class CompareCliTests
     }
 
     [Fact]
+    public void ComparisonOnAUsersModelPromptsAndReward()
+    {
+        using var tiny = new TinyModelFolder();
+        var dir = Directory.CreateTempSubdirectory("rebel-compare-user").FullName;
+        try
+        {
+            var (code, _, err) = CliHarness.Run("compare", "--prompts", tiny.Prompts, "--reward", "length", "--out", dir);
+            Assert.Equal(1, code);
+            Assert.Contains("need --model DIR", err, StringComparison.Ordinal);
+            (code, _, err) = CliHarness.Run("compare", "--model", tiny.ModelDir, "--prompts", tiny.Prompts, "--out", dir);
+            Assert.Equal(1, code);
+            Assert.Contains("needs --reward", err, StringComparison.Ordinal);
+
+            string[] args = ["compare", "--model", tiny.ModelDir, "--prompts", tiny.Prompts, "--reward", "length", "--algos", "rebel,grpo", "--seeds", "1",
+                "--out", dir, "--iterations", "2", "--prompts-per-iteration", "4", "--completions-per-prompt", "2"];
+            (code, _, err) = CliHarness.Run(args);
+            Assert.True(code == 0, err);
+            var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")))!.AsObject();
+            Assert.Equal("user", summary["task"]!.GetValue<string>());
+            Assert.Equal("reward", summary["held_out_metric"]!.GetValue<string>());
+            Assert.InRange(summary["start"]!["held_out_reward"]!["mean"]!.GetValue<double>(), 0, 1); // length reward of the held-out prompt (the last of six)
+            foreach (var algo in new[] { "rebel", "grpo" })
+                Assert.Equal(16, summary["algorithms"]![algo]!["reward_queries"]!["mean"]!.GetValue<double>());
+            var setup = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "setup", "seed1", "setup.json")))!;
+            Assert.Equal((5.0, 1.0), (setup["train_prompts"]!.GetValue<double>(), setup["held_out_prompts"]!.GetValue<double>()));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
     public void TinyComparisonWritesEveryFigureWithEqualRewardQueriesAndResumes()
     {
         var dir = Directory.CreateTempSubdirectory("rebel-compare").FullName;

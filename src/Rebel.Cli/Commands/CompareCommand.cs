@@ -3,6 +3,7 @@
 using System.CommandLine;
 using Rebel.Cli.Compare;
 using Rebel.Training.Compare;
+using Rebel.Training.Rewards;
 using Rebel.Training.Tasks;
 using Spectre.Console;
 
@@ -29,15 +30,29 @@ internal static class CompareCommand
         var tuneFactors = new Option<string?>("--tune-lr-factors") { Description = "The --tune sweep's learning rates as comma-separated multiples of the task's (default 0.333,1,3)." };
         var tuneRebel = new Option<string?>("--tune-rebel-completions") { Description = $"The --tune sweep's REBEL completions per prompt, comma-separated (default {string.Join(",", d.TuneRebelCompletions)})." };
         var tuningSeed = new Option<ulong>("--tuning-seed") { Description = "Seed of the --tune sweep; must not be one of 1..--seeds.", DefaultValueFactory = _ => d.TuningSeed };
+        var userModel = new Option<string?>("--model") { Description = "Compare on your own task instead of a built-in one: a Hugging Face model folder every seed starts from as it is (with --prompts and --reward)." };
+        var userPrompts = new Option<string?>("--prompts", "--data") { Description = "With --model: the prompt file RL draws from (as rebel train reads it); its last tenth is held out unless --eval-prompts is given." };
+        var userReward = new Option<string?>("--reward") { Description = $"With --model: the reward every algorithm optimises and the held-out figure is measured by: {RewardSpec.Forms} (not pref:)." };
+        var userEval = new Option<string?>("--eval-prompts", "--eval-data") { Description = "With --model: held-out prompts, decoded greedily and scored by --reward before and after." };
         var cmd = new Command("compare", "Run REBEL and baselines with the same budget of reward queries on a built-in task over several seeds; writes summary.json, report.html and runs/ALGO/seedN/.")
         {
-            task, algos, seeds, output, iterations, prompts, completions, rebelCompletions, sftSteps, heldOut, pairs, tune, tuneFactors, tuneRebel, tuningSeed, CommonFlags.Config(),
+            task, algos, seeds, output, iterations, prompts, completions, rebelCompletions, sftSteps, heldOut, pairs, tune, tuneFactors, tuneRebel, tuningSeed, userModel, userPrompts, userReward, userEval, CommonFlags.Config(),
         };
         cmd.SetGuardedAction(parse =>
         {
+            UserTaskFiles? user = null;
+            if (parse.GetValue(userModel) is { } modelDir)
+            {
+                if (parse.GetResult(task) is { Implicit: false }) throw new ArgumentException("compare: --task and --model are two kinds of task; give one.");
+                user = new UserTaskFiles(modelDir, parse.GetValue(userPrompts) ?? throw new ArgumentException("compare --model needs --prompts FILE."),
+                    parse.GetValue(userReward) ?? throw new ArgumentException("compare --model needs --reward SPEC."), parse.GetValue(userEval));
+            }
+            else if (parse.GetResult(userPrompts) is not null || parse.GetResult(userReward) is not null || parse.GetResult(userEval) is not null)
+                throw new ArgumentException("compare: --prompts, --reward and --eval-prompts describe a user task and need --model DIR.");
             var options = d with
             {
-                Task = parse.GetValue(task)!,
+                User = user,
+                Task = user is null ? parse.GetValue(task)! : UserTask.TaskName,
                 Algorithms = [.. parse.GetValue(algos)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
                 Seeds = parse.GetValue(seeds),
                 Tune = parse.GetValue(tune),

@@ -22,7 +22,7 @@ internal static class CompareChild
         var task = plan.TaskFor(seed);
         var env = task.Load(plan.SetupDirectory(seed));
         string dir = plan.RunDirectory(algorithm, seed);
-        var budget = plan.WithLearningRate(algorithm, task.Rebel with { Seed = seed });
+        var budget = plan.WithLearningRate(algorithm, task.Rebel with { Seed = seed, MaxNewTokens = env.MaxNewTokens }); // a user task fits the length to its model's context
         var trainer = CompareRun.CreateTrainer(algorithm, env, budget, dir, plan.RebelAllocation(budget));
         trainer.EvaluationRewards = env.EvaluationRewards;
         trainer.IterationCompleted = iterationCompleted;

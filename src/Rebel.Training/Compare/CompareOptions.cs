@@ -12,6 +12,9 @@ public sealed record CompareOptions
     /// <summary>The built-in task. Default arithmetic.</summary>
     public string Task { get; init; } = "arithmetic";
 
+    /// <summary>A user's own task (model folder, prompts, reward) instead of a built-in one; <see cref="Task"/> is then "user". Default none.</summary>
+    public UserTaskFiles? User { get; init; }
+
     /// <summary>Algorithms, run in this order for each seed. Default all six.</summary>
     public IReadOnlyList<string> Algorithms { get; init; } = AllAlgorithms;
 
@@ -74,7 +77,7 @@ public sealed record CompareOptions
     }
 
     /// <summary>The task for <paramref name="seed"/> with <see cref="Budget"/> applied.</summary>
-    public IBuiltInTask TaskFor(ulong seed) => BuiltInTasks.Create(Task, seed, Budget);
+    public IBuiltInTask TaskFor(ulong seed) => User is { } user ? new UserTask(user, seed, Budget) : BuiltInTasks.Create(Task, seed, Budget);
 
     /// <summary>Folder of the starting point shared by every algorithm for <paramref name="seed"/>.</summary>
     public string SetupDirectory(ulong seed) => Path.Combine(SetupRoot ?? Path.Combine(OutputDirectory, "setup"), $"seed{seed}");
@@ -85,7 +88,8 @@ public sealed record CompareOptions
     /// <summary>Throws ArgumentException naming the first invalid option.</summary>
     public void Validate()
     {
-        if (!BuiltInTasks.Names.Contains(Task)) throw new ArgumentException($"compare: unknown task '{Task}'; expected one of {string.Join(", ", BuiltInTasks.Names)}.");
+        if (User is not null && Task != UserTask.TaskName) throw new ArgumentException($"compare: a user task (--model) is named '{UserTask.TaskName}', not '{Task}'.");
+        if (User is null && !BuiltInTasks.Names.Contains(Task)) throw new ArgumentException($"compare: unknown task '{Task}'; expected one of {string.Join(", ", BuiltInTasks.Names)}.");
         if (Algorithms.Count == 0) throw new ArgumentException("compare: no algorithms.");
         var unknown = Algorithms.FirstOrDefault(a => !AllAlgorithms.Contains(a));
         if (unknown is not null) throw new ArgumentException($"compare: unknown algorithm '{unknown}'; expected some of {string.Join(", ", AllAlgorithms)}.");

@@ -145,7 +145,7 @@ public sealed record CompareSummary(string Task, string HeldOutMetric, int Seeds
         bool gold = Algorithms.Any(a => a.FinalGoldReward is not null);
         var header = new List<string> { "algorithm", "final reward" };
         if (gold) header.Add("final gold reward");
-        header.Add(HeldOutMetric == "accuracy" ? "held-out accuracy" : "held-out gold reward");
+        header.Add(HeldOutMetric switch { "accuracy" => "held-out accuracy", "gold_reward" => "held-out gold reward", _ => $"held-out {HeldOutMetric}" });
         if (gold) header.Add("held-out learned reward");
         header.AddRange(["KL", "s / iteration", "peak memory MB", "peak tensor MB", "reward queries", "learning rate", "optimizer steps / iteration"]);
         string HeldOut(Spread s) => HeldOutMetric == "accuracy" ? s.Format("F1", 100, " %") : s.Format("F3");
