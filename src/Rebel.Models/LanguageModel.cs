@@ -128,6 +128,7 @@ public abstract partial class LanguageModel
             else p.Freeze();
         }
     }
+
     /// <summary>A new model of the same architecture with copied weights (and copied LoRA adapters when <see cref="Lora"/> is set).</summary>
     public LanguageModel CloneModel()
     {

@@ -135,6 +135,13 @@ public static class BuiltInTasks
     public static void SaveStart(string directory, LanguageModel policy, BpeTokenizer tokenizer, IReadOnlyDictionary<string, double> facts)
     {
         HfModelSaver.Save(policy, SftDirectory(directory), tokenizer: tokenizer);
+        SaveFacts(directory, facts);
+    }
+
+    /// <summary>Writes <paramref name="facts"/> as setup.json in <paramref name="directory"/>: the mark of a prepared starting point.</summary>
+    public static void SaveFacts(string directory, IReadOnlyDictionary<string, double> facts)
+    {
+        Directory.CreateDirectory(directory);
         var json = new JsonObject();
         foreach (var (k, v) in facts) json[k] = v;
         Rebel.Models.IO.AtomicFile.WriteText(Path.Combine(directory, "setup.json"), json.ToJsonString() + "\n");

@@ -2,8 +2,6 @@
 // seed starts from the user's model folder as it is, RL draws from the user's prompts and optimises the user's reward, and the
 // held-out figure is that reward's mean over greedy completions of the evaluation prompts (--eval-prompts, or the last tenth of
 // the prompt file when none are given).
-using System.Text.Json.Nodes;
-using Rebel.Models.IO;
 using Rebel.Models.Pretrained;
 using Rebel.Models.Tokenization;
 using Rebel.Training.Data;
@@ -79,13 +77,7 @@ public sealed class UserTask(UserTaskFiles files, ulong seed, TaskOverrides? ove
         var r = Rebel;
         int length = ContextBudget.MaxNewTokens(policy.Config, tokenizer, train.Concat(heldOut), null, r.MaxNewTokens, "--max-new-tokens");
         var facts = new Dictionary<string, double> { ["train_prompts"] = train.Count, ["held_out_prompts"] = heldOut.Count, ["max_new_tokens"] = length };
-        if (writeSetup)
-        {
-            Directory.CreateDirectory(directory);
-            var json = new JsonObject();
-            foreach (var (k, v) in facts) json[k] = v;
-            AtomicFile.WriteText(Path.Combine(directory, "setup.json"), json.ToJsonString() + "\n");
-        }
+        if (writeSetup) BuiltInTasks.SaveFacts(directory, facts);
         return new TaskEnvironment(policy, tokenizer, train, heldOut, reward, reward, new Dictionary<string, IReward>(), length, facts);
     }
 }
