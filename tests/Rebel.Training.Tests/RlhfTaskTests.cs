@@ -34,6 +34,8 @@ public class RlhfTaskTests
         Assert.All(sft, e => Assert.Contains(e.Prompt, trainPrompts));
         var golds = sft.Select(e => GoldReviewScorer.Gold(e.Completion)).ToList();
         Assert.True(golds.Min() < 0 && golds.Max() > 1, "supervised reviews span bad to good");
+        // RL scores a cut-off review as the gold scorer does (−1), so piling praise to the length limit does not pay.
+        Assert.Equal(-1f, new ReviewTaskOptions().Rebel.NoEosScore);
     }
 
     [Fact]

@@ -33,6 +33,12 @@ public sealed record ReviewTaskOptions
     /// </summary>
     public RewardModelOptions RewardModel { get; init; } = new() { Epochs = 2, BatchSize = 32, LearningRate = 1e-3f };
 
-    /// <summary>REBEL settings against the learned reward: as the arithmetic quickstart's, with room for a three-sentence review.</summary>
-    public RebelOptions Rebel { get; init; } = new QuickstartOptions().Rebel with { Iterations = 60, PromptsPerIteration = 32, MaxNewTokens = 24 };
+    /// <summary>
+    /// REBEL settings against the learned reward: as the arithmetic quickstart's, with room for a three-sentence review, and the REBEL
+    /// authors' summarisation convention that a completion cut off without EOS scores −1 (the gold scorer's own value for it). Without
+    /// it the learned reward, which never saw a cut-off review, is climbed by piling praise until the length limit: at seed 1000 every
+    /// learning rate of the --tune sweep ended with nearly every rollout cut off (gold −0.98) and every held-out review at −1, so the
+    /// comparison ranked nothing.
+    /// </summary>
+    public RebelOptions Rebel { get; init; } = new QuickstartOptions().Rebel with { Iterations = 60, PromptsPerIteration = 32, MaxNewTokens = 24, NoEosScore = -1 };
 }
