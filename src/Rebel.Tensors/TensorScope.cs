@@ -82,10 +82,16 @@ public sealed class TensorScope : IDisposable
     /// An array of at least <paramref name="length"/> floats (the first <paramref name="length"/> cleared when asked): pooled and
     /// rounded up to a size class inside a scope, exactly <paramref name="length"/> long outside one.
     /// </summary>
-    internal static float[] Rent(int length, bool clear)
+    internal static float[] Rent(int length, bool clear) => RentInto(current, length, clear);
+
+    /// <summary>The innermost open scope on this thread, or null.</summary>
+    internal static TensorScope? Current => current;
+
+    /// <summary>As <see cref="Rent"/>, into <paramref name="scope"/> (an open scope of this thread, e.g. an enclosing one), or unpooled when null.</summary>
+    internal static float[] RentInto(TensorScope? scope, int length, bool clear)
     {
-        var scope = current;
         if (scope is null || length == 0) return new float[length];
+        if (scope.disposed) throw new InvalidOperationException("TensorScope: renting into a scope that has ended.");
         int size = SizeClass(length);
         float[] buffer;
         if (!Pool.TryGetValue(size, out var sizeClass)) pool![size] = sizeClass = new SizeClassBuffers();

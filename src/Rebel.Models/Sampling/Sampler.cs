@@ -36,6 +36,14 @@ public sealed record SamplingOptions
     /// can take another GEMM path). Default true; false prefills every row.
     /// </summary>
     public bool SharePromptPrefill { get; init; } = true;
+
+    /// <summary>
+    /// Pack every float32 weight into column panels once per call (<see cref="WeightPanels"/>) so that each decode step reads them
+    /// front to back; GPT-2's Conv1D products are the same bit for bit, nn.Linear ones equal up to float rounding (another order of
+    /// additions). Costs one more float per weight element, rented from the call's buffer pool (the next call reuses it). Default
+    /// true; false keeps memory at the weights alone.
+    /// </summary>
+    public bool PackWeights { get; init; } = true;
 }
 
 /// <summary>Stop conditions on decoded text.</summary>
@@ -131,6 +139,7 @@ public static partial class Sampler
         var next = new int[bsz];
         var logitsRow = options.SharePromptPrefill ? DistinctRows(prompts) : Enumerable.Range(0, bsz).ToArray();
         using var noGrad = Autograd.NoGrad();
+        using var panels = options.PackWeights && options.MaxNewTokens > 1 ? WeightPanels.Begin() : null;
         for (int step = 0; step < options.MaxNewTokens; step++)
         {
             using (var scope = new TensorScope())

@@ -10,6 +10,7 @@ public static partial class Ops
     private static void MultiplyWeight(ReadOnlySpan<float> a, Tensor w, Span<float> c, int m, int n, int k, bool transB, bool accumulate)
     {
         if (w.IsBf16) Gemm.MultiplyBf16(a, w.Bf16Bits, c, m, n, k, transB, accumulate);
+        else if (WeightPanels.For(w, m, k, n, transB) is { } panels) Gemm.MultiplyColumnPanels(a, panels, c, m, n, k, accumulate);
         else Gemm.Multiply(a, w.Span, c, m, n, k, false, transB, accumulate);
     }
 
