@@ -84,7 +84,7 @@ public class SamplerTests
         // Weights packed into column panels for the decode steps: Conv1D products take the same kernels in the same order of
         // additions (bit for bit, GemmTests); nn.Linear's, the tied head's included, sum in another order than the dot-product path.
         var model = TestModels.Create(TestModels.Config(arch) with { EosTokenIds = [], HiddenSize = 64, IntermediateSize = 96 });
-        var prompts = Enumerable.Range(0, 6).Select(r => Enumerable.Range(0, 5 + r).Select(i => (r * 5 + i) % 37).ToArray()).ToArray();
+        var prompts = Enumerable.Range(0, 9).Select(r => Enumerable.Range(0, 5 + r).Select(i => (r * 5 + i) % 37).ToArray()).ToArray(); // 9 rows: Linear weights packed too
         var options = new SamplingOptions { MaxNewTokens = 12, Temperature = 1.1f };
         var packed = Sampler.Generate(model, prompts, options, new Rng(9));
         var plain = Sampler.Generate(model, prompts, options with { PackWeights = false }, new Rng(9));

@@ -41,13 +41,14 @@ public class WeightPanelsTests
         var conv = Tensor.Parameter(Init(rng, 64 * 40), [64, 40]);
         var frozen = Tensor.Parameter(Init(rng, 64 * 40), [64, 40]);
         frozen.FreezeToBf16();
-        var x = Tensor.FromArray(Init(rng, 3 * 64), [3, 64]);
+        var x = Tensor.FromArray(Init(rng, 8 * 64), [8, 64]);
         var outside = Ops.Linear(x, linear).ToArray();
         using var scope = WeightPanels.Begin();
         var inside = Ops.Linear(x, linear).ToArray();
         for (int i = 0; i < outside.Length; i++) Assert.True(Math.Abs(outside[i] - inside[i]) < 1e-5f, $"element {i}: {outside[i]} vs {inside[i]}");
         Ops.Conv1D(Tensor.FromArray(Init(rng, 33 * 64), [33, 64]), conv); // 33 rows: above the few-row limit
         Ops.Conv1D(Tensor.FromArray(Init(rng, 2 * 64), [2, 64]), frozen);
+        Ops.Linear(Tensor.FromArray(Init(rng, 7 * 64), [7, 64]), Tensor.Parameter(Init(rng, 40 * 64), [40, 64])); // under 8 rows: bound by reading W
         Assert.Equal(Gemm.ActivePath == GemmPath.Avx512 ? 1 : 0, scope.Count);
     }
 

@@ -31,6 +31,12 @@ public sealed class WeightPanels : IDisposable
     }
 
     /// <summary>
+    /// Fewest rows for which an nn.Linear weight is packed: below one 8-row block a decode step is bound by reading the weight,
+    /// which its own rows already stream in order, so the transpose would cost a generation time and memory for nothing.
+    /// </summary>
+    public const int MinLinearRows = 8;
+
+    /// <summary>
     /// Opens a scope on this thread; dispose it before the weights change, and before any <see cref="TensorScope"/> open at Begin
     /// ends. Inside such a scope the packed copies are
     /// rented from its pool (and return to it when that scope ends, so the next generation reuses them); outside one they are
@@ -50,12 +56,12 @@ public sealed class WeightPanels : IDisposable
     /// <summary>
     /// The panels of <paramref name="weight"/> as the right operand op(W) (k, n) of a product with <paramref name="rows"/> rows,
     /// packed now if this is its first such product; null when no scope is open, the product has too many rows for the panel
-    /// path, or the weight is held in bf16.
+    /// path (or, for an nn.Linear weight, fewer than <see cref="MinLinearRows"/>), or the weight is held in bf16.
     /// </summary>
     internal static float[]? For(Tensor weight, int rows, int k, int n, bool transB)
     {
         var scope = current;
-        if (scope is null || weight.IsBf16 || !Gemm.ColumnPanelsApply(rows)) return null;
+        if (scope is null || weight.IsBf16 || !Gemm.ColumnPanelsApply(rows) || transB && rows < MinLinearRows) return null;
         if (!scope.packed.TryGetValue((weight, transB), out var panels))
         {
             long length = Gemm.ColumnPanelsLength(k, n);
