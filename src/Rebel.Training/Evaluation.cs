@@ -12,7 +12,11 @@ namespace Rebel.Training;
 /// <summary>Result of an evaluation pass.</summary>
 /// <param name="MeanScore">Mean reward over the prompts (accuracy for 0/1 rewards).</param>
 /// <param name="Samples">Prompt, completion and score of each prompt.</param>
-public sealed record EvaluationResult(double MeanScore, IReadOnlyList<(string Prompt, string Completion, float Score)> Samples);
+public sealed record EvaluationResult(double MeanScore, IReadOnlyList<(string Prompt, string Completion, float Score)> Samples)
+{
+    /// <summary>Whether each sample's completion ended with EOS (same order as <see cref="Samples"/>), so another reward can score the same completions.</summary>
+    public IReadOnlyList<bool> EndedWithEos { get; init; } = [];
+}
 
 /// <summary>Scores a model's completions on a set of prompts.</summary>
 public static class Evaluation
@@ -26,6 +30,7 @@ public static class Evaluation
     {
         var rng = new Rng(seed);
         var samples = new List<(string, string, float)>(prompts.Count);
+        var ended = new List<bool>(prompts.Count);
         double total = 0;
         for (int start = 0; start < prompts.Count; start += batchSize)
         {
@@ -39,6 +44,7 @@ public static class Evaluation
                 var g = gens[i];
                 var text = RolloutCollector.DecodeCompletion(tokenizer, g.Tokens, g.EndedWithEos);
                 queries.Add(new RewardQuery(batch[i], text, g.EndedWithEos));
+                ended.Add(g.EndedWithEos);
             }
             var scores = reward.Score(queries);
             for (int i = 0; i < batch.Count; i++)
@@ -47,6 +53,6 @@ public static class Evaluation
                 total += scores[i];
             }
         }
-        return new EvaluationResult(total / Math.Max(prompts.Count, 1), samples);
+        return new EvaluationResult(total / Math.Max(prompts.Count, 1), samples) { EndedWithEos = ended };
     }
 }

@@ -70,6 +70,18 @@ public class RlhfTaskTests
             Assert.Equal(60, PreferenceDataset.Load(Path.Combine(dir, "pairs.jsonl")).Count);
             var learned = new RewardModelReward(ReviewTaskSetup.RewardDirectory(dir));
             Assert.Single(learned.Score([new RewardQuery(new PromptRecord("Review of the lamp:", new JsonObject(), "t"), " The lamp is great.", true)]));
+
+            // held-out figures: 16 sampled reviews per prompt, the same draws on every call, both rewards on the same completions
+            var env = task.Load(dir);
+            var (first, firstLearned) = env.Evaluate();
+            var (again, againLearned) = env.Evaluate();
+            Assert.Equal(env.HeldOut.Count * 16, first.Samples.Count);
+            Assert.Equal(first.Samples, again.Samples);
+            Assert.Equal(firstLearned, againLearned);
+            var gold = first.Samples.Select((x, i) => first.EndedWithEos[i] ? GoldReviewScorer.Gold(x.Completion) : -1f).Average(x => (double)x);
+            Assert.Equal(gold, first.MeanScore, 5);
+            var queries = first.Samples.Select((x, i) => new RewardQuery(env.HeldOut[i / 16], x.Completion, first.EndedWithEos[i])).ToList();
+            Assert.Equal(env.Reward.Score(queries).Average(x => (double)x), firstLearned!.Value, 5);
         }
         finally
         {

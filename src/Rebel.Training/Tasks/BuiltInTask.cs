@@ -50,15 +50,38 @@ public sealed record TaskEnvironment(LanguageModel Policy, BpeTokenizer Tokenize
     public SamplingOptions Greedy => new() { Temperature = 0, MaxNewTokens = MaxNewTokens, EosTokenIds = Policy.Config.EosTokenIds };
 
     /// <summary>
-    /// Greedy held-out evaluation of the policy: the <see cref="HeldOutReward"/> mean, and when RL optimises another reward, that
-    /// reward's mean on the same completions as "learned_reward".
+    /// Completions drawn per held-out prompt by <see cref="Evaluate"/>: 1 decodes greedily (default); more sample at
+    /// <see cref="EvaluationTemperature"/> with a fixed seed, so a handful of prompts still gives a mean that can move by less
+    /// than one prompt's worth.
+    /// </summary>
+    public int EvaluationSamples { get; init; } = 1;
+
+    /// <summary>Sampling temperature of <see cref="Evaluate"/> when <see cref="EvaluationSamples"/> is above 1.</summary>
+    public float EvaluationTemperature { get; init; } = 1f;
+
+    /// <summary>
+    /// Held-out evaluation of the policy (greedy, or <see cref="EvaluationSamples"/> samples per prompt): the <see cref="HeldOutReward"/>
+    /// mean, and when RL optimises another reward, that reward's mean on the same completions as "learned_reward".
     /// </summary>
     public (EvaluationResult HeldOut, double? Learned) Evaluate()
     {
-        var result = Evaluation.Run(Policy, Tokenizer, HeldOut, HeldOutReward, Greedy);
-        double? learned = ReferenceEquals(Reward, HeldOutReward) ? null : Evaluation.Run(Policy, Tokenizer, HeldOut, Reward, Greedy).MeanScore;
-        return (result, learned);
+        if (EvaluationSamples <= 1)
+        {
+            var greedy = Evaluation.Run(Policy, Tokenizer, HeldOut, HeldOutReward, Greedy);
+            double? learnedGreedy = ReferenceEquals(Reward, HeldOutReward) ? null : Evaluation.Run(Policy, Tokenizer, HeldOut, Reward, Greedy).MeanScore;
+            return (greedy, learnedGreedy);
+        }
+        var prompts = HeldOut.SelectMany(p => Enumerable.Repeat(p, EvaluationSamples)).ToList();
+        var sampling = Greedy with { Temperature = EvaluationTemperature };
+        var result = Evaluation.Run(Policy, Tokenizer, prompts, HeldOutReward, sampling, seed: EvaluationSeed);
+        if (ReferenceEquals(Reward, HeldOutReward)) return (result, null);
+        // the same completions scored by the learned reward (no second draw: that would score other samples)
+        var queries = result.Samples.Select((s, i) => new RewardQuery(prompts[i], s.Completion, result.EndedWithEos[i])).ToList();
+        return (result, Reward.Score(queries).Average(x => (double)x));
     }
+
+    /// <summary>Seed of the sampled held-out evaluation (the same draws for every policy evaluated).</summary>
+    public const ulong EvaluationSeed = 4242;
 }
 
 /// <summary>Changes to a task's default settings (null keeps the default); tests and quick runs shrink tasks with them.</summary>

@@ -76,7 +76,10 @@ public sealed class ReviewTaskSetup(ReviewTaskOptions options) : IBuiltInTask
         IReward learned, IReadOnlyDictionary<string, double> facts)
     {
         var gold = new GoldReviewScorer();
-        return new TaskEnvironment(model, tokenizer, train, heldOut, learned, gold, new Dictionary<string, IReward> { ["gold"] = gold }, Options.Rebel.MaxNewTokens, facts);
+        return new TaskEnvironment(model, tokenizer, train, heldOut, learned, gold, new Dictionary<string, IReward> { ["gold"] = gold }, Options.Rebel.MaxNewTokens, facts)
+        {
+            EvaluationSamples = Options.EvaluationSamples, EvaluationTemperature = Options.Rebel.Temperature,
+        };
     }
 
     /// <summary>
