@@ -37,7 +37,7 @@ public sealed record DdimTrajectory(int[] Condition, float[][] States, float[] S
     public float LogProb => StepLogProbs.Sum();
 }
 
-/// <summary>Samples trajectories from a <see cref="DitModel"/> and replays their log-probs with gradients.</summary>
+/// <summary>Samples trajectories from a denoiser (<see cref="IDenoiser"/>) and replays their log-probs with gradients.</summary>
 public sealed class DdimSampler
 {
     private readonly NoiseSchedule schedule;
@@ -47,7 +47,7 @@ public sealed class DdimSampler
     public readonly record struct StepCoefficients(int Timestep, int Previous, float InverseSqrtAlphaBar, float NoiseToClean, float MeanScale, float NoiseScale, float Sigma);
 
     /// <summary>The model being sampled (the policy).</summary>
-    public DitModel Model { get; }
+    public IDenoiser Model { get; }
 
     /// <summary>Settings.</summary>
     public DdimOptions Options { get; }
@@ -56,7 +56,7 @@ public sealed class DdimSampler
     public IReadOnlyList<StepCoefficients> Steps => steps;
 
     /// <summary>Prepares K steps of DDIM on <paramref name="model"/>'s noise schedule.</summary>
-    public DdimSampler(DitModel model, DdimOptions options)
+    public DdimSampler(IDenoiser model, DdimOptions options)
     {
         int t = model.Config.TrainTimesteps;
         if (options.Steps < 2 || options.Steps > t) throw new ArgumentException($"DdimSampler: {options.Steps} steps; need 2..{t}.");

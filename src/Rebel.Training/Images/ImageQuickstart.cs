@@ -85,10 +85,10 @@ public static partial class ImageQuickstart
         var quality = new ImageQualityMeter(featureNetwork, [.. ShapesDataset.Generate(o.Seed + RealSeed, o.RealImages, size).Select(i => i.Pixels)], size);
         progress.Step(1, $"reward classifier {classifierAccuracy:P1}, judge {judgeAccuracy:P1} on fresh images");
 
-        var model = o.PretrainedModel is null ? new DitModel(o.Model with { ImageSize = size }) : DitFolder.Load(o.PretrainedModel);
+        var model = o.PretrainedModel is null ? Denoiser.Create(o.Model with { ImageSize = size }) : DitFolder.Load(o.PretrainedModel);
         if (model.Config.ImageSize != size) throw new ArgumentException($"image quickstart: the model in '{o.PretrainedModel}' makes {model.Config.ImageSize}×{model.Config.ImageSize} images, not {size}×{size}.");
         if (o.PretrainedModel is null) model.Initialize(new Rng(o.Seed));
-        progress.Message($"Model: DiT with {model.ParameterCount:N0} parameters; shape classifier reads {classifierAccuracy:P1} of fresh real images right.");
+        progress.Message($"Model: {model.Config.Architecture} with {model.ParameterCount:N0} parameters; shape classifier reads {classifierAccuracy:P1} of fresh real images right.");
         var sampler = o.Rebel.Sampler;
         var (valCaptions, valSeeds) = ImageSampling.Grid(captions, o.ValidationPerCaption, ValidationSeeds);
 

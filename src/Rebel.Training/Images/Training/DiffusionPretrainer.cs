@@ -8,10 +8,10 @@ using Rebel.Training.Images.Data;
 
 namespace Rebel.Training.Images.Training;
 
-/// <summary>Trains a <see cref="DitModel"/> to predict the noise (or v, see <see cref="DitConfig.PredictionType"/>) in images of a data set.</summary>
+/// <summary>Trains a denoiser (<see cref="IDenoiser"/>) to predict the noise (or v, see <see cref="DitConfig.PredictionType"/>) in images of a data set.</summary>
 public sealed class DiffusionPretrainer
 {
-    private readonly DitModel model;
+    private readonly IDenoiser model;
     private readonly IReadOnlyList<ShapeImage> data;
     private readonly NoiseSchedule schedule;
     private readonly AdamW optimizer;
@@ -30,7 +30,7 @@ public sealed class DiffusionPretrainer
     public Action<int, double>? StepCompleted { get; set; }
 
     /// <summary>Sets up training on <paramref name="data"/> (images of the model's size).</summary>
-    public DiffusionPretrainer(DitModel model, IReadOnlyList<ShapeImage> data, DiffusionPretrainOptions options)
+    public DiffusionPretrainer(IDenoiser model, IReadOnlyList<ShapeImage> data, DiffusionPretrainOptions options)
     {
         options.Validate();
         if (data.Count == 0) throw new ArgumentException("DiffusionPretrainer: no images.");

@@ -13,15 +13,14 @@ namespace Rebel.Training.Images.Training;
 /// <summary>Per-trajectory KL between the policy's and a frozen reference model's denoising transitions: the shaped reward and the loss term.</summary>
 public sealed class TransitionKl
 {
-    private readonly DitModel reference;
+    private readonly IDenoiser reference;
 
     /// <summary>Freezes a copy of <paramref name="model"/> (its weights now) as the reference, with coefficient <paramref name="coefficient"/> (β ≥ 0).</summary>
-    public TransitionKl(DitModel model, float coefficient)
+    public TransitionKl(IDenoiser model, float coefficient)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (!(coefficient >= 0)) throw new ArgumentException($"TransitionKl: coefficient {coefficient} must be non-negative.");
-        reference = new DitModel(model.Config);
-        foreach (var (name, tensor) in model.NamedParameters) tensor.Span.CopyTo(reference.NamedParameters[name].Span);
+        reference = Denoiser.Copy(model);
         Coefficient = coefficient;
     }
 
