@@ -104,12 +104,13 @@ public static partial class ImageQuickstart
         if (o.PretrainedModel is null) pretrainer.Train(cancel, step =>
         {
             if (step % o.ValidateEvery != 0) return false;
-            var images = ImageSampling.Sample(model, sampler, valCaptions, valSeeds);
+            var images = ImageSampling.Sample(pretrainer.Averaged, sampler, valCaptions, valSeeds);
             validation = reward.Accuracy(images, valCaptions, size);
             validationQuality = quality.Measure(images);
             return validation >= o.PretrainTargetAlignment && validationQuality.FrechetDistance <= o.PretrainTargetFrechet;
         });
         double pretrainSeconds = pretrainClock.Elapsed.TotalSeconds;
+        model = pretrainer.Averaged; // the moving average of the weights when one is kept: what validation sampled, and the policy from here on
         DitFolder.Save(model, Path.Combine(dir, "pretrained"));
         if (o.PretrainedModel is not null) progress.Message($"Fine-tuning {o.PretrainedModel} (no pretraining).");
         else progress.Message($"Pretraining stopped after {pretrainer.StepsTaken} steps (validation alignment {validation:P1}, Fréchet distance {validationQuality.FrechetDistance:F2}).");
