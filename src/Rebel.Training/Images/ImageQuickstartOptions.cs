@@ -23,10 +23,13 @@ public sealed record ImageQuickstartOptions
     public int TrainImages { get; init; } = 8192;
 
     /// <summary>
-    /// The DiT: patch 4 (16 tokens), width 96, 4 blocks — about 0.7M parameters; patch 2 samples better but costs 5× more. v-prediction:
-    /// with ε-prediction this model barely uses its caption (about 6 % validation alignment after 1000 steps, 42 % with v).
+    /// The denoiser: a convolutional U-Net (<see cref="UnetModel"/>) of 3 levels, 16/32/64 channels at 16/8/4 pixels, v-prediction —
+    /// about 0.37M parameters. Measured (seed 1, 1000 pretraining steps): held-out Fréchet distance 29.7 and high-frequency ratio 1.12
+    /// against 47.5 and 1.82 for the earlier DiT (patch 4, width 96, 4 blocks, 0.7M parameters, `--architecture dit --patch 4 --width 96
+    /// --layers 4`), whose 4 × 4 patches drew blocky, speckled shapes; a pretraining step costs about 3× the DiT's. v-prediction: with
+    /// ε-prediction the DiT barely used its caption (about 6 % validation alignment after 1000 steps, 42 % with v).
     /// </summary>
-    public DitConfig Model { get; init; } = ImageConditions.Config(16) with { PatchSize = 4, HiddenSize = 96, Layers = 4, PredictionType = DitConfig.VPrediction };
+    public DitConfig Model { get; init; } = ImageConditions.Config(16) with { Architecture = DitConfig.Unet, HiddenSize = 16, Layers = 3, PredictionType = DitConfig.VPrediction };
 
     /// <summary>Steps of the shape classifier behind the alignment reward (and of the judge and the feature network). Default 600.</summary>
     public int ClassifierSteps { get; init; } = 600;

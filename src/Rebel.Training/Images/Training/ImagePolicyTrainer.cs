@@ -98,7 +98,7 @@ public abstract class ImagePolicyTrainer : PolicyTrainer<ImageRollout>
         var shaped = scores;
         int kd = Sampler.Steps.Count * Policy.Config.ImageValues;
         var referenceMeans = KlPenalty?.ReferenceMeans(Sampler, trajectories);
-        if (KlPenalty is not null) (shaped, lastKl) = KlPenalty.Shape(Sampler, trajectories, scores, referenceMeans);
+        if (KlPenalty is not null) (shaped, lastKl) = KlPenalty.Shape(Sampler, trajectories, scores, referenceMeans, recordedMeans: true);
         var all = new double[prompts.Count];
         for (int i = 0; i < count; i++) all[first + i] = shaped[i];
         job.AllReduceSum(all);

@@ -44,13 +44,17 @@ public sealed class TransitionKl
     /// <summary>
     /// Σ_k (1/D)·‖μ_θ(x_k) − μ_ref(x_k)‖² / (2σ_k²) over all K steps of each trajectory (the last, deterministic one with σ of the
     /// last stochastic step), μ_θ from <paramref name="policy"/>'s model, both evaluated at the recorded states; μ_ref from
-    /// <paramref name="referenceMeans"/> when given (<see cref="ReferenceMeans"/> of the same trajectories), else computed.
+    /// <paramref name="referenceMeans"/> when given (<see cref="ReferenceMeans"/> of the same trajectories), else computed. With
+    /// <paramref name="recordedMeans"/>, μ_θ is each trajectory's <see cref="DdimTrajectory.Means"/> (right after sampling, when the
+    /// model is the one that sampled) instead of another forward pass.
     /// </summary>
-    public float[] PerTrajectory(DdimSampler policy, IReadOnlyList<DdimTrajectory> trajectories, float[]? referenceMeans = null)
+    public float[] PerTrajectory(DdimSampler policy, IReadOnlyList<DdimTrajectory> trajectories, float[]? referenceMeans = null, bool recordedMeans = false)
     {
         var theirs = referenceMeans ?? ReferenceMeans(policy, trajectories);
         int k = policy.Steps.Count, d = policy.Model.Config.ImageValues;
-        var mine = policy.StepMeans(trajectories, k);
+        var mine = recordedMeans
+            ? [.. trajectories.SelectMany(t => t.Means ?? throw new ArgumentException("TransitionKl: a trajectory without recorded means.")).SelectMany(m => m)]
+            : policy.StepMeans(trajectories, k);
         var weights = StepWeights(policy);
         var kl = new float[trajectories.Count];
         for (int i = 0; i < kl.Length; i++)
@@ -64,10 +68,10 @@ public sealed class TransitionKl
         return kl;
     }
 
-    /// <summary>r̃ = r − β·KL for each trajectory, and the mean KL of the batch (<paramref name="referenceMeans"/> as in <see cref="PerTrajectory"/>).</summary>
-    public (float[] Shaped, double MeanKl) Shape(DdimSampler policy, IReadOnlyList<DdimTrajectory> trajectories, float[] rewards, float[]? referenceMeans = null)
+    /// <summary>r̃ = r − β·KL for each trajectory, and the mean KL of the batch (<paramref name="referenceMeans"/> and <paramref name="recordedMeans"/> as in <see cref="PerTrajectory"/>).</summary>
+    public (float[] Shaped, double MeanKl) Shape(DdimSampler policy, IReadOnlyList<DdimTrajectory> trajectories, float[] rewards, float[]? referenceMeans = null, bool recordedMeans = false)
     {
-        var kl = PerTrajectory(policy, trajectories, referenceMeans);
+        var kl = PerTrajectory(policy, trajectories, referenceMeans, recordedMeans);
         return ([.. rewards.Select((r, i) => r - Coefficient * kl[i])], kl.Length == 0 ? 0 : kl.Average());
     }
 
