@@ -10,7 +10,7 @@ namespace Rebel.Cli.Commands;
 internal static class ImageCommand
 {
     /// <summary>The image command; <paramref name="helpAlgorithm"/> as in <see cref="ImageTrainCommand.Create"/>.</summary>
-    public static Command Create(string? helpAlgorithm = null) => new("image", "Small conditional diffusion models (DiT) on the built-in shapes set, fine-tuned with REBEL or DDPO against image rewards.")
+    public static Command Create(string? helpAlgorithm = null) => new("image", "Small conditional diffusion models (U-Net or DiT) on the built-in shapes set, fine-tuned with REBEL or DDPO against image rewards.")
     {
         CreateQuickstart(),
         ImagePretrainCommand.Create(),

@@ -1,6 +1,6 @@
 // `rebel image quickstart`: REBEL on a diffusion model end to end with no downloads. Generate the shapes set, train the
 // shape classifier behind the prompt-alignment reward, an independent judge of another architecture and a feature network
-// for the Fréchet distance (neither ever queried by training), pretrain a small DiT, fine-tune it with REBEL (or DDPO) against
+// for the Fréchet distance (neither ever queried by training), pretrain a small diffusion model (a U-Net by default, or a DiT), fine-tune it with REBEL (or DDPO) against
 // (log) prompt alignment with a KL penalty towards the pretrained sampler, and measure on held-out seeds, before and after:
 // alignment by the reward's classifier and by the judge, Fréchet distance to real images and high-frequency energy ratio.
 // Writes summary.json, PNG grids and report.html.
