@@ -88,6 +88,8 @@ public class DiffusionTests
         Assert.Equal([12, model.Config.ImageValues], means.Shape);
         var expectedMeans = sampler.StepMeans(trajectories, 4);
         Assert.Equal(expectedMeans, means.ToArray(), (a, b) => Math.Abs(a - b) < 1e-5f);
+        // The means recorded while sampling are the same numbers (the model has not changed since).
+        Assert.Equal(expectedMeans, trajectories.SelectMany(t => t.Means!).SelectMany(m => m).ToArray(), (a, b) => Math.Abs(a - b) < 1e-5f);
         var stochastic = sampler.StepLogProbs(trajectories).ToArray();
         Assert.Equal(stochastic, logp.ToArray(), (a, b) => Math.Abs(a - b) < 1e-4f * Math.Max(1f, Math.Abs(a)));
         // The deterministic last step's mean is the sampled image itself.

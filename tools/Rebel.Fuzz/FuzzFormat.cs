@@ -141,7 +141,7 @@ public sealed record FuzzFormat(string Name, Action<string> WriteSeed, string[] 
         return LoadDit(scratch);
     }
 
-    private static string Fingerprint(DitModel model) =>
+    private static string Fingerprint(IDenoiser model) =>
         Hash(System.Text.Json.JsonSerializer.Serialize(model.Config), model.NamedParameters.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => (kv.Key, kv.Value)));
 
     // SHA-256 of the header text and every tensor's name, shape and float bits; a non-finite value is reported, not hashed.

@@ -1,5 +1,6 @@
 // `rebel image`: diffusion models on images — pretrain, train (REBEL or DDPO against an image reward), sample, quickstart.
 using System.CommandLine;
+using Rebel.Models.Diffusion;
 using Rebel.Training.Images;
 using Spectre.Console;
 
@@ -9,7 +10,7 @@ namespace Rebel.Cli.Commands;
 internal static class ImageCommand
 {
     /// <summary>The image command; <paramref name="helpAlgorithm"/> as in <see cref="ImageTrainCommand.Create"/>.</summary>
-    public static Command Create(string? helpAlgorithm = null) => new("image", "Small conditional diffusion models (DiT) on the built-in shapes set, fine-tuned with REBEL or DDPO against image rewards.")
+    public static Command Create(string? helpAlgorithm = null) => new("image", "Small conditional diffusion models (U-Net or DiT) on the built-in shapes set, fine-tuned with REBEL or DDPO against image rewards.")
     {
         CreateQuickstart(),
         ImagePretrainCommand.Create(),
@@ -42,10 +43,27 @@ internal static class ImageCommand
             Description = "Validation alignment (0..1) at which pretraining stops early (default: none, all pretraining steps are taken).",
         };
         var pretrainedOption = new Option<string?>("--pretrained") { Description = "Fine-tune this model folder (e.g. pretrained/ of an earlier run) instead of pretraining one." };
+        var archOption = new Option<string?>("--architecture")
+        {
+            Description = $"Denoiser: unet (a convolutional U-Net) or dit (a transformer on patches) (default {defaults.Model.Architecture}).",
+        }.AcceptOnlyFromAmong(DitConfig.Unet, DitConfig.Dit);
+        var widthOption = new Option<int?>("--width") { Description = $"U-Net channels at full resolution, or DiT width (default {defaults.Model.HiddenSize})." };
+        var layersOption = new Option<int?>("--layers") { Description = $"U-Net resolution levels, or DiT blocks (default {defaults.Model.Layers})." };
+        var patchOption = new Option<int?>("--patch") { Description = $"DiT patch side (default {defaults.Model.PatchSize}; the U-Net has none)." };
+        var emaOption = new Option<float?>("--ema-decay")
+        {
+            Description = $"Decay of the moving average of the pretraining weights that validation samples and fine-tuning starts from (default {defaults.Pretrain.EmaDecay:G3}; 0 = the last weights).",
+        };
+        var trainedStepsOption = new Option<int?>("--trained-steps")
+        {
+            Description = "Leading stochastic DDIM steps whose log-densities fine-tuning trains on (default all; the KL loss term still covers every step).",
+        };
+        var epochsOption = new Option<int?>("--epochs") { Description = $"REBEL epochs over each iteration's pairs (default {defaults.Rebel.Epochs})." };
         var algoOption = new Option<string>("--algo") { Description = "Fine-tuning method: rebel, or ddpo for the baseline at the same reward queries.", DefaultValueFactory = _ => defaults.Algorithm }.AcceptOnlyFromAmong("rebel", "ddpo");
-        var cmd = new Command("quickstart", "Pretrain a small DiT on the shapes set, fine-tune it with REBEL (or DDPO) on prompt alignment with a KL penalty towards the pretrained sampler, measure held-out alignment by an independent judge, Fréchet distance and high-frequency ratio; writes summary.json, PNG grids and report.html.")
+        var cmd = new Command("quickstart", "Pretrain a small diffusion model (U-Net or DiT) on the shapes set, fine-tune it with REBEL (or DDPO) on prompt alignment with a KL penalty towards the pretrained sampler, measure held-out alignment by an independent judge, Fréchet distance and high-frequency ratio; writes summary.json, PNG grids and report.html.")
         {
             outOption, seedOption, itersOption, stepsOption, algoOption, klOption, klLossOption, lrOption, etaOption, targetOption, pretrainedOption,
+            archOption, widthOption, layersOption, patchOption, emaOption, trainedStepsOption, epochsOption,
         };
         cmd.SetGuardedAction(parse =>
         {
@@ -54,13 +72,19 @@ internal static class ImageCommand
                 OutputDirectory = parse.GetValue(outOption)!,
                 Seed = parse.GetValue(seedOption),
                 Algorithm = parse.GetValue(algoOption)!,
+                Model = defaults.Model with
+                {
+                    Architecture = parse.GetValue(archOption) ?? defaults.Model.Architecture, HiddenSize = parse.GetValue(widthOption) ?? defaults.Model.HiddenSize,
+                    Layers = parse.GetValue(layersOption) ?? defaults.Model.Layers, PatchSize = parse.GetValue(patchOption) ?? defaults.Model.PatchSize,
+                },
                 Rebel = defaults.Rebel with
                 {
                     Iterations = parse.GetValue(itersOption) ?? defaults.Rebel.Iterations,
                     LearningRate = parse.GetValue(lrOption) ?? defaults.Rebel.LearningRate, Eta = parse.GetValue(etaOption) ?? defaults.Rebel.Eta,
+                    TrainedSteps = parse.GetValue(trainedStepsOption) ?? defaults.Rebel.TrainedSteps, Epochs = parse.GetValue(epochsOption) ?? defaults.Rebel.Epochs,
                 },
                 KlLossCoef = parse.GetValue(klLossOption) ?? defaults.KlLossCoef,
-                Pretrain = defaults.Pretrain with { Steps = parse.GetValue(stepsOption) ?? defaults.Pretrain.Steps },
+                Pretrain = defaults.Pretrain with { Steps = parse.GetValue(stepsOption) ?? defaults.Pretrain.Steps, EmaDecay = parse.GetValue(emaOption) ?? defaults.Pretrain.EmaDecay },
                 KlCoef = parse.GetValue(klOption) ?? defaults.KlCoef,
                 PretrainedModel = parse.GetValue(pretrainedOption),
                 PretrainTargetAlignment = parse.GetValue(targetOption) ?? defaults.PretrainTargetAlignment,

@@ -19,18 +19,19 @@ internal static class ImagePretrainCommand
         var outOption = new Option<string>("--out") { Description = "Model folder to write (config.json, model.safetensors).", DefaultValueFactory = _ => Path.Combine("runs", "image-pretrain") };
         var sizeOption = new Option<int>("--size") { Description = "Image side (8..32).", DefaultValueFactory = _ => 16 };
         var imagesOption = new Option<int>("--images") { Description = "Training images generated from the seed.", DefaultValueFactory = _ => 8192 };
+        var archOption = new Option<string>("--architecture") { Description = "Denoiser: unet (a convolutional U-Net) or dit (a transformer on patches).", DefaultValueFactory = _ => m.Architecture }.AcceptOnlyFromAmong(DitConfig.Unet, DitConfig.Dit);
         var patchOption = new Option<int>("--patch") { Description = "Patch side.", DefaultValueFactory = _ => m.PatchSize };
-        var widthOption = new Option<int>("--width") { Description = "Transformer width.", DefaultValueFactory = _ => m.HiddenSize };
-        var layersOption = new Option<int>("--layers") { Description = "DiT blocks.", DefaultValueFactory = _ => m.Layers };
+        var widthOption = new Option<int>("--width") { Description = "U-Net channels at full resolution, or transformer width.", DefaultValueFactory = _ => m.HiddenSize };
+        var layersOption = new Option<int>("--layers") { Description = "U-Net resolution levels, or DiT blocks.", DefaultValueFactory = _ => m.Layers };
         var headsOption = new Option<int>("--heads") { Description = "Attention heads.", DefaultValueFactory = _ => m.Heads };
         var stepsOption = new Option<int>("--steps") { Description = "Optimizer steps.", DefaultValueFactory = _ => d.Steps };
         var batchOption = new Option<int>("--batch-size") { Description = "Images per step.", DefaultValueFactory = _ => d.BatchSize };
         var lrOption = new Option<float>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => d.LearningRate };
         var predictionOption = new Option<string>("--prediction") { Description = "What the network predicts: epsilon (the noise) or v_prediction.", DefaultValueFactory = _ => m.PredictionType }.AcceptOnlyFromAmong(DitConfig.Epsilon, DitConfig.VPrediction);
         var seedOption = new Option<ulong>("--seed") { Description = "Seed of the data, initialisation and training.", DefaultValueFactory = _ => 1UL };
-        var cmd = new Command("pretrain", "Train a conditional DiT to predict noise on the built-in shapes set; writes a model folder.")
+        var cmd = new Command("pretrain", "Train a conditional U-Net or DiT to predict noise on the built-in shapes set; writes a model folder.")
         {
-            outOption, sizeOption, imagesOption, patchOption, widthOption, layersOption, headsOption, stepsOption, batchOption, lrOption, predictionOption, seedOption,
+            outOption, sizeOption, imagesOption, archOption, patchOption, widthOption, layersOption, headsOption, stepsOption, batchOption, lrOption, predictionOption, seedOption,
         };
         cmd.SetGuardedAction(parse =>
         {
@@ -38,9 +39,9 @@ internal static class ImagePretrainCommand
             ulong seed = parse.GetValue(seedOption);
             var config = ImageConditions.Config(size) with
             {
-                PatchSize = parse.GetValue(patchOption), HiddenSize = parse.GetValue(widthOption), Layers = parse.GetValue(layersOption), Heads = parse.GetValue(headsOption), PredictionType = parse.GetValue(predictionOption)!,
+                Architecture = parse.GetValue(archOption)!, PatchSize = parse.GetValue(patchOption), HiddenSize = parse.GetValue(widthOption), Layers = parse.GetValue(layersOption), Heads = parse.GetValue(headsOption), PredictionType = parse.GetValue(predictionOption)!,
             };
-            var model = new DitModel(config);
+            var model = Denoiser.Create(config);
             model.Initialize(new Rng(seed));
             var data = ShapesDataset.Generate(seed, parse.GetValue(imagesOption), size);
             var options = d with { Steps = parse.GetValue(stepsOption), BatchSize = parse.GetValue(batchOption), LearningRate = parse.GetValue(lrOption), Seed = seed };

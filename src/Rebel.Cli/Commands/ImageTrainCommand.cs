@@ -16,7 +16,7 @@ namespace Rebel.Cli.Commands;
 internal static class ImageTrainCommand
 {
     // The image methods: name, record of defaults (its properties are the flags) and trainer.
-    internal static readonly (string Name, ImageRlOptions Defaults, Func<DitModel, IReadOnlyList<string>, IImageReward, ImageRlOptions, string, ImagePolicyTrainer> Create)[] Methods =
+    internal static readonly (string Name, ImageRlOptions Defaults, Func<IDenoiser, IReadOnlyList<string>, IImageReward, ImageRlOptions, string, ImagePolicyTrainer> Create)[] Methods =
     [
         ("rebel", new ImageRebelOptions(), (m, c, r, o, dir) => new ImageRebelTrainer(m, c, r, (ImageRebelOptions)o, dir)),
         ("ddpo", new DdpoOptions(), (m, c, r, o, dir) => new DdpoTrainer(m, c, r, (DdpoOptions)o, dir)),

@@ -35,9 +35,15 @@ public sealed record DdimTrajectory(int[] Condition, float[][] States, float[] S
 
     /// <summary>ln π(trajectory): the sum of the step log-densities.</summary>
     public float LogProb => StepLogProbs.Sum();
+
+    /// <summary>
+    /// The K means μ_θ(x_k) (each Channels·S·S) the sampler's model gave while sampling, or null; they equal
+    /// <see cref="DdimSampler.StepMeans"/> of this trajectory for as long as the model is unchanged.
+    /// </summary>
+    public float[][]? Means { get; init; }
 }
 
-/// <summary>Samples trajectories from a <see cref="DitModel"/> and replays their log-probs with gradients.</summary>
+/// <summary>Samples trajectories from a denoiser (<see cref="IDenoiser"/>) and replays their log-probs with gradients.</summary>
 public sealed class DdimSampler
 {
     private readonly NoiseSchedule schedule;
@@ -47,7 +53,7 @@ public sealed class DdimSampler
     public readonly record struct StepCoefficients(int Timestep, int Previous, float InverseSqrtAlphaBar, float NoiseToClean, float MeanScale, float NoiseScale, float Sigma);
 
     /// <summary>The model being sampled (the policy).</summary>
-    public DitModel Model { get; }
+    public IDenoiser Model { get; }
 
     /// <summary>Settings.</summary>
     public DdimOptions Options { get; }
@@ -56,7 +62,7 @@ public sealed class DdimSampler
     public IReadOnlyList<StepCoefficients> Steps => steps;
 
     /// <summary>Prepares K steps of DDIM on <paramref name="model"/>'s noise schedule.</summary>
-    public DdimSampler(DitModel model, DdimOptions options)
+    public DdimSampler(IDenoiser model, DdimOptions options)
     {
         int t = model.Config.TrainTimesteps;
         if (options.Steps < 2 || options.Steps > t) throw new ArgumentException($"DdimSampler: {options.Steps} steps; need 2..{t}.");
@@ -94,6 +100,7 @@ public sealed class DdimSampler
         int b = rowRngs.Count, d = Model.Config.ImageValues, attrs = Model.Config.ConditionSizes.Length;
         if (conditions.Length != b * attrs) throw new ArgumentException($"DdimSampler: {conditions.Length} condition ids for {b} rows × {attrs} attributes.");
         var states = new float[b][][];
+        var means = new float[b][][];
         var logps = new float[b][];
         var x = new float[b * d]; // (B, D)
         for (int i = 0; i < b; i++)
@@ -101,6 +108,7 @@ public sealed class DdimSampler
             rowRngs[i].FillNormal(x.AsSpan(i * d, d));
             states[i] = new float[steps.Length + 1][];
             states[i][0] = x.AsSpan(i * d, d).ToArray();
+            means[i] = new float[steps.Length][];
             logps[i] = new float[StochasticSteps];
         }
         var cond = conditions.ToArray();
@@ -114,6 +122,7 @@ public sealed class DdimSampler
             var mv = mean.Span;
             for (int i = 0; i < b; i++)
             {
+                means[i][k] = mv.Slice(i * d, d).ToArray();
                 var noise = next.AsSpan(i * d, d);
                 if (k < StochasticSteps) rowRngs[i].FillNormal(noise, 0f, steps[k].Sigma);
                 for (int j = 0; j < d; j++) noise[j] += mv[i * d + j];
@@ -124,7 +133,7 @@ public sealed class DdimSampler
             var lp = StepLogDensity(mean, next, rows).Span; // (B)
             for (int i = 0; i < b; i++) logps[i][k] = lp[i];
         }
-        return [.. Enumerable.Range(0, b).Select(i => new DdimTrajectory(cond.AsSpan(i * attrs, attrs).ToArray(), states[i], logps[i]))];
+        return [.. Enumerable.Range(0, b).Select(i => new DdimTrajectory(cond.AsSpan(i * attrs, attrs).ToArray(), states[i], logps[i]) { Means = means[i] })];
     }
 
     /// <summary>

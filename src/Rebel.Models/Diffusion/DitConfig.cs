@@ -6,9 +6,25 @@ using Rebel.Models.IO;
 
 namespace Rebel.Models.Diffusion;
 
-/// <summary>Size of a <see cref="DitModel"/>: image, patches, width, depth and the condition vocabulary.</summary>
+/// <summary>
+/// Size of a diffusion denoiser: its architecture (<see cref="DitModel"/> or <see cref="UnetModel"/>), image, patches, width,
+/// depth and the condition vocabulary.
+/// </summary>
 public sealed record DitConfig
 {
+    /// <summary>
+    /// The network: "dit" (<see cref="DitModel"/>, a transformer on patches) or "unet" (<see cref="UnetModel"/>, a convolutional
+    /// U-Net, for which <see cref="HiddenSize"/> is the channel width at full resolution and <see cref="Layers"/> the number of
+    /// resolution levels; patch size, heads and MLP ratio are not used). Default "dit".
+    /// </summary>
+    public string Architecture { get; init; } = Dit;
+
+    /// <summary>The transformer value of <see cref="Architecture"/>.</summary>
+    public const string Dit = "dit";
+
+    /// <summary>The U-Net value of <see cref="Architecture"/>.</summary>
+    public const string Unet = "unet";
+
     /// <summary>S, image side in pixels (square images). Default 16.</summary>
     public int ImageSize { get; init; } = 16;
 
@@ -70,10 +86,17 @@ public sealed record DitConfig
     [JsonIgnore]
     public int ImageValues => Channels * ImageSize * ImageSize;
 
-    /// <summary>A lower bound on the parameters: per block the attention (4·C²) and MLP (2·C²·ratio) matrices, plus the condition tables and the patch embedding.</summary>
+    /// <summary>
+    /// A lower bound on the parameters. DiT: per block the attention (4·C²) and MLP (2·C²·ratio) matrices, plus the condition
+    /// tables and the patch embedding. U-Net: the two 3 × 3 convolutions of each level's down block, (9·C_l²)·2, plus the condition tables.
+    /// </summary>
     [JsonIgnore]
-    public double MinimumParameters =>
-        Layers * (4.0 + 2.0 * MlpRatio) * HiddenSize * HiddenSize + (ConditionSizes.Sum(n => (double)n) + (double)Channels * PatchSize * PatchSize) * HiddenSize;
+    public double MinimumParameters => Architecture == Unet
+        ? Enumerable.Range(0, Layers).Sum(l => 18.0 * UnetChannels(l) * UnetChannels(l)) + ConditionSizes.Sum(n => (double)n) * HiddenSize
+        : Layers * (4.0 + 2.0 * MlpRatio) * HiddenSize * HiddenSize + (ConditionSizes.Sum(n => (double)n) + (double)Channels * PatchSize * PatchSize) * HiddenSize;
+
+    /// <summary>The U-Net's channels at level <paramref name="level"/> (side S/2^level): C·2^level, capped at 4·C.</summary>
+    public int UnetChannels(int level) => HiddenSize << Math.Min(level, 2);
 
     /// <summary>The file name inside a model folder.</summary>
     public const string FileName = "config.json";
@@ -83,12 +106,15 @@ public sealed record DitConfig
     /// <summary>Throws naming the first inconsistent field.</summary>
     public void Validate()
     {
+        if (Architecture is not (Dit or Unet)) throw new ArgumentException($"DitConfig: architecture '{Architecture}'; expected '{Dit}' or '{Unet}'.");
         if (ImageSize <= 0 || PatchSize <= 0 || ImageSize % PatchSize != 0) throw new ArgumentException($"DitConfig: image size {ImageSize} is not a positive multiple of patch size {PatchSize}.");
         if (Channels <= 0 || HiddenSize <= 0 || Layers <= 0 || MlpRatio <= 0) throw new ArgumentException("DitConfig: channels, width, layers and MLP ratio must be positive.");
-        if (Heads <= 0 || HiddenSize % Heads != 0) throw new ArgumentException($"DitConfig: width {HiddenSize} is not a multiple of {Heads} heads.");
+        if (Architecture == Unet && (Layers > 8 || ImageSize % (1 << (Layers - 1)) != 0))
+            throw new ArgumentException($"DitConfig: a U-Net of {Layers} levels halves the side {Layers - 1} times; image size {ImageSize} is not a multiple of {1 << Math.Clamp(Layers - 1, 0, 30)} (at most 8 levels).");
+        if (Architecture == Dit && (Heads <= 0 || HiddenSize % Heads != 0)) throw new ArgumentException($"DitConfig: width {HiddenSize} is not a multiple of {Heads} heads.");
         if (ConditionSizes.Length == 0 || ConditionSizes.Any(n => n <= 0)) throw new ArgumentException("DitConfig: condition sizes must be positive and at least one.");
         if (PredictionType is not (Epsilon or VPrediction)) throw new ArgumentException($"DitConfig: prediction_type '{PredictionType}'; expected '{Epsilon}' or '{VPrediction}'.");
-        if ((long)Channels * PatchSize * PatchSize > int.MaxValue || (long)Channels * ImageSize * ImageSize > int.MaxValue || (long)HiddenSize * MlpRatio > int.MaxValue)
+        if ((long)Channels * PatchSize * PatchSize > int.MaxValue || (long)Channels * ImageSize * ImageSize > int.MaxValue || (long)HiddenSize * Math.Max(MlpRatio, 4) > int.MaxValue)
             throw new ArgumentException($"DitConfig: channels {Channels}, image size {ImageSize}, patch size {PatchSize}, width {HiddenSize} or MLP ratio {MlpRatio} is beyond any sane size.");
         if (TrainTimesteps > 1_000_000 || TimestepFeatures > 65_536 || ImageSize > 65_536) throw new ArgumentException($"DitConfig: {TrainTimesteps} timesteps, {TimestepFeatures} timestep features or image size {ImageSize} is beyond any sane size.");
         if (TrainTimesteps < 2 || TimestepFeatures < 2 || TimestepFeatures % 2 != 0) throw new ArgumentException("DitConfig: need at least 2 timesteps and an even number of timestep features.");
@@ -98,7 +124,7 @@ public sealed record DitConfig
     public void Save(string path) => AtomicFile.WriteText(path, JsonSerializer.Serialize(this, Json) + "\n");
 
     /// <summary>
-    /// Reads a config written by <see cref="Save"/>. Every key is required except prediction_type (diffusers' default, epsilon);
+    /// Reads a config written by <see cref="Save"/>. Every key is required except architecture (default dit) and prediction_type (diffusers' default, epsilon);
     /// an unknown key (a misspelling) or a value of the wrong type is an InvalidDataException naming the file and the key.
     /// </summary>
     public static DitConfig Load(string path)
@@ -110,6 +136,7 @@ public sealed record DitConfig
             throw new InvalidDataException($"{path}: unknown key(s) {string.Join(", ", unknown.Select(k => $"\"{k}\""))} (expected {string.Join(", ", Keys)}).");
         var config = new DitConfig
         {
+            Architecture = json.GetString("architecture", Dit) ?? Dit,
             ImageSize = json.GetInt("image_size"),
             Channels = json.GetInt("channels"),
             PatchSize = json.GetInt("patch_size"),
@@ -135,5 +162,5 @@ public sealed record DitConfig
 
     // The keys Save writes (snake_case of the properties).
     private static readonly string[] Keys =
-        ["image_size", "channels", "patch_size", "hidden_size", "layers", "heads", "mlp_ratio", "condition_sizes", "train_timesteps", "prediction_type", "timestep_features"];
+        ["architecture", "image_size", "channels", "patch_size", "hidden_size", "layers", "heads", "mlp_ratio", "condition_sizes", "train_timesteps", "prediction_type", "timestep_features"];
 }

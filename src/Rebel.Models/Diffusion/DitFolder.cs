@@ -4,11 +4,11 @@ using Rebel.Tensors;
 
 namespace Rebel.Models.Diffusion;
 
-/// <summary>Saves and loads <see cref="DitModel"/> folders.</summary>
+/// <summary>Saves and loads diffusion model folders (<see cref="DitModel"/> or <see cref="UnetModel"/>, as config.json's architecture says).</summary>
 public static class DitFolder
 {
     /// <summary>Writes config.json and model.safetensors into <paramref name="directory"/> (created if needed).</summary>
-    public static void Save(DitModel model, string directory)
+    public static void Save(IDenoiser model, string directory)
     {
         Directory.CreateDirectory(directory);
         model.Config.Save(Path.Combine(directory, DitConfig.FileName));
@@ -16,14 +16,14 @@ public static class DitFolder
     }
 
     /// <summary>Reads a folder written by <see cref="Save"/>; every parameter must be present with its shape.</summary>
-    public static DitModel Load(string directory)
+    public static IDenoiser Load(string directory)
     {
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Diffusion model folder '{directory}' does not exist.");
         string configPath = Path.Combine(directory, DitConfig.FileName);
         var config = DitConfig.Load(configPath);
         using var folder = CheckpointFolder.Open(directory);
         folder.CheckSizes(config.MinimumParameters, configPath);
-        var model = new DitModel(config);
+        var model = Denoiser.Create(config);
         foreach (var (name, p) in model.NamedParameters)
         {
             if (!folder.Contains(name)) throw new InvalidDataException($"{directory}: tensor '{name}' is missing.");

@@ -7,7 +7,7 @@ using Rebel.Tensors;
 namespace Rebel.Models.Diffusion;
 
 /// <summary>ε_θ(x_t, t, c): images (B, Channels, S, S) in, predicted noise of the same shape out.</summary>
-public sealed class DitModel
+public sealed class DitModel : IDenoiser
 {
     private readonly Dictionary<string, Tensor> parameters = new(StringComparer.Ordinal);
     private readonly Tensor patchW, patchB, pos, time1W, time1B, time2W, time2B, finalAdaW, finalAdaB, finalW, finalB;
@@ -90,8 +90,8 @@ public sealed class DitModel
     /// </summary>
     public Tensor Forward(Tensor x, ReadOnlySpan<int> timesteps, ReadOnlySpan<int> conditions)
     {
-        int b = CheckInput(x, timesteps, conditions), c = Config.HiddenSize;
-        var c0 = Ops.Add(TimestepEmbedding(timesteps), ConditionEmbedding(conditions, b)); // (B, C)
+        int b = Denoiser.CheckInput(Config, x, timesteps, conditions), c = Config.HiddenSize;
+        var c0 = Ops.Add(TimestepEmbedding(timesteps), Denoiser.ConditionEmbedding(conditionTables, conditions, b)); // (B, C)
         var cond = Ops.Silu(c0); // (B, C)
         var h = Ops.Add(Ops.Add(Ops.Linear(Patchify(x), patchW, patchB), pos), Ops.Reshape(c0, b, 1, c)); // (B, N, C), c added to every token too
         foreach (var blk in blocks)
@@ -117,36 +117,9 @@ public sealed class DitModel
     private static Tensor Chunk(Tensor mod, int index, int width) =>
         Ops.Reshape(Ops.Slice(mod, 1, index * width, width), mod.Shape[0], 1, width);
 
-    /// <summary>MLP(sinusoidal features of t): [cos(t·ω_i), sin(t·ω_i)] with ω_i = 10000^(−i/half), then Linear, SiLU, Linear. (B, C).</summary>
-    private Tensor TimestepEmbedding(ReadOnlySpan<int> timesteps)
-    {
-        int b = timesteps.Length, half = Config.TimestepFeatures / 2;
-        var features = new float[b * 2 * half];
-        for (int i = 0; i < b; i++)
-            for (int k = 0; k < half; k++)
-            {
-                double arg = timesteps[i] * Math.Exp(-Math.Log(10000) * k / half);
-                features[i * 2 * half + k] = (float)Math.Cos(arg);
-                features[i * 2 * half + half + k] = (float)Math.Sin(arg);
-            }
-        var t = Tensor.FromArray(features, b, 2 * half); // (B, F)
-        return Ops.Linear(Ops.Silu(Ops.Linear(t, time1W, time1B)), time2W, time2B);
-    }
-
-    /// <summary>Σ over attributes a of table_a[id_a]. (B, C).</summary>
-    private Tensor ConditionEmbedding(ReadOnlySpan<int> conditions, int batch)
-    {
-        int attributes = conditionTables.Length;
-        Tensor? sum = null;
-        var ids = new int[batch];
-        for (int a = 0; a < attributes; a++)
-        {
-            for (int i = 0; i < batch; i++) ids[i] = conditions[i * attributes + a];
-            var e = Ops.Embedding(conditionTables[a], ids, batch); // (B, C)
-            sum = sum is null ? e : Ops.Add(sum, e);
-        }
-        return sum!;
-    }
+    /// <summary>MLP(sinusoidal features of t): Linear, SiLU, Linear. (B, C).</summary>
+    private Tensor TimestepEmbedding(ReadOnlySpan<int> timesteps) =>
+        Ops.Linear(Ops.Silu(Ops.Linear(Denoiser.TimestepFeatures(timesteps, Config.TimestepFeatures), time1W, time1B)), time2W, time2B);
 
     /// <summary>(B, Ch, S, S) → (B, N, Ch·P²): token (gy, gx) holds its patch's values in (channel, py, px) order.</summary>
     public Tensor Patchify(Tensor x)
@@ -164,23 +137,5 @@ public sealed class DitModel
         var y = Ops.Reshape(tokens, b, g, g, ch, p, p); // (B, Gy, Gx, Ch, Py, Px)
         y = Ops.Transpose(Ops.Transpose(Ops.Transpose(y, 3, 4), 2, 4), 1, 2); // (B, Ch, Gy, Py, Gx, Px)
         return Ops.Reshape(y, b, ch, Config.ImageSize, Config.ImageSize);
-    }
-
-    private int CheckInput(Tensor x, ReadOnlySpan<int> timesteps, ReadOnlySpan<int> conditions)
-    {
-        var cfg = Config;
-        if (x.Rank != 4 || x.Shape[1] != cfg.Channels || x.Shape[2] != cfg.ImageSize || x.Shape[3] != cfg.ImageSize)
-            throw new ArgumentException($"DitModel: input {Tensor.Format(x.Shape)} is not (B, {cfg.Channels}, {cfg.ImageSize}, {cfg.ImageSize}).");
-        int b = x.Shape[0];
-        if (timesteps.Length != b) throw new ArgumentException($"DitModel: {timesteps.Length} timesteps for batch {b}.");
-        if (conditions.Length != b * cfg.ConditionSizes.Length) throw new ArgumentException($"DitModel: {conditions.Length} condition ids for batch {b} × {cfg.ConditionSizes.Length} attributes.");
-        foreach (var t in timesteps)
-            if ((uint)t >= (uint)cfg.TrainTimesteps) throw new ArgumentException($"DitModel: timestep {t} is outside [0, {cfg.TrainTimesteps}).");
-        for (int i = 0; i < conditions.Length; i++)
-        {
-            int n = cfg.ConditionSizes[i % cfg.ConditionSizes.Length];
-            if ((uint)conditions[i] >= (uint)n) throw new ArgumentException($"DitModel: condition id {conditions[i]} of attribute {i % cfg.ConditionSizes.Length} is outside [0, {n}).");
-        }
-        return b;
     }
 }

@@ -1,6 +1,6 @@
 // `rebel image quickstart`: REBEL on a diffusion model end to end with no downloads. Generate the shapes set, train the
 // shape classifier behind the prompt-alignment reward, an independent judge of another architecture and a feature network
-// for the Fréchet distance (neither ever queried by training), pretrain a small DiT, fine-tune it with REBEL (or DDPO) against
+// for the Fréchet distance (neither ever queried by training), pretrain a small diffusion model (a U-Net by default, or a DiT), fine-tune it with REBEL (or DDPO) against
 // (log) prompt alignment with a KL penalty towards the pretrained sampler, and measure on held-out seeds, before and after:
 // alignment by the reward's classifier and by the judge, Fréchet distance to real images and high-frequency energy ratio.
 // Writes summary.json, PNG grids and report.html.
@@ -85,10 +85,10 @@ public static partial class ImageQuickstart
         var quality = new ImageQualityMeter(featureNetwork, [.. ShapesDataset.Generate(o.Seed + RealSeed, o.RealImages, size).Select(i => i.Pixels)], size);
         progress.Step(1, $"reward classifier {classifierAccuracy:P1}, judge {judgeAccuracy:P1} on fresh images");
 
-        var model = o.PretrainedModel is null ? new DitModel(o.Model with { ImageSize = size }) : DitFolder.Load(o.PretrainedModel);
+        var model = o.PretrainedModel is null ? Denoiser.Create(o.Model with { ImageSize = size }) : DitFolder.Load(o.PretrainedModel);
         if (model.Config.ImageSize != size) throw new ArgumentException($"image quickstart: the model in '{o.PretrainedModel}' makes {model.Config.ImageSize}×{model.Config.ImageSize} images, not {size}×{size}.");
         if (o.PretrainedModel is null) model.Initialize(new Rng(o.Seed));
-        progress.Message($"Model: DiT with {model.ParameterCount:N0} parameters; shape classifier reads {classifierAccuracy:P1} of fresh real images right.");
+        progress.Message($"Model: {model.Config.Architecture} with {model.ParameterCount:N0} parameters; shape classifier reads {classifierAccuracy:P1} of fresh real images right.");
         var sampler = o.Rebel.Sampler;
         var (valCaptions, valSeeds) = ImageSampling.Grid(captions, o.ValidationPerCaption, ValidationSeeds);
 
@@ -104,12 +104,13 @@ public static partial class ImageQuickstart
         if (o.PretrainedModel is null) pretrainer.Train(cancel, step =>
         {
             if (step % o.ValidateEvery != 0) return false;
-            var images = ImageSampling.Sample(model, sampler, valCaptions, valSeeds);
+            var images = ImageSampling.Sample(pretrainer.Averaged, sampler, valCaptions, valSeeds);
             validation = reward.Accuracy(images, valCaptions, size);
             validationQuality = quality.Measure(images);
             return validation >= o.PretrainTargetAlignment && validationQuality.FrechetDistance <= o.PretrainTargetFrechet;
         });
         double pretrainSeconds = pretrainClock.Elapsed.TotalSeconds;
+        model = pretrainer.Averaged; // the moving average of the weights when one is kept: what validation sampled, and the policy from here on
         DitFolder.Save(model, Path.Combine(dir, "pretrained"));
         if (o.PretrainedModel is not null) progress.Message($"Fine-tuning {o.PretrainedModel} (no pretraining).");
         else progress.Message($"Pretraining stopped after {pretrainer.StepsTaken} steps (validation alignment {validation:P1}, Fréchet distance {validationQuality.FrechetDistance:F2}).");

@@ -23,10 +23,13 @@ public sealed record ImageQuickstartOptions
     public int TrainImages { get; init; } = 8192;
 
     /// <summary>
-    /// The DiT: patch 4 (16 tokens), width 96, 4 blocks — about 0.7M parameters; patch 2 samples better but costs 5× more. v-prediction:
-    /// with ε-prediction this model barely uses its caption (about 6 % validation alignment after 1000 steps, 42 % with v).
+    /// The denoiser: a convolutional U-Net (<see cref="UnetModel"/>) of 3 levels, 16/32/64 channels at 16/8/4 pixels, v-prediction —
+    /// about 0.37M parameters. Measured (seed 1, 1000 pretraining steps): held-out Fréchet distance 29.7 and high-frequency ratio 1.12
+    /// against 47.5 and 1.82 for the earlier DiT (patch 4, width 96, 4 blocks, 0.7M parameters, `--architecture dit --patch 4 --width 96
+    /// --layers 4`), whose 4 × 4 patches drew blocky, speckled shapes; a pretraining step costs about 3× the DiT's. v-prediction: with
+    /// ε-prediction the DiT barely used its caption (about 6 % validation alignment after 1000 steps, 42 % with v).
     /// </summary>
-    public DitConfig Model { get; init; } = ImageConditions.Config(16) with { PatchSize = 4, HiddenSize = 96, Layers = 4, PredictionType = DitConfig.VPrediction };
+    public DitConfig Model { get; init; } = ImageConditions.Config(16) with { Architecture = DitConfig.Unet, HiddenSize = 16, Layers = 3, PredictionType = DitConfig.VPrediction };
 
     /// <summary>Steps of the shape classifier behind the alignment reward (and of the judge and the feature network). Default 600.</summary>
     public int ClassifierSteps { get; init; } = 600;
@@ -109,13 +112,15 @@ public sealed record ImageQuickstartOptions
     public string Reward { get; init; } = "log-alignment";
 
     /// <summary>
-    /// REBEL: 100 iterations of 32 captions × 2 samples, η = 1, learning rate 1e-4 decaying linearly to 0 (constant 1e-4 swung by ±15
-    /// points between checks; 1e-5 did not move held-out alignment). η = 0.01 fits a quarter of the regression target per iteration
-    /// (η = 1: under 1 %) and moves the sampler faster, into pixel noise with β_L = 1. 100 iterations, not the earlier 400, keep the
-    /// whole quickstart at about 270 CPU-seconds (measured under load; the KL adds a reference and a policy forward pass per iteration).
+    /// REBEL: 40 iterations of 32 captions × 2 samples, one epoch over each iteration's pairs, η = 1, learning rate 3e-4 decaying
+    /// linearly to 0, trained on the log-densities of the first 4 of the 9 stochastic DDIM steps (where the shape is decided; the KL
+    /// loss term still holds all 10). Measured on the U-Net (seed 1, under load): judge 53.4 → 56.1 %, Fréchet distance 29.7 → 29.4,
+    /// high-frequency ratio 1.12 → 1.18; lr 1e-3 moved the reward's classifier further (51.9 → 57.2 %) but the judge less (54.6 %) and
+    /// the Fréchet distance up (33.1); 3e-3 lowered the reward. A U-Net iteration costs about 5 CPU-seconds here, so the earlier 100
+    /// iterations of 2 epochs would not fit the quickstart's ten minutes.
     /// </summary>
     public ImageRebelOptions Rebel { get; init; } = new()
     {
-        Iterations = 100, PromptsPerIteration = 32, LearningRate = 1e-4f, Schedule = LrScheduleKind.Linear, Eta = 1f, CheckpointEvery = 50,
+        Iterations = 40, PromptsPerIteration = 32, LearningRate = 3e-4f, Schedule = LrScheduleKind.Linear, Eta = 1f, Epochs = 1, TrainedSteps = 4, CheckpointEvery = 50,
     };
 }

@@ -17,9 +17,10 @@ public class ImageCliTests
         try
         {
             string model = Path.Combine(dir, "model");
-            var pre = CliHarness.Run("image", "pretrain", "--size", "8", "--patch", "4", "--width", "16", "--layers", "1", "--heads", "2",
+            var pre = CliHarness.Run("image", "pretrain", "--size", "8", "--architecture", "unet", "--width", "4", "--layers", "2",
                 "--steps", "3", "--images", "64", "--out", model);
             Assert.True(pre.Code == 0, pre.Err);
+            Assert.IsType<UnetModel>(DitFolder.Load(model));
             Assert.Equal(8, DitFolder.Load(model).Config.ImageSize);
             foreach (var algo in new[] { "rebel", "ddpo" })
             {

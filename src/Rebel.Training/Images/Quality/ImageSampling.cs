@@ -10,7 +10,7 @@ namespace Rebel.Training.Images.Quality;
 public static class ImageSampling
 {
     /// <summary>Images for <paramref name="captions"/>[i] from noise seeded with <paramref name="seeds"/>[i], in batches of <paramref name="batch"/>.</summary>
-    public static List<float[]> Sample(DitModel model, DdimOptions options, IReadOnlyList<string> captions, IReadOnlyList<ulong> seeds, int batch = 64)
+    public static List<float[]> Sample(IDenoiser model, DdimOptions options, IReadOnlyList<string> captions, IReadOnlyList<ulong> seeds, int batch = 64)
     {
         if (captions.Count != seeds.Count) throw new ArgumentException($"ImageSampling: {captions.Count} captions for {seeds.Count} seeds.");
         var sampler = new DdimSampler(model, options);

@@ -8,14 +8,14 @@ using Rebel.Training.Losses;
 
 namespace Rebel.Training.Images.Training;
 
-/// <summary>Trains a <see cref="DitModel"/> with DDPO against an image reward.</summary>
+/// <summary>Trains a diffusion denoiser (<see cref="IDenoiser"/>) with DDPO against an image reward.</summary>
 public sealed class DdpoTrainer : ImagePolicyTrainer
 {
     /// <summary>The options in force.</summary>
     public DdpoOptions Options { get; }
 
     /// <summary>Sets up DDPO on <paramref name="policy"/> with captions <paramref name="prompts"/>.</summary>
-    public DdpoTrainer(DitModel policy, IReadOnlyList<string> prompts, IImageReward reward, DdpoOptions options, string? outputDirectory = null)
+    public DdpoTrainer(IDenoiser policy, IReadOnlyList<string> prompts, IImageReward reward, DdpoOptions options, string? outputDirectory = null)
         : base("ddpo", policy, prompts, reward, options, options.PromptsPerIteration * options.SamplesPerPrompt, outputDirectory) => Options = options;
 
     /// <inheritdoc/>

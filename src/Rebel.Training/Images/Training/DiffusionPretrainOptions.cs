@@ -27,6 +27,13 @@ public sealed record DiffusionPretrainOptions
     /// <summary>Gradient-norm clip. Default 1.</summary>
     public float MaxGradNorm { get; init; } = 1f;
 
+    /// <summary>
+    /// Decay d of an exponential moving average of the weights, θ̄ ← d·θ̄ + (1 − d)·θ after each step, with d warmed up as
+    /// min(d, (1 + n)/(10 + n)) at step n (diffusers' EMAModel); <see cref="DiffusionPretrainer.Averaged"/> holds θ̄, which samples
+    /// better than the last noisy θ of a short run at a constant learning rate. 0 turns it off. Default 0.
+    /// </summary>
+    public float EmaDecay { get; init; }
+
     /// <summary>Seed of the data order, timesteps and noise. Default 1.</summary>
     public ulong Seed { get; init; } = 1;
 
@@ -35,6 +42,7 @@ public sealed record DiffusionPretrainOptions
     {
         if (Steps < 0) throw new ArgumentException($"Diffusion pretraining: steps {Steps} must not be negative.");
         if (BatchSize < 1) throw new ArgumentException($"Diffusion pretraining: batch size {BatchSize} must be at least 1.");
+        if (!(EmaDecay >= 0 && EmaDecay < 1)) throw new ArgumentException($"Diffusion pretraining: EMA decay {EmaDecay} must be in [0, 1).");
         if (!(LearningRate > 0)) throw new ArgumentException($"Diffusion pretraining: learning rate {LearningRate} must be positive.");
     }
 }

@@ -8,10 +8,10 @@ using Rebel.Training.Images.Data;
 
 namespace Rebel.Training.Images.Training;
 
-/// <summary>Trains a <see cref="DitModel"/> to predict the noise (or v, see <see cref="DitConfig.PredictionType"/>) in images of a data set.</summary>
+/// <summary>Trains a denoiser (<see cref="IDenoiser"/>) to predict the noise (or v, see <see cref="DitConfig.PredictionType"/>) in images of a data set.</summary>
 public sealed class DiffusionPretrainer
 {
-    private readonly DitModel model;
+    private readonly IDenoiser model;
     private readonly IReadOnlyList<ShapeImage> data;
     private readonly NoiseSchedule schedule;
     private readonly AdamW optimizer;
@@ -26,11 +26,17 @@ public sealed class DiffusionPretrainer
     /// <summary>Steps taken so far.</summary>
     public int StepsTaken { get; private set; }
 
+    /// <summary>
+    /// The exponential moving average of the weights (<see cref="DiffusionPretrainOptions.EmaDecay"/>), a separate model of the same
+    /// config; the trained model itself when the average is off.
+    /// </summary>
+    public IDenoiser Averaged { get; }
+
     /// <summary>Called after each step with (step, loss).</summary>
     public Action<int, double>? StepCompleted { get; set; }
 
     /// <summary>Sets up training on <paramref name="data"/> (images of the model's size).</summary>
-    public DiffusionPretrainer(DitModel model, IReadOnlyList<ShapeImage> data, DiffusionPretrainOptions options)
+    public DiffusionPretrainer(IDenoiser model, IReadOnlyList<ShapeImage> data, DiffusionPretrainOptions options)
     {
         options.Validate();
         if (data.Count == 0) throw new ArgumentException("DiffusionPretrainer: no images.");
@@ -43,6 +49,7 @@ public sealed class DiffusionPretrainer
         optimizer = new AdamW(model.Parameters, options.LearningRate, weightDecay: options.WeightDecay);
         lr = new LrSchedule(options.Schedule, options.LearningRate, Math.Max(options.Steps, 1), options.WarmupSteps);
         rng = new Rng(options.Seed);
+        Averaged = options.EmaDecay > 0 ? Denoiser.Copy(model) : model;
     }
 
     /// <summary>
@@ -100,9 +107,22 @@ public sealed class DiffusionPretrainer
         }
         optimizer.LearningRate = lr.At(optimizer.StepCount);
         optimizer.ClipAndStep(Options.MaxGradNorm);
+        if (!ReferenceEquals(Averaged, model)) UpdateAverage();
         StepsTaken++;
         StepCompleted?.Invoke(StepsTaken, loss);
         return loss;
+    }
+
+    // θ̄ ← d·θ̄ + (1 − d)·θ with the warmed-up decay of step n = StepsTaken (before the increment).
+    private void UpdateAverage()
+    {
+        float d = Math.Min(Options.EmaDecay, (1f + StepsTaken) / (10f + StepsTaken));
+        foreach (var (name, p) in model.NamedParameters)
+        {
+            var avg = Averaged.NamedParameters[name].Span;
+            var cur = p.Span;
+            for (int i = 0; i < avg.Length; i++) avg[i] = d * avg[i] + (1 - d) * cur[i];
+        }
     }
 
     // Passes over the data set, each in a fresh random order.

@@ -28,7 +28,7 @@ public abstract class ImagePolicyTrainer : PolicyTrainer<ImageRollout>
     private long rewardQueries;
 
     /// <summary>The diffusion model being trained.</summary>
-    public DitModel Policy { get; }
+    public IDenoiser Policy { get; }
 
     /// <summary>The policy's sampler (also replays trajectories with gradients).</summary>
     protected DdimSampler Sampler { get; }
@@ -46,7 +46,7 @@ public abstract class ImagePolicyTrainer : PolicyTrainer<ImageRollout>
     private double lastKl;
 
     /// <summary>Sets up the loop on captions <paramref name="prompts"/>; <paramref name="samplesPerIteration"/> is what one epoch iterates over (images or pairs).</summary>
-    protected ImagePolicyTrainer(string algorithm, DitModel policy, IReadOnlyList<string> prompts, IImageReward reward, ImageRlOptions options,
+    protected ImagePolicyTrainer(string algorithm, IDenoiser policy, IReadOnlyList<string> prompts, IImageReward reward, ImageRlOptions options,
         int samplesPerIteration, string? outputDirectory)
         : base(algorithm, options, policy.Parameters, [.. prompts.Select((p, i) => new PromptRecord(p, [], $"prompt:{i + 1}"))],
             StepsPerEpoch(samplesPerIteration, options.MiniBatchSize), outputDirectory)
@@ -98,7 +98,7 @@ public abstract class ImagePolicyTrainer : PolicyTrainer<ImageRollout>
         var shaped = scores;
         int kd = Sampler.Steps.Count * Policy.Config.ImageValues;
         var referenceMeans = KlPenalty?.ReferenceMeans(Sampler, trajectories);
-        if (KlPenalty is not null) (shaped, lastKl) = KlPenalty.Shape(Sampler, trajectories, scores, referenceMeans);
+        if (KlPenalty is not null) (shaped, lastKl) = KlPenalty.Shape(Sampler, trajectories, scores, referenceMeans, recordedMeans: true);
         var all = new double[prompts.Count];
         for (int i = 0; i < count; i++) all[first + i] = shaped[i];
         job.AllReduceSum(all);

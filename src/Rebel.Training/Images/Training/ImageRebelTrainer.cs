@@ -8,14 +8,14 @@ using Rebel.Training.Losses;
 
 namespace Rebel.Training.Images.Training;
 
-/// <summary>Trains a <see cref="DitModel"/> with REBEL against an image reward.</summary>
+/// <summary>Trains a diffusion denoiser (<see cref="IDenoiser"/>) with REBEL against an image reward.</summary>
 public sealed class ImageRebelTrainer : ImagePolicyTrainer
 {
     /// <summary>The options in force.</summary>
     public ImageRebelOptions Options { get; }
 
     /// <summary>Sets up REBEL on <paramref name="policy"/> with captions <paramref name="prompts"/>.</summary>
-    public ImageRebelTrainer(DitModel policy, IReadOnlyList<string> prompts, IImageReward reward, ImageRebelOptions options, string? outputDirectory = null)
+    public ImageRebelTrainer(IDenoiser policy, IReadOnlyList<string> prompts, IImageReward reward, ImageRebelOptions options, string? outputDirectory = null)
         : base("rebel", policy, prompts, reward, options, options.PromptsPerIteration, outputDirectory) => Options = options;
 
     /// <inheritdoc/>

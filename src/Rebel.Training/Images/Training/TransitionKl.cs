@@ -13,15 +13,14 @@ namespace Rebel.Training.Images.Training;
 /// <summary>Per-trajectory KL between the policy's and a frozen reference model's denoising transitions: the shaped reward and the loss term.</summary>
 public sealed class TransitionKl
 {
-    private readonly DitModel reference;
+    private readonly IDenoiser reference;
 
     /// <summary>Freezes a copy of <paramref name="model"/> (its weights now) as the reference, with coefficient <paramref name="coefficient"/> (β ≥ 0).</summary>
-    public TransitionKl(DitModel model, float coefficient)
+    public TransitionKl(IDenoiser model, float coefficient)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (!(coefficient >= 0)) throw new ArgumentException($"TransitionKl: coefficient {coefficient} must be non-negative.");
-        reference = new DitModel(model.Config);
-        foreach (var (name, tensor) in model.NamedParameters) tensor.Span.CopyTo(reference.NamedParameters[name].Span);
+        reference = Denoiser.Copy(model);
         Coefficient = coefficient;
     }
 
@@ -45,13 +44,17 @@ public sealed class TransitionKl
     /// <summary>
     /// Σ_k (1/D)·‖μ_θ(x_k) − μ_ref(x_k)‖² / (2σ_k²) over all K steps of each trajectory (the last, deterministic one with σ of the
     /// last stochastic step), μ_θ from <paramref name="policy"/>'s model, both evaluated at the recorded states; μ_ref from
-    /// <paramref name="referenceMeans"/> when given (<see cref="ReferenceMeans"/> of the same trajectories), else computed.
+    /// <paramref name="referenceMeans"/> when given (<see cref="ReferenceMeans"/> of the same trajectories), else computed. With
+    /// <paramref name="recordedMeans"/>, μ_θ is each trajectory's <see cref="DdimTrajectory.Means"/> (right after sampling, when the
+    /// model is the one that sampled) instead of another forward pass.
     /// </summary>
-    public float[] PerTrajectory(DdimSampler policy, IReadOnlyList<DdimTrajectory> trajectories, float[]? referenceMeans = null)
+    public float[] PerTrajectory(DdimSampler policy, IReadOnlyList<DdimTrajectory> trajectories, float[]? referenceMeans = null, bool recordedMeans = false)
     {
         var theirs = referenceMeans ?? ReferenceMeans(policy, trajectories);
         int k = policy.Steps.Count, d = policy.Model.Config.ImageValues;
-        var mine = policy.StepMeans(trajectories, k);
+        var mine = recordedMeans
+            ? [.. trajectories.SelectMany(t => t.Means ?? throw new ArgumentException("TransitionKl: a trajectory without recorded means.")).SelectMany(m => m)]
+            : policy.StepMeans(trajectories, k);
         var weights = StepWeights(policy);
         var kl = new float[trajectories.Count];
         for (int i = 0; i < kl.Length; i++)
@@ -65,10 +68,10 @@ public sealed class TransitionKl
         return kl;
     }
 
-    /// <summary>r̃ = r − β·KL for each trajectory, and the mean KL of the batch (<paramref name="referenceMeans"/> as in <see cref="PerTrajectory"/>).</summary>
-    public (float[] Shaped, double MeanKl) Shape(DdimSampler policy, IReadOnlyList<DdimTrajectory> trajectories, float[] rewards, float[]? referenceMeans = null)
+    /// <summary>r̃ = r − β·KL for each trajectory, and the mean KL of the batch (<paramref name="referenceMeans"/> and <paramref name="recordedMeans"/> as in <see cref="PerTrajectory"/>).</summary>
+    public (float[] Shaped, double MeanKl) Shape(DdimSampler policy, IReadOnlyList<DdimTrajectory> trajectories, float[] rewards, float[]? referenceMeans = null, bool recordedMeans = false)
     {
-        var kl = PerTrajectory(policy, trajectories, referenceMeans);
+        var kl = PerTrajectory(policy, trajectories, referenceMeans, recordedMeans);
         return ([.. rewards.Select((r, i) => r - Coefficient * kl[i])], kl.Length == 0 ? 0 : kl.Average());
     }
 
