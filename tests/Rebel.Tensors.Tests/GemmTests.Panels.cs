@@ -21,8 +21,8 @@ public partial class GemmTests
             {
                 float[] a = RandomArray(rng, m * k), w = RandomArray(rng, k * n), c = RandomArray(rng, m * n);
                 float[] expected = (float[])c.Clone(), c0 = (float[])c.Clone();
-                var panels = Gemm.PackColumnPanels(w, k, n, transB);
-                Assert.Equal((n + 31) / 32 * k * 32, panels.Length);
+                Assert.Equal((n + 31) / 32 * k * 32, Gemm.ColumnPanelsLength(k, n));
+                var panels = Pack(w, k, n, transB);
                 Gemm.MultiplyColumnPanels(a, panels, c, m, n, k, accumulate, allowThreads: false, vector);
                 Gemm.Reference(a, w, expected, m, n, k, transA: false, transB, accumulate);
                 AssertClose(expected, c, Magnitude(a, w, accumulate ? c0 : null, m, n, k, false, transB), k,
@@ -39,7 +39,7 @@ public partial class GemmTests
             float[] w = RandomArray(rng, n * k), wt = new float[k * n]; // w (n, k); wt (k, n)
             for (int j = 0; j < n; j++)
                 for (int p = 0; p < k; p++) wt[p * n + j] = w[j * k + p];
-            Assert.Equal(Gemm.PackColumnPanels(wt, k, n, transB: false), Gemm.PackColumnPanels(w, k, n, transB: true));
+            Assert.Equal(Pack(wt, k, n, transB: false), Pack(w, k, n, transB: true));
         }
     }
 
@@ -53,7 +53,14 @@ public partial class GemmTests
         var rng = new Random(37);
         float[] a = RandomArray(rng, m * k), w = RandomArray(rng, k * n), direct = new float[m * n], packed = new float[m * n];
         Gemm.Multiply(a, w, direct, m, n, k);
-        Gemm.MultiplyColumnPanels(a, Gemm.PackColumnPanels(w, k, n, transB: false), packed, m, n, k);
+        Gemm.MultiplyColumnPanels(a, Pack(w, k, n, transB: false), packed, m, n, k);
         Assert.Equal(direct, packed);
+    }
+
+    private static float[] Pack(float[] w, int k, int n, bool transB)
+    {
+        var panels = new float[Gemm.ColumnPanelsLength(k, n)];
+        Gemm.PackColumnPanels(w, k, n, transB, panels);
+        return panels;
     }
 }

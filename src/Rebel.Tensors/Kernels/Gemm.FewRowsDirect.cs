@@ -28,40 +28,33 @@ public static unsafe partial class Gemm
         });
     }
 
-    // Columns [j0, j1) of C: 8×32 blocks, then 4×32, edges one element at a time.
+    // Columns [j0, j1) of C, one 32-column strip of W at a time, read in place (rows n apart).
     private static void FewRowsDirectChunk(float* a, float* w, float* c, int m, int n, int k, int j0, int j1, bool accumulate, bool vector)
     {
         for (int j = j0; j < j1; j += 32)
+            BroadcastStrip(a, w + j, n, c + j, n, m, k, Math.Min(32, j1 - j), accumulate, vector);
+    }
+
+    // Columns [0, jn) of C (m rows ldc apart) from a strip of W (k rows ldw apart, jn ≤ 32 columns): a whole strip on the vector
+    // path in 8×32 blocks, then 4×32, then single rows; otherwise one dot product per element in k order (ColumnDotScalar). The
+    // in-place direct path (ldw = n) and the packed panels (ldw = 32) share it, so their results agree bit for bit.
+    private static void BroadcastStrip(float* a, float* w, int ldw, float* c, int ldc, int m, int k, int jn, bool accumulate, bool vector)
+    {
+        int i = 0;
+        if (vector && jn == 32)
         {
-            int jn = Math.Min(32, j1 - j);
-            int i = 0;
-            if (vector && jn == 32)
-                for (; i + 8 <= m; i += 8)
-                    Broadcast8x32(a + (long)i * k, w + j, n, c + (long)i * n + j, n, k, accumulate);
-            for (; i < m; i += 4)
-            {
-                int im = Math.Min(4, m - i);
-                if (vector && im == 4 && jn == 32)
-                {
-                    Broadcast4x32(a + (long)i * k, w + j, n, c + (long)i * n + j, n, k, accumulate);
-                    continue;
-                }
-                for (int ii = 0; ii < im; ii++)
-                {
-                    if (vector && jn == 32)
-                    {
-                        Broadcast1x32(a + (long)(i + ii) * k, w + j, n, c + (long)(i + ii) * n + j, k, accumulate);
-                        continue;
-                    }
-                    for (int jj = 0; jj < jn; jj++)
-                    {
-                        float* ci = c + (long)(i + ii) * n + j + jj;
-                        float dot = ColumnDotScalar(a + (long)(i + ii) * k, w + j + jj, n, k);
-                        *ci = accumulate ? *ci + dot : dot;
-                    }
-                }
-            }
+            for (; i + 8 <= m; i += 8) Broadcast8x32(a + (long)i * k, w, ldw, c + (long)i * ldc, ldc, k, accumulate);
+            for (; i + 4 <= m; i += 4) Broadcast4x32(a + (long)i * k, w, ldw, c + (long)i * ldc, ldc, k, accumulate);
+            for (; i < m; i++) Broadcast1x32(a + (long)i * k, w, ldw, c + (long)i * ldc, k, accumulate);
+            return;
         }
+        for (; i < m; i++)
+            for (int jj = 0; jj < jn; jj++)
+            {
+                float* ci = c + (long)i * ldc + jj;
+                float dot = ColumnDotScalar(a + (long)i * k, w + jj, ldw, k);
+                *ci = accumulate ? *ci + dot : dot;
+            }
     }
 
     /// <summary>Scalar reference of the direct path: Σ_p x[p]·w[p·ldw] in order.</summary>

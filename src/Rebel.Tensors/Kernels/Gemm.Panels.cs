@@ -2,8 +2,8 @@
 // whole generation): panel s holds columns [32s, 32s + 32) of the (k, n) right operand as k contiguous rows of 32 floats
 // (the last panel zero-padded), so a decode product reads each panel front to back: one stream per thread, four kilobytes per
 // page, where the in-place paths walk a strided 32-column strip of a Conv1D weight (one page per row) or four rows of an
-// nn.Linear weight at once. The 8×32, 4×32 and 1×32 broadcast kernels of the direct path run on the panels with a row stride of
-// 32, and a partial last panel's columns take the direct path's scalar edge, so the results equal that path's bit for bit.
+// nn.Linear weight at once. Each panel goes through the direct path's own strip routine (BroadcastStrip) with a row stride of
+// 32, so the results equal that path's bit for bit.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -12,21 +12,11 @@ namespace Rebel.Tensors.Kernels;
 
 public static unsafe partial class Gemm
 {
-    /// <summary>Columns per panel of <see cref="PackColumnPanels(ReadOnlySpan{float}, int, int, bool, Span{float})"/>.</summary>
+    /// <summary>Columns per panel of <see cref="PackColumnPanels"/>.</summary>
     public const int PanelWidth = 32;
 
-    /// <summary>Floats that <see cref="PackColumnPanels(ReadOnlySpan{float}, int, int, bool, Span{float})"/> writes for a (k, n) operand: ⌈n/32⌉·k·32.</summary>
+    /// <summary>Floats that <see cref="PackColumnPanels"/> writes for a (k, n) operand: ⌈n/32⌉·k·32.</summary>
     public static long ColumnPanelsLength(int k, int n) => (long)((n + PanelWidth - 1) / PanelWidth) * k * PanelWidth;
-
-    /// <summary>
-    /// Packs the right operand of C = A·op(W) into column panels (a new array of <see cref="ColumnPanelsLength"/> floats).
-    /// </summary>
-    public static float[] PackColumnPanels(ReadOnlySpan<float> w, int k, int n, bool transB)
-    {
-        var packed = GC.AllocateUninitializedArray<float>(checked((int)ColumnPanelsLength(k, n))); // (panels, k, 32)
-        PackColumnPanels(w, k, n, transB, packed);
-        return packed;
-    }
 
     /// <summary>
     /// Packs the right operand of C = A·op(W) into column panels for <see cref="MultiplyColumnPanels(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, bool, bool)"/>:
@@ -66,9 +56,10 @@ public static unsafe partial class Gemm
     }
 
     /// <summary>
-    /// C (m×n) = A (m×k) · op(W) (+ C) with op(W) packed by <see cref="PackColumnPanels(ReadOnlySpan{float}, int, int, bool, Span{float})"/>, for products with at most <see cref="FewRows"/>
+    /// C (m×n) = A (m×k) · op(W) (+ C) with op(W) packed by <see cref="PackColumnPanels"/>, for products with at most <see cref="FewRows"/>
     /// rows on the AVX-512 path (<see cref="ColumnPanelsApply"/>); panels split over threads. Equals <see cref="Multiply"/> on the same
-    /// operands up to the order of the additions (the scalar reference <see cref="PanelDotScalar"/> sums in k order).
+    /// operands up to the order of the additions (Conv1D's in-place path: bit for bit; the scalar reference
+    /// <see cref="ColumnDotScalar"/> sums in k order).
     /// </summary>
     public static void MultiplyColumnPanels(ReadOnlySpan<float> a, ReadOnlySpan<float> panels, Span<float> c, int m, int n, int k, bool accumulate = false, bool allowThreads = true) =>
         MultiplyColumnPanels(a, panels, c, m, n, k, accumulate, allowThreads, vector: ActivePath == GemmPath.Avx512);
@@ -77,7 +68,7 @@ public static unsafe partial class Gemm
     internal static void MultiplyColumnPanels(ReadOnlySpan<float> a, ReadOnlySpan<float> panels, Span<float> c, int m, int n, int k, bool accumulate, bool allowThreads, bool vector)
     {
         int count = (n + PanelWidth - 1) / PanelWidth;
-        if (a.Length < (long)m * k || c.Length < (long)m * n || panels.Length < (long)count * k * PanelWidth)
+        if (a.Length < (long)m * k || c.Length < (long)m * n || panels.Length < ColumnPanelsLength(k, n))
             throw new ArgumentException($"MultiplyColumnPanels: operands of {a.Length}, {panels.Length} and {c.Length} floats do not fit {m}×{k} · {k}×{n} in panels.");
         int threads = allowThreads && (long)m * n * k >= ParallelThreshold ? MaxThreads : 1;
         int chunk = FewRowsChunk(count, threads, (long)PanelWidth * m * k);
@@ -91,35 +82,13 @@ public static unsafe partial class Gemm
             {
                 for (int q; (q = Interlocked.Increment(ref next) - 1) < chunks;)
                     for (int s = q * chunk; s < Math.Min(count, (q + 1) * chunk); s++)
-                        PanelBlock(ap, wp + (long)s * k * PanelWidth, cp, m, n, k, s * PanelWidth, accumulate, vector);
+                        BroadcastStrip(ap, wp + (long)s * k * PanelWidth, PanelWidth, cp + s * PanelWidth, n, m, k, Math.Min(PanelWidth, n - s * PanelWidth), accumulate, vector);
             });
         }
     }
 
     /// <summary>True when <see cref="MultiplyColumnPanels(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, bool, bool)"/> takes a product of <paramref name="m"/> rows on this machine's path.</summary>
     public static bool ColumnPanelsApply(int m) => m <= FewRows && ActivePath == GemmPath.Avx512;
-
-    // Columns [j0, j0 + 32) of C from one panel: 8×32 and 4×32 blocks, then single rows; the columns of a partial last panel one
-    // dot product at a time in k order, as the in-place direct path computes its edge columns (so the two agree bit for bit).
-    private static void PanelBlock(float* a, float* panel, float* c, int m, int n, int k, int j0, bool accumulate, bool vector)
-    {
-        int jn = Math.Min(PanelWidth, n - j0);
-        if (vector && jn == PanelWidth)
-        {
-            int row = 0;
-            for (; row + 8 <= m; row += 8) Broadcast8x32(a + (long)row * k, panel, PanelWidth, c + (long)row * n + j0, n, k, accumulate);
-            for (; row + 4 <= m; row += 4) Broadcast4x32(a + (long)row * k, panel, PanelWidth, c + (long)row * n + j0, n, k, accumulate);
-            for (; row < m; row++) Broadcast1x32(a + (long)row * k, panel, PanelWidth, c + (long)row * n + j0, k, accumulate);
-            return;
-        }
-        for (int i = 0; i < m; i++)
-            for (int jj = 0; jj < jn; jj++)
-            {
-                float* ci = c + (long)i * n + j0 + jj;
-                float dot = PanelDotScalar(a + (long)i * k, panel + jj, k);
-                *ci = accumulate ? *ci + dot : dot;
-            }
-    }
 
     // panel (k, 32) = the transpose of 32 rows of W (row stride k): 8×8 blocks transposed in registers (8 sequential row streams
     // read, 8 panel rows written a block at a time), the k % 8 tail element by element.
@@ -153,7 +122,4 @@ public static unsafe partial class Gemm
         Avx.Store(dst + 6 * ldd, Avx.Permute2x128(u2, u6, 0x31));
         Avx.Store(dst + 7 * ldd, Avx.Permute2x128(u3, u7, 0x31));
     }
-
-    /// <summary>Scalar reference of the panel path: Σ_p x[p]·panel[p·32] in order.</summary>
-    internal static float PanelDotScalar(float* x, float* panelColumn, int k) => ColumnDotScalar(x, panelColumn, PanelWidth, k);
 }

@@ -12,7 +12,7 @@ namespace Rebel.Tensors;
 
 /// <summary>
 /// While open on a thread, few-row products of <see cref="Ops.Linear"/> and <see cref="Ops.Conv1D"/> on that thread read their
-/// float32 weights from column panels packed once (<see cref="Gemm.PackColumnPanels(ReadOnlySpan{float}, int, int, bool, Span{float})"/>). The weights must not change while it is
+/// float32 weights from column panels packed once (<see cref="Gemm.PackColumnPanels"/>). The weights must not change while it is
 /// open (a sampler's decode loop). bf16-held weights keep their own path.
 /// </summary>
 public sealed class WeightPanels : IDisposable
