@@ -65,17 +65,11 @@ public sealed record TaskEnvironment(LanguageModel Policy, BpeTokenizer Tokenize
     /// </summary>
     public (EvaluationResult HeldOut, double? Learned) Evaluate()
     {
-        if (EvaluationSamples <= 1)
-        {
-            var greedy = Evaluation.Run(Policy, Tokenizer, HeldOut, HeldOutReward, Greedy);
-            double? learnedGreedy = ReferenceEquals(Reward, HeldOutReward) ? null : Evaluation.Run(Policy, Tokenizer, HeldOut, Reward, Greedy).MeanScore;
-            return (greedy, learnedGreedy);
-        }
-        var prompts = HeldOut.SelectMany(p => Enumerable.Repeat(p, EvaluationSamples)).ToList();
-        var sampling = Greedy with { Temperature = EvaluationTemperature };
-        var result = Evaluation.Run(Policy, Tokenizer, prompts, HeldOutReward, sampling, seed: EvaluationSeed);
+        bool sampled = EvaluationSamples > 1;
+        var prompts = sampled ? [.. HeldOut.SelectMany(p => Enumerable.Repeat(p, EvaluationSamples))] : HeldOut;
+        var result = Evaluation.Run(Policy, Tokenizer, prompts, HeldOutReward, sampled ? Greedy with { Temperature = EvaluationTemperature } : Greedy, seed: EvaluationSeed);
         if (ReferenceEquals(Reward, HeldOutReward)) return (result, null);
-        // the same completions scored by the learned reward (no second draw: that would score other samples)
+        // the same completions scored by the learned reward (decoding again would repeat the greedy work, or score other samples)
         var queries = result.Samples.Select((s, i) => new RewardQuery(prompts[i], s.Completion, result.EndedWithEos[i])).ToList();
         return (result, Reward.Score(queries).Average(x => (double)x));
     }
