@@ -1,5 +1,5 @@
 // `rebel bench model --preset NAME`: training and sampling speed on a checkpoint's exact shape, each set against the limit
-// this machine puts on it (GEMM GFLOP/s for training, memory bandwidth for decoding), with the peak memory of the run.
+// this machine puts on it (GEMM GFLOP/s for training; memory bandwidth and GEMM GFLOP/s for decoding), with the peak memory of the run.
 using System.Globalization;
 using System.Runtime.Intrinsics;
 using Rebel.Tensors;
@@ -15,7 +15,7 @@ public static partial class ModelBench
     /// (full fine-tuning tokens/s; achieved GFLOP/s ≈ 6 · matmul parameters · tokens/s, attention's own FLOPs left out, and its
     /// share of the GEMM limit), "train_lora" (the same with rank-16 LoRA adapters on the
     /// family's default targets, only the adapters training), "sample" (tokens/s of <paramref name="prompts"/> prompts × <paramref name="newTokens"/> new tokens; weight bytes
-    /// read per decode step × steps/s and its share of the bandwidth) and "peak_memory" (VmHWM and the peak of live tensor bytes).
+    /// read per decode step × steps/s and its share of the bandwidth; <see cref="SampleFlops"/> per second and its share of the GEMM limit) and "peak_memory" (VmHWM and the peak of live tensor bytes).
     /// Batch B defaults to 8 rows of 128 tokens, 4 rows from 300M parameters on.
     /// </summary>
     public static IReadOnlyList<BenchFigures> RunPreset(string preset, int trainSteps = 3, int warmup = 1, int sampleReps = 1,
@@ -45,11 +45,13 @@ public static partial class ModelBench
         TensorMemory.ResetPeak();
         var (stepSeconds, loss) = TrainStepSeconds(model, batch: rows, time, trainSteps, warmup);
         lines.Add(TrainLine("train", preset, model.ParameterCount, matmulParams, rows, time, stepSeconds, loss, gemm));
-        double sampleSeconds = SampleSeconds(model, prompts, 16, newTokens, sampleReps);
+        const int promptLength = 16;
+        double sampleSeconds = SampleSeconds(model, prompts, promptLength, newTokens, sampleReps);
         double stepsPerSecond = newTokens / sampleSeconds, weightBytes = matmulParams * (double)sizeof(float);
+        double sampleGflops = SampleFlops(matmulParams, (long)config.VocabSize * config.HiddenSize, prompts, promptLength, newTokens) / sampleSeconds / 1e9;
         lines.Add(Line("sample", ("tokens_per_s", prompts * newTokens / sampleSeconds), ("prompts", prompts), ("new_tokens", newTokens),
             ("steps_per_s", stepsPerSecond), ("weight_gb_per_step", weightBytes / 1e9), ("achieved_gb_per_s", weightBytes * stepsPerSecond / 1e9),
-            ("share_of_bandwidth", weightBytes * stepsPerSecond / 1e9 / bandwidth)));
+            ("share_of_bandwidth", weightBytes * stepsPerSecond / 1e9 / bandwidth), ("achieved_gflops", sampleGflops), ("share_of_gemm", sampleGflops / gemm)));
         // LoRA r = 16 on the family's default targets (PEFT's), base frozen: only the adapters train.
         model.AddLora(new Lora.LoraOptions { Rank = 16, Alpha = 16 }, new Rng(1));
         var (loraSeconds, loraLoss) = TrainStepSeconds(model, model.Parameters, rows, time, trainSteps, warmup);
@@ -70,6 +72,19 @@ public static partial class ModelBench
         if (!c.TieWordEmbeddings) n -= (long)c.VocabSize * c.HiddenSize;
         if (c.Architecture == ModelArchitecture.Gpt2) n -= (long)c.MaxPositions * c.HiddenSize;
         return n;
+    }
+
+    /// <summary>
+    /// Matrix-product FLOPs of one <see cref="SampleSeconds"/> call with distinct prompts: the prefill runs the body (every product
+    /// but the head, <paramref name="headParams"/> = V · C, of the <paramref name="matmulParams"/>) over all prompt tokens and the
+    /// head over each prompt's last one; each of the other new tokens but the last runs body and head over one row per prompt:
+    /// 2 · prompts · (promptLength · body + newTokens · head + (newTokens − 1) · body). With many rows a decode step is bound by
+    /// these FLOPs rather than by reading the weights: 16 rows do 8 FLOPs per weight byte.
+    /// </summary>
+    public static double SampleFlops(long matmulParams, long headParams, int prompts, int promptLength, int newTokens)
+    {
+        double body = matmulParams - headParams;
+        return 2.0 * prompts * (promptLength * body + newTokens * (double)headParams + (newTokens - 1) * body);
     }
 
     private static BenchFigures TrainLine(string bench, string preset, long parameters, long matmulParams, int rows, int time, double seconds, float loss, double gemm)

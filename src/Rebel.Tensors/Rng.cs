@@ -75,10 +75,29 @@ public sealed class Rng
     /// <summary>Draws an index with probability proportional to <paramref name="weights"/> (non-negative, not all zero).</summary>
     public int Multinomial(ReadOnlySpan<float> weights)
     {
+        double total = Total(weights);
+        return Pick(weights, NextDouble() * total);
+    }
+
+    /// <summary>
+    /// The index <see cref="Multinomial(ReadOnlySpan{float})"/> returns when its uniform draw is <paramref name="uniform"/> (in [0, 1)):
+    /// the first one whose cumulative weight exceeds <paramref name="uniform"/> · the sum, so the draw can be taken from the
+    /// generator apart from the scan over the weights (rows scanned in parallel, drawn in order).
+    /// </summary>
+    public static int Multinomial(ReadOnlySpan<float> weights, double uniform) => Pick(weights, uniform * Total(weights));
+
+    private static double Total(ReadOnlySpan<float> weights)
+    {
         double total = 0;
         foreach (var w in weights) total += w;
         if (!(total > 0)) throw new ArgumentException("Multinomial: weights must be non-negative with a positive sum.");
-        double u = NextDouble() * total, acc = 0;
+        return total;
+    }
+
+    // The first index whose running sum of the positive weights exceeds u; the last positive one if rounding leaves none.
+    private static int Pick(ReadOnlySpan<float> weights, double u)
+    {
+        double acc = 0;
         int last = 0;
         for (int i = 0; i < weights.Length; i++)
         {

@@ -60,6 +60,14 @@ public class CheckpointPresetTests
 public class ModelBenchLimitsTests
 {
     [Fact]
+    public void SampleFlops_CountsTheBodyOverPromptsAndAllButTheLastTokenAndTheHeadOncePerNewToken()
+    {
+        // 1000 matrix parameters of which 100 in the head; 2 prompts of 3 tokens, 4 new tokens:
+        // 2 · 2 · (3 · 900 + 4 · 100 + 3 · 900) = 23,200
+        Assert.Equal(23_200, ModelBench.SampleFlops(1000, 100, 2, 3, 4));
+    }
+
+    [Fact]
     public void RunShape_ReturnsOneLineOfFiguresPerBenchWithSharesOfTheLimits()
     {
         var config = ModelBench.ReferenceConfig with { HiddenSize = 32, Layers = 1, Heads = 2, KvHeads = 2, IntermediateSize = 64, MaxPositions = 40 };
@@ -76,7 +84,11 @@ public class ModelBenchLimitsTests
         Assert.Equal(512L * 32 + 4 * 32 * 32 + 2 * 32 * 64 + (3 * 32 + 32 + 64 + 32) + 3 * 2 * 32, matmul);
         Assert.Equal(6.0 * matmul * tokens / 1e9, gflops, 0.01);
         Assert.Equal(gflops / benches["gemm_limit"]["gflops"], train["share_of_gemm"], 0.01);
-        Assert.True(benches["sample"]["share_of_bandwidth"] > 0);
+        var sample = benches["sample"];
+        Assert.True(sample["share_of_bandwidth"] > 0);
+        double sampleSeconds = 2 * 4 / sample["tokens_per_s"]; // 2 prompts × 4 new tokens
+        Assert.Equal(ModelBench.SampleFlops(matmul, 512L * 32, 2, 16, 4) / sampleSeconds / 1e9, sample["achieved_gflops"], 0.01);
+        Assert.Equal(sample["achieved_gflops"] / benches["gemm_limit"]["gflops"], sample["share_of_gemm"], 0.01);
         Assert.True(benches["peak_memory"]["tensor_peak_mb"] > 0);
     }
 }

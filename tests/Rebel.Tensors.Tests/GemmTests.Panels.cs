@@ -31,6 +31,22 @@ public partial class GemmTests
     }
 
     [Fact]
+    public void Plain_pack_puts_element_p_j_in_row_p_of_panel_j_over_32_zero_padded()
+    {
+        var rng = new Random(38);
+        foreach (var (k, n) in new[] { (1, 1), (8, 32), (9, 33), (17, 100), (40, 256), (3, 31) })
+        {
+            float[] w = RandomArray(rng, k * n), expected = new float[Gemm.ColumnPanelsLength(k, n)]; // w (k, n)
+            for (int p = 0; p < k; p++)
+                for (int j = 0; j < n; j++) expected[((long)(j / 32) * k + p) * 32 + j % 32] = w[p * n + j];
+            var packed = new float[expected.Length];
+            packed.AsSpan().Fill(float.NaN); // the padding must be written, not left over
+            Gemm.PackColumnPanels(w, k, n, transB: false, packed);
+            Assert.Equal(expected, packed);
+        }
+    }
+
+    [Fact]
     public void Transposing_pack_equals_the_plain_pack_of_the_transposed_weight()
     {
         var rng = new Random(36);

@@ -1,8 +1,10 @@
 // Batched autoregressive generation with a key/value cache: prompts of different lengths are left-padded,
-// each step samples from temperature-scaled logits (optionally top-k / top-p filtered) and records the log-prob.
+// each step samples from temperature-scaled logits (optionally top-k / top-p filtered) and records the log-prob; the rows' softmax and
+// draw run over the worker team, their uniform draws taken first in row order so the tokens do not depend on the threads.
 using System.Numerics.Tensors;
 using Rebel.Models.Tokenization;
 using Rebel.Tensors;
+using Rebel.Tensors.Kernels;
 
 namespace Rebel.Models.Sampling;
 
@@ -134,9 +136,11 @@ public static partial class Sampler
         var ended = new bool[bsz];
         var stopped = new bool[bsz];
         for (int b = 0; b < bsz; b++) { tokens[b] = []; logps[b] = []; }
-        var row = new float[v];
-        var probs = new float[v];
+        var dist = Rebel.Tensors.Tensor.Zeros(bsz, v).Data; // (B, V): each row's logits, then its probabilities
+        var logProbs = Rebel.Tensors.Tensor.Zeros(bsz, v).Data; // (B, V): ln p of each row
         var next = new int[bsz];
+        var uniform = new double[bsz];
+        var active = new List<int>(bsz);
         var logitsRow = options.SharePromptPrefill ? DistinctRows(prompts) : Enumerable.Range(0, bsz).ToArray();
         using var noGrad = Autograd.NoGrad();
         using var panels = options.PackWeights && options.MaxNewTokens > 1 ? WeightPanels.Begin() : null;
@@ -144,15 +148,29 @@ public static partial class Sampler
         {
             using (var scope = new TensorScope())
             {
-                var logits = (step == 0 ? Prefill(model, prompts, logitsRow, maxLen, pad, cache) : model.Forward(next, bsz, 1, keyStart, cache)).Span; // (rows, 1, V)
+                var logits = step == 0 ? Prefill(model, prompts, logitsRow, maxLen, pad, cache) : model.Forward(next, bsz, 1, keyStart, cache); // (rows, 1, V)
+                active.Clear();
                 for (int b = 0; b < bsz; b++)
                 {
                     if (done[b]) { next[b] = pad; continue; }
-                    logits.Slice((step == 0 ? logitsRow[b] : b) * v, v).CopyTo(row);
-                    var (token, logp) = Pick(row, probs, options, rngOf(b));
-                    next[b] = token;
+                    active.Add(b);
+                    if (options.Temperature > 0) uniform[b] = rngOf(b).NextDouble(); // drawn in row order, as one draw per row
+                }
+                // every row's softmax and draw at once, over the worker team (no random state is touched here)
+                bool prefill = step == 0;
+                WorkerTeam.For(active.Count, i =>
+                {
+                    int b = active[i];
+                    var row = dist.AsSpan(b * v, v);
+                    logits.Span.Slice((prefill ? logitsRow[b] : b) * v, v).CopyTo(row);
+                    var lp = logProbs.AsSpan(b * v, v);
+                    next[b] = Pick(row, lp, options, uniform[b]);
+                });
+                foreach (int b in active)
+                {
+                    int token = next[b];
                     tokens[b].Add(token);
-                    logps[b].Add(logp);
+                    logps[b].Add(logProbs[b * v + token]);
                     if (Array.IndexOf(eos, token) >= 0) { done[b] = true; ended[b] = true; }
                     else if (options.Stop is { } stop && stop(tokens[b])) { done[b] = true; stopped[b] = true; }
                     else if (tokens[b].Count >= options.MaxNewTokens) done[b] = true;
@@ -165,26 +183,23 @@ public static partial class Sampler
         return result;
     }
 
-    /// <summary>Chooses a token from one row of logits; returns it with its log-prob under the temperature-scaled softmax.</summary>
-    internal static (int Token, float LogProb) Pick(Span<float> logits, Span<float> scratch, SamplingOptions o, Rng rng)
+    /// <summary>
+    /// Chooses a token from one row of logits: the argmax when greedy, else the index where the cumulative (top-k / top-p
+    /// filtered) probabilities pass <paramref name="uniform"/> · their sum (<see cref="Rng.Multinomial(ReadOnlySpan{float}, double)"/>).
+    /// <paramref name="logProbs"/> receives ln p of every token under the temperature-scaled softmax; <paramref name="logits"/>
+    /// is overwritten (by the probabilities when sampling).
+    /// </summary>
+    internal static int Pick(Span<float> logits, Span<float> logProbs, SamplingOptions o, double uniform)
     {
         float t = o.Temperature > 0 ? o.Temperature : 1f;
         if (t != 1f) TensorPrimitives.Divide(logits, t, logits);
-        Ops.LogSoftmaxRow(logits, scratch); // scratch = ln p
-        int token;
-        if (o.Temperature <= 0)
-        {
-            token = TensorPrimitives.IndexOfMax(logits);
-        }
-        else
-        {
-            var p = logits; // reuse as probabilities
-            TensorPrimitives.Exp(scratch, p);
-            if (o.TopK > 0 && o.TopK < p.Length) KeepTopK(p, o.TopK);
-            if (o.TopP < 1f) KeepTopP(p, o.TopP);
-            token = rng.Multinomial(p);
-        }
-        return (token, scratch[token]);
+        Ops.LogSoftmaxRow(logits, logProbs);
+        if (o.Temperature <= 0) return TensorPrimitives.IndexOfMax(logits);
+        var p = logits; // reuse as probabilities
+        TensorPrimitives.Exp(logProbs, p);
+        if (o.TopK > 0 && o.TopK < p.Length) KeepTopK(p, o.TopK);
+        if (o.TopP < 1f) KeepTopP(p, o.TopP);
+        return Rng.Multinomial(p, uniform);
     }
 
     private static void KeepTopK(Span<float> p, int k)
