@@ -1,0 +1,203 @@
+// Element-wise kernels: add and multiply (b equal to a's shape or to its trailing dimensions, e.g. a bias (C) over (B, T, C)),
+// scaling by a constant, GELU (tanh form, GPT-2's gelu_new) and SiLU. One thread per element; a broadcast operand's gradient
+// is a column sum, one thread per column.
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
+using Rebel.Tensors;
+
+namespace Rebel.Accelerators.Kernels;
+
+public sealed partial class DeviceKernels
+{
+    private const float GeluC = 0.7978845608f, GeluK = 0.044715f, ExpBound = 87f;
+
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? binaryKernel;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? binaryGradAKernel;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? columnSumKernel;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, float, int>? scaleKernel;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int>? unaryKernel;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>? unaryGradKernel;
+
+    private const int OpAdd = 0, OpMul = 1, OpGelu = 0, OpSilu = 1;
+
+    /// <summary>a + b, where b has a's shape or a's trailing dimensions (repeated over the leading ones).</summary>
+    public DeviceBuffer Add(DeviceBuffer a, DeviceBuffer b) => Binary("Add", a, b, OpAdd);
+
+    /// <summary>a ⊙ b, where b has a's shape or a's trailing dimensions (repeated over the leading ones).</summary>
+    public DeviceBuffer Mul(DeviceBuffer a, DeviceBuffer b) => Binary("Mul", a, b, OpMul);
+
+    /// <summary>Backward of <see cref="Add"/>: ga += g; gb += g summed over the repeated leading dimensions. Either gradient may be null.</summary>
+    public void AddBackward(DeviceBuffer a, DeviceBuffer b, DeviceBuffer g, DeviceBuffer? ga, DeviceBuffer? gb) =>
+        BinaryBackward("AddBackward", a, b, g, ga, gb, OpAdd);
+
+    /// <summary>Backward of <see cref="Mul"/>: ga += g ⊙ b; gb += Σ g ⊙ a over the repeated leading dimensions. Either gradient may be null.</summary>
+    public void MulBackward(DeviceBuffer a, DeviceBuffer b, DeviceBuffer g, DeviceBuffer? ga, DeviceBuffer? gb) =>
+        BinaryBackward("MulBackward", a, b, g, ga, gb, OpMul);
+
+    /// <summary>a · s.</summary>
+    public DeviceBuffer Scale(DeviceBuffer a, float s)
+    {
+        RequireHere("Scale", a);
+        var y = device.Allocate(a.Shape);
+        Launch(ref scaleKernel, ScaleKernel, a.Size, a.View, y.View, s, 0);
+        return y;
+    }
+
+    /// <summary>Backward of <see cref="Scale"/>: ga += s · g.</summary>
+    public void ScaleBackward(DeviceBuffer g, float s, DeviceBuffer ga)
+    {
+        RequireSameShape("ScaleBackward", "gradient", g, "input gradient", ga);
+        Launch(ref scaleKernel, ScaleKernel, g.Size, g.View, ga.View, s, 1);
+    }
+
+    /// <summary>GELU, tanh approximation, computed as x·σ(2u) with u = √(2/π)·(x + 0.044715·x³).</summary>
+    public DeviceBuffer Gelu(DeviceBuffer x) => Unary("Gelu", x, OpGelu);
+
+    /// <summary>Backward of <see cref="Gelu"/>: gx += g · GELU′(x).</summary>
+    public void GeluBackward(DeviceBuffer x, DeviceBuffer g, DeviceBuffer gx) => UnaryBackward("GeluBackward", x, g, gx, OpGelu);
+
+    /// <summary>SiLU: x·σ(x).</summary>
+    public DeviceBuffer Silu(DeviceBuffer x) => Unary("Silu", x, OpSilu);
+
+    /// <summary>Backward of <see cref="Silu"/>: gx += g · (σ(x) + x·σ(x)·(1 − σ(x))).</summary>
+    public void SiluBackward(DeviceBuffer x, DeviceBuffer g, DeviceBuffer gx) => UnaryBackward("SiluBackward", x, g, gx, OpSilu);
+
+    private DeviceBuffer Binary(string op, DeviceBuffer a, DeviceBuffer b, int kind)
+    {
+        int width = BroadcastWidth(op, a, b);
+        var y = device.Allocate(a.Shape);
+        Launch(ref binaryKernel, BinaryKernel, a.Size, a.View, b.View, y.View, width, kind);
+        return y;
+    }
+
+    private void BinaryBackward(string op, DeviceBuffer a, DeviceBuffer b, DeviceBuffer g, DeviceBuffer? ga, DeviceBuffer? gb, int kind)
+    {
+        int width = BroadcastWidth(op, a, b);
+        RequireSameShape(op, "input a", a, "gradient", g);
+        if (ga is not null)
+        {
+            RequireSameShape(op, "input a", a, "its gradient", ga);
+            Launch(ref binaryGradAKernel, BinaryGradAKernel, a.Size, g.View, b.View, ga.View, width, kind);
+        }
+        if (gb is not null)
+        {
+            RequireSameShape(op, "input b", b, "its gradient", gb);
+            if (width > 0) Launch(ref columnSumKernel, ColumnSumKernel, width, g.View, a.View, gb.View, a.Size / width, kind);
+        }
+    }
+
+    // b's element count when b equals a's shape or its trailing dimensions (leading 1s in b allowed); else a clear error.
+    private int BroadcastWidth(string op, DeviceBuffer a, DeviceBuffer b)
+    {
+        RequireHere(op, a);
+        RequireHere(op, b);
+        int lead = 0;
+        while (lead < b.Shape.Length && b.Shape[lead] == 1) lead++; // leading 1s repeat like missing dimensions
+        int n = b.Shape.Length - lead;
+        bool suffix = n <= a.Shape.Length;
+        for (int i = 0; suffix && i < n; i++) suffix = b.Shape[lead + i] == a.Shape[a.Shape.Length - n + i];
+        if (!suffix)
+            throw new ArgumentException($"{op}: shapes {Tensor.Format(a.Shape)} and {Tensor.Format(b.Shape)} do not combine on the device: b must have a's shape or its trailing dimensions.");
+        return b.Size;
+    }
+
+    private static void BinaryKernel(Index1D i, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, int width, int kind)
+    {
+        float bv = b[i % width];
+        y[i] = kind == OpAdd ? a[i] + bv : a[i] * bv;
+    }
+
+    private static void BinaryGradAKernel(Index1D i, ArrayView<float> g, ArrayView<float> b, ArrayView<float> ga, int width, int kind) =>
+        ga[i] += kind == OpAdd ? g[i] : g[i] * b[i % width];
+
+    // gb[j] += Σ_r g[r·W + j] (· a[r·W + j] for a product), one thread per column j.
+    private static void ColumnSumKernel(Index1D j, ArrayView<float> g, ArrayView<float> a, ArrayView<float> gb, int rows, int kind)
+    {
+        int width = (int)gb.Length;
+        float sum = 0f;
+        for (int r = 0; r < rows; r++)
+        {
+            int k = r * width + j;
+            sum += kind == OpAdd ? g[k] : g[k] * a[k];
+        }
+        gb[j] += sum;
+    }
+
+    // y = s·x, or y += s·x when accumulating.
+    private static void ScaleKernel(Index1D i, ArrayView<float> x, ArrayView<float> y, float s, int accumulate) =>
+        y[i] = accumulate != 0 ? y[i] + s * x[i] : s * x[i];
+
+    private DeviceBuffer Unary(string op, DeviceBuffer x, int kind)
+    {
+        RequireHere(op, x);
+        var y = device.Allocate(x.Shape);
+        Launch(ref unaryKernel, UnaryKernel, x.Size, x.View, y.View, kind);
+        return y;
+    }
+
+    private void UnaryBackward(string op, DeviceBuffer x, DeviceBuffer g, DeviceBuffer gx, int kind)
+    {
+        RequireSameShape(op, "input", x, "gradient", g);
+        RequireSameShape(op, "input", x, "input gradient", gx);
+        Launch(ref unaryGradKernel, UnaryGradKernel, x.Size, x.View, g.View, gx.View, kind);
+    }
+
+    private static void UnaryKernel(Index1D i, ArrayView<float> x, ArrayView<float> y, int kind)
+    {
+        float v = x[i];
+        y[i] = kind == OpGelu ? v * GeluSigmoid(v) : v * Sigmoid(v);
+    }
+
+    private static void UnaryGradKernel(Index1D i, ArrayView<float> x, ArrayView<float> g, ArrayView<float> gx, int kind)
+    {
+        float v = x[i];
+        float slope;
+        if (kind == OpGelu)
+        {
+            // GELU′(x) = s·(1 + x·(1 − s)·2c·(1 + 3k·x²)), s = σ(2u), 1 − s = e^(−2u)·s; x clamped where s is already 0 or 1.
+            float e = GeluExp(v), s = GeluSigmoid(v), xc = XMath.Clamp(v, -ExpBound, ExpBound);
+            slope = s * (1f + xc * (e * s) * (2f * GeluC + 6f * GeluC * GeluK * xc * xc));
+        }
+        else
+        {
+            float s = Sigmoid(v);
+            slope = s + v * s * (1f - s);
+        }
+        gx[i] += g[i] * slope;
+    }
+
+    // e^(−2u), the exponent clamped to ±ExpBound.
+    private static float GeluExp(float x) => XMath.Exp(XMath.Clamp(-2f * GeluC * x * (1f + GeluK * x * x), -ExpBound, ExpBound));
+
+    // σ(2u) = 1 / (1 + e^(−2u)); exactly 0 once −2u passes ExpBound.
+    private static float GeluSigmoid(float x)
+    {
+        float v = -2f * GeluC * x * (1f + GeluK * x * x);
+        return v > ExpBound ? 0f : 1f / (1f + GeluExp(x));
+    }
+
+    private static float Sigmoid(float x) => 1f / (1f + XMath.Exp(-x));
+
+    // Loads an element-wise kernel on first use and launches it over n indices (nothing to do for n = 0).
+    private void Launch<T1, T2, T3, T4>(ref Action<Index1D, T1, T2, T3, T4>? kernel, Action<Index1D, T1, T2, T3, T4> body, int n, T1 a1, T2 a2, T3 a3, T4 a4)
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct
+    {
+        kernel ??= Accelerator.LoadAutoGroupedStreamKernel(body);
+        if (n > 0) kernel(n, a1, a2, a3, a4);
+    }
+
+    private void Launch<T1, T2, T3>(ref Action<Index1D, T1, T2, T3>? kernel, Action<Index1D, T1, T2, T3> body, int n, T1 a1, T2 a2, T3 a3)
+        where T1 : struct where T2 : struct where T3 : struct
+    {
+        kernel ??= Accelerator.LoadAutoGroupedStreamKernel(body);
+        if (n > 0) kernel(n, a1, a2, a3);
+    }
+
+    private void Launch<T1, T2, T3, T4, T5>(ref Action<Index1D, T1, T2, T3, T4, T5>? kernel, Action<Index1D, T1, T2, T3, T4, T5> body, int n, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5)
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct
+    {
+        kernel ??= Accelerator.LoadAutoGroupedStreamKernel(body);
+        if (n > 0) kernel(n, a1, a2, a3, a4, a5);
+    }
+}

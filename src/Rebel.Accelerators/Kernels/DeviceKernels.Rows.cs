@@ -1,0 +1,212 @@
+// Row-wise kernels over the last axis: softmax and log-softmax, LayerNorm and RMSNorm. One group of threads per row: each thread
+// strides over the row, group-wide reductions (ILGPU.Algorithms' AllReduce) give every thread the row's max / sum / mean.
+// The norms' weight and bias gradients sum over rows: one thread per channel.
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Algorithms.ScanReduceOperations;
+using ILGPU.Runtime;
+using Rebel.Tensors;
+
+namespace Rebel.Accelerators.Kernels;
+
+/// <summary>A normalisation's output and the per-row statistics its backward needs: mean (LayerNorm only) and 1/√(var + eps).</summary>
+public sealed record NormResult(DeviceBuffer Output, DeviceBuffer? Mean, DeviceBuffer Rstd) : IDisposable
+{
+    /// <summary>Frees the three buffers.</summary>
+    public void Dispose()
+    {
+        Output.Dispose();
+        Mean?.Dispose();
+        Rstd.Dispose();
+    }
+}
+
+public sealed partial class DeviceKernels
+{
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int>? softmaxKernel;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? softmaxGradKernel;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, NormShape>? normKernel;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, NormShape>? normGradKernel;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, NormShape>? normWeightGradKernel;
+
+    /// <summary>Sizes and flags of a normalisation launch.</summary>
+    internal readonly record struct NormShape(int Rows, int Width, float Eps, int Centered, int HasBias, int GradWeight, int GradBias);
+
+    /// <summary>Softmax along the last axis: yᵢ = e^(xᵢ − max) / Σⱼ e^(xⱼ − max).</summary>
+    public DeviceBuffer Softmax(DeviceBuffer x) => SoftmaxFamily("Softmax", x, log: false);
+
+    /// <summary>Log-softmax along the last axis: yᵢ = xᵢ − max − ln Σⱼ e^(xⱼ − max).</summary>
+    public DeviceBuffer LogSoftmax(DeviceBuffer x) => SoftmaxFamily("LogSoftmax", x, log: true);
+
+    /// <summary>Backward of <see cref="Softmax"/> from its output y: gx += y ⊙ (g − Σ g ⊙ y) per row.</summary>
+    public void SoftmaxBackward(DeviceBuffer y, DeviceBuffer g, DeviceBuffer gx) => SoftmaxFamilyBackward("SoftmaxBackward", y, g, gx, log: false);
+
+    /// <summary>Backward of <see cref="LogSoftmax"/> from its output y: gx += g − e^y · Σ g per row.</summary>
+    public void LogSoftmaxBackward(DeviceBuffer y, DeviceBuffer g, DeviceBuffer gx) => SoftmaxFamilyBackward("LogSoftmaxBackward", y, g, gx, log: true);
+
+    private DeviceBuffer SoftmaxFamily(string op, DeviceBuffer x, bool log)
+    {
+        int n = RowWidth(op, x);
+        var y = device.Allocate(x.Shape);
+        softmaxKernel ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(SoftmaxKernel);
+        int rows = n == 0 ? 0 : x.Size / n;
+        if (rows > 0) softmaxKernel(new KernelConfig(rows, RowGroupSize), x.View, y.View, n, log ? 1 : 0);
+        return y;
+    }
+
+    private void SoftmaxFamilyBackward(string op, DeviceBuffer y, DeviceBuffer g, DeviceBuffer gx, bool log)
+    {
+        int n = RowWidth(op, y);
+        RequireSameShape(op, "output", y, "gradient", g);
+        RequireSameShape(op, "output", y, "input gradient", gx);
+        softmaxGradKernel ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(SoftmaxGradKernel);
+        int rows = n == 0 ? 0 : y.Size / n;
+        if (rows > 0) softmaxGradKernel(new KernelConfig(rows, RowGroupSize), y.View, g.View, gx.View, n, log ? 1 : 0);
+    }
+
+    private static void SoftmaxKernel(ArrayView<float> x, ArrayView<float> y, int n, int log)
+    {
+        int o = Grid.IdxX * n, lane = Group.IdxX, width = Group.DimX;
+        float max = float.NegativeInfinity;
+        for (int i = lane; i < n; i += width) max = XMath.Max(max, x[o + i]);
+        max = GroupExtensions.AllReduce<float, MaxFloat>(max);
+        float sum = 0f;
+        for (int i = lane; i < n; i += width) sum += XMath.Exp(x[o + i] - max);
+        sum = GroupExtensions.AllReduce<float, AddFloat>(sum);
+        float lse = XMath.Log(sum), inv = 1f / sum;
+        for (int i = lane; i < n; i += width)
+            y[o + i] = log != 0 ? x[o + i] - max - lse : XMath.Exp(x[o + i] - max) * inv;
+    }
+
+    private static void SoftmaxGradKernel(ArrayView<float> y, ArrayView<float> g, ArrayView<float> gx, int n, int log)
+    {
+        int o = Grid.IdxX * n, lane = Group.IdxX, width = Group.DimX;
+        float dot = 0f;
+        for (int i = lane; i < n; i += width) dot += log != 0 ? g[o + i] : g[o + i] * y[o + i];
+        dot = GroupExtensions.AllReduce<float, AddFloat>(dot);
+        for (int i = lane; i < n; i += width)
+            gx[o + i] += log != 0 ? g[o + i] - XMath.Exp(y[o + i]) * dot : y[o + i] * (g[o + i] - dot);
+    }
+
+    /// <summary>LayerNorm over the last axis: y = (x − mean)/√(var + eps) · w + b (biased variance). x (…, C), w (C), b (C) or null.</summary>
+    public NormResult LayerNorm(DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, float eps) => Norm("LayerNorm", x, weight, bias, eps, centered: true);
+
+    /// <summary>RMSNorm over the last axis: y = x / √(mean(x²) + eps) · w. x (…, C), w (C).</summary>
+    public NormResult RmsNorm(DeviceBuffer x, DeviceBuffer weight, float eps) => Norm("RmsNorm", x, weight, null, eps, centered: false);
+
+    /// <summary>
+    /// Backward of <see cref="LayerNorm"/> from its saved statistics: gx += rstd·(d − mean(d) − x̂·mean(d ⊙ x̂)) with d = g ⊙ w,
+    /// gw += Σ_rows g ⊙ x̂, gb += Σ_rows g. Any gradient may be null.
+    /// </summary>
+    public void LayerNormBackward(DeviceBuffer x, DeviceBuffer weight, NormResult saved, DeviceBuffer g, DeviceBuffer? gx, DeviceBuffer? gw, DeviceBuffer? gb) =>
+        NormBackward("LayerNormBackward", x, weight, saved, g, gx, gw, gb, centered: true);
+
+    /// <summary>Backward of <see cref="RmsNorm"/>: gx += rstd·(g ⊙ w − x̂·mean(g ⊙ w ⊙ x̂)), gw += Σ_rows g ⊙ x̂. Either gradient may be null.</summary>
+    public void RmsNormBackward(DeviceBuffer x, DeviceBuffer weight, NormResult saved, DeviceBuffer g, DeviceBuffer? gx, DeviceBuffer? gw) =>
+        NormBackward("RmsNormBackward", x, weight, saved, g, gx, gw, null, centered: false);
+
+    private NormResult Norm(string op, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, float eps, bool centered)
+    {
+        var shape = CheckNorm(op, x, weight, bias);
+        int[] rowsShape = x.Shape[..^1];
+        var y = device.Allocate(x.Shape);
+        var mean = centered ? device.Allocate(rowsShape) : null;
+        var rstd = device.Allocate(rowsShape);
+        normKernel ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, NormShape>(NormKernel);
+        if (shape.Rows > 0 && shape.Width > 0)
+            normKernel(new KernelConfig(shape.Rows, RowGroupSize), x.View, weight.View, bias?.View ?? Placeholder, y.View, mean?.View ?? Placeholder, rstd.View,
+                shape with { Eps = eps, Centered = centered ? 1 : 0, HasBias = bias is null ? 0 : 1 });
+        return new NormResult(y, mean, rstd);
+    }
+
+    private void NormBackward(string op, DeviceBuffer x, DeviceBuffer weight, NormResult saved, DeviceBuffer g, DeviceBuffer? gx, DeviceBuffer? gw, DeviceBuffer? gb, bool centered)
+    {
+        var shape = CheckNorm(op, x, weight, null) with { Centered = centered ? 1 : 0, GradWeight = gw is null ? 0 : 1, GradBias = gb is null ? 0 : 1 };
+        RequireSameShape(op, "input", x, "gradient", g);
+        if (gx is not null) RequireSameShape(op, "input", x, "input gradient", gx);
+        if (gw is not null) RequireSameShape(op, "weight", weight, "weight gradient", gw);
+        if (gb is not null) RequireSameShape(op, "weight", weight, "bias gradient", gb);
+        if (saved.Rstd.Size != shape.Rows || centered && saved.Mean?.Size != shape.Rows)
+            throw new ArgumentException($"{op}: saved statistics {Tensor.Format(saved.Rstd.Shape)} are not those of input {Tensor.Format(x.Shape)}.");
+        if (shape.Rows == 0 || shape.Width == 0) return;
+        var mean = saved.Mean?.View ?? Placeholder;
+        if (gx is not null)
+        {
+            normGradKernel ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, NormShape>(NormGradKernel);
+            normGradKernel(new KernelConfig(shape.Rows, RowGroupSize), x.View, weight.View, mean, saved.Rstd.View, g.View, gx.View, shape);
+        }
+        if (gw is not null || gb is not null)
+        {
+            normWeightGradKernel ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, NormShape>(NormWeightGradKernel);
+            normWeightGradKernel(shape.Width, x.View, mean, saved.Rstd.View, g.View, gw?.View ?? Placeholder, gb?.View ?? Placeholder, shape);
+        }
+    }
+
+    private NormShape CheckNorm(string op, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias)
+    {
+        int c = RowWidth(op, x);
+        RequireHere(op, weight);
+        if (bias is not null) RequireHere(op, bias);
+        if (weight.Shape.Length != 1 || weight.Shape[0] != c || bias is not null && (bias.Shape.Length != 1 || bias.Shape[0] != c))
+            throw new ArgumentException($"{op}: input {Tensor.Format(x.Shape)} does not match weight {Tensor.Format(weight.Shape)}{(bias is null ? "" : " and bias " + Tensor.Format(bias.Shape))}.");
+        return new NormShape(c == 0 ? 0 : x.Size / c, c, 0f, 0, 0, 0, 0);
+    }
+
+    private static void NormKernel(ArrayView<float> x, ArrayView<float> w, ArrayView<float> b, ArrayView<float> y, ArrayView<float> mean, ArrayView<float> rstd, NormShape s)
+    {
+        int row = Grid.IdxX, c = s.Width, o = row * c, lane = Group.IdxX, width = Group.DimX;
+        float m = 0f;
+        if (s.Centered != 0)
+        {
+            float sum = 0f;
+            for (int i = lane; i < c; i += width) sum += x[o + i];
+            m = GroupExtensions.AllReduce<float, AddFloat>(sum) / c;
+        }
+        float sq = 0f;
+        for (int i = lane; i < c; i += width)
+        {
+            float d = x[o + i] - m;
+            sq += d * d;
+        }
+        float r = 1f / XMath.Sqrt(GroupExtensions.AllReduce<float, AddFloat>(sq) / c + s.Eps);
+        for (int i = lane; i < c; i += width)
+            y[o + i] = (x[o + i] - m) * r * w[i] + (s.HasBias != 0 ? b[i] : 0f);
+        if (lane == 0)
+        {
+            rstd[row] = r;
+            if (s.Centered != 0) mean[row] = m;
+        }
+    }
+
+    private static void NormGradKernel(ArrayView<float> x, ArrayView<float> w, ArrayView<float> mean, ArrayView<float> rstd, ArrayView<float> g, ArrayView<float> gx, NormShape s)
+    {
+        int row = Grid.IdxX, c = s.Width, o = row * c, lane = Group.IdxX, width = Group.DimX;
+        float m = s.Centered != 0 ? mean[row] : 0f, r = rstd[row];
+        float sumD = 0f, sumDx = 0f;
+        for (int i = lane; i < c; i += width)
+        {
+            float d = g[o + i] * w[i];
+            sumD += d;
+            sumDx += d * (x[o + i] - m) * r;
+        }
+        float meanD = s.Centered != 0 ? GroupExtensions.AllReduce<float, AddFloat>(sumD) / c : 0f;
+        float meanDx = GroupExtensions.AllReduce<float, AddFloat>(sumDx) / c;
+        for (int i = lane; i < c; i += width)
+            gx[o + i] += r * (g[o + i] * w[i] - meanD - (x[o + i] - m) * r * meanDx);
+    }
+
+    // gw[j] += Σ_r g[r, j]·x̂[r, j], gb[j] += Σ_r g[r, j]: one thread per channel j.
+    private static void NormWeightGradKernel(Index1D j, ArrayView<float> x, ArrayView<float> mean, ArrayView<float> rstd, ArrayView<float> g, ArrayView<float> gw, ArrayView<float> gb, NormShape s)
+    {
+        float sw = 0f, sb = 0f;
+        for (int r = 0; r < s.Rows; r++)
+        {
+            int k = r * s.Width + j;
+            float xhat = (x[k] - (s.Centered != 0 ? mean[r] : 0f)) * rstd[r];
+            sw += g[k] * xhat;
+            sb += g[k];
+        }
+        if (s.GradWeight != 0) gw[j] += sw;
+        if (s.GradBias != 0) gb[j] += sb;
+    }
+}
