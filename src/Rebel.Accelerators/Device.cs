@@ -93,11 +93,11 @@ public sealed class AcceleratorDevice : Device
     public override string Description => $"{Accelerator.Name}, {Accelerator.MemorySize / (1 << 20)} MiB";
 
     /// <summary>
-    /// The simulated CPU device: groups of two warps of four threads (so the row kernels' reductions cross warps as on a GPU) and
+    /// The simulated CPU device: groups of two warps of two threads (so the row kernels' reductions cross warps as on a GPU) and
     /// one group at a time. Every simulated thread is an OS thread meeting the others at barriers, so more of them only adds
     /// contention: this device exists to check the kernels, not to be fast.
     /// </summary>
-    internal static CPUDevice IlgpuCpuShape { get; } = new(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: 2, numMultiprocessors: 1);
+    internal static CPUDevice IlgpuCpuShape { get; } = new(numThreadsPerWarp: 2, numWarpsPerMultiprocessor: 2, numMultiprocessors: 1);
 
     internal static AcceleratorDevice OpenIlgpuCpu()
     {

@@ -4,9 +4,16 @@ using Rebel.Tensors;
 
 namespace Rebel.Accelerators.Tests;
 
+/// <summary>
+/// The accelerator under test: ILGPU's CPU accelerator, or the device named by REBEL_ACCELERATOR_TEST_DEVICE (cuda on a machine
+/// with a GPU runs every comparison against the GPU's kernels and cuBLAS).
+/// </summary>
 public sealed class IlgpuCpuFixture : IDisposable
 {
-    public AcceleratorDevice Device { get; } = (AcceleratorDevice)Accelerators.Device.Open(DeviceKind.IlgpuCpu);
+    public AcceleratorDevice Device { get; } = Open(Environment.GetEnvironmentVariable("REBEL_ACCELERATOR_TEST_DEVICE") ?? "ilgpu-cpu");
+
+    private static AcceleratorDevice Open(string name) => Accelerators.Device.Open(name) as AcceleratorDevice
+        ?? throw new ArgumentException($"REBEL_ACCELERATOR_TEST_DEVICE={name}: the accelerator tests need an accelerator (ilgpu-cpu or cuda).");
 
     public void Dispose() => Device.Dispose();
 }

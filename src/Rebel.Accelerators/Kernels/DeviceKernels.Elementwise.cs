@@ -1,9 +1,8 @@
 // Element-wise kernels: add and multiply (b equal to a's shape or to its trailing dimensions, e.g. a bias (C) over (B, T, C)),
-// scaling by a constant, GELU (tanh form, GPT-2's gelu_new) and SiLU. One thread per element; a broadcast operand's gradient
-// is a column sum, one thread per column.
+// scaling by a constant, GELU (tanh form, GPT-2's gelu_new) and SiLU. Each is a small op struct run by the grid-stride driver;
+// a broadcast operand's gradient is a column sum, one index per column.
 using ILGPU;
 using ILGPU.Algorithms;
-using ILGPU.Runtime;
 using Rebel.Tensors;
 
 namespace Rebel.Accelerators.Kernels;
@@ -11,13 +10,6 @@ namespace Rebel.Accelerators.Kernels;
 public sealed partial class DeviceKernels
 {
     private const float GeluC = 0.7978845608f, GeluK = 0.044715f, ExpBound = 87f;
-
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? binaryKernel;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? binaryGradAKernel;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? columnSumKernel;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, float, int>? scaleKernel;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, int>? unaryKernel;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>? unaryGradKernel;
 
     private const int OpAdd = 0, OpMul = 1, OpGelu = 0, OpSilu = 1;
 
@@ -40,7 +32,7 @@ public sealed partial class DeviceKernels
     {
         RequireHere("Scale", a);
         var y = device.Allocate(a.Shape);
-        Launch(ref scaleKernel, ScaleKernel, a.Size, a.View, y.View, s, 0);
+        Run(new ScaleOp(a.View, y.View, s, accumulate: false), a.Size);
         return y;
     }
 
@@ -48,7 +40,7 @@ public sealed partial class DeviceKernels
     public void ScaleBackward(DeviceBuffer g, float s, DeviceBuffer ga)
     {
         RequireSameShape("ScaleBackward", "gradient", g, "input gradient", ga);
-        Launch(ref scaleKernel, ScaleKernel, g.Size, g.View, ga.View, s, 1);
+        Run(new ScaleOp(g.View, ga.View, s, accumulate: true), g.Size);
     }
 
     /// <summary>GELU, tanh approximation, computed as x·σ(2u) with u = √(2/π)·(x + 0.044715·x³).</summary>
@@ -67,7 +59,7 @@ public sealed partial class DeviceKernels
     {
         int width = BroadcastWidth(op, a, b);
         var y = device.Allocate(a.Shape);
-        Launch(ref binaryKernel, BinaryKernel, a.Size, a.View, b.View, y.View, width, kind);
+        Run(new BinaryOp(a.View, b.View, y.View, width, kind), a.Size);
         return y;
     }
 
@@ -78,12 +70,12 @@ public sealed partial class DeviceKernels
         if (ga is not null)
         {
             RequireSameShape(op, "input a", a, "its gradient", ga);
-            Launch(ref binaryGradAKernel, BinaryGradAKernel, a.Size, g.View, b.View, ga.View, width, kind);
+            Run(new BinaryGradAOp(g.View, b.View, ga.View, width, kind), a.Size);
         }
         if (gb is not null)
         {
             RequireSameShape(op, "input b", b, "its gradient", gb);
-            if (width > 0) Launch(ref columnSumKernel, ColumnSumKernel, width, g.View, a.View, gb.View, a.Size / width, kind);
+            if (width > 0) Run(new ColumnSumOp(g.View, a.View, gb.View, a.Size / width, width, kind), width);
         }
     }
 
@@ -102,37 +94,61 @@ public sealed partial class DeviceKernels
         return b.Size;
     }
 
-    private static void BinaryKernel(Index1D i, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, int width, int kind)
+    /// <summary>y = a + b or a ⊙ b, b repeating every <c>width</c> elements.</summary>
+    internal readonly struct BinaryOp(ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, int width, int kind) : IElementOp
     {
-        float bv = b[i % width];
-        y[i] = kind == OpAdd ? a[i] + bv : a[i] * bv;
-    }
+        private readonly ArrayView<float> a = a, b = b, y = y;
+        private readonly int width = width, kind = kind;
 
-    private static void BinaryGradAKernel(Index1D i, ArrayView<float> g, ArrayView<float> b, ArrayView<float> ga, int width, int kind) =>
-        ga[i] += kind == OpAdd ? g[i] : g[i] * b[i % width];
-
-    // gb[j] += Σ_r g[r·W + j] (· a[r·W + j] for a product), one thread per column j.
-    private static void ColumnSumKernel(Index1D j, ArrayView<float> g, ArrayView<float> a, ArrayView<float> gb, int rows, int kind)
-    {
-        int width = (int)gb.Length;
-        float sum = 0f;
-        for (int r = 0; r < rows; r++)
+        public void Apply(int i)
         {
-            int k = r * width + j;
-            sum += kind == OpAdd ? g[k] : g[k] * a[k];
+            float bv = b[i % width];
+            y[i] = kind == OpAdd ? a[i] + bv : a[i] * bv;
         }
-        gb[j] += sum;
     }
 
-    // y = s·x, or y += s·x when accumulating.
-    private static void ScaleKernel(Index1D i, ArrayView<float> x, ArrayView<float> y, float s, int accumulate) =>
-        y[i] = accumulate != 0 ? y[i] + s * x[i] : s * x[i];
+    /// <summary>ga += g (sum) or g ⊙ b (product).</summary>
+    internal readonly struct BinaryGradAOp(ArrayView<float> g, ArrayView<float> b, ArrayView<float> ga, int width, int kind) : IElementOp
+    {
+        private readonly ArrayView<float> g = g, b = b, ga = ga;
+        private readonly int width = width, kind = kind;
+
+        public void Apply(int i) => ga[i] += kind == OpAdd ? g[i] : g[i] * b[i % width];
+    }
+
+    /// <summary>gb[j] += Σ_r g[r·W + j] (· a[r·W + j] for a product), one index per column j.</summary>
+    internal readonly struct ColumnSumOp(ArrayView<float> g, ArrayView<float> a, ArrayView<float> gb, int rows, int width, int kind) : IElementOp
+    {
+        private readonly ArrayView<float> g = g, a = a, gb = gb;
+        private readonly int rows = rows, width = width, kind = kind;
+
+        public void Apply(int j)
+        {
+            float sum = 0f;
+            for (int r = 0; r < rows; r++)
+            {
+                int k = r * width + j;
+                sum += kind == OpAdd ? g[k] : g[k] * a[k];
+            }
+            gb[j] += sum;
+        }
+    }
+
+    /// <summary>y = s·x, or y += s·x when accumulating (x and y may be the same view: an in-place scale).</summary>
+    internal readonly struct ScaleOp(ArrayView<float> x, ArrayView<float> y, float s, bool accumulate) : IElementOp
+    {
+        private readonly ArrayView<float> x = x, y = y;
+        private readonly float s = s;
+        private readonly int accumulate = accumulate ? 1 : 0;
+
+        public void Apply(int i) => y[i] = accumulate != 0 ? y[i] + s * x[i] : s * x[i];
+    }
 
     private DeviceBuffer Unary(string op, DeviceBuffer x, int kind)
     {
         RequireHere(op, x);
         var y = device.Allocate(x.Shape);
-        Launch(ref unaryKernel, UnaryKernel, x.Size, x.View, y.View, kind);
+        Run(new UnaryOp(x.View, y.View, kind), x.Size);
         return y;
     }
 
@@ -140,31 +156,45 @@ public sealed partial class DeviceKernels
     {
         RequireSameShape(op, "input", x, "gradient", g);
         RequireSameShape(op, "input", x, "input gradient", gx);
-        Launch(ref unaryGradKernel, UnaryGradKernel, x.Size, x.View, g.View, gx.View, kind);
+        Run(new UnaryGradOp(x.View, g.View, gx.View, kind), x.Size);
     }
 
-    private static void UnaryKernel(Index1D i, ArrayView<float> x, ArrayView<float> y, int kind)
+    /// <summary>y = GELU(x) or SiLU(x).</summary>
+    internal readonly struct UnaryOp(ArrayView<float> x, ArrayView<float> y, int kind) : IElementOp
     {
-        float v = x[i];
-        y[i] = kind == OpGelu ? v * GeluSigmoid(v) : v * Sigmoid(v);
+        private readonly ArrayView<float> x = x, y = y;
+        private readonly int kind = kind;
+
+        public void Apply(int i)
+        {
+            float v = x[i];
+            y[i] = kind == OpGelu ? v * GeluSigmoid(v) : v * Sigmoid(v);
+        }
     }
 
-    private static void UnaryGradKernel(Index1D i, ArrayView<float> x, ArrayView<float> g, ArrayView<float> gx, int kind)
+    /// <summary>gx += g · GELU′(x) or g · SiLU′(x).</summary>
+    internal readonly struct UnaryGradOp(ArrayView<float> x, ArrayView<float> g, ArrayView<float> gx, int kind) : IElementOp
     {
-        float v = x[i];
-        float slope;
-        if (kind == OpGelu)
+        private readonly ArrayView<float> x = x, g = g, gx = gx;
+        private readonly int kind = kind;
+
+        public void Apply(int i)
         {
-            // GELU′(x) = s·(1 + x·(1 − s)·2c·(1 + 3k·x²)), s = σ(2u), 1 − s = e^(−2u)·s; x clamped where s is already 0 or 1.
-            float e = GeluExp(v), s = GeluSigmoid(v), xc = XMath.Clamp(v, -ExpBound, ExpBound);
-            slope = s * (1f + xc * (e * s) * (2f * GeluC + 6f * GeluC * GeluK * xc * xc));
+            float v = x[i];
+            float slope;
+            if (kind == OpGelu)
+            {
+                // GELU′(x) = s·(1 + x·(1 − s)·2c·(1 + 3k·x²)), s = σ(2u), 1 − s = e^(−2u)·s; x clamped where s is already 0 or 1.
+                float e = GeluExp(v), s = GeluSigmoid(v), xc = XMath.Clamp(v, -ExpBound, ExpBound);
+                slope = s * (1f + xc * (e * s) * (2f * GeluC + 6f * GeluC * GeluK * xc * xc));
+            }
+            else
+            {
+                float s = Sigmoid(v);
+                slope = s + v * s * (1f - s);
+            }
+            gx[i] += g[i] * slope;
         }
-        else
-        {
-            float s = Sigmoid(v);
-            slope = s + v * s * (1f - s);
-        }
-        gx[i] += g[i] * slope;
     }
 
     // e^(−2u), the exponent clamped to ±ExpBound.
@@ -178,26 +208,4 @@ public sealed partial class DeviceKernels
     }
 
     private static float Sigmoid(float x) => 1f / (1f + XMath.Exp(-x));
-
-    // Loads an element-wise kernel on first use and launches it over n indices (nothing to do for n = 0).
-    private void Launch<T1, T2, T3, T4>(ref Action<Index1D, T1, T2, T3, T4>? kernel, Action<Index1D, T1, T2, T3, T4> body, int n, T1 a1, T2 a2, T3 a3, T4 a4)
-        where T1 : struct where T2 : struct where T3 : struct where T4 : struct
-    {
-        kernel ??= Accelerator.LoadAutoGroupedStreamKernel(body);
-        if (n > 0) kernel(n, a1, a2, a3, a4);
-    }
-
-    private void Launch<T1, T2, T3>(ref Action<Index1D, T1, T2, T3>? kernel, Action<Index1D, T1, T2, T3> body, int n, T1 a1, T2 a2, T3 a3)
-        where T1 : struct where T2 : struct where T3 : struct
-    {
-        kernel ??= Accelerator.LoadAutoGroupedStreamKernel(body);
-        if (n > 0) kernel(n, a1, a2, a3);
-    }
-
-    private void Launch<T1, T2, T3, T4, T5>(ref Action<Index1D, T1, T2, T3, T4, T5>? kernel, Action<Index1D, T1, T2, T3, T4, T5> body, int n, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5)
-        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct
-    {
-        kernel ??= Accelerator.LoadAutoGroupedStreamKernel(body);
-        if (n > 0) kernel(n, a1, a2, a3, a4, a5);
-    }
 }

@@ -1,15 +1,12 @@
-// Embedding lookup: rows of a (V, C) table gathered by token id, one thread per output element; the backward scatter-adds each
+// Embedding lookup: rows of a (V, C) table gathered by token id, one index per output element; the backward scatter-adds each
 // output row's gradient into its id's row with atomic adds (ids repeat within a batch).
 using ILGPU;
-using ILGPU.Runtime;
 using Rebel.Tensors;
 
 namespace Rebel.Accelerators.Kernels;
 
 public sealed partial class DeviceKernels
 {
-    private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>? embeddingKernel;
-
     /// <summary>Rows of <paramref name="weight"/> (V, C) picked by <paramref name="ids"/>: result (…ids shape, C).</summary>
     public DeviceBuffer Embedding(DeviceBuffer weight, ReadOnlySpan<int> ids, params int[] idsShape)
     {
@@ -31,10 +28,9 @@ public sealed partial class DeviceKernels
 
     private void RunEmbedding(DeviceBuffer table, ReadOnlySpan<int> ids, DeviceBuffer rows, int c, bool backward)
     {
-        embeddingKernel ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(EmbeddingKernel);
         if (rows.Size == 0) return;
         var idBuffer = UploadIndices(ids);
-        embeddingKernel(rows.Size, table.View, idBuffer.View.AsContiguous(), rows.View, c, backward ? 1 : 0);
+        Run(new EmbeddingOp(table.View, idBuffer.View.AsContiguous(), rows.View, c, backward), rows.Size);
         Finish(idBuffer);
     }
 
@@ -49,11 +45,18 @@ public sealed partial class DeviceKernels
         return weight.Shape[1];
     }
 
-    // Forward: rows[i] = table[ids[i / C]·C + i % C]. Backward: table[…] += rows[i] (the table is the gradient then).
-    private static void EmbeddingKernel(Index1D i, ArrayView<float> table, ArrayView<int> ids, ArrayView<float> rows, int c, int backward)
+    /// <summary>Forward: rows[i] = table[ids[i / C]·C + i % C]. Backward: table[…] += rows[i] (the table is the gradient then).</summary>
+    internal readonly struct EmbeddingOp(ArrayView<float> table, ArrayView<int> ids, ArrayView<float> rows, int c, bool backward) : IElementOp
     {
-        int k = ids[i / c] * c + i % c;
-        if (backward != 0) Atomic.Add(ref table[k], rows[i]);
-        else rows[i] = table[k];
+        private readonly ArrayView<float> table = table, rows = rows;
+        private readonly ArrayView<int> ids = ids;
+        private readonly int c = c, backward = backward ? 1 : 0;
+
+        public void Apply(int i)
+        {
+            int k = ids[i / c] * c + i % c;
+            if (backward != 0) Atomic.Add(ref table[k], rows[i]);
+            else rows[i] = table[k];
+        }
     }
 }

@@ -1,6 +1,6 @@
 // Token-level losses on logits, fused with log-softmax: per-token log-probs ln softmax(logits/τ)[target] (the trainers'
 // sequence log-probs) and mean cross-entropy over the targets that are not ignored. Forward: one group per row; backward: one
-// thread per logit, from the saved ln Σ e^(x/τ) of its row.
+// index per logit, from the saved ln Σ e^(x/τ) of its row.
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Algorithms.ScanReduceOperations;
@@ -23,8 +23,6 @@ public sealed record TokenLogProbs(DeviceBuffer LogProbs, DeviceBuffer LogSumExp
 public sealed partial class DeviceKernels
 {
     private Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, LogitShape>? logProbKernel;
-    private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LogitShape>? logProbGradKernel;
-    private Action<Index1D, ArrayView<float>, float>? fillKernel;
 
     /// <summary>Sizes of a logits launch: vocabulary V, 1/τ, and the ignored target id.</summary>
     internal readonly record struct LogitShape(int Vocab, float InverseTemperature, int IgnoreIndex);
@@ -54,10 +52,9 @@ public sealed partial class DeviceKernels
         RequireSameShape("GatherLogProbsBackward", "log-probs", saved.LogProbs, "gradient", g);
         RequireSameShape("GatherLogProbsBackward", "logits", logits, "logits gradient", glogits);
         if (g.Size != targets.Length) throw new ArgumentException($"GatherLogProbsBackward: gradient {Tensor.Format(g.Shape)} for {targets.Length} rows.");
-        logProbGradKernel ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LogitShape>(LogProbGradKernel);
         if (logits.Size == 0) return;
         var t = UploadIndices(targets);
-        logProbGradKernel(logits.Size, logits.View, t.View.AsContiguous(), saved.LogSumExp.View, g.View, glogits.View, shape);
+        Run(new LogProbGradOp(logits.View, t.View.AsContiguous(), saved.LogSumExp.View, g.View, glogits.View, shape), logits.Size);
         Finish(t);
     }
 
@@ -76,8 +73,7 @@ public sealed partial class DeviceKernels
     public void CrossEntropyBackward(DeviceBuffer logits, ReadOnlySpan<int> targets, TokenLogProbs saved, float g, DeviceBuffer glogits, int ignoreIndex = -100)
     {
         using var rowGrad = device.Allocate(saved.LogProbs.Shape);
-        fillKernel ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(FillKernel);
-        if (rowGrad.Size > 0) fillKernel(rowGrad.Size, rowGrad.View, -g / Math.Max(Kept(targets, ignoreIndex), 1));
+        Run(new FillOp(rowGrad.View, -g / Math.Max(Kept(targets, ignoreIndex), 1)), rowGrad.Size);
         GatherLogProbsBackward(logits, targets, saved, rowGrad, glogits, 1f, ignoreIndex);
         Accelerator.Synchronize(); // rowGrad is freed on return
     }
@@ -116,14 +112,29 @@ public sealed partial class DeviceKernels
         logp[row] = ignored ? 0f : x[o + t] * s.InverseTemperature - l;
     }
 
-    private static void LogProbGradKernel(Index1D i, ArrayView<float> x, ArrayView<int> targets, ArrayView<float> lse, ArrayView<float> g, ArrayView<float> gx, LogitShape s)
+    /// <summary>glogits[i] += (g/τ)·(onehot(target) − e^(x/τ − lse)) for row i / V, unless the row is ignored.</summary>
+    internal readonly struct LogProbGradOp(ArrayView<float> x, ArrayView<int> targets, ArrayView<float> lse, ArrayView<float> g, ArrayView<float> gx, LogitShape s) : IElementOp
     {
-        int row = i / s.Vocab, t = targets[row];
-        if (t == s.IgnoreIndex || g[row] == 0f) return;
-        float gr = g[row] * s.InverseTemperature;
-        float d = -gr * XMath.Exp(x[i] * s.InverseTemperature - lse[row]);
-        gx[i] += i % s.Vocab == t ? d + gr : d;
+        private readonly ArrayView<float> x = x, lse = lse, g = g, gx = gx;
+        private readonly ArrayView<int> targets = targets;
+        private readonly LogitShape s = s;
+
+        public void Apply(int i)
+        {
+            int row = i / s.Vocab, t = targets[row];
+            if (t == s.IgnoreIndex || g[row] == 0f) return;
+            float gr = g[row] * s.InverseTemperature;
+            float d = -gr * XMath.Exp(x[i] * s.InverseTemperature - lse[row]);
+            gx[i] += i % s.Vocab == t ? d + gr : d;
+        }
     }
 
-    private static void FillKernel(Index1D i, ArrayView<float> y, float value) => y[i] = value;
+    /// <summary>y[i] = value.</summary>
+    internal readonly struct FillOp(ArrayView<float> y, float value) : IElementOp
+    {
+        private readonly ArrayView<float> y = y;
+        private readonly float value = value;
+
+        public void Apply(int i) => y[i] = value;
+    }
 }

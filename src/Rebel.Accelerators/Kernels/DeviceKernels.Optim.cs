@@ -1,5 +1,5 @@
 // Optimizer kernels: the AdamW update (the same float operations in the same order as the engine's AdamWKernel) and global-norm
-// gradient clipping (sum of squares by strided threads and one atomic add each, then an in-place scale).
+// gradient clipping (sum of squares by as many strided threads as the device runs at once, one atomic add each, then an in-place scale).
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
@@ -9,9 +9,6 @@ namespace Rebel.Accelerators.Kernels;
 
 public sealed partial class DeviceKernels
 {
-    private const int NormThreads = 4096;
-
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamWConstants>? adamWKernel;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int>? sumSquaresKernel;
 
     /// <summary>Constants of one AdamW step: β₁, β₂, ε, bias corrections 1 − βᵗ, learning rate, decay factor 1 − lr·λ.</summary>
@@ -25,18 +22,24 @@ public sealed partial class DeviceKernels
         RequireSameShape("AdamW", "parameter", theta, "gradient", g);
         RequireSameShape("AdamW", "parameter", theta, "first moment", m);
         RequireSameShape("AdamW", "parameter", theta, "second moment", v);
-        adamWKernel ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamWConstants>(AdamWKernel);
-        if (theta.Size > 0) adamWKernel(theta.Size, theta.View, g.View, m.View, v.View, constants);
+        Run(new AdamWOp(theta.View, g.View, m.View, v.View, constants), theta.Size);
     }
 
-    private static void AdamWKernel(Index1D i, ArrayView<float> theta, ArrayView<float> g, ArrayView<float> m, ArrayView<float> v, AdamWConstants s)
+    /// <summary>One element's AdamW update.</summary>
+    internal readonly struct AdamWOp(ArrayView<float> theta, ArrayView<float> g, ArrayView<float> m, ArrayView<float> v, AdamWConstants s) : IElementOp
     {
-        float gi = g[i];
-        float mk = s.Beta1 * m[i] + (1f - s.Beta1) * gi;
-        float vk = s.Beta2 * v[i] + (1f - s.Beta2) * gi * gi;
-        m[i] = mk;
-        v[i] = vk;
-        theta[i] = theta[i] * s.Decay - s.LearningRate * (mk / s.Correction1) / (XMath.Sqrt(vk / s.Correction2) + s.Epsilon);
+        private readonly ArrayView<float> theta = theta, g = g, m = m, v = v;
+        private readonly AdamWConstants s = s;
+
+        public void Apply(int i)
+        {
+            float gi = g[i];
+            float mk = s.Beta1 * m[i] + (1f - s.Beta1) * gi;
+            float vk = s.Beta2 * v[i] + (1f - s.Beta2) * gi * gi;
+            m[i] = mk;
+            v[i] = vk;
+            theta[i] = theta[i] * s.Decay - s.LearningRate * (mk / s.Correction1) / (XMath.Sqrt(vk / s.Correction2) + s.Epsilon);
+        }
     }
 
     /// <summary>
@@ -50,14 +53,15 @@ public sealed partial class DeviceKernels
         foreach (var g in gradients)
         {
             RequireHere("ClipGradNorm", g);
-            if (g.Size > 0) sumSquaresKernel(Math.Min(g.Size, NormThreads), g.View, total.View, Math.Min(g.Size, NormThreads));
+            int threads = Math.Min(g.Size, Math.Max(1, Accelerator.MaxNumThreads));
+            if (g.Size > 0) sumSquaresKernel(threads, g.View, total.View, threads);
         }
         float norm = MathF.Sqrt(total.ToArray()[0]);
         if (norm > maxNorm && norm > 0)
         {
             float scale = maxNorm / (norm + 1e-6f);
             foreach (var g in gradients)
-                Launch(ref scaleKernel, ScaleKernel, g.Size, g.View, g.View, scale, 0); // in place: g = scale·g
+                Run(new ScaleOp(g.View, g.View, scale, accumulate: false), g.Size); // in place: g = scale·g
         }
         return norm;
     }

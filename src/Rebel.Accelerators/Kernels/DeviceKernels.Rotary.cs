@@ -2,7 +2,6 @@
 // rotation by the negated angle, accumulated into the input's gradient. The cos/sin tables are read out of the engine's
 // RotaryTable through the managed op itself, so both devices rotate by bit-identical angles.
 using ILGPU;
-using ILGPU.Runtime;
 using Rebel.Tensors;
 
 namespace Rebel.Accelerators.Kernels;
@@ -54,8 +53,6 @@ public sealed class DeviceRotaryTable : IDisposable
 
 public sealed partial class DeviceKernels
 {
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, RotaryShape>? rotaryKernel;
-
     /// <summary>Sizes of a rotary launch: channels per row (H·D), head size D, half the rotary dimension, and the backward flag.</summary>
     internal readonly record struct RotaryShape(int Width, int HeadSize, int Half, int Backward);
 
@@ -81,10 +78,9 @@ public sealed partial class DeviceKernels
 
     private void RunRotary(DeviceBuffer source, DeviceBuffer destination, DeviceRotaryTable table, ReadOnlySpan<int> positions, RotaryShape shape)
     {
-        rotaryKernel ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, RotaryShape>(RotaryKernel);
         if (source.Size == 0) return;
         var pos = UploadIndices(positions);
-        rotaryKernel(source.Size, source.View, destination.View, table.Cos.View, table.Sin.View, pos.View.AsContiguous(), shape);
+        Run(new RotaryOp(source.View, destination.View, table.Cos.View, table.Sin.View, pos.View.AsContiguous(), shape), source.Size);
         Finish(pos);
     }
 
@@ -102,21 +98,29 @@ public sealed partial class DeviceKernels
         return new RotaryShape(x.Shape[2], d, table.RotaryDim / 2, 0);
     }
 
-    private static void RotaryKernel(Index1D i, ArrayView<float> src, ArrayView<float> dst, ArrayView<float> cos, ArrayView<float> sin, ArrayView<int> positions, RotaryShape s)
+    /// <summary>One output element of the rotation (or, backward, of the rotation by the negated angle, accumulated).</summary>
+    internal readonly struct RotaryOp(ArrayView<float> src, ArrayView<float> dst, ArrayView<float> cos, ArrayView<float> sin, ArrayView<int> positions, RotaryShape s) : IElementOp
     {
-        int row = i / s.Width, c = i % s.Width % s.HeadSize, head = i - c; // head: index of this head's channel 0
-        float value;
-        if (c >= 2 * s.Half)
+        private readonly ArrayView<float> src = src, dst = dst, cos = cos, sin = sin;
+        private readonly ArrayView<int> positions = positions;
+        private readonly RotaryShape s = s;
+
+        public void Apply(int i)
         {
-            value = src[i];
+            int row = i / s.Width, c = i % s.Width % s.HeadSize, head = i - c; // head: index of this head's channel 0
+            float value;
+            if (c >= 2 * s.Half)
+            {
+                value = src[i];
+            }
+            else
+            {
+                int j = c < s.Half ? c : c - s.Half, t = positions[row] * s.Half + j;
+                float cs = cos[t], sn = s.Backward != 0 ? -sin[t] : sin[t];
+                float x1 = src[head + j], x2 = src[head + j + s.Half];
+                value = c < s.Half ? x1 * cs - x2 * sn : x2 * cs + x1 * sn;
+            }
+            dst[i] = s.Backward != 0 ? dst[i] + value : value;
         }
-        else
-        {
-            int j = c < s.Half ? c : c - s.Half, t = positions[row] * s.Half + j;
-            float cs = cos[t], sn = s.Backward != 0 ? -sin[t] : sin[t];
-            float x1 = src[head + j], x2 = src[head + j + s.Half];
-            value = c < s.Half ? x1 * cs - x2 * sn : x2 * cs + x1 * sn;
-        }
-        dst[i] = s.Backward != 0 ? dst[i] + value : value;
     }
 }

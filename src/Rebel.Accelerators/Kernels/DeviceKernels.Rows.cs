@@ -1,6 +1,6 @@
 // Row-wise kernels over the last axis: softmax and log-softmax, LayerNorm and RMSNorm. One group of threads per row: each thread
 // strides over the row, group-wide reductions (ILGPU.Algorithms' AllReduce) give every thread the row's max / sum / mean.
-// The norms' weight and bias gradients sum over rows: one thread per channel.
+// The norms' weight and bias gradients sum over rows: one index per channel.
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Algorithms.ScanReduceOperations;
@@ -27,7 +27,6 @@ public sealed partial class DeviceKernels
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? softmaxGradKernel;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, NormShape>? normKernel;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, NormShape>? normGradKernel;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, NormShape>? normWeightGradKernel;
 
     /// <summary>Sizes and flags of a normalisation launch.</summary>
     internal readonly record struct NormShape(int Rows, int Width, float Eps, int Centered, int HasBias, int GradWeight, int GradBias);
@@ -137,8 +136,7 @@ public sealed partial class DeviceKernels
         }
         if (gw is not null || gb is not null)
         {
-            normWeightGradKernel ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, NormShape>(NormWeightGradKernel);
-            normWeightGradKernel(shape.Width, x.View, mean, saved.Rstd.View, g.View, gw?.View ?? Placeholder, gb?.View ?? Placeholder, shape);
+            Run(new NormWeightGradOp(x.View, mean, saved.Rstd.View, g.View, gw?.View ?? Placeholder, gb?.View ?? Placeholder, shape), shape.Width);
         }
     }
 
@@ -195,18 +193,24 @@ public sealed partial class DeviceKernels
             gx[o + i] += r * (g[o + i] * w[i] - meanD - (x[o + i] - m) * r * meanDx);
     }
 
-    // gw[j] += Σ_r g[r, j]·x̂[r, j], gb[j] += Σ_r g[r, j]: one thread per channel j.
-    private static void NormWeightGradKernel(Index1D j, ArrayView<float> x, ArrayView<float> mean, ArrayView<float> rstd, ArrayView<float> g, ArrayView<float> gw, ArrayView<float> gb, NormShape s)
+    /// <summary>gw[j] += Σ_r g[r, j]·x̂[r, j], gb[j] += Σ_r g[r, j]: one index per channel j.</summary>
+    internal readonly struct NormWeightGradOp(ArrayView<float> x, ArrayView<float> mean, ArrayView<float> rstd, ArrayView<float> g, ArrayView<float> gw, ArrayView<float> gb, NormShape s) : IElementOp
     {
-        float sw = 0f, sb = 0f;
-        for (int r = 0; r < s.Rows; r++)
+        private readonly ArrayView<float> x = x, mean = mean, rstd = rstd, g = g, gw = gw, gb = gb;
+        private readonly NormShape s = s;
+
+        public void Apply(int j)
         {
-            int k = r * s.Width + j;
-            float xhat = (x[k] - (s.Centered != 0 ? mean[r] : 0f)) * rstd[r];
-            sw += g[k] * xhat;
-            sb += g[k];
+            float sw = 0f, sb = 0f;
+            for (int r = 0; r < s.Rows; r++)
+            {
+                int k = r * s.Width + j;
+                float xhat = (x[k] - (s.Centered != 0 ? mean[r] : 0f)) * rstd[r];
+                sw += g[k] * xhat;
+                sb += g[k];
+            }
+            if (s.GradWeight != 0) gw[j] += sw;
+            if (s.GradBias != 0) gb[j] += sb;
         }
-        if (s.GradWeight != 0) gw[j] += sw;
-        if (s.GradBias != 0) gb[j] += sb;
     }
 }

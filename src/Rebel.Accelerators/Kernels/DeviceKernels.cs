@@ -12,6 +12,7 @@ public sealed partial class DeviceKernels : IDisposable
 {
     private readonly AcceleratorDevice device;
     private readonly List<IDisposable> scratch = [];
+    private readonly Dictionary<Type, Delegate> elementKernels = [];
 
     internal DeviceKernels(AcceleratorDevice device)
     {
@@ -48,6 +49,30 @@ public sealed partial class DeviceKernels : IDisposable
     {
         foreach (var s in scratch) s.Dispose();
         scratch.Clear();
+    }
+
+    /// <summary>One index's work of an element-wise kernel: a small struct per op holding its views and constants.</summary>
+    internal interface IElementOp
+    {
+        /// <summary>Does the work of index <paramref name="i"/>.</summary>
+        void Apply(int i);
+    }
+
+    // The one loop driver of every element-wise kernel: a grid-stride loop, so a launch needs no more threads than the device
+    // runs at once (the CPU accelerator then runs one group; a GPU gets enough threads to fill it).
+    private static void GridStrideKernel<TOp>(Index1D thread, TOp op, int n, int stride) where TOp : struct, IElementOp
+    {
+        for (int i = thread; i < n; i += stride) op.Apply(i);
+    }
+
+    /// <summary>Runs <paramref name="op"/> for every index in [0, n), compiling its kernel on first use.</summary>
+    private void Run<TOp>(TOp op, int n) where TOp : struct, IElementOp
+    {
+        if (n == 0) return;
+        if (!elementKernels.TryGetValue(typeof(TOp), out var kernel))
+            elementKernels[typeof(TOp)] = kernel = Accelerator.LoadAutoGroupedStreamKernel<Index1D, TOp, int, int>(GridStrideKernel);
+        int threads = Math.Min(n, Math.Max(1, Accelerator.MaxNumThreads));
+        ((Action<Index1D, TOp, int, int>)kernel)(threads, op, n, threads);
     }
 
     // Index lists (token ids, targets, positions) are uploaded for one launch and freed once it has finished.
