@@ -75,6 +75,20 @@ public sealed class RowKernelTests(IlgpuCpuFixture fixture)
     }
 
     [Fact]
+    public void Empty_inputs_launch_nothing_and_keep_their_shapes()
+    {
+        using var x = Device.Allocate(0, 5); using var w = Device.Allocate(5); using var g = Device.Allocate(0, 5);
+        using var y = Device.Kernels.Softmax(x);
+        using var saved = Device.Kernels.LayerNorm(x, w, null, 1e-5f);
+        using var gelu = Device.Kernels.Gelu(x);
+        Device.Kernels.LayerNormBackward(x, w, saved, g, g, w, null);
+        Assert.Equal([0, 5], y.Shape);
+        Assert.Equal([0], saved.Rstd.Shape);
+        Assert.Empty(gelu.ToArray());
+        Assert.Equal(new float[5], w.ToArray());
+    }
+
+    [Fact]
     public void Norm_names_the_shapes_that_do_not_match()
     {
         using var x = Device.Allocate(4, 6); using var w = Device.Allocate(5);

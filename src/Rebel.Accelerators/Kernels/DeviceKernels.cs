@@ -7,7 +7,10 @@ using Rebel.Tensors;
 
 namespace Rebel.Accelerators.Kernels;
 
-/// <summary>Element-wise, row-wise, lookup, loss and optimizer kernels on one <see cref="AcceleratorDevice"/>.</summary>
+/// <summary>
+/// Element-wise, row-wise, lookup, loss and optimizer kernels on one <see cref="AcceleratorDevice"/>. Launches are asynchronous on
+/// the accelerator's stream (copying a result back waits for them); one thread drives a device at a time.
+/// </summary>
 public sealed partial class DeviceKernels : IDisposable
 {
     private readonly AcceleratorDevice device;
