@@ -12,23 +12,26 @@ public sealed class ElementwiseKernelTests(IlgpuCpuFixture fixture)
     [InlineData(new[] { 3, 5, 7 }, new[] { 3, 5, 7 })]
     [InlineData(new[] { 3, 5, 7 }, new[] { 7 })]
     [InlineData(new[] { 2, 3, 13 }, new[] { 1, 3, 13 })]
-    public void Add_and_Mul_match_the_managed_ops_with_gradients(int[] shapeA, int[] shapeB)
+    public void Binary_ops_match_the_managed_ops_with_gradients(int[] shapeA, int[] shapeB)
     {
-        foreach (var mul in new[] { false, true })
+        foreach (var op in "+-*/")
         {
-            var a = Compare.Leaf(1, shapeA); var b = Compare.Leaf(2, shapeB);
+            var a = Compare.Leaf(1, shapeA);
+            var b = Tensor.Parameter(Compare.Values(Compare.Size(shapeB), 2).Select(v => v + MathF.CopySign(0.5f, v)).ToArray(), shapeB); // |b| ≥ 0.5
             var gy = Compare.Values(a.Size, 3);
-            var y = mul ? Ops.Mul(a, b) : Ops.Add(a, b);
+            var y = op switch { '+' => Ops.Add(a, b), '-' => Ops.Sub(a, b), '*' => Ops.Mul(a, b), _ => Ops.Div(a, b) };
             Compare.Backward(y, gy);
 
+            var k = Device.Kernels;
             using var da = Device.Upload(a); using var db = Device.Upload(b); using var dg = Device.Upload(gy, shapeA);
-            using var dy = mul ? Device.Kernels.Mul(da, db) : Device.Kernels.Add(da, db);
+            using var dy = op switch { '+' => k.Add(da, db), '-' => k.Sub(da, db), '*' => k.Mul(da, db), _ => k.Div(da, db) };
             using var dga = Device.Allocate(shapeA); using var dgb = Device.Allocate(shapeB);
-            if (mul) Device.Kernels.MulBackward(da, db, dg, dga, dgb);
-            else Device.Kernels.AddBackward(da, db, dg, dga, dgb);
-            Compare.Close(y, dy, what: mul ? "mul" : "add");
-            Compare.Close(a.Grad, dga.ToArray(), what: "grad a");
-            Compare.Close(b.Grad, dgb.ToArray(), what: "grad b");
+            Action<DeviceBuffer, DeviceBuffer, DeviceBuffer, DeviceBuffer?, DeviceBuffer?> backward =
+                op switch { '+' => k.AddBackward, '-' => k.SubBackward, '*' => k.MulBackward, _ => k.DivBackward };
+            backward(da, db, dg, dga, dgb);
+            Compare.Close(y, dy, what: $"a {op} b");
+            Compare.Close(a.Grad, dga.ToArray(), what: $"grad a of {op}");
+            Compare.Close(b.Grad, dgb.ToArray(), what: $"grad b of {op}");
         }
     }
 
@@ -59,21 +62,37 @@ public sealed class ElementwiseKernelTests(IlgpuCpuFixture fixture)
     [Theory]
     [InlineData("gelu")]
     [InlineData("silu")]
+    [InlineData("exp")]
+    [InlineData("log")]
+    [InlineData("tanh")]
+    [InlineData("sigmoid")]
+    [InlineData("relu")]
     public void Activations_match_the_managed_ops_with_gradients(string name)
     {
         int[] shape = [3, 37];
         var values = Compare.Values(3 * 37, 6, scale: 6f);
-        values[0] = 0f; values[1] = -30f; values[2] = 30f; values[3] = -100f; // zero and the saturated tails
+        if (name is "exp") values = [.. values.Select(v => v / 2)]; // e^±3: gradients stay comparable to 1e-5 relative
+        else if (name is "log") values = [.. values.Select(v => MathF.Abs(v) + 0.1f)]; // ln needs x > 0
+        else { values[0] = 0f; values[1] = -30f; values[2] = 30f; values[3] = -100f; } // zero and the saturated tails
         var a = Tensor.Parameter(values, shape);
         var gy = Compare.Values(a.Size, 7);
-        var y = name == "gelu" ? Ops.Gelu(a) : Ops.Silu(a);
-        Compare.Backward(y, gy);
+        var k = Device.Kernels;
+        var (managed, forward, backward) = name switch
+        {
+            "gelu" => (Ops.Gelu(a), k.Gelu, k.GeluBackward),
+            "silu" => (Ops.Silu(a), k.Silu, k.SiluBackward),
+            "exp" => (Ops.Exp(a), k.Exp, k.ExpBackward),
+            "log" => (Ops.Log(a), k.Log, k.LogBackward),
+            "tanh" => (Ops.Tanh(a), k.Tanh, k.TanhBackward),
+            "sigmoid" => (Ops.Sigmoid(a), k.Sigmoid, k.SigmoidBackward),
+            _ => (Ops.Relu(a), (Func<DeviceBuffer, DeviceBuffer>)k.Relu, (Action<DeviceBuffer, DeviceBuffer, DeviceBuffer>)k.ReluBackward),
+        };
+        Compare.Backward(managed, gy);
         using var da = Device.Upload(a); using var dg = Device.Upload(gy, shape);
-        using var dy = name == "gelu" ? Device.Kernels.Gelu(da) : Device.Kernels.Silu(da);
+        using var dy = forward(da);
         using var dga = Device.Allocate(shape);
-        if (name == "gelu") Device.Kernels.GeluBackward(da, dg, dga);
-        else Device.Kernels.SiluBackward(da, dg, dga);
-        Compare.Close(y, dy, what: name);
+        backward(da, dg, dga);
+        Compare.Close(managed, dy, what: name);
         Compare.Close(a.Grad, dga.ToArray(), what: name + " grad");
     }
 }
