@@ -68,7 +68,7 @@ public sealed class DeviceTests(IlgpuCpuFixture fixture)
     {
         using var other = (AcceleratorDevice)Accelerators.Device.Open(DeviceKind.IlgpuCpu);
         using var x = other.Allocate(2, 3);
-        var e = Assert.Throws<ArgumentException>(() => Device.Kernels.Gelu(x));
+        var e = Assert.Throws<ArgumentException>(() => Device.Kernels.Map(Activation.Gelu, x));
         Assert.Contains("lives on ilgpu-cpu", e.Message);
         Assert.Contains("move it explicitly", e.Message);
     }

@@ -14,22 +14,19 @@ public sealed class ElementwiseKernelTests(IlgpuCpuFixture fixture)
     [InlineData(new[] { 2, 3, 13 }, new[] { 1, 3, 13 })]
     public void Binary_ops_match_the_managed_ops_with_gradients(int[] shapeA, int[] shapeB)
     {
-        foreach (var op in "+-*/")
+        foreach (var op in Enum.GetValues<BinaryKind>())
         {
             var a = Compare.Leaf(1, shapeA);
             var b = Tensor.Parameter(Compare.Values(Compare.Size(shapeB), 2).Select(v => v + MathF.CopySign(0.5f, v)).ToArray(), shapeB); // |b| ≥ 0.5
             var gy = Compare.Values(a.Size, 3);
-            var y = op switch { '+' => Ops.Add(a, b), '-' => Ops.Sub(a, b), '*' => Ops.Mul(a, b), _ => Ops.Div(a, b) };
+            var y = op switch { BinaryKind.Add => Ops.Add(a, b), BinaryKind.Sub => Ops.Sub(a, b), BinaryKind.Mul => Ops.Mul(a, b), _ => Ops.Div(a, b) };
             Compare.Backward(y, gy);
 
-            var k = Device.Kernels;
             using var da = Device.Upload(a); using var db = Device.Upload(b); using var dg = Device.Upload(gy, shapeA);
-            using var dy = op switch { '+' => k.Add(da, db), '-' => k.Sub(da, db), '*' => k.Mul(da, db), _ => k.Div(da, db) };
+            using var dy = Device.Kernels.Binary(op, da, db);
             using var dga = Device.Allocate(shapeA); using var dgb = Device.Allocate(shapeB);
-            Action<DeviceBuffer, DeviceBuffer, DeviceBuffer, DeviceBuffer?, DeviceBuffer?> backward =
-                op switch { '+' => k.AddBackward, '-' => k.SubBackward, '*' => k.MulBackward, _ => k.DivBackward };
-            backward(da, db, dg, dga, dgb);
-            Compare.Close(y, dy, what: $"a {op} b");
+            Device.Kernels.BinaryBackward(op, da, db, dg, dga, dgb);
+            Compare.Close(y, dy, what: op.ToString());
             Compare.Close(a.Grad, dga.ToArray(), what: $"grad a of {op}");
             Compare.Close(b.Grad, dgb.ToArray(), what: $"grad b of {op}");
         }
@@ -39,7 +36,7 @@ public sealed class ElementwiseKernelTests(IlgpuCpuFixture fixture)
     public void Add_names_both_shapes_when_they_do_not_combine()
     {
         using var a = Device.Allocate(2, 3); using var b = Device.Allocate(2);
-        var e = Assert.Throws<ArgumentException>(() => Device.Kernels.Add(a, b));
+        var e = Assert.Throws<ArgumentException>(() => Device.Kernels.Binary(BinaryKind.Add, a, b));
         Assert.Contains("(2, 3)", e.Message);
         Assert.Contains("(2)", e.Message);
     }
@@ -60,39 +57,38 @@ public sealed class ElementwiseKernelTests(IlgpuCpuFixture fixture)
     }
 
     [Theory]
-    [InlineData("gelu")]
-    [InlineData("silu")]
-    [InlineData("exp")]
-    [InlineData("log")]
-    [InlineData("tanh")]
-    [InlineData("sigmoid")]
-    [InlineData("relu")]
-    public void Activations_match_the_managed_ops_with_gradients(string name)
+    [InlineData(Activation.Gelu)]
+    [InlineData(Activation.Silu)]
+    [InlineData(Activation.Exp)]
+    [InlineData(Activation.Log)]
+    [InlineData(Activation.Tanh)]
+    [InlineData(Activation.Sigmoid)]
+    [InlineData(Activation.Relu)]
+    public void Activations_match_the_managed_ops_with_gradients(Activation f)
     {
         int[] shape = [3, 37];
         var values = Compare.Values(3 * 37, 6, scale: 6f);
-        if (name is "exp") values = [.. values.Select(v => v / 2)]; // e^±3: gradients stay comparable to 1e-5 relative
-        else if (name is "log") values = [.. values.Select(v => MathF.Abs(v) + 0.1f)]; // ln needs x > 0
+        if (f == Activation.Exp) values = [.. values.Select(v => v / 2)]; // e^±3: gradients stay comparable to 1e-5 relative
+        else if (f == Activation.Log) values = [.. values.Select(v => MathF.Abs(v) + 0.1f)]; // ln needs x > 0
         else { values[0] = 0f; values[1] = -30f; values[2] = 30f; values[3] = -100f; } // zero and the saturated tails
         var a = Tensor.Parameter(values, shape);
         var gy = Compare.Values(a.Size, 7);
-        var k = Device.Kernels;
-        var (managed, forward, backward) = name switch
+        var y = f switch
         {
-            "gelu" => (Ops.Gelu(a), k.Gelu, k.GeluBackward),
-            "silu" => (Ops.Silu(a), k.Silu, k.SiluBackward),
-            "exp" => (Ops.Exp(a), k.Exp, k.ExpBackward),
-            "log" => (Ops.Log(a), k.Log, k.LogBackward),
-            "tanh" => (Ops.Tanh(a), k.Tanh, k.TanhBackward),
-            "sigmoid" => (Ops.Sigmoid(a), k.Sigmoid, k.SigmoidBackward),
-            _ => (Ops.Relu(a), (Func<DeviceBuffer, DeviceBuffer>)k.Relu, (Action<DeviceBuffer, DeviceBuffer, DeviceBuffer>)k.ReluBackward),
+            Activation.Gelu => Ops.Gelu(a),
+            Activation.Silu => Ops.Silu(a),
+            Activation.Exp => Ops.Exp(a),
+            Activation.Log => Ops.Log(a),
+            Activation.Tanh => Ops.Tanh(a),
+            Activation.Sigmoid => Ops.Sigmoid(a),
+            _ => Ops.Relu(a),
         };
-        Compare.Backward(managed, gy);
+        Compare.Backward(y, gy);
         using var da = Device.Upload(a); using var dg = Device.Upload(gy, shape);
-        using var dy = forward(da);
+        using var dy = Device.Kernels.Map(f, da);
         using var dga = Device.Allocate(shape);
-        backward(da, dg, dga);
-        Compare.Close(managed, dy, what: name);
-        Compare.Close(a.Grad, dga.ToArray(), what: name + " grad");
+        Device.Kernels.MapBackward(f, da, dg, dga);
+        Compare.Close(y, dy, what: f.ToString());
+        Compare.Close(a.Grad, dga.ToArray(), what: f + " grad");
     }
 }

@@ -1,46 +1,86 @@
 // Element-wise kernels: add, subtract, multiply and divide (b equal to a's shape or to its trailing dimensions, e.g. a bias (C)
-// over (B, T, C)), scaling by a constant, and the activations GELU (tanh form, GPT-2's gelu_new), SiLU, exp, ln, tanh, σ, ReLU. Each is a small op struct run by the grid-stride driver;
-// a broadcast operand's gradient is a column sum, one index per column.
+// over (B, T, C)), scaling by a constant, and the activations GELU (tanh form, GPT-2's gelu_new), SiLU, exp, ln, tanh, σ, ReLU.
+// Each is a small op struct run by the grid-stride driver; a broadcast operand's gradient is a column sum, one index per column.
 using ILGPU;
 using ILGPU.Algorithms;
 using Rebel.Tensors;
 
 namespace Rebel.Accelerators.Kernels;
 
+/// <summary>The element-wise binary ops of <see cref="DeviceKernels.Binary"/>.</summary>
+public enum BinaryKind
+{
+    /// <summary>a + b.</summary>
+    Add,
+
+    /// <summary>a − b.</summary>
+    Sub,
+
+    /// <summary>a ⊙ b.</summary>
+    Mul,
+
+    /// <summary>a ⊘ b.</summary>
+    Div,
+}
+
+/// <summary>The element-wise activations of <see cref="DeviceKernels.Map"/>.</summary>
+public enum Activation
+{
+    /// <summary>GELU, tanh approximation (GPT-2's gelu_new), computed as x·σ(2u) with u = √(2/π)·(x + 0.044715·x³).</summary>
+    Gelu,
+
+    /// <summary>SiLU: x·σ(x); slope σ(x) + x·σ(x)·(1 − σ(x)).</summary>
+    Silu,
+
+    /// <summary>eˣ.</summary>
+    Exp,
+
+    /// <summary>ln x; slope 1/x.</summary>
+    Log,
+
+    /// <summary>tanh x; slope 1 − tanh² x.</summary>
+    Tanh,
+
+    /// <summary>σ(x) = 1 / (1 + e⁻ˣ); slope σ(x)·(1 − σ(x)).</summary>
+    Sigmoid,
+
+    /// <summary>max(x, 0); slope 1 where x &gt; 0.</summary>
+    Relu,
+}
+
 public sealed partial class DeviceKernels
 {
     private const float GeluC = 0.7978845608f, GeluK = 0.044715f, ExpBound = 87f;
 
-    private const int OpAdd = 0, OpSub = 1, OpMul = 2, OpDiv = 3;
-    private const int OpGelu = 0, OpSilu = 1, OpExp = 2, OpLog = 3, OpTanh = 4, OpSigmoid = 5, OpRelu = 6;
+    /// <summary>a ∘ b for <paramref name="op"/>, where b has a's shape or a's trailing dimensions (repeated over the leading ones).</summary>
+    public DeviceBuffer Binary(BinaryKind op, DeviceBuffer a, DeviceBuffer b)
+    {
+        int width = BroadcastWidth(op.ToString(), a, b);
+        var y = device.Allocate(a.Shape);
+        Run(new BinaryOp(a.View, b.View, y.View, width, (int)op), a.Size);
+        return y;
+    }
 
-    /// <summary>a + b, where b has a's shape or a's trailing dimensions (repeated over the leading ones).</summary>
-    public DeviceBuffer Add(DeviceBuffer a, DeviceBuffer b) => Binary("Add", a, b, OpAdd);
-
-    /// <summary>a − b, where b has a's shape or a's trailing dimensions (repeated over the leading ones).</summary>
-    public DeviceBuffer Sub(DeviceBuffer a, DeviceBuffer b) => Binary("Sub", a, b, OpSub);
-
-    /// <summary>a ⊙ b, where b has a's shape or a's trailing dimensions (repeated over the leading ones).</summary>
-    public DeviceBuffer Mul(DeviceBuffer a, DeviceBuffer b) => Binary("Mul", a, b, OpMul);
-
-    /// <summary>a ⊘ b, where b has a's shape or a's trailing dimensions (repeated over the leading ones).</summary>
-    public DeviceBuffer Div(DeviceBuffer a, DeviceBuffer b) => Binary("Div", a, b, OpDiv);
-
-    /// <summary>Backward of <see cref="Add"/>: ga += g; gb += g summed over the repeated leading dimensions. Either gradient may be null.</summary>
-    public void AddBackward(DeviceBuffer a, DeviceBuffer b, DeviceBuffer g, DeviceBuffer? ga, DeviceBuffer? gb) =>
-        BinaryBackward("AddBackward", a, b, g, ga, gb, OpAdd);
-
-    /// <summary>Backward of <see cref="Sub"/>: ga += g; gb −= g summed over the repeated leading dimensions. Either gradient may be null.</summary>
-    public void SubBackward(DeviceBuffer a, DeviceBuffer b, DeviceBuffer g, DeviceBuffer? ga, DeviceBuffer? gb) =>
-        BinaryBackward("SubBackward", a, b, g, ga, gb, OpSub);
-
-    /// <summary>Backward of <see cref="Mul"/>: ga += g ⊙ b; gb += Σ g ⊙ a over the repeated leading dimensions. Either gradient may be null.</summary>
-    public void MulBackward(DeviceBuffer a, DeviceBuffer b, DeviceBuffer g, DeviceBuffer? ga, DeviceBuffer? gb) =>
-        BinaryBackward("MulBackward", a, b, g, ga, gb, OpMul);
-
-    /// <summary>Backward of <see cref="Div"/>: ga += g ⊘ b; gb −= Σ g ⊙ a ⊘ b² over the repeated leading dimensions. Either gradient may be null.</summary>
-    public void DivBackward(DeviceBuffer a, DeviceBuffer b, DeviceBuffer g, DeviceBuffer? ga, DeviceBuffer? gb) =>
-        BinaryBackward("DivBackward", a, b, g, ga, gb, OpDiv);
+    /// <summary>
+    /// Backward of <see cref="Binary"/>: ga += ∂y/∂a ⊙ g; gb += ∂y/∂b ⊙ g summed over the dimensions b repeats over
+    /// (for a ⊘ b: ga += g ⊘ b, gb −= Σ g ⊙ a ⊘ b²). Either gradient may be null.
+    /// </summary>
+    public void BinaryBackward(BinaryKind op, DeviceBuffer a, DeviceBuffer b, DeviceBuffer g, DeviceBuffer? ga, DeviceBuffer? gb)
+    {
+        string name = op + "Backward";
+        int width = BroadcastWidth(name, a, b);
+        RequireSameShape(name, "input a", a, "gradient", g);
+        if (ga is not null)
+        {
+            RequireSameShape(name, "input a", a, "its gradient", ga);
+            Run(new BinaryGradAOp(g.View, b.View, ga.View, width, (int)op), a.Size);
+        }
+        if (gb is not null)
+        {
+            RequireSameShape(name, "input b", b, "its gradient", gb);
+            if (width > 0) Run(new ColumnSumOp(g.View, a.View, b.View, gb.View, a.Size / width, width, (int)op), width);
+        }
+    }
 
     /// <summary>a · s.</summary>
     public DeviceBuffer Scale(DeviceBuffer a, float s)
@@ -58,70 +98,22 @@ public sealed partial class DeviceKernels
         Run(new ScaleOp(g.View, ga.View, s, accumulate: true), g.Size);
     }
 
-    /// <summary>GELU, tanh approximation, computed as x·σ(2u) with u = √(2/π)·(x + 0.044715·x³).</summary>
-    public DeviceBuffer Gelu(DeviceBuffer x) => Unary("Gelu", x, OpGelu);
-
-    /// <summary>Backward of <see cref="Gelu"/>: gx += g · GELU′(x).</summary>
-    public void GeluBackward(DeviceBuffer x, DeviceBuffer g, DeviceBuffer gx) => UnaryBackward("GeluBackward", x, g, gx, OpGelu);
-
-    /// <summary>SiLU: x·σ(x).</summary>
-    public DeviceBuffer Silu(DeviceBuffer x) => Unary("Silu", x, OpSilu);
-
-    /// <summary>Backward of <see cref="Silu"/>: gx += g · (σ(x) + x·σ(x)·(1 − σ(x))).</summary>
-    public void SiluBackward(DeviceBuffer x, DeviceBuffer g, DeviceBuffer gx) => UnaryBackward("SiluBackward", x, g, gx, OpSilu);
-
-    /// <summary>eˣ.</summary>
-    public DeviceBuffer Exp(DeviceBuffer x) => Unary("Exp", x, OpExp);
-
-    /// <summary>Backward of <see cref="Exp"/>: gx += g · eˣ.</summary>
-    public void ExpBackward(DeviceBuffer x, DeviceBuffer g, DeviceBuffer gx) => UnaryBackward("ExpBackward", x, g, gx, OpExp);
-
-    /// <summary>ln x.</summary>
-    public DeviceBuffer Log(DeviceBuffer x) => Unary("Log", x, OpLog);
-
-    /// <summary>Backward of <see cref="Log"/>: gx += g / x.</summary>
-    public void LogBackward(DeviceBuffer x, DeviceBuffer g, DeviceBuffer gx) => UnaryBackward("LogBackward", x, g, gx, OpLog);
-
-    /// <summary>tanh x.</summary>
-    public DeviceBuffer Tanh(DeviceBuffer x) => Unary("Tanh", x, OpTanh);
-
-    /// <summary>Backward of <see cref="Tanh"/>: gx += g · (1 − tanh² x).</summary>
-    public void TanhBackward(DeviceBuffer x, DeviceBuffer g, DeviceBuffer gx) => UnaryBackward("TanhBackward", x, g, gx, OpTanh);
-
-    /// <summary>σ(x) = 1 / (1 + e⁻ˣ).</summary>
-    public DeviceBuffer Sigmoid(DeviceBuffer x) => Unary("Sigmoid", x, OpSigmoid);
-
-    /// <summary>Backward of <see cref="Sigmoid"/>: gx += g · σ(x)·(1 − σ(x)).</summary>
-    public void SigmoidBackward(DeviceBuffer x, DeviceBuffer g, DeviceBuffer gx) => UnaryBackward("SigmoidBackward", x, g, gx, OpSigmoid);
-
-    /// <summary>max(x, 0).</summary>
-    public DeviceBuffer Relu(DeviceBuffer x) => Unary("Relu", x, OpRelu);
-
-    /// <summary>Backward of <see cref="Relu"/>: gx += g where x &gt; 0.</summary>
-    public void ReluBackward(DeviceBuffer x, DeviceBuffer g, DeviceBuffer gx) => UnaryBackward("ReluBackward", x, g, gx, OpRelu);
-
-    private DeviceBuffer Binary(string op, DeviceBuffer a, DeviceBuffer b, int kind)
+    /// <summary>y = f(x) element-wise for the activation <paramref name="f"/>.</summary>
+    public DeviceBuffer Map(Activation f, DeviceBuffer x)
     {
-        int width = BroadcastWidth(op, a, b);
-        var y = device.Allocate(a.Shape);
-        Run(new BinaryOp(a.View, b.View, y.View, width, kind), a.Size);
+        RequireHere(f.ToString(), x);
+        var y = device.Allocate(x.Shape);
+        Run(new UnaryOp(x.View, y.View, (int)f), x.Size);
         return y;
     }
 
-    private void BinaryBackward(string op, DeviceBuffer a, DeviceBuffer b, DeviceBuffer g, DeviceBuffer? ga, DeviceBuffer? gb, int kind)
+    /// <summary>Backward of <see cref="Map"/>: gx += g ⊙ f′(x).</summary>
+    public void MapBackward(Activation f, DeviceBuffer x, DeviceBuffer g, DeviceBuffer gx)
     {
-        int width = BroadcastWidth(op, a, b);
-        RequireSameShape(op, "input a", a, "gradient", g);
-        if (ga is not null)
-        {
-            RequireSameShape(op, "input a", a, "its gradient", ga);
-            Run(new BinaryGradAOp(g.View, b.View, ga.View, width, kind), a.Size);
-        }
-        if (gb is not null)
-        {
-            RequireSameShape(op, "input b", b, "its gradient", gb);
-            if (width > 0) Run(new ColumnSumOp(g.View, a.View, b.View, gb.View, a.Size / width, width, kind), width);
-        }
+        string name = f + "Backward";
+        RequireSameShape(name, "input", x, "gradient", g);
+        RequireSameShape(name, "input", x, "input gradient", gx);
+        Run(new UnaryGradOp(x.View, g.View, gx.View, (int)f), x.Size);
     }
 
     // b's element count when b equals a's shape or its trailing dimensions (leading 1s in b allowed); else a clear error.
@@ -148,7 +140,7 @@ public sealed partial class DeviceKernels
         public void Apply(int i)
         {
             float av = a[i], bv = b[i % width];
-            y[i] = kind switch { OpAdd => av + bv, OpSub => av - bv, OpMul => av * bv, _ => av / bv };
+            y[i] = (BinaryKind)kind switch { BinaryKind.Add => av + bv, BinaryKind.Sub => av - bv, BinaryKind.Mul => av * bv, _ => av / bv };
         }
     }
 
@@ -158,7 +150,7 @@ public sealed partial class DeviceKernels
         private readonly ArrayView<float> g = g, b = b, ga = ga;
         private readonly int width = width, kind = kind;
 
-        public void Apply(int i) => ga[i] += kind switch { OpMul => g[i] * b[i % width], OpDiv => g[i] / b[i % width], _ => g[i] };
+        public void Apply(int i) => ga[i] += (BinaryKind)kind switch { BinaryKind.Mul => g[i] * b[i % width], BinaryKind.Div => g[i] / b[i % width], _ => g[i] };
     }
 
     /// <summary>gb[j] += Σ_r ∂y[r·W + j]/∂b[j] · g[r·W + j] (g, −g, g·a or −g·a/b²), one index per column j.</summary>
@@ -173,7 +165,7 @@ public sealed partial class DeviceKernels
             for (int r = 0; r < rows; r++)
             {
                 int k = r * width + j;
-                sum += kind switch { OpAdd => g[k], OpSub => -g[k], OpMul => g[k] * a[k], _ => -g[k] * a[k] / (b[j] * b[j]) };
+                sum += (BinaryKind)kind switch { BinaryKind.Add => g[k], BinaryKind.Sub => -g[k], BinaryKind.Mul => g[k] * a[k], _ => -g[k] * a[k] / (b[j] * b[j]) };
             }
             gb[j] += sum;
         }
@@ -189,21 +181,6 @@ public sealed partial class DeviceKernels
         public void Apply(int i) => y[i] = accumulate != 0 ? y[i] + s * x[i] : s * x[i];
     }
 
-    private DeviceBuffer Unary(string op, DeviceBuffer x, int kind)
-    {
-        RequireHere(op, x);
-        var y = device.Allocate(x.Shape);
-        Run(new UnaryOp(x.View, y.View, kind), x.Size);
-        return y;
-    }
-
-    private void UnaryBackward(string op, DeviceBuffer x, DeviceBuffer g, DeviceBuffer gx, int kind)
-    {
-        RequireSameShape(op, "input", x, "gradient", g);
-        RequireSameShape(op, "input", x, "input gradient", gx);
-        Run(new UnaryGradOp(x.View, g.View, gx.View, kind), x.Size);
-    }
-
     /// <summary>y = f(x) for one of the activations.</summary>
     internal readonly struct UnaryOp(ArrayView<float> x, ArrayView<float> y, int kind) : IElementOp
     {
@@ -213,14 +190,14 @@ public sealed partial class DeviceKernels
         public void Apply(int i)
         {
             float v = x[i];
-            y[i] = kind switch
+            y[i] = (Activation)kind switch
             {
-                OpGelu => v * GeluSigmoid(v),
-                OpSilu => v * Sigma(v),
-                OpExp => XMath.Exp(v),
-                OpLog => XMath.Log(v),
-                OpTanh => XMath.Tanh(v),
-                OpSigmoid => Sigma(v),
+                Activation.Gelu => v * GeluSigmoid(v),
+                Activation.Silu => v * Sigma(v),
+                Activation.Exp => XMath.Exp(v),
+                Activation.Log => XMath.Log(v),
+                Activation.Tanh => XMath.Tanh(v),
+                Activation.Sigmoid => Sigma(v),
                 _ => XMath.Max(v, 0f),
             };
         }
@@ -240,23 +217,23 @@ public sealed partial class DeviceKernels
 
         private float Slope(float v)
         {
-            switch (kind)
+            switch ((Activation)kind)
             {
-                case OpGelu:
+                case Activation.Gelu:
                     // GELU′(x) = s·(1 + x·(1 − s)·2c·(1 + 3k·x²)), s = σ(2u), 1 − s = e^(−2u)·s; x clamped where s is already 0 or 1.
                     float e = GeluExp(v), s = GeluSigmoid(v), xc = XMath.Clamp(v, -ExpBound, ExpBound);
                     return s * (1f + xc * (e * s) * (2f * GeluC + 6f * GeluC * GeluK * xc * xc));
-                case OpSilu:
+                case Activation.Silu:
                     float sg = Sigma(v);
                     return sg + v * sg * (1f - sg);
-                case OpExp:
+                case Activation.Exp:
                     return XMath.Exp(v);
-                case OpLog:
+                case Activation.Log:
                     return 1f / v;
-                case OpTanh:
+                case Activation.Tanh:
                     float t = XMath.Tanh(v);
                     return 1f - t * t;
-                case OpSigmoid:
+                case Activation.Sigmoid:
                     float sv = Sigma(v);
                     return sv * (1f - sv);
                 default:
