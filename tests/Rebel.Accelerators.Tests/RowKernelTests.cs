@@ -29,6 +29,24 @@ public sealed class RowKernelTests(IlgpuCpuFixture fixture)
     }
 
     [Theory]
+    [InlineData(new[] { 4, 33 })]
+    [InlineData(new[] { 2, 3, 1 })]
+    [InlineData(new[] { 300 })]
+    public void SumLastAxis_matches_the_managed_op_with_gradient(int[] shape)
+    {
+        var x = Compare.Leaf(15, shape);
+        var y = Ops.Sum(x, -1);
+        var gy = Compare.Values(y.Size, 16);
+        Compare.Backward(y, gy);
+        using var dx = Device.Upload(x); using var dg = Device.Upload(gy, y.Shape);
+        using var dy = Device.Kernels.SumLastAxis(dx);
+        using var dgx = Device.Allocate(shape);
+        Device.Kernels.SumLastAxisBackward(dg, dgx);
+        Compare.Close(y, dy, what: "sum");
+        Compare.Close(x.Grad, dgx.ToArray(), what: "sum grad");
+    }
+
+    [Theory]
     [InlineData(true, new[] { 5, 37 })]
     [InlineData(false, new[] { 2, 3, 37 })]
     [InlineData(true, new[] { 1, 1, 300 })]

@@ -1,4 +1,4 @@
-// Row-wise kernels over the last axis: softmax and log-softmax, LayerNorm and RMSNorm. One group of threads per row: each thread
+// Row-wise kernels over the last axis: sum, softmax and log-softmax, LayerNorm and RMSNorm. One group of threads per row: each thread
 // strides over the row, group-wide reductions (ILGPU.Algorithms' AllReduce) give every thread the row's max / sum / mean.
 // The norms' weight and bias gradients sum over rows: one index per channel.
 using ILGPU;
@@ -23,6 +23,7 @@ public sealed record NormResult(DeviceBuffer Output, DeviceBuffer? Mean, DeviceB
 
 public sealed partial class DeviceKernels
 {
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int>? rowSumKernel;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int>? softmaxKernel;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? softmaxGradKernel;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, NormShape>? normKernel;
@@ -30,6 +31,44 @@ public sealed partial class DeviceKernels
 
     /// <summary>Sizes and flags of a normalisation launch.</summary>
     internal readonly record struct NormShape(int Rows, int Width, float Eps, int Centered, int HasBias, int GradWeight, int GradBias);
+
+    /// <summary>Sum along the last axis: (…, n) → (…) (sequence log-probs from token log-probs, masked sums).</summary>
+    public DeviceBuffer SumLastAxis(DeviceBuffer x)
+    {
+        int n = RowWidth("SumLastAxis", x);
+        var y = device.Allocate(x.Shape[..^1]);
+        rowSumKernel ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(RowSumKernel);
+        if (y.Size > 0 && n > 0) rowSumKernel(new KernelConfig(y.Size, RowGroupSize), x.View, y.View, n);
+        return y;
+    }
+
+    /// <summary>Backward of <see cref="SumLastAxis"/>: gx[…, i] += g[…] for every i.</summary>
+    public void SumLastAxisBackward(DeviceBuffer g, DeviceBuffer gx)
+    {
+        int n = RowWidth("SumLastAxisBackward", gx);
+        RequireHere("SumLastAxisBackward", g);
+        if (!g.Shape.AsSpan().SequenceEqual(gx.Shape.AsSpan(0, gx.Shape.Length - 1)))
+            throw new ArgumentException($"SumLastAxisBackward: gradient {Tensor.Format(g.Shape)} is not that of a sum over the last axis of {Tensor.Format(gx.Shape)}.");
+        Run(new RowBroadcastAddOp(g.View, gx.View, n), gx.Size);
+    }
+
+    private static void RowSumKernel(ArrayView<float> x, ArrayView<float> y, int n)
+    {
+        int o = Grid.IdxX * n, lane = Group.IdxX, width = Group.DimX;
+        float sum = 0f;
+        for (int i = lane; i < n; i += width) sum += x[o + i];
+        sum = GroupExtensions.AllReduce<float, AddFloat>(sum);
+        if (lane == 0) y[Grid.IdxX] = sum;
+    }
+
+    /// <summary>gx[i] += g[i / n]: a row's gradient spread over its n elements.</summary>
+    internal readonly struct RowBroadcastAddOp(ArrayView<float> g, ArrayView<float> gx, int n) : IElementOp
+    {
+        private readonly ArrayView<float> g = g, gx = gx;
+        private readonly int n = n;
+
+        public void Apply(int i) => gx[i] += g[i / n];
+    }
 
     /// <summary>Softmax along the last axis: yᵢ = e^(xᵢ − max) / Σⱼ e^(xⱼ − max).</summary>
     public DeviceBuffer Softmax(DeviceBuffer x) => SoftmaxFamily("Softmax", x, log: false);
