@@ -1,4 +1,4 @@
-// Rotary embedding, embedding gather / scatter-add, token log-probs and cross-entropy on ILGPU's CPU accelerator against the managed ops.
+// Rotary embedding, transpose, embedding gather / scatter-add, token log-probs and cross-entropy on ILGPU's CPU accelerator against the managed ops.
 using Rebel.Tensors;
 
 namespace Rebel.Accelerators.Tests;
@@ -29,6 +29,25 @@ public sealed class LookupKernelTests(IlgpuCpuFixture fixture)
         Device.Kernels.RotaryBackward(dg, heads, deviceTable, positions, dgx);
         Compare.Close(y, dy, what: "rotary");
         Compare.Close(x.Grad, dgx.ToArray(), what: "rotary grad");
+    }
+
+    [Theory]
+    [InlineData(new[] { 2, 3, 4, 5 }, 1, 2)] // attention's (B, T, H, D) → (B, H, T, D)
+    [InlineData(new[] { 3, 7 }, 0, 1)]
+    [InlineData(new[] { 2, 3, 5, 7 }, 0, -1)] // axes apart, one counted from the end
+    [InlineData(new[] { 4, 1, 6 }, 1, 2)] // a swap that leaves the memory order alone
+    public void Transpose_matches_the_managed_op_with_gradient(int[] shape, int axis0, int axis1)
+    {
+        var x = Compare.Leaf(45, shape);
+        var y = Ops.Transpose(x, axis0, axis1);
+        var gy = Compare.Values(y.Size, 46);
+        Compare.Backward(y, gy);
+        using var dx = Device.Upload(x); using var dg = Device.Upload(gy, y.Shape);
+        using var dy = Device.Kernels.Transpose(dx, axis0, axis1);
+        using var dgx = Device.Allocate(shape);
+        Device.Kernels.TransposeBackward(dg, dgx, axis0, axis1);
+        Compare.Close(y, dy, what: "transpose");
+        Compare.Close(x.Grad, dgx.ToArray(), what: "transpose grad");
     }
 
     [Fact]
