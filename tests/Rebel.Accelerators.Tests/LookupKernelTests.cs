@@ -1,4 +1,4 @@
-// Rotary embedding, transpose, embedding gather / scatter-add, token log-probs and cross-entropy on ILGPU's CPU accelerator against the managed ops.
+// Rotary embedding, transpose, slice and concat, embedding gather / scatter-add, token log-probs and cross-entropy on ILGPU's CPU accelerator against the managed ops.
 using Rebel.Tensors;
 
 namespace Rebel.Accelerators.Tests;
@@ -48,6 +48,36 @@ public sealed class LookupKernelTests(IlgpuCpuFixture fixture)
         Device.Kernels.TransposeBackward(dg, dgx, axis0, axis1);
         Compare.Close(y, dy, what: "transpose");
         Compare.Close(x.Grad, dgx.ToArray(), what: "transpose grad");
+    }
+
+    [Theory]
+    [InlineData(new[] { 2, 3, 12 }, -1, 4, 5)] // a piece of a fused projection
+    [InlineData(new[] { 3, 7 }, 0, 1, 2)]
+    [InlineData(new[] { 2, 5, 3 }, 1, 0, 5)] // the whole axis
+    public void Slice_and_Concat_match_the_managed_ops_with_gradients(int[] shape, int axis, int start, int length)
+    {
+        var x = Compare.Leaf(47, shape);
+        var y = Ops.Slice(x, axis, start, length);
+        var gy = Compare.Values(y.Size, 48);
+        Compare.Backward(y, gy);
+        using var dx = Device.Upload(x); using var dg = Device.Upload(gy, y.Shape);
+        using var dy = Device.Kernels.Slice(dx, axis, start, length);
+        using var dgx = Device.Allocate(shape);
+        Device.Kernels.SliceBackward(dg, dgx, axis, start);
+        Compare.Close(y, dy, what: "slice");
+        Compare.Close(x.Grad, dgx.ToArray(), what: "slice grad");
+
+        // Concatenating the slice before, the slice and the rest gives x back; its backward splits the gradient into the three.
+        int n = shape[axis < 0 ? axis + shape.Length : axis];
+        Tensor[] parts = [Ops.Slice(x, axis, 0, start), y, Ops.Slice(x, axis, start + length, n - start - length)];
+        var device = parts.Select(p => Device.Upload(p)).ToArray();
+        using var joined = Device.Kernels.Concat(device, axis);
+        Compare.Close(x.ToArray(), joined.ToArray(), what: "concat");
+        var grads = parts.Select(p => (DeviceBuffer?)Device.Allocate(p.Shape)).ToArray();
+        using var dj = Device.Upload(x.ToArray(), shape);
+        Device.Kernels.ConcatBackward(dj, device, grads, axis);
+        Compare.Close(y.ToArray(), grads[1]!.ToArray(), what: "concat grad");
+        foreach (var b in device.Concat(grads)) b!.Dispose();
     }
 
     [Fact]

@@ -1,5 +1,6 @@
-// Shape kernels: swapping two axes (attention's (B, T, H, D) ↔ (B, H, T, D)), one index per output element. The backward is the
-// same index map read the other way, accumulated; every input element has exactly one output element, so no two indices collide.
+// Shape kernels: swapping two axes (attention's (B, T, H, D) ↔ (B, H, T, D)), and slicing / concatenating along an axis (the
+// fused qkv and gate-up projections split apart). One index per element of the smaller side; each backward reads the same index
+// map the other way and accumulates. Every element of one side has exactly one partner on the other, so no two indices collide.
 using ILGPU;
 using Rebel.Tensors;
 
@@ -64,6 +65,127 @@ public sealed partial class DeviceKernels
             int x = (((o * s.N0 + j0) * s.Mid + m) * s.N1 + j1) * s.Inner + k;
             if (backward != 0) dst[x] += src[i];
             else dst[i] = src[x];
+        }
+    }
+
+    /// <summary>A block along one axis: the large side viewed as (outer, n, inner), the small side (outer, length, inner) at offset start.</summary>
+    internal readonly record struct AxisBlock(int N, int Length, int Inner, int Start);
+
+    /// <summary>Elements [start, start + length) along <paramref name="axis"/> (negative counts from the end), copied into a new buffer.</summary>
+    public DeviceBuffer Slice(DeviceBuffer x, int axis, int start, int length)
+    {
+        RequireHere("Slice", x);
+        var (ax, block) = SliceBlock("Slice", x.Shape, axis, start, length);
+        var shape = (int[])x.Shape.Clone();
+        shape[ax] = length;
+        var y = device.Allocate(shape);
+        Run(new AxisBlockOp(x.View, y.View, block, toLarge: false, accumulate: false), y.Size);
+        return y;
+    }
+
+    /// <summary>Backward of <see cref="Slice"/>: gx[…, start + j, …] += g[…, j, …].</summary>
+    public void SliceBackward(DeviceBuffer g, DeviceBuffer gx, int axis, int start)
+    {
+        RequireHere("SliceBackward", g);
+        RequireHere("SliceBackward", gx);
+        int ax = Axis("SliceBackward", gx.Shape, axis);
+        bool matches = g.Shape.Length == gx.Shape.Length;
+        for (int i = 0; matches && i < g.Shape.Length; i++) matches = i == ax || g.Shape[i] == gx.Shape[i];
+        if (!matches) throw new ArgumentException($"SliceBackward: gradient {Tensor.Format(g.Shape)} is not a slice of {Tensor.Format(gx.Shape)} along axis {axis}.");
+        var (_, block) = SliceBlock("SliceBackward", gx.Shape, axis, start, g.Shape[ax]);
+        Run(new AxisBlockOp(g.View, gx.View, block, toLarge: true, accumulate: true), g.Size);
+    }
+
+    /// <summary>The buffers joined along <paramref name="axis"/>; all other dimensions must agree.</summary>
+    public DeviceBuffer Concat(IReadOnlyList<DeviceBuffer> xs, int axis)
+    {
+        var (ax, shape) = ConcatShape("Concat", xs, axis);
+        var y = device.Allocate(shape);
+        int start = 0;
+        foreach (var x in xs)
+        {
+            Run(new AxisBlockOp(x.View, y.View, Block(shape, ax, start, x.Shape[ax]), toLarge: true, accumulate: false), x.Size);
+            start += x.Shape[ax];
+        }
+        return y;
+    }
+
+    /// <summary>Backward of <see cref="Concat"/>: each input's gradient (null to skip) += its part of g.</summary>
+    public void ConcatBackward(DeviceBuffer g, IReadOnlyList<DeviceBuffer> xs, IReadOnlyList<DeviceBuffer?> gradients, int axis)
+    {
+        var (ax, shape) = ConcatShape("ConcatBackward", xs, axis);
+        RequireHere("ConcatBackward", g);
+        if (!g.Shape.AsSpan().SequenceEqual(shape))
+            throw new ArgumentException($"ConcatBackward: gradient {Tensor.Format(g.Shape)} is not that of the concatenation {Tensor.Format(shape)}.");
+        if (gradients.Count != xs.Count) throw new ArgumentException($"ConcatBackward: {gradients.Count} gradients for {xs.Count} inputs.");
+        int start = 0;
+        for (int t = 0; t < xs.Count; t++)
+        {
+            if (gradients[t] is { } gx)
+            {
+                RequireSameShape("ConcatBackward", "input", xs[t], "its gradient", gx);
+                Run(new AxisBlockOp(g.View, gx.View, Block(shape, ax, start, xs[t].Shape[ax]), toLarge: false, accumulate: true), gx.Size);
+            }
+            start += xs[t].Shape[ax];
+        }
+    }
+
+    private static int Axis(string op, int[] shape, int axis)
+    {
+        int ax = axis < 0 ? axis + shape.Length : axis;
+        if ((uint)ax >= (uint)shape.Length) throw new ArgumentException($"{op}: axis {axis} is out of range for shape {Tensor.Format(shape)}.");
+        return ax;
+    }
+
+    private static (int Axis, AxisBlock Block) SliceBlock(string op, int[] shape, int axis, int start, int length)
+    {
+        int ax = Axis(op, shape, axis);
+        if (start < 0 || length < 0 || start + length > shape[ax])
+            throw new ArgumentException($"{op}: [{start}, {start + length}) is outside axis {axis} of {Tensor.Format(shape)}.");
+        return (ax, Block(shape, ax, start, length));
+    }
+
+    private static AxisBlock Block(int[] large, int ax, int start, int length)
+    {
+        int inner = 1;
+        for (int i = ax + 1; i < large.Length; i++) inner *= large[i];
+        return new AxisBlock(large[ax], length, inner, start);
+    }
+
+    private (int Axis, int[] Shape) ConcatShape(string op, IReadOnlyList<DeviceBuffer> xs, int axis)
+    {
+        if (xs.Count == 0) throw new ArgumentException($"{op}: no buffers.");
+        var first = xs[0].Shape;
+        int ax = Axis(op, first, axis), total = 0;
+        foreach (var x in xs)
+        {
+            RequireHere(op, x);
+            bool ok = x.Shape.Length == first.Length;
+            for (int i = 0; ok && i < first.Length; i++) ok = i == ax || x.Shape[i] == first[i];
+            if (!ok) throw new ArgumentException($"{op}: shape {Tensor.Format(x.Shape)} does not match {Tensor.Format(first)} outside axis {axis}.");
+            total += x.Shape[ax];
+        }
+        var shape = (int[])first.Clone();
+        shape[ax] = total;
+        return (ax, shape);
+    }
+
+    /// <summary>
+    /// Index i of the small side (outer, length, inner) pairs with (o, start + j, k) of the large side (outer, n, inner). Copies
+    /// small → large (toLarge) or large → small, assigning or accumulating.
+    /// </summary>
+    internal readonly struct AxisBlockOp(ArrayView<float> src, ArrayView<float> dst, AxisBlock b, bool toLarge, bool accumulate) : IElementOp
+    {
+        private readonly ArrayView<float> src = src, dst = dst;
+        private readonly AxisBlock b = b;
+        private readonly int toLarge = toLarge ? 1 : 0, accumulate = accumulate ? 1 : 0;
+
+        public void Apply(int i)
+        {
+            int k = i % b.Inner, t = i / b.Inner, j = t % b.Length, o = t / b.Length;
+            int large = (o * b.N + b.Start + j) * b.Inner + k;
+            int from = toLarge != 0 ? i : large, to = toLarge != 0 ? large : i;
+            dst[to] = accumulate != 0 ? dst[to] + src[from] : src[from];
         }
     }
 }
