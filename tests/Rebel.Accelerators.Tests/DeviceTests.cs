@@ -55,6 +55,19 @@ public sealed class DeviceTests(IlgpuCpuFixture fixture)
     }
 
     [Fact]
+    public void Batched_gemm_equals_the_scalar_reference_per_matrix()
+    {
+        const int batch = 3, m = 5, n = 4, k = 7;
+        var a = Compare.Values(batch * k * m, 114); var b = Compare.Values(batch * n * k, 115);
+        var expected = new float[batch * m * n];
+        for (int i = 0; i < batch; i++)
+            Gemm.Reference(a.AsSpan(i * m * k, m * k), b.AsSpan(i * k * n, k * n), expected.AsSpan(i * m * n, m * n), m, n, k, transA: true, transB: true, accumulate: false);
+        using var da = Device.Upload(a, batch, k, m); using var db = Device.Upload(b, batch, n, k); using var dc = Device.Allocate(batch, m, n);
+        Device.Gemm.MultiplyBatched(da, db, dc, batch, m, n, k, transA: true, transB: true);
+        Compare.Close(expected, dc.ToArray(), what: "batched gemm");
+    }
+
+    [Fact]
     public void Gemm_names_the_operand_that_does_not_fit()
     {
         using var a = Device.Allocate(3, 4); using var b = Device.Allocate(5, 2); using var c = Device.Allocate(3, 2);

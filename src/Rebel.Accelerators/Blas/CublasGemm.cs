@@ -23,13 +23,17 @@ public sealed unsafe class CublasGemm : DeviceGemm
     /// <summary>The cuBLAS library file in use.</summary>
     public string LibraryName => library.Name;
 
-    private protected override void Run(DeviceBuffer a, DeviceBuffer b, DeviceBuffer c, int m, int n, int k, bool transA, bool transB, bool accumulate)
+    private protected override void Run(DeviceBuffer a, DeviceBuffer b, DeviceBuffer c, int batch, int m, int n, int k, bool transA, bool transB, bool accumulate)
     {
         float alpha = 1f, beta = accumulate ? 1f : 0f;
         // Cᵀ (n×m, ldc n) = op(B)ᵀ (n×k) · op(A)ᵀ (k×m); row-major B is column-major Bᵀ with leading dimension its row length.
-        int status = library.Sgemm(handle, transB ? CublasLibrary.OpT : CublasLibrary.OpN, transA ? CublasLibrary.OpT : CublasLibrary.OpN,
-            n, m, k, &alpha, b.NativePointer, transB ? k : n, a.NativePointer, transA ? m : k, &beta, c.NativePointer, n);
-        CublasLibrary.Check(status, "cublasSgemm_v2");
+        int opB = transB ? CublasLibrary.OpT : CublasLibrary.OpN, opA = transA ? CublasLibrary.OpT : CublasLibrary.OpN;
+        int ldb = transB ? k : n, lda = transA ? m : k;
+        int status = batch == 1
+            ? library.Sgemm(handle, opB, opA, n, m, k, &alpha, b.NativePointer, ldb, a.NativePointer, lda, &beta, c.NativePointer, n)
+            : library.SgemmStridedBatched(handle, opB, opA, n, m, k, &alpha, b.NativePointer, ldb, (long)k * n, a.NativePointer, lda, (long)m * k,
+                &beta, c.NativePointer, n, (long)m * n, batch);
+        CublasLibrary.Check(status, batch == 1 ? "cublasSgemm_v2" : "cublasSgemmStridedBatched");
     }
 
     /// <inheritdoc />

@@ -1,5 +1,5 @@
 // A thin binding to cuBLAS: the library is found at run time by probing the sonames of CUDA 13 then 12 (ILGPU's bundled
-// wrapper looks only for 10–12), and the four entry points GEMM needs are bound as unmanaged function pointers.
+// wrapper looks only for 10–12), and the five entry points GEMM needs are bound as unmanaged function pointers.
 using System.Runtime.InteropServices;
 
 namespace Rebel.Accelerators.Blas;
@@ -17,6 +17,7 @@ internal sealed unsafe class CublasLibrary
     public delegate* unmanaged<IntPtr, int> Destroy;
     public delegate* unmanaged<IntPtr, IntPtr, int> SetStream;
     public delegate* unmanaged<IntPtr, int, int, int, int, int, float*, IntPtr, int, IntPtr, int, float*, IntPtr, int, int> Sgemm;
+    public delegate* unmanaged<IntPtr, int, int, int, int, int, float*, IntPtr, int, long, IntPtr, int, long, float*, IntPtr, int, long, int, int> SgemmStridedBatched;
 
     /// <summary>The library name that resolved.</summary>
     public string Name { get; }
@@ -28,6 +29,8 @@ internal sealed unsafe class CublasLibrary
         Destroy = (delegate* unmanaged<IntPtr, int>)Export(handle, "cublasDestroy_v2");
         SetStream = (delegate* unmanaged<IntPtr, IntPtr, int>)Export(handle, "cublasSetStream_v2");
         Sgemm = (delegate* unmanaged<IntPtr, int, int, int, int, int, float*, IntPtr, int, IntPtr, int, float*, IntPtr, int, int>)Export(handle, "cublasSgemm_v2");
+        SgemmStridedBatched = (delegate* unmanaged<IntPtr, int, int, int, int, int, float*, IntPtr, int, long, IntPtr, int, long, float*, IntPtr, int, long, int, int>)
+            Export(handle, "cublasSgemmStridedBatched");
     }
 
     private IntPtr Export(IntPtr handle, string symbol) =>
