@@ -10,6 +10,7 @@ namespace Rebel.Accelerators;
 public sealed class DeviceBuffer : IDisposable
 {
     private readonly MemoryBuffer1D<float, Stride1D.Dense> memory;
+    private readonly bool ownsMemory; // false for a view made by Reshape: its owner frees the memory
 
     /// <summary>The device holding the buffer.</summary>
     public AcceleratorDevice Device { get; }
@@ -26,7 +27,34 @@ public sealed class DeviceBuffer : IDisposable
         Shape = (int[])shape.Clone();
         Size = Elements(shape);
         memory = device.Accelerator.Allocate1D<float>(Math.Max(Size, 1)); // ILGPU views of length 0 cannot be launched over
+        ownsMemory = true;
         if (clear) memory.MemSetToZero();
+    }
+
+    private DeviceBuffer(DeviceBuffer owner, int[] shape)
+    {
+        Device = owner.Device;
+        Shape = shape;
+        Size = owner.Size;
+        memory = owner.memory;
+    }
+
+    /// <summary>A view of the same memory with another shape of as many elements; one dimension may be −1 (inferred). Disposing the view frees nothing.</summary>
+    public DeviceBuffer Reshape(params int[] shape)
+    {
+        var resolved = (int[])shape.Clone();
+        int infer = Array.IndexOf(resolved, -1);
+        if (infer >= 0)
+        {
+            resolved[infer] = 1;
+            if (Array.IndexOf(resolved, -1) >= 0) throw new ArgumentException($"Reshape: more than one −1 in {Tensor.Format(shape)}.");
+            int known = Elements(resolved);
+            if (known == 0 || Size % known != 0)
+                throw new ArgumentException($"Reshape: cannot reshape {Tensor.Format(Shape)} to {Tensor.Format(shape)}.");
+            resolved[infer] = Size / known;
+        }
+        if (Elements(resolved) != Size) throw new ArgumentException($"Reshape: cannot reshape {Tensor.Format(Shape)} to {Tensor.Format(shape)}.");
+        return new DeviceBuffer(this, resolved);
     }
 
     /// <summary>Number of elements of <paramref name="shape"/>; a negative dimension or more than int.MaxValue elements is an error naming the shape.</summary>
@@ -69,8 +97,11 @@ public sealed class DeviceBuffer : IDisposable
     /// <summary>Sets every element to zero.</summary>
     public void Clear() => memory.MemSetToZero();
 
-    /// <summary>Frees the device memory.</summary>
-    public void Dispose() => memory.Dispose();
+    /// <summary>Frees the device memory (a view made by <see cref="Reshape"/> frees nothing).</summary>
+    public void Dispose()
+    {
+        if (ownsMemory) memory.Dispose();
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"DeviceBuffer{Tensor.Format(Shape)} on {DeviceNames.Name(Device.Kind)}";

@@ -1,4 +1,5 @@
-// Row-wise kernels over the last axis: sum, softmax and log-softmax, LayerNorm and RMSNorm. One group of threads per row: each thread
+// Row-wise kernels over the last axis: sum, softmax (plain, or scaled and causally masked for attention) and log-softmax,
+// LayerNorm and RMSNorm. One group of threads per row: each thread
 // strides over the row, group-wide reductions (ILGPU.Algorithms' AllReduce) give every thread the row's max / sum / mean.
 // The norms' weight and bias gradients sum over rows: one index per channel.
 using ILGPU;
@@ -25,9 +26,13 @@ public sealed partial class DeviceKernels
 {
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int>? rowSumKernel;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int>? softmaxKernel;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? softmaxGradKernel;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>? softmaxGradKernel;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, MaskedShape>? maskedSoftmaxKernel;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, NormShape>? normKernel;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, NormShape>? normGradKernel;
+
+    /// <summary>Scores (…, T, S): S keys per row, T queries per block (query t sees keys up to t + S − T when causal), and the scale.</summary>
+    internal readonly record struct MaskedShape(int Keys, int Queries, float Scale, int Causal);
 
     /// <summary>Sizes and flags of a normalisation launch.</summary>
     internal readonly record struct NormShape(int Rows, int Width, float Eps, int Centered, int HasBias, int GradWeight, int GradBias);
@@ -77,10 +82,31 @@ public sealed partial class DeviceKernels
     public DeviceBuffer LogSoftmax(DeviceBuffer x) => SoftmaxFamily("LogSoftmax", x, log: true);
 
     /// <summary>Backward of <see cref="Softmax"/> from its output y: gx += y ⊙ (g − Σ g ⊙ y) per row.</summary>
-    public void SoftmaxBackward(DeviceBuffer y, DeviceBuffer g, DeviceBuffer gx) => SoftmaxFamilyBackward("SoftmaxBackward", y, g, gx, log: false);
+    public void SoftmaxBackward(DeviceBuffer y, DeviceBuffer g, DeviceBuffer gx) => SoftmaxFamilyBackward("SoftmaxBackward", y, g, gx, log: false, 1f);
 
     /// <summary>Backward of <see cref="LogSoftmax"/> from its output y: gx += g − e^y · Σ g per row.</summary>
-    public void LogSoftmaxBackward(DeviceBuffer y, DeviceBuffer g, DeviceBuffer gx) => SoftmaxFamilyBackward("LogSoftmaxBackward", y, g, gx, log: true);
+    public void LogSoftmaxBackward(DeviceBuffer y, DeviceBuffer g, DeviceBuffer gx) => SoftmaxFamilyBackward("LogSoftmaxBackward", y, g, gx, log: true, 1f);
+
+    /// <summary>
+    /// Attention's softmax over scores x (…, T, S): y = softmax(scale·x) along the last axis, where, when <paramref name="causal"/>,
+    /// query t (the row's index within its block of T) sees only keys s ≤ t + S − T (the S − T earlier keys are a cache) and
+    /// masked entries are exactly 0.
+    /// </summary>
+    public DeviceBuffer MaskedSoftmax(DeviceBuffer x, float scale, bool causal)
+    {
+        int n = RowWidth("MaskedSoftmax", x);
+        if (x.Shape.Length < 2 || x.Shape[^2] > n && causal)
+            throw new ArgumentException($"MaskedSoftmax: scores {Tensor.Format(x.Shape)} are not (…, T, S) with S ≥ T.");
+        var y = device.Allocate(x.Shape);
+        maskedSoftmaxKernel ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, MaskedShape>(MaskedSoftmaxKernel);
+        int rows = n == 0 ? 0 : x.Size / n;
+        if (rows > 0) maskedSoftmaxKernel(new KernelConfig(rows, RowGroupSize), x.View, y.View, new MaskedShape(n, x.Shape[^2], scale, causal ? 1 : 0));
+        return y;
+    }
+
+    /// <summary>Backward of <see cref="MaskedSoftmax"/> from its output y: gx += scale · y ⊙ (g − Σ g ⊙ y) per row (0 where masked, as y is).</summary>
+    public void MaskedSoftmaxBackward(DeviceBuffer y, DeviceBuffer g, DeviceBuffer gx, float scale) =>
+        SoftmaxFamilyBackward("MaskedSoftmaxBackward", y, g, gx, log: false, scale);
 
     private DeviceBuffer SoftmaxFamily(string op, DeviceBuffer x, bool log)
     {
@@ -92,14 +118,14 @@ public sealed partial class DeviceKernels
         return y;
     }
 
-    private void SoftmaxFamilyBackward(string op, DeviceBuffer y, DeviceBuffer g, DeviceBuffer gx, bool log)
+    private void SoftmaxFamilyBackward(string op, DeviceBuffer y, DeviceBuffer g, DeviceBuffer gx, bool log, float scale)
     {
         int n = RowWidth(op, y);
         RequireSameShape(op, "output", y, "gradient", g);
         RequireSameShape(op, "output", y, "input gradient", gx);
-        softmaxGradKernel ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(SoftmaxGradKernel);
+        softmaxGradKernel ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(SoftmaxGradKernel);
         int rows = n == 0 ? 0 : y.Size / n;
-        if (rows > 0) softmaxGradKernel(new KernelConfig(rows, RowGroupSize), y.View, g.View, gx.View, n, log ? 1 : 0);
+        if (rows > 0) softmaxGradKernel(new KernelConfig(rows, RowGroupSize), y.View, g.View, gx.View, n, log ? 1 : 0, scale);
     }
 
     private static void SoftmaxKernel(ArrayView<float> x, ArrayView<float> y, int n, int log)
@@ -116,14 +142,28 @@ public sealed partial class DeviceKernels
             y[o + i] = log != 0 ? x[o + i] - max - lse : XMath.Exp(x[o + i] - max) * inv;
     }
 
-    private static void SoftmaxGradKernel(ArrayView<float> y, ArrayView<float> g, ArrayView<float> gx, int n, int log)
+    // gx += scale·y ⊙ (g − Σ g ⊙ y) (softmax) or g − e^y · Σ g (log-softmax, scale 1).
+    private static void SoftmaxGradKernel(ArrayView<float> y, ArrayView<float> g, ArrayView<float> gx, int n, int log, float scale)
     {
         int o = Grid.IdxX * n, lane = Group.IdxX, width = Group.DimX;
         float dot = 0f;
         for (int i = lane; i < n; i += width) dot += log != 0 ? g[o + i] : g[o + i] * y[o + i];
         dot = GroupExtensions.AllReduce<float, AddFloat>(dot);
         for (int i = lane; i < n; i += width)
-            gx[o + i] += log != 0 ? g[o + i] - XMath.Exp(y[o + i]) * dot : y[o + i] * (g[o + i] - dot);
+            gx[o + i] += log != 0 ? g[o + i] - XMath.Exp(y[o + i]) * dot : scale * y[o + i] * (g[o + i] - dot);
+    }
+
+    private static void MaskedSoftmaxKernel(ArrayView<float> x, ArrayView<float> y, MaskedShape s)
+    {
+        int row = Grid.IdxX, n = s.Keys, o = row * n, lane = Group.IdxX, width = Group.DimX;
+        int last = s.Causal != 0 ? row % s.Queries + n - s.Queries : n - 1; // the last key this query sees
+        float max = float.NegativeInfinity;
+        for (int i = lane; i <= last; i += width) max = XMath.Max(max, s.Scale * x[o + i]);
+        max = GroupExtensions.AllReduce<float, MaxFloat>(max);
+        float sum = 0f;
+        for (int i = lane; i <= last; i += width) sum += XMath.Exp(s.Scale * x[o + i] - max);
+        float inv = 1f / GroupExtensions.AllReduce<float, AddFloat>(sum);
+        for (int i = lane; i < n; i += width) y[o + i] = i <= last ? XMath.Exp(s.Scale * x[o + i] - max) * inv : 0f;
     }
 
     /// <summary>LayerNorm over the last axis: y = (x − mean)/√(var + eps) · w + b (biased variance). x (…, C), w (C), b (C) or null.</summary>

@@ -14,11 +14,20 @@ public sealed partial class DeviceKernels
     /// <summary>Swaps axes <paramref name="axis0"/> and <paramref name="axis1"/> (negative axes count from the end) into a new buffer.</summary>
     public DeviceBuffer Transpose(DeviceBuffer x, int axis0, int axis1)
     {
+        var y = device.Allocate(TransposeShapes("Transpose", x.Shape, axis0, axis1).Shape);
+        TransposeInto(x, y, axis0, axis1);
+        return y;
+    }
+
+    /// <summary>As <see cref="Transpose"/>, into an existing buffer y of the swapped shape (a view of another shape's memory, say).</summary>
+    internal void TransposeInto(DeviceBuffer x, DeviceBuffer y, int axis0, int axis1)
+    {
         var (shape, view) = TransposeShapes("Transpose", x.Shape, axis0, axis1);
         RequireHere("Transpose", x);
-        var y = device.Allocate(shape);
+        RequireHere("Transpose", y);
+        if (!y.Shape.AsSpan().SequenceEqual(shape))
+            throw new ArgumentException($"Transpose: output {Tensor.Format(y.Shape)} is not input {Tensor.Format(x.Shape)} with axes {axis0} and {axis1} swapped.");
         Run(new TransposeOp(x.View, y.View, view, backward: false), y.Size);
-        return y;
     }
 
     /// <summary>Backward of <see cref="Transpose"/>: gx += gᵀ, g having the transposed shape and gx the input's.</summary>
