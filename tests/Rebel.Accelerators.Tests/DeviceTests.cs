@@ -36,6 +36,19 @@ public sealed class DeviceTests(IlgpuCpuFixture fixture)
         Assert.Contains("(2, 3)", e.Message);
     }
 
+    [Fact]
+    public void Reshape_is_a_view_of_the_same_memory_and_a_wrong_size_names_both_shapes()
+    {
+        using var x = Device.Upload([1f, 2f, 3f, 4f, 5f, 6f], 2, 3);
+        using var view = x.Reshape(3, -1);
+        Assert.Equal([3, 2], view.Shape);
+        view.CopyFrom([6f, 5f, 4f, 3f, 2f, 1f]);
+        Assert.Equal([6f, 5f, 4f, 3f, 2f, 1f], x.ToArray());
+        var e = Assert.Throws<ArgumentException>(() => x.Reshape(4, 2));
+        Assert.Contains("(2, 3)", e.Message);
+        Assert.Contains("(4, 2)", e.Message);
+    }
+
     [Theory]
     [InlineData(false, false)]
     [InlineData(true, false)]
