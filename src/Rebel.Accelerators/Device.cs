@@ -110,13 +110,13 @@ public sealed class AcceleratorDevice : Device
     {
         if (!CudaDriverNames.Any(n => NativeLibrary.TryLoad(n, out _)))
             throw new DeviceUnavailableException(
-                $"cuda: no NVIDIA driver found (looked for {string.Join(", ", CudaDriverNames)} on the library path). Install the NVIDIA driver, or use --device cpu or ilgpu-cpu.");
+                $"cuda: no NVIDIA driver found (looked for {string.Join(", ", CudaDriverNames)} on the library path). Install the NVIDIA driver, or use the cpu or ilgpu-cpu device.");
         var context = Context.Create(b => b.Cuda().EnableAlgorithms().Math(MathMode.Default));
         var devices = context.GetCudaDevices();
         if (devices.Count == 0)
         {
             context.Dispose();
-            throw new DeviceUnavailableException("cuda: the NVIDIA driver loaded but reported no CUDA device (checked through ILGPU's CUDA backend). Use --device cpu or ilgpu-cpu.");
+            throw new DeviceUnavailableException("cuda: the NVIDIA driver loaded but reported no CUDA device (checked through ILGPU's CUDA backend). Use the cpu or ilgpu-cpu device.");
         }
         var accelerator = context.CreateCudaAccelerator(0);
         try
