@@ -93,11 +93,12 @@ public sealed class AcceleratorDevice : Device
     public override string Description => $"{Accelerator.Name}, {Accelerator.MemorySize / (1 << 20)} MiB";
 
     /// <summary>
-    /// The simulated CPU device: groups of two warps of two threads (so the row kernels' reductions cross warps as on a GPU) and
-    /// one group at a time. Every simulated thread is an OS thread meeting the others at barriers, so more of them only adds
-    /// contention: this device exists to check the kernels, not to be fast.
+    /// The simulated CPU device: groups of one warp of two threads (so every row kernel strides over its row with several lanes and
+    /// reduces across them) and one group at a time. Every simulated thread is an OS thread meeting the others at barriers; a
+    /// second warp per group made the kernel tests 20–40 times slower on a busy 2-core machine (78–98 s against 2–4 s, alternated
+    /// runs at load average 10–16): this device exists to check the kernels, not to be fast.
     /// </summary>
-    internal static CPUDevice IlgpuCpuShape { get; } = new(numThreadsPerWarp: 2, numWarpsPerMultiprocessor: 2, numMultiprocessors: 1);
+    internal static CPUDevice IlgpuCpuShape { get; } = new(numThreadsPerWarp: 2, numWarpsPerMultiprocessor: 1, numMultiprocessors: 1);
 
     internal static AcceleratorDevice OpenIlgpuCpu()
     {
