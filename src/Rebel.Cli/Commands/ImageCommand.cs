@@ -59,11 +59,22 @@ internal static class ImageCommand
             Description = "Leading stochastic DDIM steps whose log-densities fine-tuning trains on (default all; the KL loss term still covers every step).",
         };
         var epochsOption = new Option<int?>("--epochs") { Description = $"REBEL epochs over each iteration's pairs (default {defaults.Rebel.Epochs})." };
+        var promptsOption = new Option<int?>("--prompts-per-iteration") { Description = $"Captions sampled per fine-tuning iteration (default {defaults.Rebel.PromptsPerIteration})." };
+        var samplesOption = new Option<int?>("--samples-per-prompt")
+        {
+            Description = $"Images sampled per caption and iteration; REBEL pairs the best with the worst of each caption's samples (default {defaults.Rebel.SamplesPerPrompt}).",
+        };
+        var trainableOption = new Option<string?>("--trainable")
+        {
+            Description = "A regular expression over the denoiser's parameter names: only matching parameters fine-tune (e.g. emb: the timestep and caption embeddings and their projections); default all.",
+        };
+        var minibatchOption = new Option<int?>("--minibatch") { Description = $"Pairs (REBEL) or images (DDPO) per optimizer step (default {defaults.Rebel.MiniBatchSize} pairs; DDPO twice as many images)." };
         var algoOption = new Option<string>("--algo") { Description = "Fine-tuning method: rebel, or ddpo for the baseline at the same reward queries.", DefaultValueFactory = _ => defaults.Algorithm }.AcceptOnlyFromAmong("rebel", "ddpo");
         var cmd = new Command("quickstart", "Pretrain a small diffusion model (U-Net or DiT) on the shapes set, fine-tune it with REBEL (or DDPO) on prompt alignment with a KL penalty towards the pretrained sampler, measure held-out alignment by an independent judge, Fréchet distance and high-frequency ratio; writes summary.json, PNG grids and report.html.")
         {
             outOption, seedOption, itersOption, stepsOption, algoOption, klOption, klLossOption, lrOption, etaOption, targetOption, pretrainedOption,
             archOption, widthOption, layersOption, patchOption, emaOption, trainedStepsOption, epochsOption,
+            promptsOption, samplesOption, minibatchOption, trainableOption,
         };
         cmd.SetGuardedAction(parse =>
         {
@@ -82,6 +93,10 @@ internal static class ImageCommand
                     Iterations = parse.GetValue(itersOption) ?? defaults.Rebel.Iterations,
                     LearningRate = parse.GetValue(lrOption) ?? defaults.Rebel.LearningRate, Eta = parse.GetValue(etaOption) ?? defaults.Rebel.Eta,
                     TrainedSteps = parse.GetValue(trainedStepsOption) ?? defaults.Rebel.TrainedSteps, Epochs = parse.GetValue(epochsOption) ?? defaults.Rebel.Epochs,
+                    PromptsPerIteration = parse.GetValue(promptsOption) ?? defaults.Rebel.PromptsPerIteration,
+                    SamplesPerPrompt = parse.GetValue(samplesOption) ?? defaults.Rebel.SamplesPerPrompt,
+                    MiniBatchSize = parse.GetValue(minibatchOption) ?? defaults.Rebel.MiniBatchSize,
+                    TrainableParameters = parse.GetValue(trainableOption) ?? defaults.Rebel.TrainableParameters,
                 },
                 KlLossCoef = parse.GetValue(klLossOption) ?? defaults.KlLossCoef,
                 Pretrain = defaults.Pretrain with { Steps = parse.GetValue(stepsOption) ?? defaults.Pretrain.Steps, EmaDecay = parse.GetValue(emaOption) ?? defaults.Pretrain.EmaDecay },
