@@ -64,6 +64,8 @@ internal static class ImageCommand
         {
             Description = $"Images sampled per caption and iteration; REBEL pairs the best with the worst of each caption's samples (default {defaults.Rebel.SamplesPerPrompt}).",
         };
+        var samplerStepsOption = new Option<int?>("--sampler-steps") { Description = $"DDIM steps of the sampler that is the policy and draws the held-out samples (default {defaults.Rebel.Sampler.Steps})." };
+        var ddimEtaOption = new Option<float?>("--ddim-eta") { Description = $"DDIM noise η of that sampler, above 0 (default {defaults.Rebel.Sampler.Eta:G3}; 1 is DDPM-like, smaller is closer to deterministic DDIM)." };
         var trainableOption = new Option<string?>("--trainable")
         {
             Description = "A regular expression over the denoiser's parameter names: only matching parameters fine-tune (e.g. emb: the timestep and caption embeddings and their projections); default all.",
@@ -74,7 +76,7 @@ internal static class ImageCommand
         {
             outOption, seedOption, itersOption, stepsOption, algoOption, klOption, klLossOption, lrOption, etaOption, targetOption, pretrainedOption,
             archOption, widthOption, layersOption, patchOption, emaOption, trainedStepsOption, epochsOption,
-            promptsOption, samplesOption, minibatchOption, trainableOption,
+            promptsOption, samplesOption, minibatchOption, trainableOption, samplerStepsOption, ddimEtaOption,
         };
         cmd.SetGuardedAction(parse =>
         {
@@ -97,6 +99,7 @@ internal static class ImageCommand
                     SamplesPerPrompt = parse.GetValue(samplesOption) ?? defaults.Rebel.SamplesPerPrompt,
                     MiniBatchSize = parse.GetValue(minibatchOption) ?? defaults.Rebel.MiniBatchSize,
                     TrainableParameters = parse.GetValue(trainableOption) ?? defaults.Rebel.TrainableParameters,
+                    Sampler = defaults.Rebel.Sampler with { Steps = parse.GetValue(samplerStepsOption) ?? defaults.Rebel.Sampler.Steps, Eta = parse.GetValue(ddimEtaOption) ?? defaults.Rebel.Sampler.Eta },
                 },
                 KlLossCoef = parse.GetValue(klLossOption) ?? defaults.KlLossCoef,
                 Pretrain = defaults.Pretrain with { Steps = parse.GetValue(stepsOption) ?? defaults.Pretrain.Steps, EmaDecay = parse.GetValue(emaOption) ?? defaults.Pretrain.EmaDecay },
