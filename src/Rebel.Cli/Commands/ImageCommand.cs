@@ -50,6 +50,10 @@ internal static class ImageCommand
         var widthOption = new Option<int?>("--width") { Description = $"U-Net channels at full resolution, or DiT width (default {defaults.Model.HiddenSize})." };
         var layersOption = new Option<int?>("--layers") { Description = $"U-Net resolution levels, or DiT blocks (default {defaults.Model.Layers})." };
         var patchOption = new Option<int?>("--patch") { Description = $"DiT patch side (default {defaults.Model.PatchSize}; the U-Net has none)." };
+        var conditioningOption = new Option<string?>("--unet-conditioning")
+        {
+            Description = $"How a U-Net block takes the timestep and caption: add (a per-channel bias) or scale_shift (scales and shifts the normalised features) (default {defaults.Model.UnetConditioning}).",
+        }.AcceptOnlyFromAmong(DitConfig.AddConditioning, DitConfig.ScaleShiftConditioning);
         var emaOption = new Option<float?>("--ema-decay")
         {
             Description = $"Decay of the moving average of the pretraining weights that validation samples and fine-tuning starts from (default {defaults.Pretrain.EmaDecay:G3}; 0 = the last weights).",
@@ -75,7 +79,7 @@ internal static class ImageCommand
         var cmd = new Command("quickstart", "Pretrain a small diffusion model (U-Net or DiT) on the shapes set, fine-tune it with REBEL (or DDPO) on prompt alignment with a KL penalty towards the pretrained sampler, measure held-out alignment by an independent judge, Fréchet distance and high-frequency ratio; writes summary.json, PNG grids and report.html.")
         {
             outOption, seedOption, itersOption, stepsOption, algoOption, klOption, klLossOption, lrOption, etaOption, targetOption, pretrainedOption,
-            archOption, widthOption, layersOption, patchOption, emaOption, trainedStepsOption, epochsOption,
+            archOption, widthOption, layersOption, patchOption, conditioningOption, emaOption, trainedStepsOption, epochsOption,
             promptsOption, samplesOption, minibatchOption, trainableOption, samplerStepsOption, ddimEtaOption,
         };
         cmd.SetGuardedAction(parse =>
@@ -89,6 +93,7 @@ internal static class ImageCommand
                 {
                     Architecture = parse.GetValue(archOption) ?? defaults.Model.Architecture, HiddenSize = parse.GetValue(widthOption) ?? defaults.Model.HiddenSize,
                     Layers = parse.GetValue(layersOption) ?? defaults.Model.Layers, PatchSize = parse.GetValue(patchOption) ?? defaults.Model.PatchSize,
+                    UnetConditioning = parse.GetValue(conditioningOption) ?? defaults.Model.UnetConditioning,
                 },
                 Rebel = defaults.Rebel with
                 {

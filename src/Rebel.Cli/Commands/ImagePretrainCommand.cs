@@ -27,11 +27,16 @@ internal static class ImagePretrainCommand
         var stepsOption = new Option<int>("--steps") { Description = "Optimizer steps.", DefaultValueFactory = _ => d.Steps };
         var batchOption = new Option<int>("--batch-size") { Description = "Images per step.", DefaultValueFactory = _ => d.BatchSize };
         var lrOption = new Option<float>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => d.LearningRate };
+        var conditioningOption = new Option<string>("--unet-conditioning")
+        {
+            Description = "How a U-Net block takes the timestep and caption: add (a per-channel bias) or scale_shift (scales and shifts the normalised features).",
+            DefaultValueFactory = _ => m.UnetConditioning,
+        }.AcceptOnlyFromAmong(DitConfig.AddConditioning, DitConfig.ScaleShiftConditioning);
         var predictionOption = new Option<string>("--prediction") { Description = "What the network predicts: epsilon (the noise) or v_prediction.", DefaultValueFactory = _ => m.PredictionType }.AcceptOnlyFromAmong(DitConfig.Epsilon, DitConfig.VPrediction);
         var seedOption = new Option<ulong>("--seed") { Description = "Seed of the data, initialisation and training.", DefaultValueFactory = _ => 1UL };
         var cmd = new Command("pretrain", "Train a conditional U-Net or DiT to predict noise on the built-in shapes set; writes a model folder.")
         {
-            outOption, sizeOption, imagesOption, archOption, patchOption, widthOption, layersOption, headsOption, stepsOption, batchOption, lrOption, predictionOption, seedOption,
+            outOption, sizeOption, imagesOption, archOption, patchOption, widthOption, layersOption, headsOption, stepsOption, batchOption, lrOption, predictionOption, conditioningOption, seedOption,
         };
         cmd.SetGuardedAction(parse =>
         {
@@ -39,7 +44,7 @@ internal static class ImagePretrainCommand
             ulong seed = parse.GetValue(seedOption);
             var config = ImageConditions.Config(size) with
             {
-                Architecture = parse.GetValue(archOption)!, PatchSize = parse.GetValue(patchOption), HiddenSize = parse.GetValue(widthOption), Layers = parse.GetValue(layersOption), Heads = parse.GetValue(headsOption), PredictionType = parse.GetValue(predictionOption)!,
+                Architecture = parse.GetValue(archOption)!, PatchSize = parse.GetValue(patchOption), HiddenSize = parse.GetValue(widthOption), Layers = parse.GetValue(layersOption), Heads = parse.GetValue(headsOption), PredictionType = parse.GetValue(predictionOption)!, UnetConditioning = parse.GetValue(conditioningOption)!,
             };
             var model = Denoiser.Create(config);
             model.Initialize(new Rng(seed));
