@@ -7,9 +7,9 @@ public class UnetTests
 {
     private static DitConfig TinyConfig => new() { Architecture = DitConfig.Unet, ImageSize = 4, HiddenSize = 4, Layers = 2, ConditionSizes = [3, 2], TimestepFeatures = 4, TrainTimesteps = 100 };
 
-    private static UnetModel TinyModel(ulong seed = 5)
+    private static UnetModel TinyModel(ulong seed = 5, string conditioning = DitConfig.AddConditioning)
     {
-        var model = new UnetModel(TinyConfig);
+        var model = new UnetModel(TinyConfig with { UnetConditioning = conditioning });
         model.Initialize(new Rng(seed));
         // The second convolution of each block and the output convolution start at zero; give them weights so the whole network is exercised.
         var rng = new Rng(seed + 1);
@@ -53,10 +53,12 @@ public class UnetTests
         }
     }
 
-    [Fact]
-    public void GradientMatchesFiniteDifferencesForEveryParameterTensor()
+    [Theory]
+    [InlineData(DitConfig.AddConditioning)]
+    [InlineData(DitConfig.ScaleShiftConditioning)]
+    public void GradientMatchesFiniteDifferencesForEveryParameterTensor(string conditioning)
     {
-        var model = TinyModel();
+        var model = TinyModel(conditioning: conditioning);
         var x = new float[2 * 3 * 16];
         var r = new float[x.Length];
         new Rng(7).FillNormal(x);
@@ -98,10 +100,12 @@ public class UnetTests
         }
     }
 
-    [Fact]
-    public void SamplerReplaysTheRecordedLogProbsAndTheFolderRoundTrips()
+    [Theory]
+    [InlineData(DitConfig.AddConditioning)]
+    [InlineData(DitConfig.ScaleShiftConditioning)]
+    public void SamplerReplaysTheRecordedLogProbsAndTheFolderRoundTrips(string conditioning)
     {
-        var model = TinyModel();
+        var model = TinyModel(conditioning: conditioning);
         var sampler = new DdimSampler(model, new DdimOptions { Steps = 3, Eta = 1f });
         var trajectories = sampler.Sample([0, 1, 2, 0], [new Rng(1), new Rng(2)]);
         var dir = Directory.CreateTempSubdirectory("rebel-unet").FullName;
@@ -111,6 +115,7 @@ public class UnetTests
             var back = DitFolder.Load(dir);
             Assert.IsType<UnetModel>(back);
             Assert.Equal(DitConfig.Unet, back.Config.Architecture);
+            Assert.Equal(conditioning, back.Config.UnetConditioning);
             // The reloaded model replays the original model's trajectories to the log-densities recorded while sampling.
             using var scope = new TensorScope();
             var replay = new DdimSampler(back, sampler.Options).StepLogProbs(trajectories).ToArray();

@@ -50,6 +50,10 @@ internal static class ImageCommand
         var widthOption = new Option<int?>("--width") { Description = $"U-Net channels at full resolution, or DiT width (default {defaults.Model.HiddenSize})." };
         var layersOption = new Option<int?>("--layers") { Description = $"U-Net resolution levels, or DiT blocks (default {defaults.Model.Layers})." };
         var patchOption = new Option<int?>("--patch") { Description = $"DiT patch side (default {defaults.Model.PatchSize}; the U-Net has none)." };
+        var conditioningOption = new Option<string?>("--unet-conditioning")
+        {
+            Description = $"How a U-Net block takes the timestep and caption: add (a per-channel bias) or scale_shift (scales and shifts the normalised features) (default {defaults.Model.UnetConditioning}).",
+        }.AcceptOnlyFromAmong(DitConfig.AddConditioning, DitConfig.ScaleShiftConditioning);
         var emaOption = new Option<float?>("--ema-decay")
         {
             Description = $"Decay of the moving average of the pretraining weights that validation samples and fine-tuning starts from (default {defaults.Pretrain.EmaDecay:G3}; 0 = the last weights).",
@@ -59,11 +63,24 @@ internal static class ImageCommand
             Description = "Leading stochastic DDIM steps whose log-densities fine-tuning trains on (default all; the KL loss term still covers every step).",
         };
         var epochsOption = new Option<int?>("--epochs") { Description = $"REBEL epochs over each iteration's pairs (default {defaults.Rebel.Epochs})." };
+        var promptsOption = new Option<int?>("--prompts-per-iteration") { Description = $"Captions sampled per fine-tuning iteration (default {defaults.Rebel.PromptsPerIteration})." };
+        var samplesOption = new Option<int?>("--samples-per-prompt")
+        {
+            Description = $"Images sampled per caption and iteration; REBEL pairs the best with the worst of each caption's samples (default {defaults.Rebel.SamplesPerPrompt}).",
+        };
+        var samplerStepsOption = new Option<int?>("--sampler-steps") { Description = $"DDIM steps of the sampler that is the policy and draws the held-out samples (default {defaults.Rebel.Sampler.Steps})." };
+        var ddimEtaOption = new Option<float?>("--ddim-eta") { Description = $"DDIM noise η of that sampler, above 0 (default {defaults.Rebel.Sampler.Eta:G3}; 1 is DDPM-like, smaller is closer to deterministic DDIM)." };
+        var trainableOption = new Option<string?>("--trainable")
+        {
+            Description = "A regular expression over the denoiser's parameter names: only matching parameters fine-tune (e.g. emb: the timestep and caption embeddings and their projections); default all.",
+        };
+        var minibatchOption = new Option<int?>("--minibatch") { Description = $"Pairs (REBEL) or images (DDPO) per optimizer step (default {defaults.Rebel.MiniBatchSize} pairs; DDPO twice as many images)." };
         var algoOption = new Option<string>("--algo") { Description = "Fine-tuning method: rebel, or ddpo for the baseline at the same reward queries.", DefaultValueFactory = _ => defaults.Algorithm }.AcceptOnlyFromAmong("rebel", "ddpo");
         var cmd = new Command("quickstart", "Pretrain a small diffusion model (U-Net or DiT) on the shapes set, fine-tune it with REBEL (or DDPO) on prompt alignment with a KL penalty towards the pretrained sampler, measure held-out alignment by an independent judge, Fréchet distance and high-frequency ratio; writes summary.json, PNG grids and report.html.")
         {
             outOption, seedOption, itersOption, stepsOption, algoOption, klOption, klLossOption, lrOption, etaOption, targetOption, pretrainedOption,
-            archOption, widthOption, layersOption, patchOption, emaOption, trainedStepsOption, epochsOption,
+            archOption, widthOption, layersOption, patchOption, conditioningOption, emaOption, trainedStepsOption, epochsOption,
+            promptsOption, samplesOption, minibatchOption, trainableOption, samplerStepsOption, ddimEtaOption,
         };
         cmd.SetGuardedAction(parse =>
         {
@@ -76,12 +93,18 @@ internal static class ImageCommand
                 {
                     Architecture = parse.GetValue(archOption) ?? defaults.Model.Architecture, HiddenSize = parse.GetValue(widthOption) ?? defaults.Model.HiddenSize,
                     Layers = parse.GetValue(layersOption) ?? defaults.Model.Layers, PatchSize = parse.GetValue(patchOption) ?? defaults.Model.PatchSize,
+                    UnetConditioning = parse.GetValue(conditioningOption) ?? defaults.Model.UnetConditioning,
                 },
                 Rebel = defaults.Rebel with
                 {
                     Iterations = parse.GetValue(itersOption) ?? defaults.Rebel.Iterations,
                     LearningRate = parse.GetValue(lrOption) ?? defaults.Rebel.LearningRate, Eta = parse.GetValue(etaOption) ?? defaults.Rebel.Eta,
                     TrainedSteps = parse.GetValue(trainedStepsOption) ?? defaults.Rebel.TrainedSteps, Epochs = parse.GetValue(epochsOption) ?? defaults.Rebel.Epochs,
+                    PromptsPerIteration = parse.GetValue(promptsOption) ?? defaults.Rebel.PromptsPerIteration,
+                    SamplesPerPrompt = parse.GetValue(samplesOption) ?? defaults.Rebel.SamplesPerPrompt,
+                    MiniBatchSize = parse.GetValue(minibatchOption) ?? defaults.Rebel.MiniBatchSize,
+                    TrainableParameters = parse.GetValue(trainableOption) ?? defaults.Rebel.TrainableParameters,
+                    Sampler = defaults.Rebel.Sampler with { Steps = parse.GetValue(samplerStepsOption) ?? defaults.Rebel.Sampler.Steps, Eta = parse.GetValue(ddimEtaOption) ?? defaults.Rebel.Sampler.Eta },
                 },
                 KlLossCoef = parse.GetValue(klLossOption) ?? defaults.KlLossCoef,
                 Pretrain = defaults.Pretrain with { Steps = parse.GetValue(stepsOption) ?? defaults.Pretrain.Steps, EmaDecay = parse.GetValue(emaOption) ?? defaults.Pretrain.EmaDecay },

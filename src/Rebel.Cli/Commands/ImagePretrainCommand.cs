@@ -27,11 +27,21 @@ internal static class ImagePretrainCommand
         var stepsOption = new Option<int>("--steps") { Description = "Optimizer steps.", DefaultValueFactory = _ => d.Steps };
         var batchOption = new Option<int>("--batch-size") { Description = "Images per step.", DefaultValueFactory = _ => d.BatchSize };
         var lrOption = new Option<float>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => d.LearningRate };
+        var conditioningOption = new Option<string>("--unet-conditioning")
+        {
+            Description = "How a U-Net block takes the timestep and caption: add (a per-channel bias) or scale_shift (scales and shifts the normalised features).",
+            DefaultValueFactory = _ => m.UnetConditioning,
+        }.AcceptOnlyFromAmong(DitConfig.AddConditioning, DitConfig.ScaleShiftConditioning);
         var predictionOption = new Option<string>("--prediction") { Description = "What the network predicts: epsilon (the noise) or v_prediction.", DefaultValueFactory = _ => m.PredictionType }.AcceptOnlyFromAmong(DitConfig.Epsilon, DitConfig.VPrediction);
         var seedOption = new Option<ulong>("--seed") { Description = "Seed of the data, initialisation and training.", DefaultValueFactory = _ => 1UL };
+        var emaOption = new Option<float>("--ema-decay")
+        {
+            Description = "Decay of the moving average of the weights that the folder receives (0: the last weights).",
+            DefaultValueFactory = _ => new ImageQuickstartOptions().Pretrain.EmaDecay,
+        };
         var cmd = new Command("pretrain", "Train a conditional U-Net or DiT to predict noise on the built-in shapes set; writes a model folder.")
         {
-            outOption, sizeOption, imagesOption, archOption, patchOption, widthOption, layersOption, headsOption, stepsOption, batchOption, lrOption, predictionOption, seedOption,
+            outOption, sizeOption, imagesOption, archOption, patchOption, widthOption, layersOption, headsOption, stepsOption, batchOption, lrOption, predictionOption, conditioningOption, emaOption, seedOption,
         };
         cmd.SetGuardedAction(parse =>
         {
@@ -39,19 +49,22 @@ internal static class ImagePretrainCommand
             ulong seed = parse.GetValue(seedOption);
             var config = ImageConditions.Config(size) with
             {
-                Architecture = parse.GetValue(archOption)!, PatchSize = parse.GetValue(patchOption), HiddenSize = parse.GetValue(widthOption), Layers = parse.GetValue(layersOption), Heads = parse.GetValue(headsOption), PredictionType = parse.GetValue(predictionOption)!,
+                Architecture = parse.GetValue(archOption)!, PatchSize = parse.GetValue(patchOption), HiddenSize = parse.GetValue(widthOption), Layers = parse.GetValue(layersOption), Heads = parse.GetValue(headsOption), PredictionType = parse.GetValue(predictionOption)!, UnetConditioning = parse.GetValue(conditioningOption)!,
             };
             var model = Denoiser.Create(config);
             model.Initialize(new Rng(seed));
             var data = ShapesDataset.Generate(seed, parse.GetValue(imagesOption), size);
-            var options = d with { Steps = parse.GetValue(stepsOption), BatchSize = parse.GetValue(batchOption), LearningRate = parse.GetValue(lrOption), Seed = seed };
+            var options = d with { Steps = parse.GetValue(stepsOption), BatchSize = parse.GetValue(batchOption), LearningRate = parse.GetValue(lrOption), EmaDecay = parse.GetValue(emaOption), Seed = seed };
             double last = double.NaN;
+            var averaged = model;
             ProgressDisplay.Run(progress =>
             {
                 progress.Phase("pretrain", options.Steps);
                 var trainer = new DiffusionPretrainer(model, data, options) { StepCompleted = (s, loss) => { last = loss; progress.Step(s, $"loss {loss:F4}"); } };
+                averaged = trainer.Averaged; // the moving average when one is kept, else the trained model itself
                 return trainer.Train();
             });
+            model = averaged;
             string dir = parse.GetValue(outOption)!;
             DitFolder.Save(model, dir);
             Terminal.Out.WriteLine($"Wrote {Path.GetFullPath(dir)} ({model.ParameterCount:N0} parameters, last loss {last:F4}).");

@@ -74,6 +74,23 @@ public sealed record DitConfig
     /// <summary>Width of the sinusoidal timestep features fed to the timestep MLP. Default 64.</summary>
     public int TimestepFeatures { get; init; } = 64;
 
+    /// <summary>
+    /// How a U-Net block takes the timestep-and-caption embedding: "add" (default; a per-channel bias added after the first
+    /// convolution, DDPM's form) or "scale_shift" (the second norm's output becomes LN(a)·(1 + s) + b, with s and b projected from
+    /// the embedding: the improved-DDPM / ADM form, which lets the caption scale features, not only shift them). The DiT ignores it.
+    /// </summary>
+    public string UnetConditioning { get; init; } = AddConditioning;
+
+    /// <summary>The additive value of <see cref="UnetConditioning"/>.</summary>
+    public const string AddConditioning = "add";
+
+    /// <summary>The scale-and-shift value of <see cref="UnetConditioning"/>.</summary>
+    public const string ScaleShiftConditioning = "scale_shift";
+
+    /// <summary>Whether U-Net blocks scale and shift their features by the embedding (<see cref="UnetConditioning"/>).</summary>
+    [JsonIgnore]
+    public bool ScalesAndShifts => UnetConditioning == ScaleShiftConditioning;
+
     /// <summary>Tokens per image, (S/P)².</summary>
     [JsonIgnore]
     public int Tokens => ImageSize / PatchSize * (ImageSize / PatchSize);
@@ -113,6 +130,8 @@ public sealed record DitConfig
             throw new ArgumentException($"DitConfig: a U-Net of {Layers} levels halves the side {Layers - 1} times; image size {ImageSize} is not a multiple of {1 << Math.Clamp(Layers - 1, 0, 30)} (at most 8 levels).");
         if (Architecture == Dit && (Heads <= 0 || HiddenSize % Heads != 0)) throw new ArgumentException($"DitConfig: width {HiddenSize} is not a multiple of {Heads} heads.");
         if (ConditionSizes.Length == 0 || ConditionSizes.Any(n => n <= 0)) throw new ArgumentException("DitConfig: condition sizes must be positive and at least one.");
+        if (UnetConditioning is not (AddConditioning or ScaleShiftConditioning))
+            throw new ArgumentException($"DitConfig: unet_conditioning '{UnetConditioning}'; expected '{AddConditioning}' or '{ScaleShiftConditioning}'.");
         if (PredictionType is not (Epsilon or VPrediction)) throw new ArgumentException($"DitConfig: prediction_type '{PredictionType}'; expected '{Epsilon}' or '{VPrediction}'.");
         if ((long)Channels * PatchSize * PatchSize > int.MaxValue || (long)Channels * ImageSize * ImageSize > int.MaxValue || (long)HiddenSize * Math.Max(MlpRatio, 4) > int.MaxValue)
             throw new ArgumentException($"DitConfig: channels {Channels}, image size {ImageSize}, patch size {PatchSize}, width {HiddenSize} or MLP ratio {MlpRatio} is beyond any sane size.");
@@ -124,7 +143,7 @@ public sealed record DitConfig
     public void Save(string path) => AtomicFile.WriteText(path, JsonSerializer.Serialize(this, Json) + "\n");
 
     /// <summary>
-    /// Reads a config written by <see cref="Save"/>. Every key is required except architecture (default dit) and prediction_type (diffusers' default, epsilon);
+    /// Reads a config written by <see cref="Save"/>. Every key is required except architecture (default dit), prediction_type (diffusers' default, epsilon) and unet_conditioning (default add);
     /// an unknown key (a misspelling) or a value of the wrong type is an InvalidDataException naming the file and the key.
     /// </summary>
     public static DitConfig Load(string path)
@@ -148,6 +167,7 @@ public sealed record DitConfig
             TrainTimesteps = json.GetInt("train_timesteps"),
             PredictionType = json.GetString("prediction_type", Epsilon) ?? Epsilon,
             TimestepFeatures = json.GetInt("timestep_features"),
+            UnetConditioning = json.GetString("unet_conditioning", AddConditioning) ?? AddConditioning,
         };
         try
         {
@@ -162,5 +182,5 @@ public sealed record DitConfig
 
     // The keys Save writes (snake_case of the properties).
     private static readonly string[] Keys =
-        ["architecture", "image_size", "channels", "patch_size", "hidden_size", "layers", "heads", "mlp_ratio", "condition_sizes", "train_timesteps", "prediction_type", "timestep_features"];
+        ["architecture", "image_size", "channels", "patch_size", "hidden_size", "layers", "heads", "mlp_ratio", "condition_sizes", "train_timesteps", "prediction_type", "timestep_features", "unet_conditioning"];
 }

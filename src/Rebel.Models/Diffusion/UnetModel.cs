@@ -79,9 +79,12 @@ public sealed class UnetModel : IDenoiser
 
     private ResBlock Block(string name, int input, int output) => new(
         Param(name + ".norm1.weight", input), Param(name + ".norm1.bias", input), ConvParams(name + ".conv1", input, output),
-        Param(name + ".emb.weight", output, EmbeddingWidth), Param(name + ".emb.bias", output),
+        Param(name + ".emb.weight", EmbeddingOutputs(output), EmbeddingWidth), Param(name + ".emb.bias", EmbeddingOutputs(output)),
         Param(name + ".norm2.weight", output), Param(name + ".norm2.bias", output), ConvParams(name + ".conv2", output, output),
         input == output ? null : Param(name + ".skip.weight", output, input), input == output ? null : Param(name + ".skip.bias", output));
+
+    // A block's projection of the embedding: one bias per channel, or a scale and a shift per channel.
+    private int EmbeddingOutputs(int channels) => Config.ScalesAndShifts ? 2 * channels : channels;
 
     /// <summary>
     /// Biases zero, norm weights one, condition embeddings N(0, 1) (nn.Embedding's default), other weights normal with variance
@@ -110,7 +113,7 @@ public sealed class UnetModel : IDenoiser
         var skips = new Tensor[levels];
         for (int l = 0; l < levels; l++)
         {
-            h = Residual(down[l], h, emb, side); // (B, side², C_l)
+            h = Residual(down[l], h, emb, side, Config.ScalesAndShifts); // (B, side², C_l)
             skips[l] = h;
             if (l < levels - 1)
             {
@@ -118,10 +121,10 @@ public sealed class UnetModel : IDenoiser
                 side /= 2;
             }
         }
-        h = Residual(mid, h, emb, side);
+        h = Residual(mid, h, emb, side, Config.ScalesAndShifts);
         for (int l = levels - 1; l >= 0; l--)
         {
-            h = Residual(up[l], Ops.Concat([h, skips[l]], 2), emb, side); // (B, side², C_l)
+            h = Residual(up[l], Ops.Concat([h, skips[l]], 2), emb, side, Config.ScalesAndShifts); // (B, side², C_l)
             if (l > 0)
             {
                 h = Convolve(Upsample(h, side), upsample[l], 2 * side, 1); // (B, (2·side)², C_{l−1})
@@ -132,14 +135,26 @@ public sealed class UnetModel : IDenoiser
         return Ops.Reshape(Ops.Transpose(o, 1, 2), b, ch, side, side);
     }
 
-    /// <summary>h + conv2(SiLU(LN(conv1(SiLU(LN(h))) + W_e·e))), with h first projected by a 1 × 1 convolution when the widths differ. h (B, side², in) → (B, side², out).</summary>
-    private static Tensor Residual(ResBlock blk, Tensor h, Tensor emb, int side)
+    /// <summary>
+    /// h + conv2(SiLU(LN(conv1(SiLU(LN(h))) + W_e·e))) (additive conditioning), or with <paramref name="scaleShift"/>
+    /// h + conv2(SiLU(LN(a)·(1 + s) + b)), a = conv1(SiLU(LN(h))) and (s, b) = W_e·e split in halves; h is first projected by a 1 × 1
+    /// convolution when the widths differ. h (B, side², in) → (B, side², out).
+    /// </summary>
+    private static Tensor Residual(ResBlock blk, Tensor h, Tensor emb, int side, bool scaleShift)
     {
         int b = h.Shape[0];
         var a = Convolve(Ops.Silu(Ops.LayerNorm(h, blk.Norm1W, blk.Norm1B, 1e-5f)), blk.Conv1, side, 1); // (B, side², out)
-        var e = Ops.Linear(emb, blk.EmbW, blk.EmbB); // (B, out)
-        a = Ops.Add(a, Ops.Reshape(e, b, 1, e.Shape[1]));
-        a = Convolve(Ops.Silu(Ops.LayerNorm(a, blk.Norm2W, blk.Norm2B, 1e-5f)), blk.Conv2, side, 1);
+        var e = Ops.Linear(emb, blk.EmbW, blk.EmbB); // (B, out) or (B, 2·out)
+        if (scaleShift)
+        {
+            int c = e.Shape[1] / 2;
+            var scale = Ops.Reshape(Ops.Slice(e, 1, 0, c), b, 1, c);
+            var shift = Ops.Reshape(Ops.Slice(e, 1, c, c), b, 1, c);
+            var n = Ops.LayerNorm(a, blk.Norm2W, blk.Norm2B, 1e-5f);
+            a = Ops.Add(Ops.Add(n, Ops.Mul(n, scale)), shift);
+        }
+        else a = Ops.LayerNorm(Ops.Add(a, Ops.Reshape(e, b, 1, e.Shape[1])), blk.Norm2W, blk.Norm2B, 1e-5f);
+        a = Convolve(Ops.Silu(a), blk.Conv2, side, 1);
         var skip = blk.SkipW is null ? h : Ops.Linear(h, blk.SkipW, blk.SkipB);
         return Ops.Add(skip, a);
     }

@@ -125,7 +125,7 @@ public static partial class ImageQuickstart
         progress.Phase(o.Algorithm, o.Rebel.Iterations);
         var settings = o.Rebel with { Seed = o.Seed, KlCoefficient = o.KlCoef, KlLossCoefficient = o.KlLossCoef };
         ImagePolicyTrainer trainer = o.Algorithm == "ddpo"
-            ? new DdpoTrainer(model, captions, trainingReward, settings.ShareWith(new DdpoOptions { LearningRate = settings.LearningRate }), dir)
+            ? new DdpoTrainer(model, captions, trainingReward, settings.ShareWith(new DdpoOptions { LearningRate = settings.LearningRate, MiniBatchSize = 2 * settings.MiniBatchSize }), dir)
             : new ImageRebelTrainer(model, captions, trainingReward, settings, dir);
         trainer.IterationCompleted = r => progress.Step(r.Iteration, $"reward {r.Metrics["objective/scores"]:F3} KL {r.Metrics.GetValueOrDefault("objective/kl"):F4}");
         trainer.Train(cancel);

@@ -22,6 +22,7 @@ public class ImageCliTests
             Assert.True(pre.Code == 0, pre.Err);
             Assert.IsType<UnetModel>(DitFolder.Load(model));
             Assert.Equal(8, DitFolder.Load(model).Config.ImageSize);
+            Assert.Equal(DitConfig.ScaleShiftConditioning, DitFolder.Load(model).Config.UnetConditioning); // the quickstart's default form
             foreach (var algo in new[] { "rebel", "ddpo" })
             {
                 string run = Path.Combine(dir, algo);

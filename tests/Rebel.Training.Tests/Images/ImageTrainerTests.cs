@@ -32,6 +32,29 @@ public class ImageTrainerTests
     }
 
     [Fact]
+    public void OnlyTheChosenParametersMove()
+    {
+        var model = TinyDiffusion.Model();
+        // The DiT starts with zero adaLN-Zero and output layers, which pass no gradient back: give them values, as pretraining would.
+        var rng = new Tensors.Rng(3);
+        foreach (var p in model.Parameters.Where(p => !p.Span.ContainsAnyExcept(0f))) rng.FillNormal(p.Span, 0f, 0.05f);
+        var before = model.NamedParameters.ToDictionary(p => p.Key, p => p.Value.Span.ToArray());
+        var trainer = new ImageRebelTrainer(model, TinyDiffusion.Captions, new TinyDiffusion.Brightness(), Rebel(2) with { TrainableParameters = "emb" });
+        trainer.Train();
+        int moved = 0, chosen = 0;
+        foreach (var (name, p) in model.NamedParameters)
+        {
+            bool changed = !p.Span.SequenceEqual(before[name]);
+            if (name.Contains("emb", StringComparison.Ordinal)) { chosen++; moved += changed ? 1 : 0; }
+            else Assert.False(changed, $"frozen parameter {name} changed");
+        }
+        Assert.True(chosen > 0 && moved > 0, $"{moved} of {chosen} chosen parameters moved");
+        var none = Rebel(1) with { TrainableParameters = "no-such-parameter" };
+        var error = Assert.Throws<ArgumentException>(() => new ImageRebelTrainer(TinyDiffusion.Model(), TinyDiffusion.Captions, new TinyDiffusion.Brightness(), none));
+        Assert.Contains("no-such-parameter", error.Message);
+    }
+
+    [Fact]
     public void DdpoRaisesTheRewardWithTheSameRewardQueries()
     {
         var model = TinyDiffusion.Model();

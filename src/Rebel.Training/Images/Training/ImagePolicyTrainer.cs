@@ -48,7 +48,7 @@ public abstract class ImagePolicyTrainer : PolicyTrainer<ImageRollout>
     /// <summary>Sets up the loop on captions <paramref name="prompts"/>; <paramref name="samplesPerIteration"/> is what one epoch iterates over (images or pairs).</summary>
     protected ImagePolicyTrainer(string algorithm, IDenoiser policy, IReadOnlyList<string> prompts, IImageReward reward, ImageRlOptions options,
         int samplesPerIteration, string? outputDirectory)
-        : base(algorithm, options, policy.Parameters, [.. prompts.Select((p, i) => new PromptRecord(p, [], $"prompt:{i + 1}"))],
+        : base(algorithm, options, Trainable(policy, options.TrainableParameters), [.. prompts.Select((p, i) => new PromptRecord(p, [], $"prompt:{i + 1}"))],
             StepsPerEpoch(samplesPerIteration, options.MiniBatchSize), outputDirectory)
     {
         this.options = options;
@@ -58,6 +58,23 @@ public abstract class ImagePolicyTrainer : PolicyTrainer<ImageRollout>
         stats = new PromptStatTracker(options.StatBufferSize, options.StatMinCount);
         if (options.KlCoefficient > 0 || options.KlLossCoefficient > 0)
             KlPenalty = new TransitionKl(policy, options.KlCoefficient) { LossCoefficient = options.KlLossCoefficient };
+    }
+
+    // The parameters that train: those whose names match the pattern (the others are frozen), or all when it is null.
+    private static List<Tensor> Trainable(IDenoiser policy, string? pattern)
+    {
+        if (pattern is null) return [.. policy.Parameters];
+        var regex = new System.Text.RegularExpressions.Regex(pattern);
+        var chosen = new List<Tensor>();
+        foreach (var (name, p) in policy.NamedParameters)
+        {
+            bool train = regex.IsMatch(name);
+            p.SetTrainable(train);
+            if (train) chosen.Add(p);
+        }
+        if (chosen.Count == 0)
+            throw new ArgumentException($"trainable parameters: '{pattern}' matches none of the denoiser's parameters ({string.Join(", ", policy.NamedParameters.Keys.Take(6))}, …).");
+        return chosen;
     }
 
     /// <inheritdoc/>

@@ -55,6 +55,12 @@ public abstract record ImageRlOptions : PolicyOptions
     /// <summary>The number of steps trained for a K-step sampler: <see cref="TrainedSteps"/>, or K − 1 when 0.</summary>
     public int TrainedStepCount => TrainedSteps == 0 ? Sampler.Steps - 1 : TrainedSteps;
 
+    /// <summary>
+    /// A regular expression over the denoiser's parameter names (e.g. "emb" for the timestep and caption embeddings and each block's
+    /// projection of them): only matching parameters train, the rest stay frozen. Default null: every parameter trains.
+    /// </summary>
+    public string? TrainableParameters { get; init; }
+
     /// <summary>Rewards kept per prompt by the running per-prompt statistics. Default 32.</summary>
     public int StatBufferSize { get; init; } = 32;
 
@@ -79,7 +85,7 @@ public abstract record ImageRlOptions : PolicyOptions
         return (T)(o with
         {
             Iterations = Iterations, PromptsPerIteration = PromptsPerIteration, SamplesPerPrompt = SamplesPerPrompt, Sampler = Sampler,
-            KlCoefficient = KlCoefficient, KlLossCoefficient = KlLossCoefficient, TrainedSteps = TrainedSteps, StatBufferSize = StatBufferSize, StatMinCount = StatMinCount, Schedule = Schedule, WarmupSteps = WarmupSteps, AdamEpsilon = AdamEpsilon,
+            KlCoefficient = KlCoefficient, KlLossCoefficient = KlLossCoefficient, TrainedSteps = TrainedSteps, TrainableParameters = TrainableParameters, StatBufferSize = StatBufferSize, StatMinCount = StatMinCount, Schedule = Schedule, WarmupSteps = WarmupSteps, AdamEpsilon = AdamEpsilon,
             WeightDecay = WeightDecay, MaxGradNorm = MaxGradNorm, Seed = Seed, CheckpointEvery = CheckpointEvery,
         });
     }
