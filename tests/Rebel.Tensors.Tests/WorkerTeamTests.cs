@@ -1,5 +1,6 @@
-// The worker team: every part runs exactly once, a part's exception reaches the caller after the others have run, a job
-// started from inside a job runs inline, and jobs from several threads at once all complete.
+// The worker team: every part runs exactly once, the caller returns only once slow parts on other threads have finished,
+// a part's exception reaches the caller after the others have run, a job started from inside a job runs inline, and jobs
+// from several threads at once all complete.
 using Rebel.Tensors.Kernels;
 
 namespace Rebel.Tensors.Tests;
@@ -19,6 +20,26 @@ public class WorkerTeamTests
             var counts = new int[parts];
             WorkerTeam.For(parts, i => Interlocked.Increment(ref counts[i]));
             Assert.All(counts, c => Assert.Equal(1, c));
+        }
+    }
+
+    [Fact]
+    public void The_caller_returns_only_after_slow_parts_on_other_threads_have_finished()
+    {
+        // parts of 0 to a few ms in random places: the caller often finishes its own long before a worker's, and a wait
+        // that ended early (or a wake-up left over from an earlier round) would show as a part not yet done
+        var rng = new Random(5);
+        for (int round = 0; round < 100; round++)
+        {
+            var delays = Enumerable.Range(0, 4).Select(_ => rng.Next(3) == 0 ? rng.Next(2000) : 0).ToArray();
+            var done = new int[delays.Length];
+            WorkerTeam.For(delays.Length, i =>
+            {
+                if (delays[i] > 1000) Thread.Sleep(1);
+                else Thread.SpinWait(delays[i] * 100);
+                Volatile.Write(ref done[i], 1);
+            });
+            Assert.All(done, d => Assert.Equal(1, d));
         }
     }
 
