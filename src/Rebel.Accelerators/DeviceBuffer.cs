@@ -25,7 +25,7 @@ public sealed class DeviceBuffer : IDisposable
     {
         Device = device;
         Shape = (int[])shape.Clone();
-        Size = Elements(shape);
+        Size = Tensor.ShapeSize(shape);
         memory = device.Accelerator.Allocate1D<float>(Math.Max(Size, 1)); // ILGPU views of length 0 cannot be launched over
         ownsMemory = true;
         if (clear) memory.MemSetToZero();
@@ -48,26 +48,13 @@ public sealed class DeviceBuffer : IDisposable
         {
             resolved[infer] = 1;
             if (Array.IndexOf(resolved, -1) >= 0) throw new ArgumentException($"Reshape: more than one −1 in {Tensor.Format(shape)}.");
-            int known = Elements(resolved);
+            int known = Tensor.ShapeSize(resolved);
             if (known == 0 || Size % known != 0)
                 throw new ArgumentException($"Reshape: cannot reshape {Tensor.Format(Shape)} to {Tensor.Format(shape)}.");
             resolved[infer] = Size / known;
         }
-        if (Elements(resolved) != Size) throw new ArgumentException($"Reshape: cannot reshape {Tensor.Format(Shape)} to {Tensor.Format(shape)}.");
+        if (Tensor.ShapeSize(resolved) != Size) throw new ArgumentException($"Reshape: cannot reshape {Tensor.Format(Shape)} to {Tensor.Format(shape)}.");
         return new DeviceBuffer(this, resolved);
-    }
-
-    /// <summary>Number of elements of <paramref name="shape"/>; a negative dimension or more than int.MaxValue elements is an error naming the shape.</summary>
-    internal static int Elements(ReadOnlySpan<int> shape)
-    {
-        long n = 1;
-        foreach (var d in shape)
-        {
-            if (d < 0) throw new ArgumentException($"DeviceBuffer: shape {Tensor.Format(shape)} has a negative dimension.");
-            n *= d;
-        }
-        if (n > int.MaxValue) throw new ArgumentException($"DeviceBuffer: shape {Tensor.Format(shape)} has too many elements ({n}).");
-        return (int)n;
     }
 
     /// <summary>The elements as an ILGPU view (for kernels).</summary>

@@ -38,7 +38,7 @@ public sealed partial class DeviceKernels
     {
         RequireHere(op, weight);
         if (weight.Shape.Length != 2) throw new ArgumentException($"{op}: table must be 2-D, got {Tensor.Format(weight.Shape)}.");
-        if (DeviceBuffer.Elements(idsShape) != ids.Length) throw new ArgumentException($"{op}: {ids.Length} ids do not fill shape {Tensor.Format(idsShape)}.");
+        if (Tensor.ShapeSize(idsShape) != ids.Length) throw new ArgumentException($"{op}: {ids.Length} ids do not fill shape {Tensor.Format(idsShape)}.");
         int v = weight.Shape[0];
         for (int i = 0; i < ids.Length; i++)
             if ((uint)ids[i] >= (uint)v) throw new ArgumentException($"{op}: id {ids[i]} at position {i} is outside the table of {v} rows.");

@@ -89,7 +89,7 @@ public sealed partial class DeviceKernels
     {
         int v = RowWidth(op, logits);
         if (!(temperature > 0)) throw new ArgumentException($"{op}: temperature {temperature} must be positive.");
-        int rows = v == 0 ? DeviceBuffer.Elements(logits.Shape.AsSpan(0, logits.Shape.Length - 1)) : logits.Size / v;
+        int rows = v == 0 ? Tensor.ShapeSize(logits.Shape.AsSpan(0, logits.Shape.Length - 1)) : logits.Size / v;
         if (targets.Length != rows) throw new ArgumentException($"{op}: {targets.Length} targets for logits {Tensor.Format(logits.Shape)} ({rows} rows).");
         for (int r = 0; r < rows; r++)
             if (targets[r] != ignoreIndex && (uint)targets[r] >= (uint)v) throw new ArgumentException($"{op}: target {targets[r]} at row {r} is outside the vocabulary of {v}.");
