@@ -67,6 +67,11 @@ public static partial class ImageQuickstart
         var captions = ShapeAttributes.All.Select(a => a.Caption).ToList();
         progress.Message($"Data: {data.Count} images of {size}×{size} pixels, {captions.Count} captions (seed {o.Seed}).");
 
+        var model = o.PretrainedModel is null ? Denoiser.Create(o.Model with { ImageSize = size }) : DitFolder.Load(o.PretrainedModel);
+        if (model.Config.ImageSize != size) throw new ArgumentException($"image quickstart: the model in '{o.PretrainedModel}' makes {model.Config.ImageSize}×{model.Config.ImageSize} images, not {size}×{size}.");
+        if (o.PretrainedModel is null) model.Initialize(new Rng(o.Seed));
+        ImagePolicyTrainer.TrainableParameters(model, o.Rebel.TrainableParameters); // a pattern that matches nothing fails now, not after pretraining
+
         progress.Phase("classifier", 1);
         var classifier = ShapeClassifier.Train(data, size, o.Seed, o.ClassifierSteps);
         var check = ShapesDataset.Generate(o.Seed + 7919, 500, size);
@@ -85,9 +90,6 @@ public static partial class ImageQuickstart
         var quality = new ImageQualityMeter(featureNetwork, [.. ShapesDataset.Generate(o.Seed + RealSeed, o.RealImages, size).Select(i => i.Pixels)], size);
         progress.Step(1, $"reward classifier {classifierAccuracy:P1}, judge {judgeAccuracy:P1} on fresh images");
 
-        var model = o.PretrainedModel is null ? Denoiser.Create(o.Model with { ImageSize = size }) : DitFolder.Load(o.PretrainedModel);
-        if (model.Config.ImageSize != size) throw new ArgumentException($"image quickstart: the model in '{o.PretrainedModel}' makes {model.Config.ImageSize}×{model.Config.ImageSize} images, not {size}×{size}.");
-        if (o.PretrainedModel is null) model.Initialize(new Rng(o.Seed));
         progress.Message($"Model: {model.Config.Architecture} with {model.ParameterCount:N0} parameters; shape classifier reads {classifierAccuracy:P1} of fresh real images right.");
         var sampler = o.Rebel.Sampler;
         var (valCaptions, valSeeds) = ImageSampling.Grid(captions, o.ValidationPerCaption, ValidationSeeds);

@@ -127,4 +127,21 @@ public class ImageCliTests
         Assert.Contains("'sac'", e.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(dir));
     }
+
+    [Fact]
+    public void QuickstartRejectsATrainablePatternThatMatchesNothingBeforeTrainingAnything()
+    {
+        var dir = Directory.CreateTempSubdirectory("rebel-image-qs").FullName;
+        try
+        {
+            var options = new ImageQuickstartOptions { OutputDirectory = dir };
+            var e = Assert.Throws<ArgumentException>(() => ImageQuickstart.Run(options with { Rebel = options.Rebel with { TrainableParameters = "no-such-layer" } }, new Silent()));
+            Assert.Contains("'no-such-layer'", e.Message, StringComparison.Ordinal);
+            Assert.False(File.Exists(Path.Combine(dir, "classifier.safetensors"))); // failed before the first classifier was trained
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -52,6 +52,8 @@ public class ImageTrainerTests
         var none = Rebel(1) with { TrainableParameters = "no-such-parameter" };
         var error = Assert.Throws<ArgumentException>(() => new ImageRebelTrainer(TinyDiffusion.Model(), TinyDiffusion.Captions, new TinyDiffusion.Brightness(), none));
         Assert.Contains("no-such-parameter", error.Message);
+        var broken = Assert.Throws<ArgumentException>(() => ImagePolicyTrainer.TrainableParameters(TinyDiffusion.Model(), "emb["));
+        Assert.Contains("'emb['", broken.Message);
     }
 
     [Fact]

@@ -60,20 +60,35 @@ public abstract class ImagePolicyTrainer : PolicyTrainer<ImageRollout>
             KlPenalty = new TransitionKl(policy, options.KlCoefficient) { LossCoefficient = options.KlLossCoefficient };
     }
 
-    // The parameters that train: those whose names match the pattern (the others are frozen), or all when it is null.
-    private static List<Tensor> Trainable(IDenoiser policy, string? pattern)
+    /// <summary>
+    /// The parameters of <paramref name="policy"/> that <paramref name="pattern"/> (<see cref="ImageRlOptions.TrainableParameters"/>) chooses,
+    /// all when it is null; throws ArgumentException naming the pattern when it is not a regular expression or matches none. Changes nothing.
+    /// </summary>
+    public static List<Tensor> TrainableParameters(IDenoiser policy, string? pattern)
     {
+        ArgumentNullException.ThrowIfNull(policy);
         if (pattern is null) return [.. policy.Parameters];
-        var regex = new System.Text.RegularExpressions.Regex(pattern);
-        var chosen = new List<Tensor>();
-        foreach (var (name, p) in policy.NamedParameters)
+        System.Text.RegularExpressions.Regex regex;
+        try
         {
-            bool train = regex.IsMatch(name);
-            p.SetTrainable(train);
-            if (train) chosen.Add(p);
+            regex = new System.Text.RegularExpressions.Regex(pattern);
         }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"trainable parameters: '{pattern}' is not a regular expression: {e.Message}", e);
+        }
+        var chosen = policy.NamedParameters.Where(kv => regex.IsMatch(kv.Key)).Select(kv => kv.Value).ToList();
         if (chosen.Count == 0)
             throw new ArgumentException($"trainable parameters: '{pattern}' matches none of the denoiser's parameters ({string.Join(", ", policy.NamedParameters.Keys.Take(6))}, …).");
+        return chosen;
+    }
+
+    // The chosen parameters (TrainableParameters), with every other parameter of the policy frozen.
+    private static List<Tensor> Trainable(IDenoiser policy, string? pattern)
+    {
+        var chosen = TrainableParameters(policy, pattern);
+        if (pattern is not null)
+            foreach (var p in policy.Parameters) p.SetTrainable(chosen.Contains(p));
         return chosen;
     }
 
