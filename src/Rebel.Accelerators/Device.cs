@@ -7,65 +7,31 @@ using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
 using Rebel.Accelerators.Blas;
 using Rebel.Accelerators.Kernels;
+using Rebel.Tensors;
 
 namespace Rebel.Accelerators;
 
-/// <summary>Where tensors live and ops run: <see cref="HostDevice"/> (the managed engine) or an <see cref="AcceleratorDevice"/>.</summary>
-public abstract class Device : IDisposable
+/// <summary>Opens the device a command names: <c>cpu</c> (the managed engine), <c>ilgpu-cpu</c> or <c>cuda</c> (an <see cref="AcceleratorDevice"/>).</summary>
+public static class Device
 {
-    /// <summary>The kind of device.</summary>
-    public DeviceKind Kind { get; }
-
-    /// <summary>A readable description (the accelerator's name for ILGPU devices).</summary>
-    public abstract string Description { get; }
-
-    private protected Device(DeviceKind kind) => Kind = kind;
-
     /// <summary>Opens the device named on the command line: cpu, ilgpu-cpu or cuda.</summary>
-    public static Device Open(string name) => Open(DeviceNames.Parse(name));
+    public static TensorDevice Open(string name) => Open(DeviceNames.Parse(name));
 
     /// <summary>
     /// Opens a device. <see cref="DeviceKind.Cuda"/> throws <see cref="DeviceUnavailableException"/> naming the driver library
     /// looked for when no NVIDIA driver or GPU is present.
     /// </summary>
-    public static Device Open(DeviceKind kind) => kind switch
+    public static TensorDevice Open(DeviceKind kind) => kind switch
     {
-        DeviceKind.Cpu => new HostDevice(),
+        DeviceKind.Cpu => TensorDevice.Cpu,
         DeviceKind.IlgpuCpu => AcceleratorDevice.OpenIlgpuCpu(),
         DeviceKind.Cuda => AcceleratorDevice.OpenCuda(),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown device kind."),
     };
-
-    /// <summary>Releases the device's resources.</summary>
-    public void Dispose()
-    {
-        Dispose(true);
-        GC.SuppressFinalize(this);
-    }
-
-    /// <summary>Releases the device's resources (override to free native ones).</summary>
-    protected virtual void Dispose(bool disposing)
-    {
-    }
-
-    /// <inheritdoc />
-    public override string ToString() => $"{DeviceNames.Name(Kind)} ({Description})";
-}
-
-/// <summary>The managed engine of Rebel.Tensors: tensors are host arrays and every op runs the SIMD kernels there.</summary>
-public sealed class HostDevice : Device
-{
-    /// <summary>The host device.</summary>
-    public HostDevice() : base(DeviceKind.Cpu)
-    {
-    }
-
-    /// <inheritdoc />
-    public override string Description => $"managed engine, {Environment.ProcessorCount} threads";
 }
 
 /// <summary>An ILGPU accelerator (its CPU emulation or a CUDA GPU) with the kernel library and GEMM compiled for it.</summary>
-public sealed class AcceleratorDevice : Device
+public sealed partial class AcceleratorDevice : TensorDevice, IDisposable
 {
     /// <summary>Driver libraries probed before ILGPU's CUDA backend is asked for devices.</summary>
     internal static readonly string[] CudaDriverNames = OperatingSystem.IsWindows() ? ["nvcuda.dll"] : ["libcuda.so.1", "libcuda.so"];
@@ -81,8 +47,15 @@ public sealed class AcceleratorDevice : Device
     /// <summary>Matrix products: cuBLAS on CUDA, the managed GEMM (through host copies) on the CPU accelerator.</summary>
     public DeviceGemm Gemm { get; }
 
-    private AcceleratorDevice(DeviceKind kind, Context context, Accelerator accelerator, Func<AcceleratorDevice, DeviceGemm> gemm) : base(kind)
+    /// <summary>The kind of device (ilgpu-cpu or cuda).</summary>
+    public DeviceKind Kind { get; }
+
+    /// <inheritdoc />
+    public override string Name => DeviceNames.Name(Kind);
+
+    private AcceleratorDevice(DeviceKind kind, Context context, Accelerator accelerator, Func<AcceleratorDevice, DeviceGemm> gemm)
     {
+        Kind = kind;
         this.context = context;
         Accelerator = accelerator;
         Kernels = new DeviceKernels(this);
@@ -132,8 +105,16 @@ public sealed class AcceleratorDevice : Device
         }
     }
 
-    /// <summary>A zeroed buffer of the given shape on this device.</summary>
-    public DeviceBuffer Allocate(params int[] shape) => new(this, shape);
+    /// <summary>
+    /// A zeroed buffer of the given shape on this device. Inside a <see cref="TensorScope"/> it comes from the device's pool and goes
+    /// back when the scope ends (disposing it then frees nothing), as host buffers do; outside one it is a buffer of its own.
+    /// </summary>
+    public DeviceBuffer Allocate(params int[] shape)
+    {
+        if (!TensorScope.IsActive) return new(this, shape);
+        var pooled = (DeviceBuffer)TensorScope.RentDevice(this, Tensor.ShapeSize(shape), clear: true);
+        return pooled.ViewAs(shape);
+    }
 
     /// <summary>Copies <paramref name="values"/> into a new buffer of the given shape on this device.</summary>
     public DeviceBuffer Upload(ReadOnlySpan<float> values, params int[] shape)
@@ -152,15 +133,16 @@ public sealed class AcceleratorDevice : Device
     public DeviceBuffer Upload(Tensors.Tensor tensor) => Upload(tensor.ToArray(), tensor.Shape);
 
     /// <summary>Waits for every kernel launched on this device to finish.</summary>
-    public void Synchronize() => Accelerator.Synchronize();
+    public override void Synchronize() => Accelerator.Synchronize();
 
-    /// <inheritdoc />
-    protected override void Dispose(bool disposing)
+    /// <summary>Releases the pooled buffers, the kernels, the accelerator and its context.</summary>
+    public void Dispose()
     {
-        if (!disposing) return;
+        TrimPool();
         Gemm.Dispose();
         Kernels.Dispose();
         Accelerator.Dispose();
         context.Dispose();
+        GC.SuppressFinalize(this);
     }
 }

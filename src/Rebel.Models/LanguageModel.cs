@@ -18,6 +18,26 @@ public abstract partial class LanguageModel
     /// <summary>All trainable parameters: every weight, or only the LoRA adapters' when <see cref="Lora"/> is set.</summary>
     public IReadOnlyList<Tensor> Parameters => lora is null ? [.. parameters.Values] : [.. lora.Layers.SelectMany(l => new[] { l.A, l.B })];
 
+    /// <summary>Where the model's parameters live and its forward passes run (<see cref="TensorDevice.Cpu"/> unless moved).</summary>
+    public TensorDevice Device { get; private set; } = TensorDevice.Cpu;
+
+    /// <summary>
+    /// Moves every weight (LoRA adapters included) to <paramref name="device"/>, in place: the forward passes, key/value caches and
+    /// gradients then live there, and optimizers made over <see cref="Parameters"/> afterwards update them there. Token ids go in
+    /// and sampled tokens and log-probs come out on the host as before. Weights held in bfloat16 become float32 on an accelerator.
+    /// </summary>
+    public void ToDevice(TensorDevice device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        foreach (var p in parameters.Values) p.MoveTo(device);
+        foreach (var l in LoraLayers)
+        {
+            l.A.MoveTo(device);
+            l.B.MoveTo(device);
+        }
+        Device = device;
+    }
+
     /// <summary>Number of scalar parameters.</summary>
     public long ParameterCount => parameters.Values.Sum(p => (long)p.Size);
 
@@ -60,13 +80,13 @@ public abstract partial class LanguageModel
     /// each kept row's entropy in nats.
     /// </summary>
     public Tensor TokenLogProbs(Tensor hidden, ReadOnlySpan<int> targets, float temperature = 1f, Span<float> entropy = default) =>
-        Ops.ChunkedGatherLogProbs(hidden, Logits, targets, temperature, Ops.HeadChunkRows(Config.VocabSize), -100, entropy);
+        Ops.ToHost(Ops.ChunkedGatherLogProbs(hidden, Logits, targets, temperature, Ops.HeadChunkRows(Config.VocabSize), -100, entropy)); // the trainers' losses read them on the host
 
     /// <summary>One empty cache per layer for <paramref name="batch"/> rows of up to <paramref name="capacity"/> tokens.</summary>
     public KvCache[] CreateCache(int batch, int capacity)
     {
         var caches = new KvCache[Config.Layers];
-        for (int i = 0; i < caches.Length; i++) caches[i] = new KvCache(batch, capacity, Config.KvHeads * Config.HeadDim);
+        for (int i = 0; i < caches.Length; i++) caches[i] = new KvCache(batch, capacity, Config.KvHeads * Config.HeadDim, Device);
         return caches;
     }
 
@@ -101,7 +121,8 @@ public abstract partial class LanguageModel
         {
             if (!other.parameters.TryGetValue(name, out var q) || q.Size != p.Size)
                 throw new ArgumentException($"CopyWeightsFrom: parameter '{name}' is missing or has another shape in the source model.");
-            if (q.IsBf16) Rebel.Tensors.Kernels.Bf16.Widen(q.Bf16Bits, p.Span); // a bf16-held source (a frozen LoRA base) copies widened
+            if (p.IsOnDevice || q.IsOnDevice) p.SetValues(q.ToArray()); // through the host: models on accelerators, either side
+            else if (q.IsBf16) Rebel.Tensors.Kernels.Bf16.Widen(q.Bf16Bits, p.Span); // a bf16-held source (a frozen LoRA base) copies widened
             else q.Span.CopyTo(p.Span);
         }
     }
@@ -139,10 +160,11 @@ public abstract partial class LanguageModel
             copy.AddLora(lora.Options, new Rng(0));
             for (int i = 0; i < lora.Layers.Count; i++)
             {
-                lora.Layers[i].A.Span.CopyTo(copy.lora!.Layers[i].A.Span);
-                lora.Layers[i].B.Span.CopyTo(copy.lora.Layers[i].B.Span);
+                copy.lora!.Layers[i].A.SetValues(lora.Layers[i].A.ToArray());
+                copy.lora.Layers[i].B.SetValues(lora.Layers[i].B.ToArray());
             }
         }
+        if (!Device.IsHost) copy.ToDevice(Device);
         return copy;
     }
 }

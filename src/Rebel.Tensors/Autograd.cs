@@ -35,7 +35,7 @@ public static class Autograd
     internal static Tensor Record(Tensor result, string op, Tensor[] parents, Action backward)
     {
         result.Op = op;
-        if (DetectAnomaly) CheckFinite(result.Span, $"forward of '{op}' (output shape {Tensor.Format(result.Shape)})");
+        if (DetectAnomaly) CheckFinite(result.IsOnDevice ? result.ToArray() : result.Span, $"forward of '{op}' (output shape {Tensor.Format(result.Shape)})");
         if (noGradDepth > 0) return result;
         foreach (var p in parents)
         {
@@ -61,18 +61,22 @@ public static class Autograd
             if (node.BackwardFn is null && !node.IsParameter)
                 throw new InvalidOperationException($"Backward: the graph through {node} was freed by an earlier Backward; run the forward pass again.");
         }
-        var seed = root.GradSpan;
-        for (int i = 0; i < seed.Length; i++) seed[i] += 1f;
+        if (root.IsOnDevice) root.Device.AddScalar(root.DeviceGrad, 1f, root.Size);
+        else
+        {
+            var seed = root.GradSpan;
+            for (int i = 0; i < seed.Length; i++) seed[i] += 1f;
+        }
         for (int i = order.Count - 1; i >= 0; i--)
         {
             var node = order[i];
-            if (node.BackwardFn is null || node.Grad is null) continue;
+            if (node.BackwardFn is null || !node.HasGrad) continue;
             node.BackwardFn();
             if (DetectAnomaly)
             {
                 foreach (var p in node.Parents!)
                 {
-                    if (p.Grad is not null) CheckFinite(p.Grad.AsSpan(0, p.Size), $"backward of '{node.Op}' (gradient of its input of shape {Tensor.Format(p.Shape)})");
+                    if (p.Grad is { } pg) CheckFinite(pg.AsSpan(0, p.Size), $"backward of '{node.Op}' (gradient of its input of shape {Tensor.Format(p.Shape)})");
                 }
             }
             node.ReleaseGrad(); // as in PyTorch, only leaves keep their gradient; the buffer serves the gradients still to come

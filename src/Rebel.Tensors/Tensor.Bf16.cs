@@ -19,8 +19,7 @@ public sealed partial class Tensor
     {
         if (Parents is not null) throw new InvalidOperationException($"Freeze: {this} is the result of an op, not a leaf.");
         RequiresGrad = false;
-        if (IsParameter && grad is not null) lease?.Shrink((long)Size * sizeof(float));
-        grad = null;
+        DropGrad();
     }
 
     /// <summary>
@@ -30,6 +29,7 @@ public sealed partial class Tensor
     public void FreezeToBf16()
     {
         if (bf16 is not null) return;
+        if (storage is not null) throw new InvalidOperationException($"FreezeToBf16: {this} lives on {storage.Device}; accelerators hold float32 only.");
         if (Offset != 0 || Data.Length != Size) throw new InvalidOperationException($"FreezeToBf16: {this} is a view into a larger array.");
         Freeze();
         var bits = new ushort[Size]; // (Size)
@@ -78,7 +78,8 @@ public sealed partial class Tensor
     public void SetValues(ReadOnlySpan<float> values)
     {
         if (values.Length != Size) throw new ArgumentException($"SetValues: {values.Length} values for {this} of {Size} elements.");
-        if (bf16 is null) values.CopyTo(Span);
+        if (storage is not null) storage.Upload(values);
+        else if (bf16 is null) values.CopyTo(Span);
         else Bf16.Narrow(values, bf16);
     }
 

@@ -16,8 +16,20 @@ public sealed partial class Tensor
     /// <summary>Number of elements (product of the shape).</summary>
     public int Size { get; }
 
-    /// <summary>Backing array; the tensor occupies [Offset, Offset + Size).</summary>
-    public float[] Data { get; private set; }
+    /// <summary>Backing array; the tensor occupies [Offset, Offset + Size). A tensor on an accelerator has none: reading it is an
+    /// error that says to move the tensor to the host first (<see cref="Ops.ToHost"/>, <see cref="ToArray"/>).</summary>
+    public float[] Data
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            if (storage is not null) ThrowOnDevice("Data");
+            return data;
+        }
+        private set => data = value;
+    }
+
+    private float[] data;
 
     /// <summary>Start of this tensor inside <see cref="Data"/>; non-zero only for views.</summary>
     public int Offset { get; }
@@ -43,7 +55,7 @@ public sealed partial class Tensor
         Size = ShapeSize(shape);
         if (offset < 0 || offset + Size > data.Length)
             throw new ArgumentException($"Tensor: data of length {data.Length} at offset {offset} cannot hold shape {Format(shape)}.");
-        Data = data;
+        this.data = data;
         Offset = offset;
         IsParameter = isParameter;
         if (isParameter || counted) lease = new StorageLease(Size);
@@ -96,7 +108,11 @@ public sealed partial class Tensor
     public Span<float> Span
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Data.AsSpan(Offset, Size);
+        get
+        {
+            if (storage is not null) ThrowOnDevice("Span");
+            return data.AsSpan(Offset, Size);
+        }
     }
 
     /// <summary>Number of dimensions.</summary>
@@ -109,20 +125,32 @@ public sealed partial class Tensor
     public float Item()
     {
         if (Size != 1) throw new InvalidOperationException($"Item: tensor of shape {Format(Shape)} has {Size} elements, not 1.");
+        if (storage is not null) return ToArray()[0];
         return Data[Offset];
     }
 
-    /// <summary>Copies the elements into a new array.</summary>
-    public float[] ToArray() => bf16 is null ? Span.ToArray() : Widened().Span.ToArray();
+    /// <summary>Copies the elements into a new host array (from the device for a tensor on an accelerator).</summary>
+    public float[] ToArray()
+    {
+        if (storage is not null)
+        {
+            var values = new float[Size];
+            if (Size > 0) storage.Download(values);
+            return values;
+        }
+        return bf16 is null ? Span.ToArray() : Widened().Span.ToArray();
+    }
 
-    /// <summary>The gradient accumulated by <see cref="Backward"/>, or null when none has reached this tensor.</summary>
-    public float[]? Grad => grad;
+    /// <summary>The gradient accumulated by <see cref="Backward"/>, or null when none has reached this tensor. For a tensor on an
+    /// accelerator, a host copy of it.</summary>
+    public float[]? Grad => storage is null ? grad : deviceGrad is null ? null : DownloadGrad();
 
     /// <summary>The gradient buffer, allocated (zeroed) on first use. Backward functions accumulate into it with +=.</summary>
     internal Span<float> GradSpan
     {
         get
         {
+            if (storage is not null) ThrowOnDevice("GradSpan");
             grad ??= IsParameter ? ParameterGrad() : TensorScope.RentCleared(Size);
             return grad.AsSpan(0, Size);
         }
@@ -149,6 +177,11 @@ public sealed partial class Tensor
     /// <summary>Drops the gradient of an op's result once its backward has run, giving a buffer of the open scope back to the pool.</summary>
     internal void ReleaseGrad()
     {
+        if (!IsParameter && deviceGrad is not null)
+        {
+            TensorScope.ReleaseDevice(deviceGrad);
+            deviceGrad = null;
+        }
         if (IsParameter || grad is null) return;
         TensorScope.Release(grad);
         grad = null;
@@ -158,19 +191,20 @@ public sealed partial class Tensor
     public void ZeroGrad()
     {
         if (grad is not null) Array.Clear(grad, 0, Size);
+        deviceGrad?.Clear(Size);
     }
 
     /// <summary>Runs reverse-mode autodiff from this tensor. A non-scalar tensor is seeded with ones.</summary>
     public void Backward() => Autograd.Backward(this);
 
     /// <summary>A tensor sharing this one's data but cut off from the graph.</summary>
-    public Tensor Detach() => new(Shape, Data, Offset, isParameter: false) { Name = Name };
+    public Tensor Detach() => storage is not null ? new(Shape, storage, isParameter: false) { Name = Name } : new(Shape, Data, Offset, isParameter: false) { Name = Name };
 
-    /// <summary>A deep copy that owns a fresh, unpooled array and is cut off from the graph.</summary>
-    public Tensor Clone() => FromArray(ToArray(), Shape);
+    /// <summary>A deep copy that owns fresh, unpooled storage (on the same device) and is cut off from the graph.</summary>
+    public Tensor Clone() => storage is not null ? CloneOnDevice() : FromArray(ToArray(), Shape);
 
     /// <inheritdoc />
-    public override string ToString() => $"Tensor{Format(Shape)}{(Name is null ? "" : " " + Name)} op={Op}";
+    public override string ToString() => $"Tensor{Format(Shape)}{(Name is null ? "" : " " + Name)} op={Op}{(storage is null ? "" : " on " + storage.Device.Name)}";
 
     internal static int ShapeSize(ReadOnlySpan<int> shape)
     {

@@ -6,7 +6,7 @@ namespace Rebel.Tensors;
 /// <summary>Process-wide counters of live tensor bytes and their peak (thread-safe, a few nanoseconds per allocation).</summary>
 public static class TensorMemory
 {
-    private static long live, peak;
+    private static long live, peak, deviceLive, devicePeak;
 
     /// <summary>Bytes of tensor storage alive now.</summary>
     public static long LiveBytes => Interlocked.Read(ref live);
@@ -15,9 +15,23 @@ public static class TensorMemory
     public static long PeakBytes => Interlocked.Read(ref peak);
 
     /// <summary>Starts a new peak from the bytes alive now.</summary>
-    public static void ResetPeak() => Interlocked.Exchange(ref peak, LiveBytes);
+    public static void ResetPeak()
+    {
+        Interlocked.Exchange(ref peak, LiveBytes);
+        Interlocked.Exchange(ref devicePeak, DeviceLiveBytes);
+    }
 
-    internal static void Add(long bytes)
+    /// <summary>Bytes of tensor storage alive now on accelerators (device tensors, their gradients, optimizer moments there).</summary>
+    public static long DeviceLiveBytes => Interlocked.Read(ref deviceLive);
+
+    /// <summary>Most accelerator bytes alive at once since the process started or <see cref="ResetPeak"/>.</summary>
+    public static long DevicePeakBytes => Interlocked.Read(ref devicePeak);
+
+    internal static void AddDevice(long bytes) => Count(ref deviceLive, ref devicePeak, bytes);
+
+    internal static void Add(long bytes) => Count(ref live, ref peak, bytes);
+
+    private static void Count(ref long live, ref long peak, long bytes)
     {
         long now = Interlocked.Add(ref live, bytes);
         long seen = Interlocked.Read(ref peak);

@@ -19,6 +19,7 @@ public sealed class TensorScope : IDisposable
 
     private readonly TensorScope? parent;
     private readonly List<float[]> rented = [];
+    private List<DeviceStorage>? deviceRented; // buffers of accelerators rented in this scope
     private long rentedFloats;
     private bool disposed;
 
@@ -44,6 +45,40 @@ public sealed class TensorScope : IDisposable
         rentedFloats = 0;
         foreach (var buffer in rented) Return(buffer);
         rented.Clear();
+        if (deviceRented is not null)
+        {
+            foreach (var storage in deviceRented) storage.Device.Return(storage);
+            deviceRented.Clear();
+        }
+    }
+
+    /// <summary>
+    /// A buffer of at least <paramref name="length"/> floats on <paramref name="device"/>: from the device's pool and given back
+    /// when the open scope ends, or unpooled (freed when collected) outside any scope.
+    /// </summary>
+    internal static DeviceStorage RentDevice(TensorDevice device, int length, bool clear)
+    {
+        var scope = current;
+        if (scope is null)
+        {
+            var own = device.AllocateStorage(Math.Max(length, 1));
+            if (clear) own.Clear(length);
+            return own;
+        }
+        if (scope.disposed) throw new InvalidOperationException("TensorScope: renting into a scope that has ended.");
+        var storage = device.Rent(length, clear);
+        (scope.deviceRented ??= []).Add(storage);
+        return storage;
+    }
+
+    /// <summary>Gives a device buffer back to its pool before the scope ends when the open scope rented it.</summary>
+    internal static void ReleaseDevice(DeviceStorage storage)
+    {
+        var scope = current;
+        int i = scope?.deviceRented?.LastIndexOf(storage) ?? -1;
+        if (i < 0) return;
+        scope!.deviceRented!.RemoveAt(i);
+        storage.Device.Return(storage);
     }
 
     private static Dictionary<int, SizeClassBuffers> Pool => pool ??= [];
@@ -143,6 +178,14 @@ public sealed class TensorScope : IDisposable
     // Hands the buffer of a tensor rented in this scope (the last one rented, typically) to the enclosing scope; false when not rented here.
     private bool MoveToParent(Tensor t)
     {
+        if (t.IsOnDevice)
+        {
+            int j = deviceRented?.LastIndexOf(t.Storage) ?? -1;
+            if (j < 0 || parent is null) return false;
+            deviceRented!.RemoveAt(j);
+            (parent.deviceRented ??= []).Add(t.Storage);
+            return true;
+        }
         int i = rented.LastIndexOf(t.Data);
         if (i < 0 || parent is null) return false;
         rented.RemoveAt(i);

@@ -17,7 +17,7 @@ public sealed class DeviceTests(IlgpuCpuFixture fixture)
     {
         Assert.Equal(DeviceKind.IlgpuCpu, DeviceNames.Parse("ILGPU-CPU"));
         Assert.Equal("cuda", DeviceNames.Name(DeviceKind.Cuda));
-        using (var host = Accelerators.Device.Open("cpu")) Assert.IsType<HostDevice>(host);
+        Assert.Same(TensorDevice.Cpu, Accelerators.Device.Open("cpu"));
         var e = Assert.Throws<ArgumentException>(() => DeviceNames.Parse("gpu"));
         Assert.Contains("'gpu'", e.Message);
         Assert.Contains("cpu, ilgpu-cpu, cuda", e.Message);

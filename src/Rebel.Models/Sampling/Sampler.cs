@@ -148,7 +148,7 @@ public static partial class Sampler
         {
             using (var scope = new TensorScope())
             {
-                var logits = step == 0 ? Prefill(model, prompts, logitsRow, maxLen, pad, cache) : model.Forward(next, bsz, 1, keyStart, cache); // (rows, 1, V)
+                var logits = Ops.ToHost(step == 0 ? Prefill(model, prompts, logitsRow, maxLen, pad, cache) : model.Forward(next, bsz, 1, keyStart, cache)); // (rows, 1, V), drawn from on the host
                 active.Clear();
                 for (int b = 0; b < bsz; b++)
                 {

@@ -29,6 +29,7 @@ public static partial class Ops
         if (!k.Shape.AsSpan().SequenceEqual(v.Shape) || k.Shape[0] != bsz || k.Shape[1] != t || k.Shape[2] != kvw)
             throw new ArgumentException($"Attention: k {Tensor.Format(k.Shape)} and v {Tensor.Format(v.Shape)} must both be ({bsz}, {t}, {kvw}) for q {Tensor.Format(q.Shape)}.");
         var scores = new AttentionScores(scale ?? 1f / MathF.Sqrt(d), softCap, slidingWindow);
+        if (AcceleratorOf("Attention", [q, k, v]) is { } device) return DeviceAttention(device, q, k, v, heads, kvHeads, cache, keyStart, causal, scores);
         return AttentionCore(new(q, 0, q.Shape[2]), new(k, 0, kvw), new(v, 0, kvw), [q, k, v], bsz, t, heads, kvHeads, d, cache, keyStart, causal, scores);
     }
 
@@ -41,8 +42,33 @@ public static partial class Ops
         if (qkv.Rank != 3 || heads <= 0 || qkv.Shape[2] % (3 * heads) != 0)
             throw new ArgumentException($"AttentionQkv: qkv {Tensor.Format(qkv.Shape)} with {heads} heads is not (B, T, 3·H·D).");
         int bsz = qkv.Shape[0], t = qkv.Shape[1], c = qkv.Shape[2] / 3;
+        if (qkv.IsOnDevice) // the three parts as tensors of their own (copies on the tape), then the general op
+            return Attention(Slice(qkv, 2, 0, c), Slice(qkv, 2, c, c), Slice(qkv, 2, 2 * c, c), heads, heads, cache, keyStart, causal);
         return AttentionCore(new(qkv, 0, 3 * c), new(qkv, c, 3 * c), new(qkv, 2 * c, 3 * c), [qkv], bsz, t, heads, heads, c / heads, cache, keyStart, causal,
             new AttentionScores(1f / MathF.Sqrt(c / heads), 0, 0));
+    }
+
+    // Attention on an accelerator: new keys and values go into the device cache first, the kernel reads them from there.
+    private static Tensor DeviceAttention(TensorDevice device, Tensor q, Tensor k, Tensor v, int heads, int kvHeads, KvCache? cache, int[]? keyStart, bool causal,
+        AttentionScores scores)
+    {
+        scores.Validate(causal);
+        int bsz = q.Shape[0], t = q.Shape[1];
+        if (keyStart is not null && keyStart.Length != bsz) throw new ArgumentException($"Attention: keyStart has {keyStart.Length} entries for batch {bsz}.");
+        int keysLength = t;
+        if (cache is not null)
+        {
+            if (cache.Batch != bsz || cache.Width != k.Shape[2]) throw new ArgumentException($"Attention: cache (batch {cache.Batch}, width {cache.Width}) does not match keys {Tensor.Format(k.Shape)}.");
+            if (cache.Device != device) throw new ArgumentException($"Attention: the cache lives on {cache.Device}, the keys on {device}; make the cache with the model's device.");
+            if (Autograd.IsGradEnabled && (q.RequiresGrad || k.RequiresGrad || v.RequiresGrad))
+                throw new NotSupportedException($"Attention: on {device.Name}, gradients through a key/value cache are not supported; run training passes without a cache.");
+            cache.AppendOnDevice(k, v, t);
+            keysLength = cache.Length;
+        }
+        var y = new Tensor([bsz, t, q.Shape[2]], device.Attention(q, k, v, cache, keysLength, heads, kvHeads, keyStart, causal, scores.Window, scores.SoftCap, scores.Scale,
+            out var saved), isParameter: false);
+        return Autograd.Record(y, "attention", [q, k, v], () => device.AttentionBackward(q, k, v, heads, kvHeads, keyStart, causal, scores.Window, scores.SoftCap,
+            scores.Scale, saved, y.DeviceGrad, GradIfNeeded(q), GradIfNeeded(k), GradIfNeeded(v)));
     }
 
     /// <summary>How raw dot products become scores: u = Scale·q·k, then SoftCap·tanh(u/SoftCap) when SoftCap &gt; 0; Window &gt; 0 limits the keys.</summary>

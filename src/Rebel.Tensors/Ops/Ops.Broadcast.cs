@@ -25,6 +25,13 @@ public static partial class Ops
     private static Tensor Binary(Tensor a, Tensor b, BinaryKind kind, bool general = false)
     {
         var shape = BroadcastShape(a.Shape, b.Shape, kind.ToString());
+        if (AcceleratorOf(BinaryNames[(int)kind], a, b) is { } device)
+        {
+            var op = (DeviceBinary)(int)kind;
+            var yd = new Tensor(shape, device.Binary(op, a, b, shape), isParameter: false);
+            return Autograd.Record(yd, BinaryNames[(int)kind], [a, b], () =>
+                device.BinaryBackward(op, a, b, yd.DeviceGrad, shape, GradIfNeeded(a), b == a ? null : GradIfNeeded(b)));
+        }
         if (kind == BinaryKind.Add && !general && a.Shape.AsSpan().SequenceEqual(b.Shape)) return AddSameShape(a, b, shape);
         var y = Tensor.Uninitialized(shape);
         var plan = BroadcastPlan.Create(a.Shape, b.Shape, shape, general);

@@ -29,6 +29,7 @@ public static partial class Ops
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
         if (!entropy.IsEmpty && entropy.Length != rows) throw new ArgumentException($"ChunkedGatherLogProbs: entropy holds {entropy.Length} values for {rows} rows.");
         var kept = targets.ToArray();
+        if (hidden.IsOnDevice) return DeviceHeadLogProbs(hidden, head, kept, temperature, ignoreIndex, entropy);
         int[] live = [.. Enumerable.Range(0, rows).Where(r => kept[r] != ignoreIndex)]; // rows that reach the head
         var y = Tensor.Zeros(hidden.Shape[..^1]); // (…)
         entropy.Clear();
@@ -71,6 +72,22 @@ public static partial class Ops
                 hc.Uncount(); // a temporary leaf, not a model parameter: off the live-bytes count at once
             }
         });
+    }
+
+    // On an accelerator the head runs over every row at once (device memory holds the (rows, V) logits; ignored rows give 0 as on
+    // the host); the entropies are computed there and copied back.
+    private static Tensor DeviceHeadLogProbs(Tensor hidden, Func<Tensor, Tensor> head, int[] targets, float temperature, int ignoreIndex, Span<float> entropy)
+    {
+        var logits = head(hidden);
+        var lp = GatherLogProbs(logits, targets, temperature, ignoreIndex);
+        if (entropy.IsEmpty) return lp;
+        using (Autograd.NoGrad())
+        {
+            var z = Mul(logits, 1f / temperature);
+            var h = Sum(Mul(Softmax(z), LogSoftmax(z)), -1).ToArray(); // −entropy per row
+            for (int r = 0; r < targets.Length; r++) entropy[r] = targets[r] == ignoreIndex ? 0f : -h[r];
+        }
+        return lp;
     }
 
     // Copies rows of hidden (rows, C) into a new (n, C) tensor of the open scope.

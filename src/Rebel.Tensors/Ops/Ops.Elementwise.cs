@@ -26,6 +26,8 @@ public static partial class Ops
     /// <summary>a + s.</summary>
     public static Tensor Add(Tensor a, float s)
     {
+        if (AcceleratorOf(a) is { } device)
+            return DeviceAffine("add_scalar", device, a, 1f, s);
         var y = Tensor.Uninitialized(a.Shape);
         TensorPrimitives.Add(a.Span, s, y.Span);
         return Autograd.Record(y, "add_scalar", [a], () => TensorPrimitives.Add(a.GradSpan, y.GradSpan, a.GradSpan));
@@ -34,6 +36,8 @@ public static partial class Ops
     /// <summary>a · s.</summary>
     public static Tensor Mul(Tensor a, float s)
     {
+        if (AcceleratorOf(a) is { } device)
+            return DeviceAffine("mul_scalar", device, a, s, 0f);
         var y = Tensor.Uninitialized(a.Shape);
         TensorPrimitives.Multiply(a.Span, s, y.Span);
         return Autograd.Record(y, "mul_scalar", [a], () => TensorPrimitives.MultiplyAdd(y.GradSpan, s, a.GradSpan, a.GradSpan));
@@ -49,38 +53,38 @@ public static partial class Ops
     public static Tensor Neg(Tensor a) => Mul(a, -1f);
 
     /// <summary>eˣ.</summary>
-    public static Tensor Exp(Tensor a) => Unary(a, "exp", static (x, y) => TensorPrimitives.Exp(x, y),
+    public static Tensor Exp(Tensor a) => Unary(a, "exp", DeviceUnary.Exp, static (x, y) => TensorPrimitives.Exp(x, y),
         static (x, y, g, gx) => { for (int i = 0; i < gx.Length; i++) gx[i] += g[i] * y[i]; });
 
     /// <summary>ln x.</summary>
-    public static Tensor Log(Tensor a) => Unary(a, "log", static (x, y) => TensorPrimitives.Log(x, y),
+    public static Tensor Log(Tensor a) => Unary(a, "log", DeviceUnary.Log, static (x, y) => TensorPrimitives.Log(x, y),
         static (x, y, g, gx) => { for (int i = 0; i < gx.Length; i++) gx[i] += g[i] / x[i]; });
 
     /// <summary>√x.</summary>
-    public static Tensor Sqrt(Tensor a) => Unary(a, "sqrt", static (x, y) => TensorPrimitives.Sqrt(x, y),
+    public static Tensor Sqrt(Tensor a) => Unary(a, "sqrt", DeviceUnary.Sqrt, static (x, y) => TensorPrimitives.Sqrt(x, y),
         static (x, y, g, gx) => { for (int i = 0; i < gx.Length; i++) gx[i] += g[i] * 0.5f / y[i]; });
 
     /// <summary>tanh x.</summary>
-    public static Tensor Tanh(Tensor a) => Unary(a, "tanh", static (x, y) => TensorPrimitives.Tanh(x, y),
+    public static Tensor Tanh(Tensor a) => Unary(a, "tanh", DeviceUnary.Tanh, static (x, y) => TensorPrimitives.Tanh(x, y),
         static (x, y, g, gx) => { for (int i = 0; i < gx.Length; i++) gx[i] += g[i] * (1f - y[i] * y[i]); });
 
     /// <summary>σ(x) = 1 / (1 + e⁻ˣ).</summary>
-    public static Tensor Sigmoid(Tensor a) => Unary(a, "sigmoid", static (x, y) => TensorPrimitives.Sigmoid(x, y),
+    public static Tensor Sigmoid(Tensor a) => Unary(a, "sigmoid", DeviceUnary.Sigmoid, static (x, y) => TensorPrimitives.Sigmoid(x, y),
         static (x, y, g, gx) => { for (int i = 0; i < gx.Length; i++) gx[i] += g[i] * y[i] * (1f - y[i]); });
 
     /// <summary>ln σ(x), computed as min(x, 0) − ln(1 + e^−|x|) so it stays finite where σ(x) underflows; gradient σ(−x).</summary>
-    public static Tensor LogSigmoid(Tensor a) => Unary(a, "log_sigmoid", static (x, y) =>
+    public static Tensor LogSigmoid(Tensor a) => Unary(a, "log_sigmoid", DeviceUnary.LogSigmoid, static (x, y) =>
         {
             for (int i = 0; i < x.Length; i++) y[i] = MathF.Min(x[i], 0f) - MathF.Log(1f + MathF.Exp(-MathF.Abs(x[i])));
         },
         static (x, y, g, gx) => { for (int i = 0; i < gx.Length; i++) gx[i] += g[i] / (1f + MathF.Exp(x[i])); });
 
     /// <summary>max(x, 0).</summary>
-    public static Tensor Relu(Tensor a) => Unary(a, "relu", static (x, y) => TensorPrimitives.Max(x, 0f, y),
+    public static Tensor Relu(Tensor a) => Unary(a, "relu", DeviceUnary.Relu, static (x, y) => TensorPrimitives.Max(x, 0f, y),
         static (x, y, g, gx) => { for (int i = 0; i < gx.Length; i++) if (x[i] > 0) gx[i] += g[i]; });
 
     /// <summary>x·σ(x) (SiLU / swish).</summary>
-    public static Tensor Silu(Tensor a) => Unary(a, "silu", static (x, y) => SiluForward(x, y),
+    public static Tensor Silu(Tensor a) => Unary(a, "silu", DeviceUnary.Silu, static (x, y) => SiluForward(x, y),
         static (x, y, g, gx) =>
         {
             for (int i = 0; i < gx.Length; i++)
@@ -91,7 +95,7 @@ public static partial class Ops
         });
 
     /// <summary>GELU, exact erf form: 0.5·x·(1 + erf(x/√2)) (GPT-NeoX's "gelu").</summary>
-    public static Tensor GeluExact(Tensor a) => Unary(a, "gelu_exact", static (x, y) =>
+    public static Tensor GeluExact(Tensor a) => Unary(a, "gelu_exact", DeviceUnary.GeluExact, static (x, y) =>
         {
             for (int i = 0; i < x.Length; i++) y[i] = 0.5f * x[i] * (1f + Erf(x[i] * 0.70710678f));
         },
@@ -109,6 +113,7 @@ public static partial class Ops
     /// <summary>xᵖ for a constant exponent.</summary>
     public static Tensor Pow(Tensor a, float p)
     {
+        if (AcceleratorOf(a) is { } device) throw device.MissingKernel("Pow");
         var y = Tensor.Uninitialized(a.Shape);
         TensorPrimitives.Pow(a.Span, p, y.Span);
         return Autograd.Record(y, "pow", [a], () =>
@@ -121,6 +126,7 @@ public static partial class Ops
     /// <summary>min(max(x, lo), hi); the gradient passes only where lo ≤ x ≤ hi.</summary>
     public static Tensor Clamp(Tensor a, float lo, float hi)
     {
+        if (AcceleratorOf(a) is { } device) throw device.MissingKernel("Clamp");
         var y = Tensor.Uninitialized(a.Shape);
         TensorPrimitives.Clamp(a.Span, lo, hi, y.Span);
         return Autograd.Record(y, "clamp", [a], () =>
@@ -135,6 +141,7 @@ public static partial class Ops
     {
         RequireSameShape("Where", mask, a);
         RequireSameShape("Where", a, b);
+        if (AcceleratorOf("Where", [mask, a, b]) is { } device) throw device.MissingKernel("Where");
         var y = Tensor.Uninitialized(a.Shape);
         var m = mask.Span; var av = a.Span; var bv = b.Span; var yv = y.Span;
         for (int i = 0; i < yv.Length; i++) yv[i] = m[i] != 0 ? av[i] : bv[i];
@@ -146,8 +153,13 @@ public static partial class Ops
         });
     }
 
-    private static Tensor Unary(Tensor a, string name, SpanMap forward, SpanGrad backward)
+    private static Tensor Unary(Tensor a, string name, DeviceUnary kind, SpanMap forward, SpanGrad backward)
     {
+        if (AcceleratorOf(a) is { } device)
+        {
+            var yd = new Tensor((int[])a.Shape.Clone(), device.Unary(kind, a), isParameter: false);
+            return Autograd.Record(yd, name, [a], () => device.UnaryBackward(kind, a, yd, yd.DeviceGrad, a.DeviceGrad));
+        }
         var y = Tensor.Uninitialized(a.Shape);
         float[] x = a.Data, ya = y.Data;
         int xo = a.Offset;
@@ -157,6 +169,13 @@ public static partial class Ops
             float[] g = GradArray(y), gx = GradArray(a);
             ForEachBlock(a.Size, (s, n) => backward(x.AsSpan(xo + s, n), ya.AsSpan(s, n), g.AsSpan(s, n), gx.AsSpan(s, n)));
         });
+    }
+
+    // scale·a + shift on an accelerator; the gradient is scale·g.
+    private static Tensor DeviceAffine(string name, TensorDevice device, Tensor a, float scale, float shift)
+    {
+        var y = new Tensor((int[])a.Shape.Clone(), device.Affine(a, scale, shift), isParameter: false);
+        return Autograd.Record(y, name, [a], () => device.Accumulate(y.DeviceGrad, a.DeviceGrad, a.Size, scale));
     }
 
     /// <summary>Element-wise maps over at least this many elements are split across threads.</summary>

@@ -12,9 +12,17 @@ public static partial class Ops
         if (weight.Rank != 2) throw new ArgumentException($"Embedding: table must be 2-D, got {Tensor.Format(weight.Shape)}.");
         if (Tensor.ShapeSize(idsShape) != ids.Length) throw new ArgumentException($"Embedding: {ids.Length} ids do not fill shape {Tensor.Format(idsShape)}.");
         int v = weight.Shape[0], c = weight.Shape[1];
+        var kept = ids.ToArray();
+        if (weight.IsOnDevice)
+        {
+            for (int i = 0; i < kept.Length; i++)
+                if ((uint)kept[i] >= (uint)v) throw new ArgumentException($"Embedding: id {kept[i]} at position {i} is outside the table of {v} rows{(weight.Name is null ? "" : " (" + weight.Name + ")")}.");
+            var device = weight.Device;
+            var yd = new Tensor([.. idsShape, c], device.Embedding(weight, kept), isParameter: false);
+            return Autograd.Record(yd, "embedding", [weight], () => device.EmbeddingBackward(weight, kept, yd.DeviceGrad, weight.DeviceGrad));
+        }
         var y = Tensor.Uninitialized([.. idsShape, c]);
         var table = weight.Span; var yv = y.Span;
-        var kept = ids.ToArray();
         for (int i = 0; i < kept.Length; i++)
         {
             int id = kept[i];
@@ -37,6 +45,7 @@ public static partial class Ops
     {
         if (x.Rank != 2) throw new ArgumentException($"IndexSelect: input must be 2-D, got {Tensor.Format(x.Shape)}.");
         int n = x.Shape[0], c = x.Shape[1];
+        if (AcceleratorOf(x) is { } device) throw device.MissingKernel("IndexSelect");
         var kept = rows.ToArray();
         var y = Tensor.Uninitialized([kept.Length, c]);
         var xv = x.Span; var yv = y.Span;

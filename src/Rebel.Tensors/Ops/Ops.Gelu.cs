@@ -15,6 +15,11 @@ public static partial class Ops
     /// <summary>GELU, tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (GPT-2's "gelu_new").</summary>
     public static Tensor Gelu(Tensor a)
     {
+        if (AcceleratorOf(a) is { } device)
+        {
+            var yd = new Tensor((int[])a.Shape.Clone(), device.Unary(DeviceUnary.GeluTanh, a), isParameter: false);
+            return Autograd.Record(yd, "gelu", [a], () => device.UnaryBackward(DeviceUnary.GeluTanh, a, yd, yd.DeviceGrad, a.DeviceGrad));
+        }
         var y = Tensor.Uninitialized(a.Shape);
         float[] x = a.Data, ya = y.Data;
         int xo = a.Offset;

@@ -36,6 +36,12 @@ public static partial class Ops
         {
             if (kept[r] != ignoreIndex && (uint)kept[r] >= (uint)v) throw new ArgumentException($"{op}: target {kept[r]} at row {r} is outside the vocabulary of {v}.");
         }
+        if (AcceleratorOf(logits) is { } device)
+        {
+            var lp = new Tensor(logits.Shape[..^1], device.GatherLogProbs(logits, kept, temperature, ignoreIndex, out var saved), isParameter: false);
+            return Autograd.Record(lp, op == "CrossEntropy" ? "cross_entropy" : "gather_log_probs", [logits], () =>
+                device.GatherLogProbsBackward(logits, kept, temperature, ignoreIndex, saved, lp.DeviceGrad, logits.DeviceGrad));
+        }
         var lse = TensorScope.Rent(rows, clear: false); // ln Σ e^(x/τ) per row
         var y = Tensor.Uninitialized(logits.Shape[..^1]);
         float[] x = logits.Data, yd = y.Data;

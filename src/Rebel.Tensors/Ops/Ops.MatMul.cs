@@ -26,6 +26,7 @@ public static partial class Ops
         int batch = a.Size / Math.Max(m * k, 1);
         if (m * k == 0) batch = Tensor.ShapeSize(a.Shape.AsSpan(0, a.Rank - 2));
         int[] shape = [.. a.Shape[..^2], m, n];
+        if (AcceleratorOf("MatMul", a, b) is { } device) return DeviceMatMul(device, a, b, transA, transB, shape, batch, m, n, k, sharedB);
         var y = Tensor.Uninitialized(shape);
         if (sharedB) Gemm.Multiply(a.Span, b.Span, y.Span, batch * m, n, k, false, transB);
         else Gemm.MultiplyBatched(a.Span, b.Span, y.Span, batch, m, n, k, transA, transB);
@@ -67,6 +68,7 @@ public static partial class Ops
             throw new ArgumentException($"Linear: bias {Tensor.Format(bias.Shape)} does not match weight {Tensor.Format(weight.Shape)}.");
         int rows = x.Size / Math.Max(inF, 1);
         if (inF == 0) rows = Tensor.ShapeSize(x.Shape.AsSpan(0, x.Rank - 1));
+        if (AcceleratorOf("Linear", [x, weight, bias]) is { } device) return DeviceAffineProduct("linear", device, x, weight, bias, rows, inF, outF, nnLinear: true);
         var y = Tensor.Uninitialized([.. x.Shape[..^1], outF]);
         var yv = y.Span;
         if (bias is not null)
@@ -99,6 +101,7 @@ public static partial class Ops
             throw new ArgumentException($"Conv1D: bias {Tensor.Format(bias.Shape)} does not match weight {Tensor.Format(weight.Shape)}.");
         int rows = x.Size / Math.Max(inF, 1);
         if (inF == 0) rows = Tensor.ShapeSize(x.Shape.AsSpan(0, x.Rank - 1));
+        if (AcceleratorOf("Conv1D", [x, weight, bias]) is { } device) return DeviceAffineProduct("conv1d", device, x, weight, bias, rows, inF, outF, nnLinear: false);
         var y = Tensor.Uninitialized([.. x.Shape[..^1], outF]); // (rows, Out)
         var yv = y.Span;
         if (bias is not null)
@@ -114,6 +117,59 @@ public static partial class Ops
             if (x.RequiresGrad) MultiplyWeight(g, weight, x.GradForWrite(out bool acc), rows, inF, outF, transB: true, accumulate: acc); // dx += g·Wᵀ
             if (weight.RequiresGrad) Gemm.Multiply(x.Span, g, weight.GradSpan, inF, outF, rows, true, false, accumulate: true); // dW += xᵀ·g
             if (bias is not null && bias.RequiresGrad) AddRows(GradArray(y), rows, outF, GradArray(bias)); // db += Σ_rows g
+        });
+    }
+
+    // MatMul on an accelerator: the host path's products on device storage.
+    private static Tensor DeviceMatMul(TensorDevice device, Tensor a, Tensor b, bool transA, bool transB, int[] shape, int batch, int m, int n, int k, bool sharedB)
+    {
+        var y = Tensor.OnDevice(device, shape);
+        if (sharedB) device.Multiply(a.Storage, b.Storage, y.Storage, 1, batch * m, n, k, false, transB, false);
+        else device.Multiply(a.Storage, b.Storage, y.Storage, batch, m, n, k, transA, transB, false);
+        return Autograd.Record(y, "matmul", [a, b], () =>
+        {
+            var g = y.DeviceGrad;
+            if (sharedB)
+            {
+                int rows = batch * m;
+                if (a.RequiresGrad) device.Multiply(g, b.Storage, a.DeviceGrad, 1, rows, k, n, false, !transB, true);
+                if (b.RequiresGrad)
+                {
+                    if (transB) device.Multiply(g, a.Storage, b.DeviceGrad, 1, n, k, rows, true, false, true);
+                    else device.Multiply(a.Storage, g, b.DeviceGrad, 1, k, n, rows, true, false, true);
+                }
+                return;
+            }
+            if (a.RequiresGrad)
+            {
+                if (transA) device.Multiply(b.Storage, g, a.DeviceGrad, batch, k, m, n, transB, true, true);
+                else device.Multiply(g, b.Storage, a.DeviceGrad, batch, m, k, n, false, !transB, true);
+            }
+            if (b.RequiresGrad)
+            {
+                if (transB) device.Multiply(g, a.Storage, b.DeviceGrad, batch, n, k, m, true, transA, true);
+                else device.Multiply(a.Storage, g, b.DeviceGrad, batch, k, n, m, !transA, false, true);
+            }
+        });
+    }
+
+    // Linear (W is (Out, In)) or Conv1D (W is (In, Out)) on an accelerator: the bias repeated per row, the product accumulated onto it.
+    private static Tensor DeviceAffineProduct(string name, TensorDevice device, Tensor x, Tensor weight, Tensor? bias, int rows, int inF, int outF, bool nnLinear)
+    {
+        int[] shape = [.. x.Shape[..^1], outF];
+        var y = bias is null ? Tensor.OnDevice(device, shape) : new Tensor(shape, device.RepeatRows(bias, rows), isParameter: false);
+        device.Multiply(x.Storage, weight.Storage, y.Storage, 1, rows, outF, inF, false, nnLinear, accumulate: bias is not null);
+        Tensor[] parents = bias is null ? [x, weight] : [x, weight, bias];
+        return Autograd.Record(y, name, parents, () =>
+        {
+            var g = y.DeviceGrad; // (rows, Out)
+            if (x.RequiresGrad) device.Multiply(g, weight.Storage, x.DeviceGrad, 1, rows, inF, outF, false, !nnLinear, true);
+            if (weight.RequiresGrad)
+            {
+                if (nnLinear) device.Multiply(g, x.Storage, weight.DeviceGrad, 1, outF, inF, rows, true, false, true); // dW += gᵀ·x
+                else device.Multiply(x.Storage, g, weight.DeviceGrad, 1, inF, outF, rows, true, false, true);          // dW += xᵀ·g
+            }
+            if (bias is not null && bias.RequiresGrad) device.AccumulateColumnSums(g, rows, outF, bias.DeviceGrad);
         });
     }
 

@@ -11,6 +11,7 @@ public static partial class Ops
     public static Tensor LayerNorm(Tensor x, Tensor weight, Tensor? bias, float eps)
     {
         int c = CheckNormShapes("LayerNorm", x, weight, bias);
+        if (AcceleratorOf("LayerNorm", [x, weight, bias]) is { } device) return DeviceNorm("layer_norm", device, x, weight, bias, eps, centered: true);
         int rows = x.Size / Math.Max(c, 1), parts = RowParts(rows, c);
         var y = Tensor.Uninitialized(x.Shape);
         var mean = TensorScope.Rent(rows, clear: false);
@@ -79,10 +80,18 @@ public static partial class Ops
         WorkerTeam.For(parts, p => body((int)((long)rows * p / parts), (int)((long)rows * (p + 1) / parts), p));
     }
 
+    private static Tensor DeviceNorm(string name, TensorDevice device, Tensor x, Tensor weight, Tensor? bias, float eps, bool centered)
+    {
+        var y = new Tensor((int[])x.Shape.Clone(), device.Norm(x, weight, bias, eps, centered, out var saved), isParameter: false);
+        return Autograd.Record(y, name, bias is null ? [x, weight] : [x, weight, bias], () =>
+            device.NormBackward(x, weight, centered, saved, y.DeviceGrad, GradIfNeeded(x), GradIfNeeded(weight), bias is null ? null : GradIfNeeded(bias)));
+    }
+
     /// <summary>RMSNorm: y = x / √(mean(x²) + eps) · w over the last axis. x (…, C), w (C).</summary>
     public static Tensor RmsNorm(Tensor x, Tensor weight, float eps)
     {
         int c = CheckNormShapes("RmsNorm", x, weight, null);
+        if (AcceleratorOf("RmsNorm", x, weight) is { } device) return DeviceNorm("rms_norm", device, x, weight, null, eps, centered: false);
         int rows = x.Size / Math.Max(c, 1);
         var y = Tensor.Uninitialized(x.Shape);
         var rstd = TensorScope.Rent(rows, clear: false);

@@ -8,6 +8,11 @@ public static partial class Ops
     /// <summary>Sum of all elements, as a scalar (shape []).</summary>
     public static Tensor Sum(Tensor a)
     {
+        if (AcceleratorOf(a) is { } device)
+        {
+            var yd = new Tensor([], device.Sum(a, null), isParameter: false);
+            return Autograd.Record(yd, "sum", [a], () => device.SumBackward(a, null, yd.DeviceGrad, a.DeviceGrad));
+        }
         var y = Tensor.Uninitialized([]);
         y.Span[0] = TensorPrimitives.Sum(a.Span);
         return Autograd.Record(y, "sum", [a], () => TensorPrimitives.Add(a.GradSpan, y.GradSpan[0], a.GradSpan));
@@ -20,6 +25,12 @@ public static partial class Ops
     public static Tensor Sum(Tensor a, int axis, bool keepDim = false)
     {
         var (outer, n, inner, shape) = SplitAxis(a, axis, keepDim, "Sum");
+        if (AcceleratorOf(a) is { } device)
+        {
+            int ax = Tensor.NormalizeAxis(axis, a.Rank, "Sum");
+            var yd = new Tensor(shape, device.Sum(a, ax), isParameter: false);
+            return Autograd.Record(yd, "sum_axis", [a], () => device.SumBackward(a, ax, yd.DeviceGrad, a.DeviceGrad));
+        }
         var y = Tensor.Zeros(shape);
         var x = a.Span; var yv = y.Span;
         if (inner == 1)
@@ -58,6 +69,7 @@ public static partial class Ops
     public static Tensor Max(Tensor a, int axis, bool keepDim = false)
     {
         var (outer, n, inner, shape) = SplitAxis(a, axis, keepDim, "Max");
+        if (AcceleratorOf(a) is { } device) throw device.MissingKernel("Max");
         if (n == 0) throw new ArgumentException($"Max: axis {axis} of shape {Tensor.Format(a.Shape)} is empty.");
         var y = Tensor.Uninitialized(shape);
         var arg = new int[outer * inner];
@@ -89,6 +101,7 @@ public static partial class Ops
     public static Tensor Softmax(Tensor a)
     {
         int n = LastDim(a, "Softmax");
+        if (AcceleratorOf(a) is { } device) return DeviceSoftmax("softmax", device, a, log: false);
         var y = Tensor.Uninitialized(a.Shape);
         var x = a.Span; var yv = y.Span;
         for (int r = 0; r < a.Size / Math.Max(n, 1); r++) SoftmaxRow(x.Slice(r * n, n), yv.Slice(r * n, n));
@@ -108,6 +121,7 @@ public static partial class Ops
     public static Tensor LogSoftmax(Tensor a)
     {
         int n = LastDim(a, "LogSoftmax");
+        if (AcceleratorOf(a) is { } device) return DeviceSoftmax("log_softmax", device, a, log: true);
         var y = Tensor.Uninitialized(a.Shape);
         var x = a.Span; var yv = y.Span;
         for (int r = 0; r < a.Size / Math.Max(n, 1); r++) LogSoftmaxRow(x.Slice(r * n, n), yv.Slice(r * n, n));
@@ -129,6 +143,12 @@ public static partial class Ops
                 }
             }
         });
+    }
+
+    private static Tensor DeviceSoftmax(string name, TensorDevice device, Tensor a, bool log)
+    {
+        var y = new Tensor((int[])a.Shape.Clone(), device.Softmax(a, log), isParameter: false);
+        return Autograd.Record(y, name, [a], () => device.SoftmaxBackward(y, log, y.DeviceGrad, a.DeviceGrad));
     }
 
     /// <summary>Numerically stable softmax of one row.</summary>

@@ -23,6 +23,11 @@ public static partial class Ops
             maxPos = Math.Max(maxPos, p);
         }
         table.EnsurePositions(maxPos + 1);
+        if (AcceleratorOf(x) is { } device)
+        {
+            var yd = new Tensor((int[])x.Shape.Clone(), device.Rotary(x, heads, table, pos), isParameter: false);
+            return Autograd.Record(yd, "rotary", [x], () => device.RotaryBackward(x, heads, table, pos, yd.DeviceGrad, x.DeviceGrad));
+        }
         var y = Tensor.Uninitialized(x.Shape);
         Rotate(x.Span, y.Span, heads, d, half, table, pos, inverse: false, accumulate: false);
         return Autograd.Record(y, "rotary", [x], () => Rotate(y.GradSpan, x.GradSpan, heads, d, half, table, pos, inverse: true, accumulate: true));

@@ -25,6 +25,11 @@ public static partial class Ops
             resolved[infer] = a.Size / known;
         }
         if (Tensor.ShapeSize(resolved) != a.Size) throw new ArgumentException($"Reshape: cannot reshape {Tensor.Format(a.Shape)} to {Tensor.Format(shape)}.");
+        if (a.IsOnDevice)
+        {
+            var yd = new Tensor(resolved, a.Storage, isParameter: false);
+            return Autograd.Record(yd, "reshape", [a], () => a.Device.Accumulate(yd.DeviceGrad, a.DeviceGrad, a.Size));
+        }
         var y = new Tensor(resolved, a.Data, a.Offset, isParameter: false);
         return Autograd.Record(y, "reshape", [a], () => TensorPrimitives.Add(a.GradSpan, y.GradSpan, a.GradSpan));
     }
@@ -38,6 +43,11 @@ public static partial class Ops
         (shape[d0], shape[d1]) = (shape[d1], shape[d0]);
         bool orderKept = d0 == d1 || (a.Shape[d0] == 1 || a.Shape[d1] == 1) && AllOnesBetween(a.Shape, d0, d1);
         if (orderKept) return Reshape(a, shape);
+        if (AcceleratorOf(a) is { } device)
+        {
+            var yd = new Tensor(shape, device.Transpose(a, d0, d1), isParameter: false);
+            return Autograd.Record(yd, "transpose", [a], () => device.TransposeBackward(a, d0, d1, yd.DeviceGrad, a.DeviceGrad));
+        }
         // View a as (outer, n0, mid, n1, inner) and swap n0 with n1.
         int outer = 1, mid = 1, inner = 1, n0 = a.Shape[d0], n1 = a.Shape[d1];
         for (int i = 0; i < d0; i++) outer *= a.Shape[i];
@@ -101,6 +111,12 @@ public static partial class Ops
         for (int i = ax + 1; i < first.Rank; i++) inner *= first.Shape[i];
         var shape = (int[])first.Shape.Clone();
         shape[ax] = total;
+        if (AcceleratorOf("Concat", tensors.ToArray()) is { } device)
+        {
+            var xs = tensors.ToArray();
+            var yd = new Tensor(shape, device.Concat(xs, ax), isParameter: false);
+            return Autograd.Record(yd, "concat", xs, () => device.ConcatBackward(xs, ax, yd.DeviceGrad, [.. xs.Select(GradIfNeeded)]));
+        }
         var y = Tensor.Uninitialized(shape);
         var yv = y.Span;
         int offset = 0;
@@ -140,6 +156,11 @@ public static partial class Ops
         for (int i = ax + 1; i < a.Rank; i++) inner *= a.Shape[i];
         var shape = (int[])a.Shape.Clone();
         shape[ax] = length;
+        if (AcceleratorOf(a) is { } device)
+        {
+            var yd = new Tensor(shape, device.Slice(a, ax, start, length), isParameter: false);
+            return Autograd.Record(yd, "slice", [a], () => device.SliceBackward(a, ax, start, length, yd.DeviceGrad, a.DeviceGrad));
+        }
         Tensor y;
         if (outer == 1)
         {

@@ -7,7 +7,7 @@ using System.Runtime.Intrinsics;
 namespace Rebel.Tensors.Optim;
 
 /// <summary>Constants of one AdamW step: β₁, β₂, ε, the bias corrections 1−βᵗ, the learning rate and the decay factor 1 − lr·λ.</summary>
-internal readonly record struct AdamWStep(float Beta1, float Beta2, float Epsilon, float Correction1, float Correction2, float LearningRate, float Decay);
+public readonly record struct AdamWStep(float Beta1, float Beta2, float Epsilon, float Correction1, float Correction2, float LearningRate, float Decay);
 
 /// <summary>m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ·(1 − lr·λ) − lr·(m/c₁)/(√(v/c₂) + ε), element-wise.</summary>
 internal static class AdamWKernel

@@ -44,6 +44,14 @@ public abstract partial class Optimizer
     /// <summary>Per-parameter state buffers in a fixed order, for checkpoints.</summary>
     public abstract IReadOnlyList<float[]> StateBuffers();
 
+    /// <summary>
+    /// Call after writing into the arrays <see cref="StateBuffers"/> returned (a checkpoint being restored): state kept on an
+    /// accelerator is copied there again. Nothing to do for parameters on the host, whose state is those arrays.
+    /// </summary>
+    public virtual void StateBuffersWritten()
+    {
+    }
+
     /// <summary>Restores the step count (state buffers are restored in place through <see cref="StateBuffers"/>).</summary>
     public void RestoreStepCount(long steps) => StepCount = steps;
 
@@ -53,13 +61,25 @@ public abstract partial class Optimizer
         var list = parameters.ToArray();
         double sq = 0;
         foreach (var p in list)
-            if (p.Grad is { } g) { float n = TensorPrimitives.Norm(g.AsSpan(0, p.Size)); sq += (double)n * n; }
+        {
+            if (p.IsOnDevice)
+            {
+                if (p.DeviceGradOrNull is { } dg) sq += p.Device.SumOfSquares(dg, p.Size);
+            }
+            else if (p.Grad is { } g) { float n = TensorPrimitives.Norm(g.AsSpan(0, p.Size)); sq += (double)n * n; }
+        }
         float norm = (float)Math.Sqrt(sq);
         if (norm > maxNorm && norm > 0)
         {
             float scale = maxNorm / (norm + 1e-6f);
             foreach (var p in list)
-                if (p.Grad is { } g) TensorPrimitives.Multiply(g.AsSpan(0, p.Size), scale, g.AsSpan(0, p.Size));
+            {
+                if (p.IsOnDevice)
+                {
+                    if (p.DeviceGradOrNull is { } dg) p.Device.ScaleInPlace(dg, scale, p.Size);
+                }
+                else if (p.Grad is { } g) TensorPrimitives.Multiply(g.AsSpan(0, p.Size), scale, g.AsSpan(0, p.Size));
+            }
         }
         return norm;
     }
@@ -72,6 +92,7 @@ public abstract partial class Optimizer
 public sealed class AdamW : Optimizer
 {
     private readonly float[][] m, v;
+    private readonly DeviceStorage?[] deviceM, deviceV; // moments of parameters on an accelerator, kept there
 
     /// <summary>β₁ (default 0.9).</summary>
     public float Beta1 { get; }
@@ -92,6 +113,8 @@ public sealed class AdamW : Optimizer
         Beta1 = beta1; Beta2 = beta2; Epsilon = epsilon; WeightDecay = weightDecay;
         m = NewState();
         v = NewState();
+        deviceM = new DeviceStorage?[Parameters.Count];
+        deviceV = new DeviceStorage?[Parameters.Count];
     }
 
     /// <inheritdoc />
@@ -100,16 +123,57 @@ public sealed class AdamW : Optimizer
         StepCount++;
         float bc1 = 1f - MathF.Pow(Beta1, StepCount), bc2 = 1f - MathF.Pow(Beta2, StepCount);
         var step = new AdamWStep(Beta1, Beta2, Epsilon, bc1, bc2, LearningRate, 1f - LearningRate * WeightDecay);
+        for (int i = 0; i < Parameters.Count; i++) // an accelerator runs its own kernels (one thread drives a device)
+        {
+            var p = Parameters[i];
+            if (!p.IsOnDevice || p.DeviceGradOrNull is not { } g) continue;
+            var (dm, dv) = DeviceMoments(i);
+            p.Device.AdamW(p.Storage, g, dm, dv, p.Size, step);
+        }
         WorkerTeam.For(Parameters.Count, i =>
         {
             var p = Parameters[i];
-            if (p.Grad is null) return;
+            if (p.IsOnDevice || p.Grad is null) return;
             AdamWKernel.Update(p.Span, p.Grad.AsSpan(0, p.Size), m[i], v[i], step);
         });
     }
 
+    // The moments of parameter i on its accelerator, uploaded from the host arrays (zeros, or a restored checkpoint) on first use.
+    private (DeviceStorage M, DeviceStorage V) DeviceMoments(int i)
+    {
+        var p = Parameters[i];
+        if (deviceM[i] is null || deviceM[i]!.Device != p.Device)
+        {
+            deviceM[i] = p.Device.AllocateStorage(Math.Max(p.Size, 1));
+            deviceV[i] = p.Device.AllocateStorage(Math.Max(p.Size, 1));
+            deviceM[i]!.Upload(m[i]);
+            deviceV[i]!.Upload(v[i]);
+        }
+        return (deviceM[i]!, deviceV[i]!);
+    }
+
     /// <inheritdoc />
-    public override IReadOnlyList<float[]> StateBuffers() => [.. m, .. v];
+    public override IReadOnlyList<float[]> StateBuffers()
+    {
+        for (int i = 0; i < Parameters.Count; i++) // moments on an accelerator: copied into the host arrays for the checkpoint
+        {
+            if (deviceM[i] is null) continue;
+            deviceM[i]!.Download(m[i]);
+            deviceV[i]!.Download(v[i]);
+        }
+        return [.. m, .. v];
+    }
+
+    /// <inheritdoc />
+    public override void StateBuffersWritten()
+    {
+        for (int i = 0; i < Parameters.Count; i++)
+        {
+            if (deviceM[i] is null) continue;
+            deviceM[i]!.Upload(m[i]);
+            deviceV[i]!.Upload(v[i]);
+        }
+    }
 }
 
 /// <summary>SGD with momentum: b ← μb + g, θ ← θ − lr·b (PyTorch's formulation, no dampening).</summary>
@@ -134,6 +198,7 @@ public sealed class Sgd : Optimizer
         for (int i = 0; i < Parameters.Count; i++)
         {
             var p = Parameters[i];
+            if (p.IsOnDevice) throw p.Device.MissingKernel("SGD");
             if (p.Grad is null) continue;
             var b = buffers[i].AsSpan(); var g = p.Grad.AsSpan(0, p.Size);
             TensorPrimitives.MultiplyAdd(b, Momentum, g, b);

@@ -32,6 +32,7 @@ public static class TrainerCheckpoint
         if (state["algorithm"]?.GetValue<string>() != algorithm)
             throw new InvalidDataException($"Resume: '{directory}' is a {state["algorithm"]} checkpoint, not {algorithm}.");
         WeightFile.LoadBuffers(optimizer.StateBuffers(), Path.Combine(directory, "optimizer.safetensors"));
+        optimizer.StateBuffersWritten();
         optimizer.RestoreStepCount(state["optimizer_steps"]!.GetValue<long>());
         return state;
     }
