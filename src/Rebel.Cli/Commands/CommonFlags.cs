@@ -2,6 +2,8 @@
 // --out for the output folder (TRL's --output-dir too), --config for a file of flags, model/ for the model a command trained.
 // Older names stay as aliases (policy/, which train, dpo and image train wrote, as a link to model/).
 using System.CommandLine;
+using Rebel.Models;
+using Rebel.Tensors;
 using Rebel.Tensors.Distributed;
 
 namespace Rebel.Cli.Commands;
@@ -26,6 +28,38 @@ internal static class CommonFlags
     /// <summary>The --config flag (ConfigFile expands it before parsing).</summary>
     public static Option<string?> Config() =>
         new("--config") { Description = "JSON or YAML file of flags (kebab-case or snake_case keys); flags typed override it." };
+
+    /// <summary>The --device flag of every command that runs a model.</summary>
+    public static Option<string> Device() => new("--device")
+    {
+        Description = "Where the model computes: cpu (the default), cuda (an NVIDIA GPU; needs its driver and cuBLAS 12 or 13) or ilgpu-cpu " +
+            "(the GPU kernels run by CPU threads, to check them; slow).",
+        DefaultValueFactory = _ => "cpu",
+    };
+
+    /// <summary>
+    /// The device --device names, opened once per process (a command opens it first thing, so a missing GPU or driver is a clear
+    /// error before any model is read, and again when it moves the model).
+    /// </summary>
+    public static TensorDevice OpenDevice(ParseResult parse, Option<string> device)
+    {
+        string name = parse.GetValue(device)!;
+        lock (OpenDevices)
+        {
+            if (!OpenDevices.TryGetValue(name, out var opened)) OpenDevices[name] = opened = Accelerators.Device.Open(name);
+            return opened;
+        }
+    }
+
+    private static readonly Dictionary<string, TensorDevice> OpenDevices = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Moves <paramref name="model"/> to the --device named (nothing to do for cpu).</summary>
+    public static TensorDevice MoveToDevice(ParseResult parse, Option<string> device, LanguageModel model)
+    {
+        var opened = OpenDevice(parse, device);
+        if (!opened.IsHost) model.ToDevice(opened);
+        return opened;
+    }
 
     /// <summary>The folder in --out that every training command writes its trained model to.</summary>
     public const string ModelFolderName = "model";

@@ -27,14 +27,17 @@ internal static class EvalCommand
         var adapter = LoraFlags.AdapterOption();
         var config = CommonFlags.Config();
         var rewardTimeout = RewardTimeoutFlag.Create();
+        var device = CommonFlags.Device();
         var cmd = new Command("eval", "Score a model's completions on a prompt file with a reward: mean reward and per-prompt results. Ctrl-C stops it (exit 130), also while a cmd: program computes.")
         {
-            model, prompts, reward, temperature, maxNew, seed, output, chat, adapter, config, rewardTimeout,
+            model, prompts, reward, temperature, maxNew, seed, output, chat, adapter, config, rewardTimeout, device,
         };
         cmd.SetGuardedAction(parse =>
         {
+            CommonFlags.OpenDevice(parse, device);
             var folder = ModelFolder.Load(parse.GetValue(model)!);
             LoraFlags.ApplyAdapter(folder.Model, parse.GetValue(adapter));
+            CommonFlags.MoveToDevice(parse, device, folder.Model);
             var records = folder.LoadPrompts(parse.GetValue(prompts)!, parse.GetValue(chat));
             int length = ContextBudget.MaxNewTokens(folder.Model.Config, folder.Tokenizer, records, parse.GetValue(maxNew), SampleCommand.DefaultMaxNewTokens, "--max-new-tokens");
             using var spec = RewardSpec.Parse(parse.GetValue(reward)!, folder.Tokenizer, RewardTimeoutFlag.Read(parse, rewardTimeout));

@@ -27,11 +27,14 @@ internal static class SampleCommand
         var json = new Option<bool>("--json") { Description = "One JSON line per completion: {\"prompt\",\"completion\",\"tokens\",\"logprobs\"}." };
         var adapter = LoraFlags.AdapterOption();
         var config = CommonFlags.Config();
-        var cmd = new Command("sample", "Generate completions of a prompt.") { model, prompt, maxNew, temperature, topK, topP, seed, stop, num, json, adapter, config };
+        var device = CommonFlags.Device();
+        var cmd = new Command("sample", "Generate completions of a prompt.") { model, prompt, maxNew, temperature, topK, topP, seed, stop, num, json, adapter, config, device };
         cmd.SetGuardedAction(parse =>
         {
+            CommonFlags.OpenDevice(parse, device);
             var folder = ModelFolder.Load(parse.GetValue(model)!);
             LoraFlags.ApplyAdapter(folder.Model, parse.GetValue(adapter));
+            CommonFlags.MoveToDevice(parse, device, folder.Model);
             string text = parse.GetValue(prompt)!;
             int n = parse.GetValue(num);
             if (n < 1) throw new ArgumentException($"--num must be at least 1, got {n}.");

@@ -18,18 +18,21 @@ internal static class ScoreCommand
         var ids = new Option<string?>("--ids") { Description = "Token ids to score, comma-separated (e.g. 1,2,3)." };
         var json = new Option<bool>("--json") { Description = "Print {\"ids\":[...],\"logprobs\":[...]} (logprobs has one fewer element: the first token has no context)." };
         var adapter = LoraFlags.AdapterOption();
-        var cmd = new Command("score", "Log-probability of each token given those before it.") { model, text, ids, json, adapter };
+        var device = CommonFlags.Device();
+        var cmd = new Command("score", "Log-probability of each token given those before it.") { model, text, ids, json, adapter, device };
         cmd.Validators.Add(r =>
         {
             if ((r.GetValue(text) is null) == (r.GetValue(ids) is null)) r.AddError("Give exactly one of --text and --ids.");
         });
         cmd.SetGuardedAction(parse =>
         {
+            CommonFlags.OpenDevice(parse, device);
             // --ids needs only the weights: a folder without tokenizer files can be scored.
             string dir = parse.GetValue(model)!;
             var tokenizer = parse.GetValue(text) is not null || ModelFolder.HasTokenizer(dir) ? ModelFolder.LoadTokenizer(dir) : null;
             var languageModel = ModelFolder.LoadModel(dir);
             LoraFlags.ApplyAdapter(languageModel, parse.GetValue(adapter));
+            CommonFlags.MoveToDevice(parse, device, languageModel);
             int[] tokens = parse.GetValue(text) is { } t ? tokenizer!.Encode(t) : ParseIds(parse.GetValue(ids)!);
             var logprobs = LogProbs(languageModel, tokens);
             if (parse.GetValue(json))
@@ -70,7 +73,7 @@ internal static class ScoreCommand
         using var noGrad = Autograd.NoGrad();
         using var scope = new TensorScope();
         var logits = model.Forward(ids, 1, time); // (1, T, V)
-        var logp = Ops.GatherLogProbs(logits, targets).Span; // (1, T), last position ignored
+        var logp = Ops.ToHost(Ops.GatherLogProbs(logits, targets)).Span; // (1, T), last position ignored
         return logp[..(time - 1)].ToArray();
     }
 }

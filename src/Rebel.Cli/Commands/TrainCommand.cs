@@ -38,15 +38,17 @@ internal static class TrainCommand
         var lora = new LoraFlags();
         string about = only is null ? "Fine-tune a model with REBEL (or --algo ppo|rloo|reinforce|grpo|online-dpo) on a prompt file and a reward."
             : $"Fine-tune a model with --algo {only} on a prompt file and a reward; the options below are {only}'s, with its defaults.";
+        var device = CommonFlags.Device();
         var cmd = new Command("train", about + " Writes metrics.jsonl, report.html, checkpoint/ and model/ (policy/: a link to it, the former name; with --lora-*: adapter/) to --out. `rebel train --algo NAME --help` lists one algorithm's options.")
         {
-            model, prompts, reward, rewardWeights, output, resume, config, evalPrompts, chat, algoOption, rewardTimeout,
+            model, prompts, reward, rewardWeights, output, resume, config, evalPrompts, chat, algoOption, rewardTimeout, device,
         };
         foreach (var f in flags.All) cmd.Options.Add(f);
         foreach (var f in lora.All) cmd.Options.Add(f);
         flags.All.Single(f => f.Name == "--max-new-tokens").Description += " Not given: the default, or what the model's context leaves after the longest prompt when less.";
         cmd.SetGuardedAction(parse =>
         {
+            CommonFlags.OpenDevice(parse, device);
             var algorithm = Algorithms.Find(parse.GetValue(algoOption)!);
             if (flags.Misplaced(parse, algorithm.OptionsType, algorithm.Name) is { } misplaced) throw new ArgumentException($"{misplaced} See rebel train --algo {algorithm.Name} --help.");
             var options = flags.Read(parse, algorithm.Defaults);
@@ -57,6 +59,7 @@ internal static class TrainCommand
             int? typedLength = flags.Typed(parse, nameof(options.MaxNewTokens)) ? options.MaxNewTokens : null;
             options = options with { MaxNewTokens = ContextBudget.MaxNewTokens(folder.Model.Config, folder.Tokenizer, held is null ? records : records.Concat(held), typedLength, algorithm.Defaults.MaxNewTokens, "--max-new-tokens") };
             lora.Attach(parse, folder.Model, options.Seed);
+            CommonFlags.MoveToDevice(parse, device, folder.Model);
             string outDir = parse.GetValue(output)!;
             using var spec = RewardSpec.Parse(parse.GetValue(reward)!, RewardWeights(parse.GetValue(rewardWeights)), folder.Tokenizer, RewardTimeoutFlag.Read(parse, rewardTimeout));
             RewardProbe.Check(spec.Reward, spec.Preference, records[0]);

@@ -163,6 +163,13 @@ public static class PeftAdapter
         var info = reader.GetInfo(key);
         if (!info.Shape.AsSpan().SequenceEqual(destination.Shape))
             throw new InvalidDataException($"{path}: tensor '{key}' has shape {Tensor.Format(info.Shape)}, expected {Tensor.Format(destination.Shape)}.");
-        reader.ReadInto(key, destination.Span);
+        if (!destination.IsOnDevice)
+        {
+            reader.ReadInto(key, destination.Span);
+            return;
+        }
+        var values = new float[destination.Size]; // an adapter on an accelerator: read on the host, then uploaded
+        reader.ReadInto(key, values);
+        destination.SetValues(values);
     }
 }

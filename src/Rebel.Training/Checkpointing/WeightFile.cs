@@ -28,12 +28,12 @@ public static class WeightFile
             var info = reader.GetInfo(name);
             if (!info.Shape.AsSpan().SequenceEqual(p.Shape))
                 throw new InvalidDataException($"{path}: tensor '{name}' has shape {Tensor.Format(info.Shape)}, the model expects {Tensor.Format(p.Shape)}.");
-            if (!p.IsBf16)
+            if (!p.IsBf16 && !p.IsOnDevice)
             {
                 reader.ReadInto(name, p.Span);
                 continue;
             }
-            var values = new float[p.Size]; // a bf16-held weight (a frozen reference) is read as float32, then narrowed
+            var values = new float[p.Size]; // a bf16-held weight (a frozen reference) is read as float32, then narrowed; one on an accelerator uploaded
             reader.ReadInto(name, values);
             p.SetValues(values);
         }
