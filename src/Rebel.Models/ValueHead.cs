@@ -46,10 +46,17 @@ public sealed class ValueHead
         Bias?.Span.Clear();
     }
 
-    /// <summary>One scalar per position: hidden (…, C) → (…).</summary>
+    /// <summary>Moves the head's weights to <paramref name="device"/> (that of the model whose hidden states it reads).</summary>
+    public void ToDevice(TensorDevice device)
+    {
+        Weight.MoveTo(device);
+        Bias?.MoveTo(device);
+    }
+
+    /// <summary>One scalar per position: hidden (…, C) → (…), on the host (the trainers' losses read the scores there).</summary>
     public Tensor Score(Tensor hidden)
     {
         var y = Ops.Linear(hidden, Weight, Bias); // (…, 1)
-        return Ops.Reshape(y, hidden.Shape[..^1]);
+        return Ops.ToHost(Ops.Reshape(y, hidden.Shape[..^1]));
     }
 }

@@ -32,6 +32,7 @@ public sealed class PpoTrainer : BaselineTrainer<PpoOptions>
     {
         (criticBody, valueHead) = options.CriticFromRewardModel ? CriticFrom(reward, policy)
             : (policy.CloneModel(), new ValueHead(policy.Config.HiddenSize, ValueHead.VHeadPrefix, bias: true));
+        valueHead.ToDevice(criticBody.Device);
         criticOptimizer = new AdamW([.. criticBody.Parameters, .. valueHead.Parameters], options.LearningRate, epsilon: options.AdamEpsilon, weightDecay: 0f);
     }
 
@@ -43,8 +44,10 @@ public sealed class PpoTrainer : BaselineTrainer<PpoOptions>
         if (rm.Model.Config.VocabSize != policy.Config.VocabSize)
             throw new ArgumentException($"--critic-from-reward-model: the reward model {rm.Directory} has {rm.Model.Config.VocabSize} tokens, the policy {policy.Config.VocabSize}; the critic reads the policy's tokens.");
         var head = new ValueHead(rm.Model.Config.HiddenSize, rm.Head.Prefix, bias: rm.Head.Bias is not null);
-        for (int i = 0; i < head.Parameters.Count; i++) rm.Head.Parameters[i].Span.CopyTo(head.Parameters[i].Span);
-        return (rm.Model.CloneModel(), head);
+        for (int i = 0; i < head.Parameters.Count; i++) head.Parameters[i].SetValues(rm.Head.Parameters[i].ToArray());
+        var body = rm.Model.CloneModel();
+        body.ToDevice(policy.Device); // the critic computes where the policy does
+        return (body, head);
     }
 
     /// <inheritdoc/>
@@ -142,7 +145,7 @@ public sealed class PpoTrainer : BaselineTrainer<PpoOptions>
         WeightFile.LoadModel(criticBody, Path.Combine(directory, "critic.safetensors"));
         var head = valueHead.Parameters.Select(p => new float[p.Size]).ToArray();
         WeightFile.LoadBuffers(head, Path.Combine(directory, "value_head.safetensors"));
-        for (int i = 0; i < head.Length; i++) head[i].CopyTo(valueHead.Parameters[i].Span);
+        for (int i = 0; i < head.Length; i++) valueHead.Parameters[i].SetValues(head[i]);
         WeightFile.LoadBuffers(criticOptimizer.StateBuffers(), Path.Combine(directory, "critic_optimizer.safetensors"));
         criticOptimizer.RestoreStepCount(state["critic_optimizer_steps"]!.GetValue<long>());
     }

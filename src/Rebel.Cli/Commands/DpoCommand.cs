@@ -27,13 +27,15 @@ internal static class DpoCommand
         var lora = new LoraFlags();
         var seed = new Option<ulong?>("--seed") { Description = $"Seed of the pair order (default {d.Seed})." };
         var config = CommonFlags.Config();
+        var device = CommonFlags.Device();
         var cmd = new Command("dpo", "Fine-tune a model with offline DPO on preference pairs. Writes metrics.jsonl, report.html and model/ (policy/: a link to it, the former name; with --lora-*: adapter/) to --out.")
         {
-            model, pairs, output, chat, beta, epochs, batch, lr, warmup, seed, config,
+            model, pairs, output, chat, beta, epochs, batch, lr, warmup, seed, config, device,
         };
         foreach (var f in lora.All) cmd.Options.Add(f);
         cmd.SetGuardedAction(parse =>
         {
+            CommonFlags.OpenDevice(parse, device);
             var folder = ModelFolder.Load(parse.GetValue(model)!, lora.BaseInBf16(parse));
             var records = PreferenceDataset.Load(parse.GetValue(pairs)!, folder.Template(parse.GetValue(chat)));
             var options = d with
@@ -42,6 +44,7 @@ internal static class DpoCommand
                 LearningRate = parse.GetValue(lr) ?? d.LearningRate, WarmupSteps = parse.GetValue(warmup) ?? d.WarmupSteps, Seed = parse.GetValue(seed) ?? d.Seed,
             };
             lora.Attach(parse, folder.Model, options.Seed);
+            CommonFlags.MoveToDevice(parse, device, folder.Model);
             string outDir = parse.GetValue(output)!;
             var trainer = new DpoTrainer(folder.Model, folder.Tokenizer, records, options, outDir);
             int steps = options.Epochs * ((trainer.PairCount + options.BatchPairs - 1) / options.BatchPairs);

@@ -29,13 +29,15 @@ internal static class RewardCommand
         var chat = ModelFolder.ChatTemplateOption();
         var lora = new LoraFlags();
         var config = CommonFlags.Config();
+        var device = CommonFlags.Device();
         var cmd = new Command("reward", "Train a Bradley–Terry reward model on preference pairs. Writes model/ (use as rm:DIR or pref:DIR), metrics.jsonl and report.html to --out.")
         {
-            model, pairs, output, epochs, lr, batch, heldOut, seed, chat, config,
+            model, pairs, output, epochs, lr, batch, heldOut, seed, chat, config, device,
         };
         foreach (var f in lora.All) cmd.Options.Add(f);
         cmd.SetGuardedAction(parse =>
         {
+            CommonFlags.OpenDevice(parse, device);
             string dir = parse.GetValue(model)!;
             var folder = ModelFolder.Load(dir, lora.BaseInBf16(parse));
             var data = PreferenceDataset.Load(parse.GetValue(pairs)!, folder.Template(parse.GetValue(chat)));
@@ -54,6 +56,7 @@ internal static class RewardCommand
                 head = new ValueHead(folder.Model.Config.HiddenSize);
                 head.Initialize(new Rng(options.Seed));
             }
+            head.ToDevice(CommonFlags.MoveToDevice(parse, device, folder.Model));
             return Run(folder, head, data, options, parse.GetValue(output)!);
         });
         return cmd;

@@ -27,13 +27,15 @@ internal static class SftCommand
         var chat = ModelFolder.ChatTemplateOption();
         var lora = new LoraFlags();
         var config = CommonFlags.Config();
+        var device = CommonFlags.Device();
         var cmd = new Command("sft", "Supervised fine-tuning (loss on completion tokens only). Writes model/ (with --lora-*: adapter/), metrics.jsonl and report.html to --out.")
         {
-            model, data, output, steps, batch, lr, schedule, warmup, seed, chat, config,
+            model, data, output, steps, batch, lr, schedule, warmup, seed, chat, config, device,
         };
         foreach (var f in lora.All) cmd.Options.Add(f);
         cmd.SetGuardedAction(parse =>
         {
+            CommonFlags.OpenDevice(parse, device);
             var folder = ModelFolder.Load(parse.GetValue(model)!, lora.BaseInBf16(parse));
             var examples = SftDataset.Load(parse.GetValue(data)!, folder.Template(parse.GetValue(chat)));
             var options = D with
@@ -46,6 +48,7 @@ internal static class SftCommand
                 Seed = parse.GetValue(seed) ?? D.Seed,
             };
             lora.Attach(parse, folder.Model, options.Seed);
+            CommonFlags.MoveToDevice(parse, device, folder.Model);
             return Run(folder, examples, options, parse.GetValue(output)!);
         });
         return cmd;
