@@ -142,6 +142,26 @@ public sealed partial class Tensor
         return values;
     }
 
+    /// <summary>
+    /// In place, off the tape: this ← <paramref name="decay"/>·this + (1 − decay)·<paramref name="current"/> (a moving average of
+    /// weights), on whichever device both live.
+    /// </summary>
+    public void UpdateMovingAverage(Tensor current, float decay)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        if (current.Size != Size) throw new ArgumentException($"UpdateMovingAverage: {current} has {current.Size} elements, {this} {Size}.");
+        if (current.Device != Device) throw new ArgumentException($"UpdateMovingAverage: {this} lives on {Device}, {current} on {current.Device}.");
+        if (storage is not null)
+        {
+            Device.ScaleInPlace(storage, decay, Size);
+            Device.Accumulate(current.Storage, storage, Size, 1 - decay);
+            return;
+        }
+        var avg = Span;
+        var cur = current.Span;
+        for (int i = 0; i < avg.Length; i++) avg[i] = decay * avg[i] + (1 - decay) * cur[i];
+    }
+
     /// <summary>Overwrites the gradient of a tensor on an accelerator with <paramref name="values"/> (for checkpoints and tests).</summary>
     internal void UploadGrad(ReadOnlySpan<float> values) => DeviceGrad.Upload(values);
 

@@ -76,11 +76,12 @@ internal static class ImageCommand
         };
         var minibatchOption = new Option<int?>("--minibatch") { Description = $"Pairs (REBEL) or images (DDPO) per optimizer step (default {defaults.Rebel.MiniBatchSize} pairs; DDPO twice as many images)." };
         var algoOption = new Option<string>("--algo") { Description = "Fine-tuning method: rebel, or ddpo for the baseline at the same reward queries.", DefaultValueFactory = _ => defaults.Algorithm }.AcceptOnlyFromAmong("rebel", "ddpo");
+        var device = CommonFlags.Device();
         var cmd = new Command("quickstart", "Pretrain a small diffusion model (U-Net or DiT) on the shapes set, fine-tune it with REBEL (or DDPO) on prompt alignment with a KL penalty towards the pretrained sampler, measure held-out alignment by an independent judge, Fréchet distance and high-frequency ratio; writes summary.json, PNG grids and report.html.")
         {
             outOption, seedOption, itersOption, stepsOption, algoOption, klOption, klLossOption, lrOption, etaOption, targetOption, pretrainedOption,
             archOption, widthOption, layersOption, patchOption, conditioningOption, emaOption, trainedStepsOption, epochsOption,
-            promptsOption, samplesOption, minibatchOption, trainableOption, samplerStepsOption, ddimEtaOption,
+            promptsOption, samplesOption, minibatchOption, trainableOption, samplerStepsOption, ddimEtaOption, device,
         };
         cmd.SetGuardedAction(parse =>
         {
@@ -110,6 +111,7 @@ internal static class ImageCommand
                 Pretrain = defaults.Pretrain with { Steps = parse.GetValue(stepsOption) ?? defaults.Pretrain.Steps, EmaDecay = parse.GetValue(emaOption) ?? defaults.Pretrain.EmaDecay },
                 KlCoef = parse.GetValue(klOption) ?? defaults.KlCoef,
                 PretrainedModel = parse.GetValue(pretrainedOption),
+                Device = CommonFlags.OpenDevice(parse, device),
                 PretrainTargetAlignment = parse.GetValue(targetOption) ?? defaults.PretrainTargetAlignment,
             };
             var summary = ProgressDisplay.Run(progress => ImageQuickstart.Run(options, progress));

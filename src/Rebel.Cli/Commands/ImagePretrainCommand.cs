@@ -39,9 +39,10 @@ internal static class ImagePretrainCommand
             Description = "Decay of the moving average of the weights that the folder receives (0: the last weights).",
             DefaultValueFactory = _ => new ImageQuickstartOptions().Pretrain.EmaDecay,
         };
+        var device = CommonFlags.Device();
         var cmd = new Command("pretrain", "Train a conditional U-Net or DiT to predict noise on the built-in shapes set; writes a model folder.")
         {
-            outOption, sizeOption, imagesOption, archOption, patchOption, widthOption, layersOption, headsOption, stepsOption, batchOption, lrOption, predictionOption, conditioningOption, emaOption, seedOption,
+            outOption, sizeOption, imagesOption, archOption, patchOption, widthOption, layersOption, headsOption, stepsOption, batchOption, lrOption, predictionOption, conditioningOption, emaOption, seedOption, device,
         };
         cmd.SetGuardedAction(parse =>
         {
@@ -51,8 +52,10 @@ internal static class ImagePretrainCommand
             {
                 Architecture = parse.GetValue(archOption)!, PatchSize = parse.GetValue(patchOption), HiddenSize = parse.GetValue(widthOption), Layers = parse.GetValue(layersOption), Heads = parse.GetValue(headsOption), PredictionType = parse.GetValue(predictionOption)!, UnetConditioning = parse.GetValue(conditioningOption)!,
             };
+            var opened = CommonFlags.OpenDevice(parse, device);
             var model = Denoiser.Create(config);
             model.Initialize(new Rng(seed));
+            if (!opened.IsHost) model.ToDevice(opened);
             var data = ShapesDataset.Generate(seed, parse.GetValue(imagesOption), size);
             var options = d with { Steps = parse.GetValue(stepsOption), BatchSize = parse.GetValue(batchOption), LearningRate = parse.GetValue(lrOption), EmaDecay = parse.GetValue(emaOption), Seed = seed };
             double last = double.NaN;

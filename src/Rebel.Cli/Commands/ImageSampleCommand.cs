@@ -20,13 +20,16 @@ internal static class ImageSampleCommand
         var stepsOption = new Option<int>("--steps") { Description = "DDIM steps.", DefaultValueFactory = _ => new DdimOptions().Steps };
         var etaOption = new Option<float>("--ddim-eta") { Description = "DDIM noise η (> 0).", DefaultValueFactory = _ => new DdimOptions().Eta };
         var outOption = new Option<string>("--out") { Description = "PNG file to write.", DefaultValueFactory = _ => "samples.png" };
+        var device = CommonFlags.Device();
         var cmd = new Command("sample", "Sample a grid of images from a DiT folder and write it as a PNG.")
         {
-            modelOption, promptOption, numOption, seedOption, stepsOption, etaOption, outOption,
+            modelOption, promptOption, numOption, seedOption, stepsOption, etaOption, outOption, device,
         };
         cmd.SetGuardedAction(parse =>
         {
+            var opened = CommonFlags.OpenDevice(parse, device);
             var model = DitFolder.Load(parse.GetValue(modelOption)!);
+            if (!opened.IsHost) model.ToDevice(opened);
             var prompts = parse.GetValue(promptOption) is { Length: > 0 } given ? [.. given.Select(c => ShapeAttributes.Parse(c).Caption)] : ShapeAttributes.All.Select(a => a.Caption).ToList();
             int num = parse.GetValue(numOption);
             if (num < 1) throw new ArgumentException($"--num {num} must be at least 1.");

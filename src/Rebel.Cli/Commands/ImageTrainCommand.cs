@@ -37,9 +37,10 @@ internal static class ImageTrainCommand
         var resumeOption = new Option<string?>("--resume") { Description = "Checkpoint folder to continue from." };
         var shown = Methods.Any(m => m.Name == only) ? Methods.Where(m => m.Name == only) : Methods;
         var flags = new OptionFlags([.. shown.Select(m => (m.Name, (object)m.Defaults))]);
+        var device = CommonFlags.Device();
         var cmd = new Command("train", "Fine-tune a DiT with REBEL or DDPO against an image reward; writes metrics.jsonl, report.html, checkpoint/ and model/ (policy/: a link to it, the former name).")
         {
-            modelOption, algoOption, rewardOption, classifierOption, outOption, resumeOption, CommonFlags.Config(),
+            modelOption, algoOption, rewardOption, classifierOption, outOption, resumeOption, CommonFlags.Config(), device,
         };
         foreach (var f in flags.All) cmd.Options.Add(f);
         cmd.SetGuardedAction(parse =>
@@ -47,7 +48,9 @@ internal static class ImageTrainCommand
             var method = Methods.First(m => m.Name == parse.GetValue(algoOption));
             if (flags.Misplaced(parse, method.Defaults.GetType(), method.Name) is { } misplaced) throw new ArgumentException(misplaced);
             var options = flags.Read(parse, method.Defaults);
+            var opened = CommonFlags.OpenDevice(parse, device);
             var model = DitFolder.Load(parse.GetValue(modelOption)!);
+            if (!opened.IsHost) model.ToDevice(opened);
             int size = model.Config.ImageSize;
             string spec = parse.GetValue(rewardOption)!, dir = parse.GetValue(outOption)!;
             ShapeClassifier? classifier = null;

@@ -91,6 +91,7 @@ public sealed class DitModel : IDenoiser
     public Tensor Forward(Tensor x, ReadOnlySpan<int> timesteps, ReadOnlySpan<int> conditions)
     {
         int b = Denoiser.CheckInput(Config, x, timesteps, conditions), c = Config.HiddenSize;
+        x = Ops.ToDevice(x, patchW.Device); // images in and predictions out are host tensors; the network runs where its weights are
         var c0 = Ops.Add(TimestepEmbedding(timesteps), Denoiser.ConditionEmbedding(conditionTables, conditions, b)); // (B, C)
         var cond = Ops.Silu(c0); // (B, C)
         var h = Ops.Add(Ops.Add(Ops.Linear(Patchify(x), patchW, patchB), pos), Ops.Reshape(c0, b, 1, c)); // (B, N, C), c added to every token too
@@ -106,7 +107,14 @@ public sealed class DitModel : IDenoiser
         }
         var fmod = Ops.Linear(cond, finalAdaW, finalAdaB); // (B, 2C)
         var o = Ops.Linear(Modulate(h, Chunk(fmod, 0, c), Chunk(fmod, 1, c)), finalW, finalB); // (B, N, Channels·P²)
-        return Unpatchify(o);
+        return Ops.ToHost(Unpatchify(o));
+    }
+
+    /// <summary>Moves every weight (and the norms' constant unit weight) to <paramref name="device"/>.</summary>
+    public void ToDevice(TensorDevice device)
+    {
+        foreach (var p in NamedParameters.Values) p.MoveTo(device);
+        ones.MoveTo(device);
     }
 
     /// <summary>y = LayerNorm(x)·(1 + scale) + shift, with x (B, N, C) and shift, scale (B, 1, C).</summary>
@@ -119,7 +127,7 @@ public sealed class DitModel : IDenoiser
 
     /// <summary>MLP(sinusoidal features of t): Linear, SiLU, Linear. (B, C).</summary>
     private Tensor TimestepEmbedding(ReadOnlySpan<int> timesteps) =>
-        Ops.Linear(Ops.Silu(Ops.Linear(Denoiser.TimestepFeatures(timesteps, Config.TimestepFeatures), time1W, time1B)), time2W, time2B);
+        Ops.Linear(Ops.Silu(Ops.Linear(Ops.ToDevice(Denoiser.TimestepFeatures(timesteps, Config.TimestepFeatures), time1W.Device), time1W, time1B)), time2W, time2B);
 
     /// <summary>(B, Ch, S, S) → (B, N, Ch·P²): token (gy, gx) holds its patch's values in (channel, py, px) order.</summary>
     public Tensor Patchify(Tensor x)

@@ -20,6 +20,15 @@ public interface IDenoiser
     /// <summary>Number of scalar parameters.</summary>
     long ParameterCount => NamedParameters.Values.Sum(p => (long)p.Size);
 
+    /// <summary>Where the weights live and the forward pass runs (<see cref="TensorDevice.Cpu"/> unless moved).</summary>
+    TensorDevice Device => NamedParameters.Values.FirstOrDefault()?.Device ?? TensorDevice.Cpu;
+
+    /// <summary>Moves every weight to <paramref name="device"/>; images and predictions stay host tensors at the interface.</summary>
+    void ToDevice(TensorDevice device)
+    {
+        foreach (var p in NamedParameters.Values) p.MoveTo(device);
+    }
+
     /// <summary>Draws the architecture's initial weights.</summary>
     void Initialize(Rng rng);
 
@@ -40,7 +49,8 @@ public static class Denoiser
     public static IDenoiser Copy(IDenoiser model)
     {
         var copy = Create(model.Config);
-        foreach (var (name, tensor) in model.NamedParameters) tensor.Span.CopyTo(copy.NamedParameters[name].Span);
+        foreach (var (name, tensor) in model.NamedParameters) copy.NamedParameters[name].SetValues(tensor.ToArray());
+        if (!model.Device.IsHost) copy.ToDevice(model.Device);
         return copy;
     }
 

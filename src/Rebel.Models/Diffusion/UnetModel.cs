@@ -107,7 +107,9 @@ public sealed class UnetModel : IDenoiser
     public Tensor Forward(Tensor x, ReadOnlySpan<int> timesteps, ReadOnlySpan<int> conditions)
     {
         int b = Denoiser.CheckInput(Config, x, timesteps, conditions), side = Config.ImageSize, ch = Config.Channels, levels = Config.Layers;
-        var t = Ops.Linear(Ops.Silu(Ops.Linear(Denoiser.TimestepFeatures(timesteps, Config.TimestepFeatures), time1W, time1B)), time2W, time2B); // (B, E)
+        var device = time1W.Device;
+        x = Ops.ToDevice(x, device); // images in and predictions out are host tensors; the network runs where its weights are
+        var t = Ops.Linear(Ops.Silu(Ops.Linear(Ops.ToDevice(Denoiser.TimestepFeatures(timesteps, Config.TimestepFeatures), device), time1W, time1B)), time2W, time2B); // (B, E)
         var emb = Ops.Silu(Ops.Add(t, Denoiser.ConditionEmbedding(conditionTables, conditions, b))); // (B, E)
         var h = Convolve(Ops.Transpose(Ops.Reshape(x, b, ch, side * side), 1, 2), convIn, side, 1); // (B, S², C0)
         var skips = new Tensor[levels];
@@ -132,7 +134,7 @@ public sealed class UnetModel : IDenoiser
             }
         }
         var o = Convolve(Ops.Silu(Ops.LayerNorm(h, outNormW, outNormB, 1e-5f)), convOut, side, 1); // (B, S², Ch)
-        return Ops.Reshape(Ops.Transpose(o, 1, 2), b, ch, side, side);
+        return Ops.ToHost(Ops.Reshape(Ops.Transpose(o, 1, 2), b, ch, side, side));
     }
 
     /// <summary>
@@ -171,7 +173,7 @@ public sealed class UnetModel : IDenoiser
         if (h.Rank != 3 || h.Shape[1] != side * side || stride is not (1 or 2) || side % stride != 0)
             throw new ArgumentException($"UnetModel: a 3 × 3 convolution of stride {stride} on {Tensor.Format(h.Shape)} at side {side}.");
         int b = h.Shape[0], input = h.Shape[2], outSide = side / stride;
-        var padded = Ops.Concat([Ops.Reshape(h, b * side * side, input), Tensor.Zeros(1, input)], 0); // (B·side² + 1, in): the last row is the padding
+        var padded = Ops.Concat([Ops.Reshape(h, b * side * side, input), Ops.ToDevice(Tensor.Zeros(1, input), h.Device)], 0); // (B·side² + 1, in): the last row is the padding
         var windows = Ops.IndexSelect(padded, WindowRows(b, side, stride)); // (B·outSide²·9, in)
         return Ops.Linear(Ops.Reshape(windows, b, outSide * outSide, Taps * input), weight, bias);
     }

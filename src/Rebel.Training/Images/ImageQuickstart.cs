@@ -70,6 +70,7 @@ public static partial class ImageQuickstart
         var model = o.PretrainedModel is null ? Denoiser.Create(o.Model with { ImageSize = size }) : DitFolder.Load(o.PretrainedModel);
         if (model.Config.ImageSize != size) throw new ArgumentException($"image quickstart: the model in '{o.PretrainedModel}' makes {model.Config.ImageSize}×{model.Config.ImageSize} images, not {size}×{size}.");
         if (o.PretrainedModel is null) model.Initialize(new Rng(o.Seed));
+        if (!o.Device.IsHost) model.ToDevice(o.Device);
         ImagePolicyTrainer.TrainableParameters(model, o.Rebel.TrainableParameters); // a pattern that matches nothing fails now, not after pretraining
 
         progress.Phase("classifier", 1);

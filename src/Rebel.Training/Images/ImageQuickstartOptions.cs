@@ -86,6 +86,9 @@ public sealed record ImageQuickstartOptions
     /// </summary>
     public string? PretrainedModel { get; init; }
 
+    /// <summary>Where the diffusion model computes (pretraining, sampling, fine-tuning); the classifiers stay on the host. Default the host.</summary>
+    public global::Rebel.Tensors.TensorDevice Device { get; init; } = global::Rebel.Tensors.TensorDevice.Cpu;
+
     /// <summary>
     /// Pretraining stops early once alignment on validation seeds reaches this and the Fréchet distance <see cref="PretrainTargetFrechet"/>.
     /// Default +∞: all pretraining steps are taken, so that fine-tuning starts from samples that look like the data set (stopping at

@@ -117,12 +117,7 @@ public sealed class DiffusionPretrainer
     private void UpdateAverage()
     {
         float d = Math.Min(Options.EmaDecay, (1f + StepsTaken) / (10f + StepsTaken));
-        foreach (var (name, p) in model.NamedParameters)
-        {
-            var avg = Averaged.NamedParameters[name].Span;
-            var cur = p.Span;
-            for (int i = 0; i < avg.Length; i++) avg[i] = d * avg[i] + (1 - d) * cur[i];
-        }
+        foreach (var (name, p) in model.NamedParameters) Averaged.NamedParameters[name].UpdateMovingAverage(p, d);
     }
 
     // Passes over the data set, each in a fresh random order.
