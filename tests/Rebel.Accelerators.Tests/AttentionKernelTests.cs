@@ -125,4 +125,49 @@ public sealed class AttentionKernelTests(IlgpuCpuFixture fixture)
         Assert.Contains("(1, 2, 4)", e.Message);
         Assert.Contains("(1, 2, 3)", e.Message);
     }
+
+    [Fact]
+    public void Fused_qkv_attention_with_a_device_cache_matches_the_engine_over_a_prompt_and_a_decode_step()
+    {
+        const int heads = 2, d = 3, prompt = 4, batch = 2, c = heads * d;
+        int[] keyStart = [1, 0];
+        var cache = new KvCache(batch, prompt + 1, c);
+        using var deviceCache = new DeviceKvCache(Device, batch, prompt + 1, c);
+        foreach (var (t, seed) in new[] { (prompt, 161), (1, 162) })
+        {
+            var qkv = Compare.Leaf(seed, batch, t, 3 * c);
+            var y = Ops.AttentionQkv(qkv, heads, cache, keyStart);
+            var gy = Compare.Values(y.Size, seed + 10);
+            Compare.Backward(y, gy);
+            using var dqkv = Device.Upload(qkv); using var dg = Device.Upload(gy, y.Shape);
+            var (output, saved) = DeviceAttention.ForwardQkv(Device, dqkv, heads, deviceCache, keyStart);
+            using var _ = output; using var __ = saved;
+            using var gqkv = Device.Allocate(qkv.Shape);
+            DeviceAttention.BackwardQkv(Device, saved, dg, gqkv);
+            Compare.Close(y, output, what: $"qkv attention over {t} queries");
+            Compare.Close(qkv.Grad, gqkv.ToArray(), what: $"grad qkv over {t} queries");
+        }
+        Assert.Equal(cache.Length, deviceCache.Length);
+    }
+
+    [Fact]
+    public void A_device_cache_copies_shared_prompt_rows_and_refuses_to_overflow()
+    {
+        const int width = 4;
+        using var source = new DeviceKvCache(Device, 2, 3, width);
+        using var k = Device.Upload(Compare.Values(2 * 2 * width, 171), 2, 2, width); using var v = Device.Upload(Compare.Values(2 * 2 * width, 172), 2, 2, width);
+        var (keys, values) = source.Append(k, v);
+        keys.Dispose(); values.Dispose();
+        using var copy = new DeviceKvCache(Device, 3, 4, width);
+        copy.CopyRowsFrom(source, [1, 1, 0]);
+        Assert.Equal(2, copy.Length);
+        var all = copy.Keys.ToArray(); var kv = k.ToArray();
+        for (int b = 0; b < 3; b++)
+        {
+            int from = b < 2 ? 1 : 0;
+            Assert.Equal(kv.AsSpan(from * 2 * width, 2 * width).ToArray(), all.AsSpan(b * 4 * width, 2 * width).ToArray());
+        }
+        var e = Assert.Throws<InvalidOperationException>(() => source.Append(k, v));
+        Assert.Contains("2 + 2 positions exceed the capacity 3", e.Message);
+    }
 }
