@@ -62,6 +62,21 @@ public sealed class ElementwiseKernelTests(IlgpuCpuFixture fixture)
         Compare.Close(a.Grad, dga.ToArray(), what: "grad");
     }
 
+    [Fact]
+    public void AddScalar_matches_the_managed_op_with_gradient()
+    {
+        var a = Compare.Leaf(8, 3, 1, 7);
+        var gy = Compare.Values(a.Size, 9);
+        var y = Ops.Sub(a, 1.25f);
+        Compare.Backward(y, gy);
+        using var da = Device.Upload(a); using var dg = Device.Upload(gy, a.Shape);
+        using var dy = Device.Kernels.AddScalar(da, -1.25f);
+        using var dga = Device.Allocate(a.Shape);
+        Device.Kernels.AddScalarBackward(dg, dga);
+        Compare.Close(y, dy, tol: 0f, what: "add scalar");
+        Compare.Close(a.Grad, dga.ToArray(), tol: 0f, what: "grad");
+    }
+
     [Theory]
     [InlineData(Activation.Gelu)]
     [InlineData(Activation.Silu)]

@@ -125,6 +125,23 @@ public sealed class LookupKernelTests(IlgpuCpuFixture fixture)
         Compare.Close(logits.Grad, dgl.ToArray(), what: "logits grad");
     }
 
+    [Theory]
+    [InlineData(1f)]
+    [InlineData(0.6f)]
+    public void RowEntropy_matches_the_entropies_the_engine_reports(float temperature)
+    {
+        int[] targets = [4, -100, 28, 0, 13, 7];
+        var logits = Compare.Leaf(63, 6, 29);
+        var entropy = new float[6];
+        using (Autograd.NoGrad()) Ops.ChunkedGatherLogProbs(logits, x => x, targets, temperature, 4, -100, entropy);
+        using var dl = Device.Upload(logits);
+        using var h = Device.Kernels.RowEntropy(dl, temperature);
+        var device = h.ToArray();
+        device[1] = 0f; // the engine reports 0 at an ignored row
+        Compare.Close(entropy, device, what: "entropy");
+        Assert.All(entropy.Where((_, i) => i != 1), e => Assert.InRange(e, 0.1f, MathF.Log(29)));
+    }
+
     [Fact]
     public void CrossEntropy_matches_the_managed_op_with_gradient()
     {

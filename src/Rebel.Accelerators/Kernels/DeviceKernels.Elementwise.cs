@@ -1,6 +1,6 @@
 // Element-wise kernels: add, subtract, multiply and divide (b equal to a's shape or to its trailing dimensions, e.g. a bias (C)
 // over (B, T, C); other NumPy broadcasts in DeviceKernels.Broadcast.cs), scaling by a constant, and the activations GELU (tanh form,
-// GPT-2's gelu_new, and exact erf form, GPT-NeoX), SiLU, exp, ln, tanh, σ, ReLU, ln σ, √.
+// GPT-2's gelu_new, and exact erf form, GPT-NeoX), SiLU, exp, ln, tanh, σ, ReLU, ln σ, √; adding a constant.
 // Each is a small op struct run by the grid-stride driver; a broadcast operand's gradient is a column sum, one index per column.
 using ILGPU;
 using ILGPU.Algorithms;
@@ -118,6 +118,18 @@ public sealed partial class DeviceKernels
         Run(new ScaleOp(g.View, ga.View, s, accumulate: true), g.Size);
     }
 
+    /// <summary>a + s for a constant s (Ops.Add(a, s); a − s is a + (−s)).</summary>
+    public DeviceBuffer AddScalar(DeviceBuffer a, float s)
+    {
+        RequireHere("AddScalar", a);
+        var y = device.Allocate(a.Shape);
+        Run(new AddScalarOp(a.View, y.View, s), a.Size);
+        return y;
+    }
+
+    /// <summary>Backward of <see cref="AddScalar"/>: ga += g.</summary>
+    public void AddScalarBackward(DeviceBuffer g, DeviceBuffer ga) => ScaleBackward(g, 1f, ga);
+
     /// <summary>y = f(x) element-wise for the activation <paramref name="f"/>.</summary>
     public DeviceBuffer Map(Activation f, DeviceBuffer x)
     {
@@ -197,6 +209,15 @@ public sealed partial class DeviceKernels
         private readonly int accumulate = accumulate ? 1 : 0;
 
         public void Apply(int i) => y[i] = accumulate != 0 ? y[i] + s * x[i] : s * x[i];
+    }
+
+    /// <summary>y = x + s.</summary>
+    internal readonly struct AddScalarOp(ArrayView<float> x, ArrayView<float> y, float s) : IElementOp
+    {
+        private readonly ArrayView<float> x = x, y = y;
+        private readonly float s = s;
+
+        public void Apply(int i) => y[i] = x[i] + s;
     }
 
     /// <summary>y = f(x) for one of the activations.</summary>
