@@ -48,8 +48,8 @@ public sealed partial class DeviceKernels
     {
         const string op = "AttentionSoftmax";
         int n = RowWidth(op, x);
-        if (x.Shape.Length < 2 || x.Shape[^2] > n)
-            throw new ArgumentException($"{op}: scores {Tensor.Format(x.Shape)} are not (…, T, S) with S ≥ T.");
+        if (x.Shape.Length < 2 || causal && x.Shape[^2] > n)
+            throw new ArgumentException($"{op}: scores {Tensor.Format(x.Shape)} are not (…, T, S) with S ≥ T for a causal mask.");
         if (!(scale > 0) || float.IsInfinity(scale)) throw new ArgumentException($"{op}: score scale {scale} must be positive and finite.");
         if (softCap < 0 || !float.IsFinite(softCap)) throw new ArgumentException($"{op}: soft cap {softCap} must be 0 (none) or positive and finite.");
         if (slidingWindow < 0) throw new ArgumentException($"{op}: sliding window {slidingWindow} must be 0 (none) or positive.");
