@@ -41,6 +41,33 @@ public sealed class ReduceKernelTests(IlgpuCpuFixture fixture)
         Compare.Close(a.Grad, dga.ToArray(), what: $"{r} grad along {axis}");
     }
 
+    [Theory]
+    [InlineData(1)] // the row kernel
+    [InlineData(0)] // one index per output
+    public void Max_picks_the_element_the_engine_picks_among_ties_infinities_and_NaNs(int axis)
+    {
+        float nan = float.NaN, inf = float.PositiveInfinity;
+        float[] values =
+        [
+            1, 3, 3, 2, 0, -1, 3, // ties: the first 3
+            nan, 2, 5, 1, 0, 0, 0, // a NaN first, nothing after it: stays
+            4, nan, 9, nan, 1, 0, 2, // NaNs later: the last
+            -inf, -inf, -inf, -inf, -inf, -inf, -inf, // all −∞: the first
+            inf, 1, inf, 0, 0, 0, 0, // +∞ twice: the first
+        ];
+        int[] shape = [5, 7];
+        var a = Tensor.Parameter(values, shape);
+        var y = Ops.Max(a, axis);
+        var gy = Compare.Values(y.Size, 303);
+        Compare.Backward(y, gy);
+        using var da = Device.Upload(a); using var dg = Device.Upload(gy, y.Shape);
+        using var dy = Device.Kernels.MaxAxis(da, axis);
+        using var dga = Device.Allocate(shape);
+        Device.Kernels.MaxAxisBackward(da, dg, dga, axis);
+        Assert.Equal(y.ToArray(), dy.ToArray()); // NaN equals NaN here
+        Assert.Equal(a.Grad, dga.ToArray());
+    }
+
     [Fact]
     public void A_reduction_names_the_axis_and_shape_when_the_gradient_does_not_fit()
     {

@@ -1,10 +1,11 @@
 // Reductions along any axis, as the engine's Ops.Sum / Ops.Mean / Ops.Max with an axis: the input viewed as (outer, n, inner), the
-// result (outer, inner) (with a 1 in place of n when keepDim). The last axis (inner = 1) of a sum takes the row kernel (one group
-// per row); any other axis one index per output element, looping over n (adjacent outputs read adjacent memory). Max keeps the
-// engine's rule: the first maximal element wins (a NaN replaces the running best), and its backward finds that element again
-// from x, so nothing but x is saved.
+// result (outer, inner) (with a 1 in place of n when keepDim). The last axis (inner = 1) takes a row kernel (one group per row);
+// any other axis one index per output element, looping over n (adjacent outputs read adjacent memory). Max keeps the engine's
+// rule — the first maximal element wins, and a NaN replaces the running best, so the last NaN wins where there is one — and its
+// backward finds that element again from x, so nothing but x is saved.
 using ILGPU;
 using ILGPU.Algorithms;
+using ILGPU.Algorithms.ScanReduceOperations;
 using ILGPU.Runtime;
 using Rebel.Tensors;
 
@@ -49,7 +50,42 @@ public sealed partial class DeviceKernels
         const string op = "MaxBackward";
         RequireSameShape(op, "input", x, "input gradient", gx);
         var split = CheckReducedGradient(op, g, x, axis);
-        if (g.Size > 0 && split.N > 0) Run(new ArgMaxGradOp(x.View, g.View, gx.View, split), g.Size);
+        if (g.Size == 0 || split.N == 0) return;
+        if (split.Inner == 1) RowMax(x, Placeholder, g.View, gx.View, g.Size, split.N, backward: true);
+        else Run(new ArgMaxGradOp(x.View, g.View, gx.View, split), g.Size);
+    }
+
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? rowMaxKernel;
+
+    // Max over the last axis, one group per row: forward y[row] = x[row, arg]; backward gx[row, arg] += g[row].
+    private void RowMax(DeviceBuffer x, ArrayView<float> y, ArrayView<float> g, ArrayView<float> gx, int rows, int n, bool backward)
+    {
+        rowMaxKernel ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(RowMaxKernel);
+        rowMaxKernel(new KernelConfig(rows, RowGroupSize), x.View, y, g, gx, n, backward ? 1 : 0);
+    }
+
+    // The engine's arg max of a row by three group reductions: the last NaN if any, else the first element equal to the max.
+    private static void RowMaxKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<float> g, ArrayView<float> gx, int n, int backward)
+    {
+        int row = Grid.IdxX, o = row * n, lane = Group.IdxX, width = Group.DimX;
+        float max = float.NegativeInfinity;
+        int lastNan = -1;
+        for (int i = lane; i < n; i += width)
+        {
+            float v = x[o + i];
+            if (XMath.IsNaN(v)) lastNan = i;
+            else max = XMath.Max(max, v);
+        }
+        max = GroupExtensions.AllReduce<float, MaxFloat>(max);
+        lastNan = GroupExtensions.AllReduce<int, MaxInt32>(lastNan);
+        int first = n;
+        for (int i = lane; i < n && first == n; i += width) if (x[o + i] == max) first = i;
+        first = GroupExtensions.AllReduce<int, MinInt32>(first);
+        // No element equals the max only when all are −∞ (the reduction's identity, float.MinValue, outranks −∞): then the first.
+        int arg = lastNan >= 0 ? lastNan : first < n ? first : 0;
+        if (lane != 0) return;
+        if (backward != 0) gx[o + arg] += g[row];
+        else y[row] = x[o + arg];
     }
 
     private const int ReduceSum = 0, ReduceMax = 1;
@@ -60,7 +96,8 @@ public sealed partial class DeviceKernels
         var (split, shape) = SplitAxis(op, x.Shape, axis, keepDim);
         var y = device.Allocate(shape);
         if (y.Size == 0 || split.N == 0) return y;
-        if (kind == ReduceSum && split.Inner == 1)
+        if (kind == ReduceMax && split.Inner == 1) RowMax(x, y.View, Placeholder, Placeholder, y.Size, split.N, backward: false);
+        else if (kind == ReduceSum && split.Inner == 1)
         {
             rowSumKernel ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(RowSumKernel);
             rowSumKernel(new KernelConfig(y.Size, RowGroupSize), x.View, y.View, split.N);
