@@ -12,17 +12,23 @@ public sealed class ElementwiseKernelTests(IlgpuCpuFixture fixture)
     [InlineData(new[] { 3, 5, 7 }, new[] { 3, 5, 7 })]
     [InlineData(new[] { 3, 5, 7 }, new[] { 7 })]
     [InlineData(new[] { 2, 3, 13 }, new[] { 1, 3, 13 })]
+    [InlineData(new[] { 2, 4, 5 }, new[] { 2, 1, 5 })] // a per-row (B, 1, C) operand
+    [InlineData(new[] { 2, 4, 5 }, new[] { 2, 4, 1 })] // a row scale (B, T, 1)
+    [InlineData(new[] { 2, 4, 1 }, new[] { 2, 4, 5 })] // the broadcast operand first
+    [InlineData(new[] { 2, 1, 5 }, new[] { 3, 1 })] // both repeat: (2, 3, 5)
+    [InlineData(new[] { 5 }, new[] { 3, 1, 5 })] // a lower-rank a
+    [InlineData(new[] { 3, 5 }, new[] { 1 })] // a scalar-like b
     public void Binary_ops_match_the_managed_ops_with_gradients(int[] shapeA, int[] shapeB)
     {
         foreach (var op in Enum.GetValues<BinaryKind>())
         {
             var a = Compare.Leaf(1, shapeA);
             var b = Tensor.Parameter(Compare.Values(Compare.Size(shapeB), 2).Select(v => v + MathF.CopySign(0.5f, v)).ToArray(), shapeB); // |b| ≥ 0.5
-            var gy = Compare.Values(a.Size, 3);
             var y = op switch { BinaryKind.Add => Ops.Add(a, b), BinaryKind.Sub => Ops.Sub(a, b), BinaryKind.Mul => Ops.Mul(a, b), _ => Ops.Div(a, b) };
+            var gy = Compare.Values(y.Size, 3);
             Compare.Backward(y, gy);
 
-            using var da = Device.Upload(a); using var db = Device.Upload(b); using var dg = Device.Upload(gy, shapeA);
+            using var da = Device.Upload(a); using var db = Device.Upload(b); using var dg = Device.Upload(gy, y.Shape);
             using var dy = Device.Kernels.Binary(op, da, db);
             using var dga = Device.Allocate(shapeA); using var dgb = Device.Allocate(shapeB);
             Device.Kernels.BinaryBackward(op, da, db, dg, dga, dgb);
@@ -56,6 +62,21 @@ public sealed class ElementwiseKernelTests(IlgpuCpuFixture fixture)
         Compare.Close(a.Grad, dga.ToArray(), what: "grad");
     }
 
+    [Fact]
+    public void AddScalar_matches_the_managed_op_with_gradient()
+    {
+        var a = Compare.Leaf(8, 3, 1, 7);
+        var gy = Compare.Values(a.Size, 9);
+        var y = Ops.Sub(a, 1.25f);
+        Compare.Backward(y, gy);
+        using var da = Device.Upload(a); using var dg = Device.Upload(gy, a.Shape);
+        using var dy = Device.Kernels.AddScalar(da, -1.25f);
+        using var dga = Device.Allocate(a.Shape);
+        Device.Kernels.AddScalarBackward(dg, dga);
+        Compare.Close(y, dy, tol: 0f, what: "add scalar");
+        Compare.Close(a.Grad, dga.ToArray(), tol: 0f, what: "grad");
+    }
+
     [Theory]
     [InlineData(Activation.Gelu)]
     [InlineData(Activation.Silu)]
@@ -64,12 +85,15 @@ public sealed class ElementwiseKernelTests(IlgpuCpuFixture fixture)
     [InlineData(Activation.Tanh)]
     [InlineData(Activation.Sigmoid)]
     [InlineData(Activation.Relu)]
+    [InlineData(Activation.GeluExact)]
+    [InlineData(Activation.LogSigmoid)]
+    [InlineData(Activation.Sqrt)]
     public void Activations_match_the_managed_ops_with_gradients(Activation f)
     {
         int[] shape = [3, 37];
         var values = Compare.Values(3 * 37, 6, scale: 6f);
         if (f == Activation.Exp) values = [.. values.Select(v => v / 2)]; // e^±3: gradients stay comparable to 1e-5 relative
-        else if (f == Activation.Log) values = [.. values.Select(v => MathF.Abs(v) + 0.1f)]; // ln needs x > 0
+        else if (f is Activation.Log or Activation.Sqrt) values = [.. values.Select(v => MathF.Abs(v) + 0.1f)]; // ln and √ need x > 0
         else { values[0] = 0f; values[1] = -30f; values[2] = 30f; values[3] = -100f; } // zero and the saturated tails
         var a = Tensor.Parameter(values, shape);
         var gy = Compare.Values(a.Size, 7);
@@ -81,7 +105,10 @@ public sealed class ElementwiseKernelTests(IlgpuCpuFixture fixture)
             Activation.Log => Ops.Log(a),
             Activation.Tanh => Ops.Tanh(a),
             Activation.Sigmoid => Ops.Sigmoid(a),
-            _ => Ops.Relu(a),
+            Activation.Relu => Ops.Relu(a),
+            Activation.GeluExact => Ops.GeluExact(a),
+            Activation.LogSigmoid => Ops.LogSigmoid(a),
+            _ => Ops.Sqrt(a),
         };
         Compare.Backward(y, gy);
         using var da = Device.Upload(a); using var dg = Device.Upload(gy, shape);

@@ -125,6 +125,23 @@ public sealed class LookupKernelTests(IlgpuCpuFixture fixture)
         Compare.Close(logits.Grad, dgl.ToArray(), what: "logits grad");
     }
 
+    [Theory]
+    [InlineData(1f)]
+    [InlineData(0.6f)]
+    public void RowEntropy_matches_the_entropies_the_engine_reports(float temperature)
+    {
+        int[] targets = [4, -100, 28, 0, 13, 7];
+        var logits = Compare.Leaf(63, 6, 29);
+        var entropy = new float[6];
+        using (Autograd.NoGrad()) Ops.ChunkedGatherLogProbs(logits, x => x, targets, temperature, 4, -100, entropy);
+        using var dl = Device.Upload(logits);
+        using var h = Device.Kernels.RowEntropy(dl, temperature);
+        var device = h.ToArray();
+        device[1] = 0f; // the engine reports 0 at an ignored row
+        Compare.Close(entropy, device, what: "entropy");
+        Assert.All(entropy.Where((_, i) => i != 1), e => Assert.InRange(e, 0.1f, MathF.Log(29)));
+    }
+
     [Fact]
     public void CrossEntropy_matches_the_managed_op_with_gradient()
     {
@@ -141,5 +158,45 @@ public sealed class LookupKernelTests(IlgpuCpuFixture fixture)
         Compare.Close(logits.Grad, dgl.ToArray(), what: "logits grad");
         var e = Assert.Throws<ArgumentException>(() => Device.Kernels.CrossEntropy(dl, new[] { 1, 2, 3 }));
         Assert.Contains("3 targets for logits (5, 29)", e.Message);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void IndexSelect_gathers_convolution_windows_and_upsampling_rows_with_gradients(int stride)
+    {
+        // The U-Net's 3 × 3 window gather: rows of a (B·side², C) map plus one padding row, tap-major, the padding row repeated.
+        const int batch = 2, side = 4, c = 3, outSide = side / 2;
+        int pad = batch * side * side, s = side / stride;
+        var windows = new List<int>();
+        for (int b = 0; b < batch; b++)
+            for (int oy = 0; oy < s; oy++)
+                for (int ox = 0; ox < s; ox++)
+                    for (int ky = 0; ky < 3; ky++)
+                        for (int kx = 0; kx < 3; kx++)
+                        {
+                            int y0 = stride * oy + ky - 1, x0 = stride * ox + kx - 1;
+                            windows.Add((uint)y0 < side && (uint)x0 < side ? b * side * side + y0 * side + x0 : pad);
+                        }
+        var upsample = new List<int>(); // nearest-neighbour ×2 of an (outSide × outSide) map
+        for (int b = 0; b < batch; b++)
+            for (int y0 = 0; y0 < 2 * outSide; y0++)
+                for (int x0 = 0; x0 < 2 * outSide; x0++) upsample.Add(b * outSide * outSide + y0 / 2 * outSide + x0 / 2);
+        foreach (var rows in new[] { windows.ToArray(), upsample.ToArray() })
+        {
+            var x = Compare.Leaf(81, pad + 1, c);
+            var y = Ops.IndexSelect(x, rows);
+            var gy = Compare.Values(y.Size, 82);
+            Compare.Backward(y, gy);
+            using var dx = Device.Upload(x); using var dg = Device.Upload(gy, y.Shape);
+            using var dy = Device.Kernels.IndexSelect(dx, rows);
+            using var dgx = Device.Allocate(x.Shape);
+            Device.Kernels.IndexSelectBackward(dg, rows, dgx);
+            Compare.Close(y, dy, tol: 0f, what: "index select");
+            Compare.Close(x.Grad, dgx.ToArray(), what: "index select grad");
+        }
+        using var small = Device.Allocate(3, 2);
+        var e = Assert.Throws<ArgumentException>(() => Device.Kernels.IndexSelect(small, new[] { 0, 3 }));
+        Assert.Contains("row 3 at position 1", e.Message);
     }
 }

@@ -1,5 +1,6 @@
 // Element-wise kernels: add, subtract, multiply and divide (b equal to a's shape or to its trailing dimensions, e.g. a bias (C)
-// over (B, T, C)), scaling by a constant, and the activations GELU (tanh form, GPT-2's gelu_new), SiLU, exp, ln, tanh, σ, ReLU.
+// over (B, T, C); other NumPy broadcasts in DeviceKernels.Broadcast.cs), scaling by a constant, and the activations GELU (tanh form,
+// GPT-2's gelu_new, and exact erf form, GPT-NeoX), SiLU, exp, ln, tanh, σ, ReLU, ln σ, √; adding a constant.
 // Each is a small op struct run by the grid-stride driver; a broadcast operand's gradient is a column sum, one index per column.
 using ILGPU;
 using ILGPU.Algorithms;
@@ -46,29 +47,48 @@ public enum Activation
 
     /// <summary>max(x, 0); slope 1 where x &gt; 0.</summary>
     Relu,
+
+    /// <summary>GELU, exact erf form 0.5·x·(1 + erf(x/√2)) (GPT-NeoX's "gelu"), erf by the engine's Numerical Recipes fit; slope Φ(x) + x·φ(x).</summary>
+    GeluExact,
+
+    /// <summary>ln σ(x) = min(x, 0) − ln(1 + e^−|x|) (finite where σ underflows); slope σ(−x) = 1 / (1 + eˣ).</summary>
+    LogSigmoid,
+
+    /// <summary>√x; slope 1 / (2√x).</summary>
+    Sqrt,
 }
 
 public sealed partial class DeviceKernels
 {
     private const float GeluC = 0.7978845608f, GeluK = 0.044715f, ExpBound = 87f;
 
-    /// <summary>a ∘ b for <paramref name="op"/>, where b has a's shape or a's trailing dimensions (repeated over the leading ones).</summary>
+    /// <summary>
+    /// a ∘ b for <paramref name="op"/> with NumPy broadcasting: the result has the broadcast shape. When b has a's shape or its
+    /// trailing dimensions (a bias) this is one index per element with b repeating; any other broadcast (a (B, 1, C) or (B, T, 1)
+    /// operand, either side) maps each output index to both operands' (<see cref="BroadcastBinary"/>).
+    /// </summary>
     public DeviceBuffer Binary(BinaryKind op, DeviceBuffer a, DeviceBuffer b)
     {
-        int width = BroadcastWidth(op.ToString(), a, b);
+        int width = TrailingWidth(op.ToString(), a, b);
+        if (width < 0) return BroadcastBinary(op, a, b);
         var y = device.Allocate(a.Shape);
         Run(new BinaryOp(a.View, b.View, y.View, width, (int)op), a.Size);
         return y;
     }
 
     /// <summary>
-    /// Backward of <see cref="Binary"/>: ga += ∂y/∂a ⊙ g; gb += ∂y/∂b ⊙ g summed over the dimensions b repeats over
-    /// (for a ⊘ b: ga += g ⊘ b, gb −= Σ g ⊙ a ⊘ b²). Either gradient may be null.
+    /// Backward of <see cref="Binary"/>: ga += ∂y/∂a ⊙ g and gb += ∂y/∂b ⊙ g, each summed over the dimensions its operand repeats
+    /// over (for a ⊘ b: ga += g ⊘ b, gb −= Σ g ⊙ a ⊘ b²); g has the result's shape. Either gradient may be null.
     /// </summary>
     public void BinaryBackward(BinaryKind op, DeviceBuffer a, DeviceBuffer b, DeviceBuffer g, DeviceBuffer? ga, DeviceBuffer? gb)
     {
         string name = op + "Backward";
-        int width = BroadcastWidth(name, a, b);
+        int width = TrailingWidth(name, a, b);
+        if (width < 0)
+        {
+            BroadcastBinaryBackward(op, a, b, g, ga, gb);
+            return;
+        }
         RequireSameShape(name, "input a", a, "gradient", g);
         if (ga is not null)
         {
@@ -98,6 +118,18 @@ public sealed partial class DeviceKernels
         Run(new ScaleOp(g.View, ga.View, s, accumulate: true), g.Size);
     }
 
+    /// <summary>a + s for a constant s (Ops.Add(a, s); a − s is a + (−s)).</summary>
+    public DeviceBuffer AddScalar(DeviceBuffer a, float s)
+    {
+        RequireHere("AddScalar", a);
+        var y = device.Allocate(a.Shape);
+        Run(new AddScalarOp(a.View, y.View, s), a.Size);
+        return y;
+    }
+
+    /// <summary>Backward of <see cref="AddScalar"/>: ga += g.</summary>
+    public void AddScalarBackward(DeviceBuffer g, DeviceBuffer ga) => ScaleBackward(g, 1f, ga);
+
     /// <summary>y = f(x) element-wise for the activation <paramref name="f"/>.</summary>
     public DeviceBuffer Map(Activation f, DeviceBuffer x)
     {
@@ -116,19 +148,17 @@ public sealed partial class DeviceKernels
         Run(new UnaryGradOp(x.View, g.View, gx.View, (int)f), x.Size);
     }
 
-    // b's element count when b equals a's shape or its trailing dimensions (leading 1s in b allowed); else a clear error.
-    private int BroadcastWidth(string op, DeviceBuffer a, DeviceBuffer b)
+    // b's element count when b equals a's shape or its trailing dimensions (leading 1s in b allowed, not beyond a's rank); else −1.
+    private int TrailingWidth(string op, DeviceBuffer a, DeviceBuffer b)
     {
         RequireHere(op, a);
         RequireHere(op, b);
         int lead = 0;
         while (lead < b.Shape.Length && b.Shape[lead] == 1) lead++; // leading 1s repeat like missing dimensions
         int n = b.Shape.Length - lead;
-        bool suffix = n <= a.Shape.Length;
+        bool suffix = n <= a.Shape.Length && b.Shape.Length <= a.Shape.Length;
         for (int i = 0; suffix && i < n; i++) suffix = b.Shape[lead + i] == a.Shape[a.Shape.Length - n + i];
-        if (!suffix)
-            throw new ArgumentException($"{op}: shapes {Tensor.Format(a.Shape)} and {Tensor.Format(b.Shape)} do not combine on the device: b must have a's shape or its trailing dimensions.");
-        return b.Size;
+        return suffix ? b.Size : -1;
     }
 
     /// <summary>y = a + b, a − b, a ⊙ b or a ⊘ b, b repeating every <c>width</c> elements.</summary>
@@ -181,6 +211,15 @@ public sealed partial class DeviceKernels
         public void Apply(int i) => y[i] = accumulate != 0 ? y[i] + s * x[i] : s * x[i];
     }
 
+    /// <summary>y = x + s.</summary>
+    internal readonly struct AddScalarOp(ArrayView<float> x, ArrayView<float> y, float s) : IElementOp
+    {
+        private readonly ArrayView<float> x = x, y = y;
+        private readonly float s = s;
+
+        public void Apply(int i) => y[i] = x[i] + s;
+    }
+
     /// <summary>y = f(x) for one of the activations.</summary>
     internal readonly struct UnaryOp(ArrayView<float> x, ArrayView<float> y, int kind) : IElementOp
     {
@@ -198,7 +237,10 @@ public sealed partial class DeviceKernels
                 Activation.Log => XMath.Log(v),
                 Activation.Tanh => XMath.Tanh(v),
                 Activation.Sigmoid => Sigma(v),
-                _ => XMath.Max(v, 0f),
+                Activation.Relu => XMath.Max(v, 0f),
+                Activation.GeluExact => 0.5f * v * (1f + Erf(v * 0.70710678f)),
+                Activation.LogSigmoid => XMath.Min(v, 0f) - XMath.Log(1f + XMath.Exp(-XMath.Abs(v))),
+                _ => XMath.Sqrt(v),
             };
         }
     }
@@ -236,8 +278,15 @@ public sealed partial class DeviceKernels
                 case Activation.Sigmoid:
                     float sv = Sigma(v);
                     return sv * (1f - sv);
-                default:
+                case Activation.Relu:
                     return v > 0f ? 1f : 0f;
+                case Activation.GeluExact:
+                    float cdf = 0.5f * (1f + Erf(v * 0.70710678f)), pdf = 0.39894228f * XMath.Exp(-0.5f * v * v);
+                    return cdf + v * pdf;
+                case Activation.LogSigmoid:
+                    return 1f / (1f + XMath.Exp(v));
+                default:
+                    return 0.5f / XMath.Sqrt(v);
             }
         }
     }
@@ -253,4 +302,14 @@ public sealed partial class DeviceKernels
     }
 
     private static float Sigma(float x) => 1f / (1f + XMath.Exp(-x));
+
+    // erf by the Chebyshev-fitted erfc of Numerical Recipes (fractional error below 1.2e-7), in double as the engine's Ops.Erf.
+    private static float Erf(float x)
+    {
+        double ax = XMath.Abs((double)x);
+        double t = 1.0 / (1.0 + 0.5 * ax);
+        double y = 1.0 - t * XMath.Exp(-ax * ax - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
+            t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+        return (float)(x >= 0 ? y : -y);
+    }
 }

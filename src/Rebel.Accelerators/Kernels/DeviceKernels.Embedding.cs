@@ -1,5 +1,6 @@
 // Embedding lookup: rows of a (V, C) table gathered by token id, one index per output element; the backward scatter-adds each
-// output row's gradient into its id's row with atomic adds (ids repeat within a batch).
+// output row's gradient into its id's row with atomic adds (ids repeat within a batch). IndexSelect is the same gather of a 2-D
+// tensor's rows: the U-Net's 3×3 convolution windows (rows of the padded feature map) and its nearest-neighbour upsampling.
 using ILGPU;
 using Rebel.Tensors;
 
@@ -26,6 +27,25 @@ public sealed partial class DeviceKernels
         RunEmbedding(gw, ids, g, c, backward: true);
     }
 
+    /// <summary>Rows of x (N, C) at <paramref name="rows"/>: result (M, C), as <see cref="Ops.IndexSelect"/>.</summary>
+    public DeviceBuffer IndexSelect(DeviceBuffer x, ReadOnlySpan<int> rows)
+    {
+        int c = CheckEmbedding("IndexSelect", x, rows, [rows.Length]);
+        var y = device.Allocate(rows.Length, c);
+        RunEmbedding(x, rows, y, c, backward: false);
+        return y;
+    }
+
+    /// <summary>Backward of <see cref="IndexSelect"/>: gx[rows[i]] += g[i] (atomic, so repeated rows add up; the order of the adds is not fixed).</summary>
+    public void IndexSelectBackward(DeviceBuffer g, ReadOnlySpan<int> rows, DeviceBuffer gx)
+    {
+        int c = CheckEmbedding("IndexSelectBackward", gx, rows, [rows.Length]);
+        RequireHere("IndexSelectBackward", g);
+        if (g.Shape.Length != 2 || g.Shape[0] != rows.Length || g.Shape[1] != c)
+            throw new ArgumentException($"IndexSelectBackward: gradient {Tensor.Format(g.Shape)} is not ({rows.Length}, {c}) for input {Tensor.Format(gx.Shape)}.");
+        RunEmbedding(gx, rows, g, c, backward: true);
+    }
+
     private void RunEmbedding(DeviceBuffer table, ReadOnlySpan<int> ids, DeviceBuffer rows, int c, bool backward)
     {
         if (rows.Size == 0) return;
@@ -37,11 +57,11 @@ public sealed partial class DeviceKernels
     private int CheckEmbedding(string op, DeviceBuffer weight, ReadOnlySpan<int> ids, int[] idsShape)
     {
         RequireHere(op, weight);
-        if (weight.Shape.Length != 2) throw new ArgumentException($"{op}: table must be 2-D, got {Tensor.Format(weight.Shape)}.");
+        if (weight.Shape.Length != 2) throw new ArgumentException($"{op}: input must be 2-D, got {Tensor.Format(weight.Shape)}.");
         if (Tensor.ShapeSize(idsShape) != ids.Length) throw new ArgumentException($"{op}: {ids.Length} ids do not fill shape {Tensor.Format(idsShape)}.");
         int v = weight.Shape[0];
         for (int i = 0; i < ids.Length; i++)
-            if ((uint)ids[i] >= (uint)v) throw new ArgumentException($"{op}: id {ids[i]} at position {i} is outside the table of {v} rows.");
+            if ((uint)ids[i] >= (uint)v) throw new ArgumentException($"{op}: {(op.StartsWith("IndexSelect", StringComparison.Ordinal) ? "row" : "id")} {ids[i]} at position {i} is outside the {v} rows of {Tensor.Format(weight.Shape)}.");
         return weight.Shape[1];
     }
 

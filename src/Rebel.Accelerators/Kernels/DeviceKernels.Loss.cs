@@ -1,6 +1,6 @@
 // Token-level losses on logits, fused with log-softmax: per-token log-probs ln softmax(logits/τ)[target] (the trainers'
-// sequence log-probs) and mean cross-entropy over the targets that are not ignored. Forward: one group per row; backward: one
-// index per logit, from the saved ln Σ e^(x/τ) of its row.
+// sequence log-probs), mean cross-entropy over the targets that are not ignored, and each row's entropy (a metric, no gradient).
+// Forward: one group per row; backward: one index per logit, from the saved ln Σ e^(x/τ) of its row.
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Algorithms.ScanReduceOperations;
@@ -76,6 +76,42 @@ public sealed partial class DeviceKernels
         Run(new FillOp(rowGrad.View, -g / Math.Max(Kept(targets, ignoreIndex), 1)), rowGrad.Size);
         GatherLogProbsBackward(logits, targets, saved, rowGrad, glogits, 1f, ignoreIndex);
         Accelerator.Synchronize(); // rowGrad is freed on return
+    }
+
+    /// <summary>
+    /// The entropy in nats of softmax(logits / temperature) per row: logits (…, V) → (…), H = −Σ p·ln p (the entropies that
+    /// <see cref="Ops.ChunkedGatherLogProbs"/> reports; a metric, without gradient).
+    /// </summary>
+    public DeviceBuffer RowEntropy(DeviceBuffer logits, float temperature = 1f)
+    {
+        int v = RowWidth("RowEntropy", logits);
+        if (!(temperature > 0)) throw new ArgumentException($"RowEntropy: temperature {temperature} must be positive.");
+        var y = device.Allocate(logits.Shape[..^1]);
+        entropyKernel ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float>(EntropyKernel);
+        if (y.Size > 0 && v > 0) entropyKernel(new KernelConfig(y.Size, RowGroupSize), logits.View, y.View, v, 1f / temperature);
+        return y;
+    }
+
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, float>? entropyKernel;
+
+    // H = −Σ p·lp with lp = x/τ − lse, p = e^lp.
+    private static void EntropyKernel(ArrayView<float> x, ArrayView<float> h, int v, float inverseTemperature)
+    {
+        int o = Grid.IdxX * v, lane = Group.IdxX, width = Group.DimX;
+        float max = float.NegativeInfinity;
+        for (int i = lane; i < v; i += width) max = XMath.Max(max, x[o + i] * inverseTemperature);
+        max = GroupExtensions.AllReduce<float, MaxFloat>(max);
+        float sum = 0f;
+        for (int i = lane; i < v; i += width) sum += XMath.Exp(x[o + i] * inverseTemperature - max);
+        float lse = max + XMath.Log(GroupExtensions.AllReduce<float, AddFloat>(sum));
+        float acc = 0f;
+        for (int i = lane; i < v; i += width)
+        {
+            float lp = x[o + i] * inverseTemperature - lse;
+            acc -= XMath.Exp(lp) * lp;
+        }
+        acc = GroupExtensions.AllReduce<float, AddFloat>(acc);
+        if (lane == 0) h[Grid.IdxX] = acc;
     }
 
     private static int Kept(ReadOnlySpan<int> targets, int ignoreIndex)

@@ -1,4 +1,4 @@
-// Row-wise kernels over the last axis: sum, softmax (plain, or scaled and causally masked for attention) and log-softmax,
+// Row-wise kernels over the last axis: sum, softmax and log-softmax (attention's masked softmax is in DeviceKernels.AttentionSoftmax.cs),
 // LayerNorm and RMSNorm. One group of threads per row: each thread
 // strides over the row, group-wide reductions (ILGPU.Algorithms' AllReduce) give every thread the row's max / sum / mean.
 // The norms' weight and bias gradients sum over rows: one index per channel.
@@ -26,13 +26,9 @@ public sealed partial class DeviceKernels
 {
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int>? rowSumKernel;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int>? softmaxKernel;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>? softmaxGradKernel;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, MaskedShape>? maskedSoftmaxKernel;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>? softmaxGradKernel;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, NormShape>? normKernel;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, NormShape>? normGradKernel;
-
-    /// <summary>Scores (…, T, S): S keys per row, T queries per block (query t sees keys up to t + S − T when causal), and the scale.</summary>
-    internal readonly record struct MaskedShape(int Keys, int Queries, float Scale, int Causal);
 
     /// <summary>Sizes and flags of a normalisation launch.</summary>
     internal readonly record struct NormShape(int Rows, int Width, float Eps, int Centered, int HasBias, int GradWeight, int GradBias);
@@ -87,27 +83,6 @@ public sealed partial class DeviceKernels
     /// <summary>Backward of <see cref="LogSoftmax"/> from its output y: gx += g − e^y · Σ g per row.</summary>
     public void LogSoftmaxBackward(DeviceBuffer y, DeviceBuffer g, DeviceBuffer gx) => SoftmaxFamilyBackward("LogSoftmaxBackward", y, g, gx, log: true, 1f);
 
-    /// <summary>
-    /// Attention's softmax over scores x (…, T, S): y = softmax(scale·x) along the last axis, where, when <paramref name="causal"/>,
-    /// query t (the row's index within its block of T) sees only keys s ≤ t + S − T (the S − T earlier keys are a cache) and
-    /// masked entries are exactly 0.
-    /// </summary>
-    public DeviceBuffer MaskedSoftmax(DeviceBuffer x, float scale, bool causal)
-    {
-        int n = RowWidth("MaskedSoftmax", x);
-        if (x.Shape.Length < 2 || x.Shape[^2] > n && causal)
-            throw new ArgumentException($"MaskedSoftmax: scores {Tensor.Format(x.Shape)} are not (…, T, S) with S ≥ T.");
-        var y = device.Allocate(x.Shape);
-        maskedSoftmaxKernel ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, MaskedShape>(MaskedSoftmaxKernel);
-        int rows = n == 0 ? 0 : x.Size / n;
-        if (rows > 0) maskedSoftmaxKernel(new KernelConfig(rows, RowGroupSize), x.View, y.View, new MaskedShape(n, x.Shape[^2], scale, causal ? 1 : 0));
-        return y;
-    }
-
-    /// <summary>Backward of <see cref="MaskedSoftmax"/> from its output y: gx += scale · y ⊙ (g − Σ g ⊙ y) per row (0 where masked, as y is).</summary>
-    public void MaskedSoftmaxBackward(DeviceBuffer y, DeviceBuffer g, DeviceBuffer gx, float scale) =>
-        SoftmaxFamilyBackward("MaskedSoftmaxBackward", y, g, gx, log: false, scale);
-
     private DeviceBuffer SoftmaxFamily(string op, DeviceBuffer x, bool log)
     {
         int n = RowWidth(op, x);
@@ -118,14 +93,16 @@ public sealed partial class DeviceKernels
         return y;
     }
 
-    private void SoftmaxFamilyBackward(string op, DeviceBuffer y, DeviceBuffer g, DeviceBuffer gx, bool log, float scale)
+    // capped, when given, holds tanh(u/c) of a soft-capped attention softmax: its slope 1 − tanh² joins the product.
+    private void SoftmaxFamilyBackward(string op, DeviceBuffer y, DeviceBuffer g, DeviceBuffer gx, bool log, float scale, DeviceBuffer? capped = null)
     {
         int n = RowWidth(op, y);
         RequireSameShape(op, "output", y, "gradient", g);
         RequireSameShape(op, "output", y, "input gradient", gx);
-        softmaxGradKernel ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(SoftmaxGradKernel);
+        if (capped is not null) RequireSameShape(op, "output", y, "saved tanh of the capped scores", capped);
+        softmaxGradKernel ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(SoftmaxGradKernel);
         int rows = n == 0 ? 0 : y.Size / n;
-        if (rows > 0) softmaxGradKernel(new KernelConfig(rows, RowGroupSize), y.View, g.View, gx.View, n, log ? 1 : 0, scale);
+        if (rows > 0) softmaxGradKernel(new KernelConfig(rows, RowGroupSize), y.View, g.View, capped?.View ?? y.View, gx.View, n, (log ? 1 : 0) | (capped is null ? 0 : 2), scale);
     }
 
     private static void SoftmaxKernel(ArrayView<float> x, ArrayView<float> y, int n, int log)
@@ -142,28 +119,24 @@ public sealed partial class DeviceKernels
             y[o + i] = log != 0 ? x[o + i] - max - lse : XMath.Exp(x[o + i] - max) * inv;
     }
 
-    // gx += scale·y ⊙ (g − Σ g ⊙ y) (softmax) or g − e^y · Σ g (log-softmax, scale 1).
-    private static void SoftmaxGradKernel(ArrayView<float> y, ArrayView<float> g, ArrayView<float> gx, int n, int log, float scale)
+    // gx += scale·y ⊙ (g − Σ g ⊙ y) (softmax; times 1 − tanh² with a soft cap, flags bit 2) or g − e^y · Σ g (log-softmax, bit 1).
+    private static void SoftmaxGradKernel(ArrayView<float> y, ArrayView<float> g, ArrayView<float> tanh, ArrayView<float> gx, int n, int flags, float scale)
     {
         int o = Grid.IdxX * n, lane = Group.IdxX, width = Group.DimX;
+        bool log = (flags & 1) != 0, capped = (flags & 2) != 0;
         float dot = 0f;
-        for (int i = lane; i < n; i += width) dot += log != 0 ? g[o + i] : g[o + i] * y[o + i];
+        for (int i = lane; i < n; i += width) dot += log ? g[o + i] : g[o + i] * y[o + i];
         dot = GroupExtensions.AllReduce<float, AddFloat>(dot);
         for (int i = lane; i < n; i += width)
-            gx[o + i] += log != 0 ? g[o + i] - XMath.Exp(y[o + i]) * dot : scale * y[o + i] * (g[o + i] - dot);
-    }
-
-    private static void MaskedSoftmaxKernel(ArrayView<float> x, ArrayView<float> y, MaskedShape s)
-    {
-        int row = Grid.IdxX, n = s.Keys, o = row * n, lane = Group.IdxX, width = Group.DimX;
-        int last = s.Causal != 0 ? row % s.Queries + n - s.Queries : n - 1; // the last key this query sees
-        float max = float.NegativeInfinity;
-        for (int i = lane; i <= last; i += width) max = XMath.Max(max, s.Scale * x[o + i]);
-        max = GroupExtensions.AllReduce<float, MaxFloat>(max);
-        float sum = 0f;
-        for (int i = lane; i <= last; i += width) sum += XMath.Exp(s.Scale * x[o + i] - max);
-        float inv = 1f / GroupExtensions.AllReduce<float, AddFloat>(sum);
-        for (int i = lane; i < n; i += width) y[o + i] = i <= last ? XMath.Exp(s.Scale * x[o + i] - max) * inv : 0f;
+        {
+            if (log) gx[o + i] += g[o + i] - XMath.Exp(y[o + i]) * dot;
+            else
+            {
+                float dz = (g[o + i] - dot) * y[o + i]; // through the softmax
+                if (capped) dz *= 1f - tanh[o + i] * tanh[o + i]; // through c·tanh(u/c)
+                gx[o + i] += dz * scale;
+            }
+        }
     }
 
     /// <summary>LayerNorm over the last axis: y = (x − mean)/√(var + eps) · w + b (biased variance). x (…, C), w (C), b (C) or null.</summary>

@@ -105,6 +105,19 @@ public sealed partial class DeviceKernels
         Run(new AxisBlockOp(g.View, gx.View, block, toLarge: true, accumulate: true), g.Size);
     }
 
+    /// <summary>Overwrites elements [start, start + x's length) along <paramref name="axis"/> of <paramref name="large"/> with x (a key/value cache's new positions).</summary>
+    internal void CopyInto(DeviceBuffer x, DeviceBuffer large, int axis, int start)
+    {
+        RequireHere("CopyInto", x);
+        RequireHere("CopyInto", large);
+        int ax = Axis("CopyInto", large.Shape, axis);
+        bool matches = x.Shape.Length == large.Shape.Length;
+        for (int i = 0; matches && i < x.Shape.Length; i++) matches = i == ax || x.Shape[i] == large.Shape[i];
+        if (!matches) throw new ArgumentException($"CopyInto: {Tensor.Format(x.Shape)} is not a block of {Tensor.Format(large.Shape)} along axis {axis}.");
+        var (_, block) = SliceBlock("CopyInto", large.Shape, axis, start, x.Shape[ax]);
+        Run(new AxisBlockOp(x.View, large.View, block, toLarge: true, accumulate: false), x.Size);
+    }
+
     /// <summary>The buffers joined along <paramref name="axis"/>; all other dimensions must agree.</summary>
     public DeviceBuffer Concat(IReadOnlyList<DeviceBuffer> xs, int axis)
     {
