@@ -39,19 +39,14 @@ public sealed partial class AcceleratorDevice
     private DeviceBuffer? View(DeviceStorage? storage, Tensor like) => storage is null ? null : View(storage, like.Shape);
 
     /// <inheritdoc />
-    protected internal override void AddScalar(DeviceStorage x, float s, int length) => Kernels.AddScalar(Buffer(x).Range(0, length), s);
+    protected internal override void AddScalar(DeviceStorage x, float s, int length) => Kernels.AddScalarInPlace(Buffer(x).Range(0, length), s);
 
     /// <inheritdoc />
     protected internal override void Accumulate(DeviceStorage source, DeviceStorage destination, int length, float scale = 1f) =>
         Kernels.Axpy(Buffer(source).Range(0, length), Buffer(destination).Range(0, length), scale);
 
     /// <inheritdoc />
-    protected internal override DeviceStorage Binary(DeviceBinary op, Tensor a, Tensor b, int[] shape)
-    {
-        if (!a.Shape.AsSpan().SequenceEqual(shape))
-            throw NoKernel($"{op} with a broadcast left operand ({Tensor.Format(a.Shape)} with {Tensor.Format(b.Shape)})");
-        return Kernels.Binary((BinaryKind)(int)op, View(a), View(b));
-    }
+    protected internal override DeviceStorage Binary(DeviceBinary op, Tensor a, Tensor b, int[] shape) => Kernels.Binary((BinaryKind)(int)op, View(a), View(b));
 
     /// <inheritdoc />
     protected internal override void BinaryBackward(DeviceBinary op, Tensor a, Tensor b, DeviceStorage g, int[] shape, DeviceStorage? ga, DeviceStorage? gb) =>
@@ -74,6 +69,9 @@ public sealed partial class AcceleratorDevice
         DeviceUnary.Relu => Activation.Relu,
         DeviceUnary.Silu => Activation.Silu,
         DeviceUnary.GeluTanh => Activation.Gelu,
+        DeviceUnary.GeluExact => Activation.GeluExact,
+        DeviceUnary.LogSigmoid => Activation.LogSigmoid,
+        DeviceUnary.Sqrt => Activation.Sqrt,
         _ => null,
     };
 
@@ -89,20 +87,51 @@ public sealed partial class AcceleratorDevice
     }
 
     /// <inheritdoc />
-    protected internal override DeviceStorage Sum(Tensor x, int? axis)
-    {
-        if (axis is null) return Kernels.SumLastAxis(View(x).Reshape(1, x.Size));
-        if (axis == x.Rank - 1) return Kernels.SumLastAxis(View(x));
-        throw NoKernel($"Sum along axis {axis} of {Tensor.Format(x.Shape)}");
-    }
+    protected internal override DeviceStorage Sum(Tensor x, int? axis) =>
+        axis is { } ax ? Kernels.SumAxis(View(x), ax) : Kernels.SumLastAxis(View(x).Reshape(1, x.Size));
 
     /// <inheritdoc />
     protected internal override void SumBackward(Tensor x, int? axis, DeviceStorage g, DeviceStorage gx)
     {
-        if (axis is null) Kernels.SumLastAxisBackward(View(g, [1]), View(gx, [1, x.Size]));
-        else if (axis == x.Rank - 1) Kernels.SumLastAxisBackward(View(g, x.Shape[..^1]), View(gx, x.Shape));
-        else throw NoKernel($"Sum backward along axis {axis}");
+        if (axis is { } ax) Kernels.SumAxisBackward(View(g, Without(x.Shape, ax)), View(gx, x.Shape), ax);
+        else Kernels.SumLastAxisBackward(View(g, [1]), View(gx, [1, x.Size]));
     }
+
+    private static int[] Without(int[] shape, int axis) => [.. shape[..axis], .. shape[(axis + 1)..]];
+
+    /// <inheritdoc />
+    protected internal override DeviceStorage Max(Tensor x, int axis) => Kernels.MaxAxis(View(x), axis);
+
+    /// <inheritdoc />
+    protected internal override void MaxBackward(Tensor x, int axis, DeviceStorage g, DeviceStorage gx) =>
+        Kernels.MaxAxisBackward(View(x), View(g, Without(x.Shape, axis)), View(gx, x.Shape), axis);
+
+    /// <inheritdoc />
+    protected internal override DeviceStorage Pow(Tensor x, float p) => Kernels.Pow(View(x), p);
+
+    /// <inheritdoc />
+    protected internal override void PowBackward(Tensor x, float p, DeviceStorage g, DeviceStorage gx) => Kernels.PowBackward(View(x), View(g, x.Shape), View(gx, x.Shape), p);
+
+    /// <inheritdoc />
+    protected internal override DeviceStorage Clamp(Tensor x, float lo, float hi) => Kernels.Clamp(View(x), lo, hi);
+
+    /// <inheritdoc />
+    protected internal override void ClampBackward(Tensor x, float lo, float hi, DeviceStorage g, DeviceStorage gx) =>
+        Kernels.ClampBackward(View(x), View(g, x.Shape), View(gx, x.Shape), lo, hi);
+
+    /// <inheritdoc />
+    protected internal override DeviceStorage Where(Tensor mask, Tensor a, Tensor b) => Kernels.Where(View(mask), View(a), View(b));
+
+    /// <inheritdoc />
+    protected internal override void WhereBackward(Tensor mask, DeviceStorage g, DeviceStorage? ga, DeviceStorage? gb) =>
+        Kernels.WhereBackward(View(mask), View(g, mask.Shape), View(ga, mask), View(gb, mask));
+
+    /// <inheritdoc />
+    protected internal override DeviceStorage IndexSelect(Tensor x, ReadOnlySpan<int> rows) => Kernels.IndexSelect(View(x), rows);
+
+    /// <inheritdoc />
+    protected internal override void IndexSelectBackward(Tensor x, int[] rows, DeviceStorage g, DeviceStorage gx) =>
+        Kernels.IndexSelectBackward(View(g, [rows.Length, x.Shape[1]]), rows, View(gx, x.Shape));
 
     /// <inheritdoc />
     protected internal override DeviceStorage Softmax(Tensor x, bool log) => log ? Kernels.LogSoftmax(View(x)) : Kernels.Softmax(View(x));
@@ -227,19 +256,30 @@ public sealed partial class AcceleratorDevice
     protected internal override DeviceStorage Attention(Tensor q, Tensor k, Tensor v, KvCache? cache, int keysLength, int heads, int kvHeads, int[]? keyStart, bool causal,
         int window, float softCap, float scale, out object saved)
     {
-        int d = q.Shape[2] / heads;
-        bool plain = cache is null && kvHeads == heads && causal && window == 0 && softCap == 0 && scale == 1f / MathF.Sqrt(d)
-            && (keyStart is null || keyStart.All(s => s == 0));
-        if (!plain) throw NoKernel("Attention with a cache, grouped-query heads, padding, a window, a soft cap or no causal mask");
-        var (output, attentionSaved) = DeviceAttention.Forward(this, View(q), View(k), View(v), heads);
-        saved = attentionSaved;
-        return output;
+        if (cache is null)
+        {
+            var (output, attentionSaved) = DeviceAttention.Forward(this, View(q), View(k), View(v), heads, kvHeads, keyStart, causal, window, softCap, scale);
+            saved = attentionSaved;
+            return output;
+        }
+        // The cache holds (B, capacity, W); the kernel reads (B, S, W): the first S positions of each row, gathered (no gradient here).
+        int b = q.Shape[0], w = cache.Width;
+        using var keys = Allocate(b, keysLength, w);
+        using var values = Allocate(b, keysLength, w);
+        for (int r = 0; r < b; r++)
+        {
+            CopyStorage(cache.DeviceKeys!, r * cache.Capacity * w, keys, r * keysLength * w, keysLength * w);
+            CopyStorage(cache.DeviceValues!, r * cache.Capacity * w, values, r * keysLength * w, keysLength * w);
+        }
+        var (cached, cachedSaved) = DeviceAttention.Forward(this, View(q), keys, values, heads, kvHeads, keyStart, causal, window, softCap, scale);
+        saved = cachedSaved;
+        return cached;
     }
 
     /// <inheritdoc />
     protected internal override void AttentionBackward(Tensor q, Tensor k, Tensor v, int heads, int kvHeads, int[]? keyStart, bool causal, int window, float softCap, float scale,
         object saved, DeviceStorage g, DeviceStorage? gq, DeviceStorage? gk, DeviceStorage? gv) =>
-        DeviceAttention.Backward(this, (AttentionSaved)saved, View(g, q.Shape), View(gq, q), View(gk, k), View(gv, v), heads);
+        DeviceAttention.Backward(this, (AttentionSaved)saved, View(g, q.Shape), View(gq, q), View(gk, k), View(gv, v));
 
     /// <inheritdoc />
     protected internal override void AdamW(DeviceStorage parameter, DeviceStorage gradient, DeviceStorage m, DeviceStorage v, int length, AdamWStep step) =>

@@ -1,8 +1,12 @@
 // The engine's tensors on an accelerator: ops dispatch on where their operands live, the tape and the optimizer run there, and a
 // whole model's forward and backward on ilgpu-cpu equal the managed engine's.
 using Rebel.Models;
+using Rebel.Models.Tokenization;
 using Rebel.Tensors;
 using Rebel.Tensors.Optim;
+using Rebel.Training;
+using Rebel.Training.Data;
+using Rebel.Training.Rewards;
 
 namespace Rebel.Accelerators.Tests;
 
@@ -76,5 +80,57 @@ public sealed class EngineOnDeviceTests(IlgpuCpuFixture fixture)
                 Compare.Close(results[0], results[1], 2e-5f, $"{architecture} step {step}: log-probs and updated weights");
             }
         }
+    }
+
+    // Fraction of 'a' characters in the completion: a dense reward a random tiny model moves on.
+    private sealed class LetterReward : IReward
+    {
+        public string Name => "letter-a";
+
+        public float[] Score(IReadOnlyList<RewardQuery> queries) =>
+            [.. queries.Select(q => q.Completion.Length == 0 ? 0f : q.Completion.Count(c => c == 'a') / (float)q.Completion.Length)];
+    }
+
+    [Fact]
+    public void Three_REBEL_iterations_on_the_device_match_the_cpu_run_to_1e_4()
+    {
+        var tokenizer = BpeTrainer.Train(Enumerable.Range(0, 40).Select(i => $"say {i % 7} letters: abab cdcd {i}"), 280, ["<|endoftext|>"]);
+        int eos = tokenizer.EosTokenId!.Value;
+        var config = new ModelConfig
+        {
+            Architecture = ModelArchitecture.Gpt2, VocabSize = tokenizer.VocabSize, HiddenSize = 32, Layers = 2, Heads = 2, KvHeads = 2,
+            IntermediateSize = 64, MaxPositions = 48, EosTokenIds = [eos], PadTokenId = eos,
+        };
+        // prompts of different lengths (left padding in sampling and scoring) and repeated ones (shared prefills)
+        var prompts = Enumerable.Range(0, 8).Select(i => PromptDataset.Parse($"{{\"prompt\": \"{(i % 2 == 0 ? "say" : "please say")} {i % 3} letters:\"}}", $"test:{i + 1}")).ToList();
+        var options = new RebelOptions
+        {
+            Iterations = 3, PromptsPerIteration = 4, CompletionsPerPrompt = 2, MaxNewTokens = 6, Temperature = 1f, KlCoefficient = 0.05f, Eta = 10f,
+            Epochs = 2, MiniBatchPairs = 2, LearningRate = 3e-3f, Seed = 11,
+        };
+        var runs = new List<IReadOnlyList<IReadOnlyDictionary<string, double>>>();
+        foreach (var device in new TensorDevice[] { TensorDevice.Cpu, Device })
+        {
+            var model = ModelFactory.Create(config, new Rng(3));
+            model.ToDevice(device);
+            var trainer = new RebelTrainer(model, tokenizer, prompts, new LetterReward(), options);
+            trainer.Train();
+            runs.Add(trainer.Metrics.Rows);
+        }
+        Assert.Equal(3, runs[1].Count);
+        int compared = 0;
+        for (int it = 0; it < 3; it++)
+        {
+            foreach (var (key, expected) in runs[0][it])
+            {
+                if (key.StartsWith("time/", StringComparison.Ordinal) || key.Contains("per_second", StringComparison.Ordinal) || key.Contains("memory", StringComparison.Ordinal)) continue;
+                double actual = runs[1][it][key];
+                compared++;
+                Assert.True(Math.Abs(actual - expected) <= 1e-4 * Math.Max(1, Math.Abs(expected)), $"iteration {it + 1}, {key}: ilgpu-cpu {actual}, cpu {expected}");
+            }
+        }
+        Assert.True(compared >= 30, $"only {compared} metrics compared");
+        Assert.True(runs[0][2]["loss/policy_avg"] != 0, "the loss is not trivially zero");
+        Assert.NotEqual(runs[0][0]["objective/scores"], runs[0][2]["objective/scores"]); // the policy moved between iterations
     }
 }

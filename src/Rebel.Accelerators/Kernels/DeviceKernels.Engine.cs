@@ -9,7 +9,7 @@ namespace Rebel.Accelerators.Kernels;
 public sealed partial class DeviceKernels
 {
     /// <summary>x[i] += s.</summary>
-    internal void AddScalar(ArrayView<float> x, float s) => Run(new AddScalarOp(x, s), (int)x.Length);
+    internal void AddScalarInPlace(ArrayView<float> x, float s) => Run(new AddScalarOp(x, x, s), (int)x.Length);
 
     /// <summary>y[i] += s·x[i].</summary>
     internal void Axpy(ArrayView<float> x, ArrayView<float> y, float s) => Run(new ScaleOp(x, y, s, accumulate: true), (int)x.Length);
@@ -42,14 +42,6 @@ public sealed partial class DeviceKernels
     /// <summary>AdamW on raw views (the engine's optimizer keeps the moments).</summary>
     internal void AdamW(ArrayView<float> theta, ArrayView<float> g, ArrayView<float> m, ArrayView<float> v, AdamWConstants constants) =>
         Run(new AdamWOp(theta, g, m, v, constants), (int)theta.Length);
-
-    internal readonly struct AddScalarOp(ArrayView<float> x, float s) : IElementOp
-    {
-        private readonly ArrayView<float> x = x;
-        private readonly float s = s;
-
-        public void Apply(int i) => x[i] += s;
-    }
 
     internal readonly struct AffineOp(ArrayView<float> x, ArrayView<float> y, float scale, float shift) : IElementOp
     {

@@ -80,6 +80,36 @@ public abstract partial class TensorDevice
     /// <summary>gx += f'(x)·g (y = f(x) is given for functions whose derivative reads it).</summary>
     protected internal virtual void UnaryBackward(DeviceUnary f, Tensor x, Tensor y, DeviceStorage g, DeviceStorage gx) => throw NoKernel(f + " backward");
 
+    /// <summary>xᵖ.</summary>
+    protected internal virtual DeviceStorage Pow(Tensor x, float p) => throw NoKernel("Pow");
+
+    /// <summary>gx += p·xᵖ⁻¹·g.</summary>
+    protected internal virtual void PowBackward(Tensor x, float p, DeviceStorage g, DeviceStorage gx) => throw NoKernel("Pow backward");
+
+    /// <summary>min(max(x, lo), hi).</summary>
+    protected internal virtual DeviceStorage Clamp(Tensor x, float lo, float hi) => throw NoKernel("Clamp");
+
+    /// <summary>gx += g where lo ≤ x ≤ hi.</summary>
+    protected internal virtual void ClampBackward(Tensor x, float lo, float hi, DeviceStorage g, DeviceStorage gx) => throw NoKernel("Clamp backward");
+
+    /// <summary>mask ≠ 0 ? a : b over equal shapes.</summary>
+    protected internal virtual DeviceStorage Where(Tensor mask, Tensor a, Tensor b) => throw NoKernel("Where");
+
+    /// <summary>ga += g where mask ≠ 0, gb += g elsewhere.</summary>
+    protected internal virtual void WhereBackward(Tensor mask, DeviceStorage g, DeviceStorage? ga, DeviceStorage? gb) => throw NoKernel("Where backward");
+
+    /// <summary>Maximum over <paramref name="axis"/> (the result drops it).</summary>
+    protected internal virtual DeviceStorage Max(Tensor x, int axis) => throw NoKernel("Max");
+
+    /// <summary>gx += g at the first maximal element along <paramref name="axis"/>.</summary>
+    protected internal virtual void MaxBackward(Tensor x, int axis, DeviceStorage g, DeviceStorage gx) => throw NoKernel("Max backward");
+
+    /// <summary>Rows of x (N, C) at <paramref name="rows"/>: (M, C).</summary>
+    protected internal virtual DeviceStorage IndexSelect(Tensor x, ReadOnlySpan<int> rows) => throw NoKernel("IndexSelect");
+
+    /// <summary>gx[rows[i]] += g[i].</summary>
+    protected internal virtual void IndexSelectBackward(Tensor x, int[] rows, DeviceStorage g, DeviceStorage gx) => throw NoKernel("IndexSelect backward");
+
     /// <summary>Sum over <paramref name="axis"/> (the result drops it), or over everything when null.</summary>
     protected internal virtual DeviceStorage Sum(Tensor x, int? axis) => throw NoKernel("Sum");
 

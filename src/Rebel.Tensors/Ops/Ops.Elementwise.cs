@@ -113,7 +113,11 @@ public static partial class Ops
     /// <summary>xᵖ for a constant exponent.</summary>
     public static Tensor Pow(Tensor a, float p)
     {
-        if (AcceleratorOf(a) is { } device) throw device.MissingKernel("Pow");
+        if (AcceleratorOf(a) is { } device)
+        {
+            var yd = new Tensor((int[])a.Shape.Clone(), device.Pow(a, p), isParameter: false);
+            return Autograd.Record(yd, "pow", [a], () => device.PowBackward(a, p, yd.DeviceGrad, a.DeviceGrad));
+        }
         var y = Tensor.Uninitialized(a.Shape);
         TensorPrimitives.Pow(a.Span, p, y.Span);
         return Autograd.Record(y, "pow", [a], () =>
@@ -126,7 +130,11 @@ public static partial class Ops
     /// <summary>min(max(x, lo), hi); the gradient passes only where lo ≤ x ≤ hi.</summary>
     public static Tensor Clamp(Tensor a, float lo, float hi)
     {
-        if (AcceleratorOf(a) is { } device) throw device.MissingKernel("Clamp");
+        if (AcceleratorOf(a) is { } device)
+        {
+            var yd = new Tensor((int[])a.Shape.Clone(), device.Clamp(a, lo, hi), isParameter: false);
+            return Autograd.Record(yd, "clamp", [a], () => device.ClampBackward(a, lo, hi, yd.DeviceGrad, a.DeviceGrad));
+        }
         var y = Tensor.Uninitialized(a.Shape);
         TensorPrimitives.Clamp(a.Span, lo, hi, y.Span);
         return Autograd.Record(y, "clamp", [a], () =>
@@ -141,7 +149,11 @@ public static partial class Ops
     {
         RequireSameShape("Where", mask, a);
         RequireSameShape("Where", a, b);
-        if (AcceleratorOf("Where", [mask, a, b]) is { } device) throw device.MissingKernel("Where");
+        if (AcceleratorOf("Where", [mask, a, b]) is { } device)
+        {
+            var yd = new Tensor((int[])a.Shape.Clone(), device.Where(mask, a, b), isParameter: false);
+            return Autograd.Record(yd, "where", [a, b], () => device.WhereBackward(mask, yd.DeviceGrad, GradIfNeeded(a), b == a ? null : GradIfNeeded(b)));
+        }
         var y = Tensor.Uninitialized(a.Shape);
         var m = mask.Span; var av = a.Span; var bv = b.Span; var yv = y.Span;
         for (int i = 0; i < yv.Length; i++) yv[i] = m[i] != 0 ? av[i] : bv[i];

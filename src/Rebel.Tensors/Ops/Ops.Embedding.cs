@@ -45,8 +45,14 @@ public static partial class Ops
     {
         if (x.Rank != 2) throw new ArgumentException($"IndexSelect: input must be 2-D, got {Tensor.Format(x.Shape)}.");
         int n = x.Shape[0], c = x.Shape[1];
-        if (AcceleratorOf(x) is { } device) throw device.MissingKernel("IndexSelect");
         var kept = rows.ToArray();
+        if (AcceleratorOf(x) is { } device)
+        {
+            for (int i = 0; i < kept.Length; i++)
+                if ((uint)kept[i] >= (uint)n) throw new ArgumentException($"IndexSelect: row {kept[i]} is outside {Tensor.Format(x.Shape)}.");
+            var yd = new Tensor([kept.Length, c], device.IndexSelect(x, kept), isParameter: false);
+            return Autograd.Record(yd, "index_select", [x], () => device.IndexSelectBackward(x, kept, yd.DeviceGrad, x.DeviceGrad));
+        }
         var y = Tensor.Uninitialized([kept.Length, c]);
         var xv = x.Span; var yv = y.Span;
         for (int i = 0; i < kept.Length; i++)
@@ -73,6 +79,12 @@ public static partial class Ops
         var mask = TensorScope.Rent(x.Size, clear: false);
         float scale = 1f / (1f - p);
         for (int i = 0; i < x.Size; i++) mask[i] = rng.NextFloat() < p ? 0f : scale;
+        if (x.IsOnDevice) // the same draws on the host, the mask uploaded: y = x ⊙ mask there, gradient g ⊙ mask
+        {
+            var m = Tensor.FromArray(mask.AsSpan(0, x.Size).ToArray(), x.Shape);
+            using (Autograd.NoGrad()) m = ToDevice(m, x.Device);
+            return Mul(x, m);
+        }
         var y = Tensor.Uninitialized(x.Shape);
         TensorPrimitives.Multiply(x.Span, mask.AsSpan(0, x.Size), y.Span);
         return Autograd.Record(y, "dropout", [x], () => TensorPrimitives.MultiplyAdd(y.GradSpan, mask.AsSpan(0, x.Size), x.GradSpan, x.GradSpan));

@@ -69,7 +69,12 @@ public static partial class Ops
     public static Tensor Max(Tensor a, int axis, bool keepDim = false)
     {
         var (outer, n, inner, shape) = SplitAxis(a, axis, keepDim, "Max");
-        if (AcceleratorOf(a) is { } device) throw device.MissingKernel("Max");
+        if (AcceleratorOf(a) is { } device)
+        {
+            int ax = Tensor.NormalizeAxis(axis, a.Rank, "Max");
+            var yd = new Tensor(shape, device.Max(a, ax), isParameter: false);
+            return Autograd.Record(yd, "max", [a], () => device.MaxBackward(a, ax, yd.DeviceGrad, a.DeviceGrad));
+        }
         if (n == 0) throw new ArgumentException($"Max: axis {axis} of shape {Tensor.Format(a.Shape)} is empty.");
         var y = Tensor.Uninitialized(shape);
         var arg = new int[outer * inner];
