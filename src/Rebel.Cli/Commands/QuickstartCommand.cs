@@ -19,14 +19,15 @@ internal static class QuickstartCommand
         var seedOption = new Option<ulong>("--seed") { Description = "Seed of the task, model and training.", DefaultValueFactory = _ => 1UL };
         var itersOption = new Option<int?>("--iterations") { Description = "REBEL iterations (default 100; rlhf 60)." };
         var sftStepsOption = new Option<int?>("--sft-steps") { Description = "Most supervised steps before REBEL (arithmetic: default 2000, stopping earlier once validation accuracy reaches 35%; rlhf: 300)." };
+        var device = CommonFlags.Device();
         var cmd = new Command("quickstart", "Train a small GPT from scratch on a built-in task, then improve it with REBEL; writes summary.json, report.html, metrics.jsonl and the models.")
         {
-            taskOption, outOption, seedOption, itersOption, sftStepsOption,
+            taskOption, outOption, seedOption, itersOption, sftStepsOption, device,
         };
         cmd.SetGuardedAction(parse =>
         {
             string name = parse.GetValue(taskOption)!;
-            var task = BuiltInTasks.Create(name, parse.GetValue(seedOption), new TaskOverrides { Iterations = parse.GetValue(itersOption), SftSteps = parse.GetValue(sftStepsOption) });
+            var task = BuiltInTasks.Create(name, parse.GetValue(seedOption), new TaskOverrides { Iterations = parse.GetValue(itersOption), SftSteps = parse.GetValue(sftStepsOption), Device = CommonFlags.OpenDevice(parse, device) });
             string outDir = parse.GetValue(outOption) ?? Path.Combine("runs", name == "arithmetic" ? "quickstart" : $"quickstart-{name}");
             var summary = ProgressDisplay.Run(progress => Quickstart.Run(task, outDir, progress));
             var table = new Table().AddColumn("metric").AddColumn("value");

@@ -30,7 +30,7 @@ public sealed class ArithmeticTaskSetup(QuickstartOptions options) : IBuiltInTas
         var (train, heldOut) = ArithmeticTask.Generate(o.Seed, o.HeldOut);
         progress.Message($"Task: {train.Count} training and {heldOut.Count} held-out arithmetic word problems (seed {o.Seed}).");
         var (tokenizer, model) = BuiltInTasks.FromScratch(train.Select(p => p.Prompt + p.Completion), o.VocabSize, o.Preset, 64, o.Seed, progress,
-            Models.Tokenization.BpeTrainer.DigitSplitPattern);
+            Models.Tokenization.BpeTrainer.DigitSplitPattern, o.Device);
         var env = Environment(model, tokenizer, train, heldOut, new Dictionary<string, double>());
         var validation = train.Take(o.Validation).Select((p, i) => p.ToRecord($"validation:{i + 1}")).ToList();
         progress.Phase("sft", o.Sft.Steps);
@@ -58,7 +58,7 @@ public sealed class ArithmeticTaskSetup(QuickstartOptions options) : IBuiltInTas
     /// <inheritdoc/>
     public TaskEnvironment Load(string directory)
     {
-        var (model, tokenizer, facts) = BuiltInTasks.LoadStart(directory);
+        var (model, tokenizer, facts) = BuiltInTasks.LoadStart(directory, Options.Device);
         var (train, heldOut) = ArithmeticTask.Generate(Options.Seed, Options.HeldOut);
         return Environment(model, tokenizer, train, heldOut, facts);
     }

@@ -98,6 +98,9 @@ public sealed record TaskOverrides
 
     /// <summary>Gold-labelled pairs for the reward model (rlhf).</summary>
     public int? Pairs { get; init; }
+
+    /// <summary>Where the policy computes (null: the host).</summary>
+    public Rebel.Tensors.TensorDevice? Device { get; init; }
 }
 
 /// <summary>Task lookup by name and the steps both tasks share.</summary>
@@ -119,12 +122,12 @@ public static class BuiltInTasks
         {
             case "arithmetic":
                 var a = new QuickstartOptions();
-                return new ArithmeticTaskSetup(a with { Seed = seed, HeldOut = o.HeldOut ?? a.HeldOut, Sft = a.Sft with { Steps = o.SftSteps ?? a.Sft.Steps }, Rebel = Budget(a.Rebel) });
+                return new ArithmeticTaskSetup(a with { Seed = seed, Device = o.Device ?? a.Device, HeldOut = o.HeldOut ?? a.HeldOut, Sft = a.Sft with { Steps = o.SftSteps ?? a.Sft.Steps }, Rebel = Budget(a.Rebel) });
             case "rlhf":
                 var r = new ReviewTaskOptions();
                 return new ReviewTaskSetup(r with
                 {
-                    Seed = seed, HeldOut = o.HeldOut ?? r.HeldOut, Sft = r.Sft with { Steps = o.SftSteps ?? r.Sft.Steps }, Pairs = o.Pairs ?? r.Pairs, Rebel = Budget(r.Rebel),
+                    Seed = seed, Device = o.Device ?? r.Device, HeldOut = o.HeldOut ?? r.HeldOut, Sft = r.Sft with { Steps = o.SftSteps ?? r.Sft.Steps }, Pairs = o.Pairs ?? r.Pairs, Rebel = Budget(r.Rebel),
                 });
             default:
                 throw new ArgumentException($"Unknown task '{name}'; expected one of {string.Join(", ", Names)}.");
@@ -136,7 +139,7 @@ public static class BuiltInTasks
 
     /// <summary>Trains a byte-level BPE tokenizer on <paramref name="texts"/> and creates a fresh GPT-2 of <paramref name="preset"/> for it.</summary>
     public static (BpeTokenizer Tokenizer, LanguageModel Model) FromScratch(IEnumerable<string> texts, int vocabSize, string preset, int maxPositions,
-        ulong seed, IQuickstartProgress progress, string? splitPattern = null)
+        ulong seed, IQuickstartProgress progress, string? splitPattern = null, Rebel.Tensors.TensorDevice? device = null)
     {
         progress.Phase("tokenizer", 1);
         var tokenizer = BpeTrainer.Train(texts, vocabSize, ["<|endoftext|>"], splitPattern: splitPattern);
@@ -144,6 +147,7 @@ public static class BuiltInTasks
         progress.Step(1, $"{tokenizer.VocabSize} tokens");
         var config = ModelConfig.Preset(preset, tokenizer.VocabSize, maxPositions) with { EosTokenIds = [eos], BosTokenId = eos, PadTokenId = eos };
         var model = ModelFactory.Create(config, new Rng(seed));
+        if (device is { IsHost: false }) model.ToDevice(device);
         progress.Message($"Model: GPT-2 '{preset}' with {model.ParameterCount:N0} parameters.");
         return (tokenizer, model);
     }
@@ -165,12 +169,14 @@ public static class BuiltInTasks
     }
 
     /// <summary>Loads the supervised policy, its tokenizer and the facts saved by <see cref="SaveStart"/>.</summary>
-    public static (LanguageModel Policy, BpeTokenizer Tokenizer, Dictionary<string, double> Facts) LoadStart(string directory)
+    public static (LanguageModel Policy, BpeTokenizer Tokenizer, Dictionary<string, double> Facts) LoadStart(string directory, Rebel.Tensors.TensorDevice? device = null)
     {
         var setup = Path.Combine(directory, "setup.json");
         if (!File.Exists(setup)) throw new FileNotFoundException($"'{directory}' holds no prepared task (setup.json missing).", setup);
         var facts = JsonNode.Parse(File.ReadAllText(setup))!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<double>());
         var sft = SftDirectory(directory);
-        return (HfModelLoader.Load(sft), BpeTokenizer.LoadFolder(sft), facts);
+        var policy = HfModelLoader.Load(sft);
+        if (device is { IsHost: false }) policy.ToDevice(device);
+        return (policy, BpeTokenizer.LoadFolder(sft), facts);
     }
 }

@@ -9,6 +9,9 @@ public sealed record QuickstartOptions
     /// <summary>Seed of the task, the model and the training. Default 1.</summary>
     public ulong Seed { get; init; } = 1;
 
+    /// <summary>Where the policy computes (supervised training, REBEL, evaluation). Default the host.</summary>
+    public global::Rebel.Tensors.TensorDevice Device { get; init; } = global::Rebel.Tensors.TensorDevice.Cpu;
+
     /// <summary>Held-out problems for accuracy (never trained on). Default 500.</summary>
     public int HeldOut { get; init; } = 500;
 

@@ -9,6 +9,9 @@ public sealed record ReviewTaskOptions
     /// <summary>Seed of the prompts, the supervised data, the models and the preference labels. Default 1.</summary>
     public ulong Seed { get; init; } = 1;
 
+    /// <summary>Where the policy computes (supervised training, REBEL, evaluation). Default the host.</summary>
+    public global::Rebel.Tensors.TensorDevice Device { get; init; } = global::Rebel.Tensors.TensorDevice.Cpu;
+
     /// <summary>Prompts (of 30) held out for the gold-reward evaluation. Default 6.</summary>
     public int HeldOut { get; init; } = 6;
 

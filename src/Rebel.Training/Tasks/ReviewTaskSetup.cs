@@ -42,7 +42,7 @@ public sealed class ReviewTaskSetup(ReviewTaskOptions options) : IBuiltInTask
         Directory.CreateDirectory(directory);
         var (train, heldOut, examples) = ReviewTask.Generate(o.Seed, o.HeldOut, o.SftExamples);
         progress.Message($"Task: {train.Count} training and {heldOut.Count} held-out review prompts, {examples.Count} supervised reviews (seed {o.Seed}).");
-        var (tokenizer, model) = BuiltInTasks.FromScratch(examples.Select(e => e.Prompt + e.Completion), o.VocabSize, o.Preset, 64, o.Seed, progress);
+        var (tokenizer, model) = BuiltInTasks.FromScratch(examples.Select(e => e.Prompt + e.Completion), o.VocabSize, o.Preset, 64, o.Seed, progress, device: o.Device);
         progress.Phase("sft", o.Sft.Steps);
         var sft = new SftTrainer(model, tokenizer, examples, o.Sft with { Seed = o.Seed }) { StepCompleted = (step, loss) => progress.Step(step, $"loss {loss:F3}") };
         sft.Train(cancel);
@@ -67,7 +67,7 @@ public sealed class ReviewTaskSetup(ReviewTaskOptions options) : IBuiltInTask
     /// <inheritdoc/>
     public TaskEnvironment Load(string directory)
     {
-        var (model, tokenizer, facts) = BuiltInTasks.LoadStart(directory);
+        var (model, tokenizer, facts) = BuiltInTasks.LoadStart(directory, Options.Device);
         var (train, heldOut, _) = ReviewTask.Generate(Options.Seed, Options.HeldOut, 0);
         return Environment(model, tokenizer, train, heldOut, new RewardModelReward(RewardDirectory(directory), tokenizer), facts);
     }
