@@ -1,6 +1,7 @@
 // The engine's tensors on an accelerator: ops dispatch on where their operands live, the tape and the optimizer run there, and a
 // whole model's forward and backward on ilgpu-cpu equal the managed engine's.
 using Rebel.Models;
+using Rebel.Models.Diffusion;
 using Rebel.Models.Tokenization;
 using Rebel.Tensors;
 using Rebel.Tensors.Optim;
@@ -132,5 +133,30 @@ public sealed class EngineOnDeviceTests(IlgpuCpuFixture fixture)
         Assert.True(compared >= 30, $"only {compared} metrics compared");
         Assert.True(runs[0][2]["loss/policy_avg"] != 0, "the loss is not trivially zero");
         Assert.NotEqual(runs[0][0]["objective/scores"], runs[0][2]["objective/scores"]); // the policy moved between iterations
+    }
+
+    [Fact]
+    public void The_diffusion_models_forward_and_backward_on_the_device_equal_the_host()
+    {
+        var unet = new DitConfig { Architecture = DitConfig.Unet, ImageSize = 8, HiddenSize = 8, Layers = 2, ConditionSizes = [3, 4, 3], UnetConditioning = DitConfig.ScaleShiftConditioning };
+        var dit = new DitConfig { Architecture = DitConfig.Dit, ImageSize = 8, PatchSize = 4, HiddenSize = 16, Layers = 1, Heads = 2, ConditionSizes = [3, 4, 3] };
+        foreach (var config in new[] { unet, dit })
+        {
+            var results = new List<float[]>();
+            foreach (var device in new TensorDevice[] { TensorDevice.Cpu, Device })
+            {
+                var model = Denoiser.Create(config);
+                model.Initialize(new Rng(2));
+                model.ToDevice(device);
+                Assert.Same(device, model.Device);
+                using var scope = new TensorScope();
+                var x = Compare.Leaf(3, 2, 3, 8, 8); // host images in
+                var y = model.Forward(x, [10, 900], [0, 1, 2, 2, 3, 0]);
+                Assert.False(y.IsOnDevice); // predictions out on the host
+                Ops.Sum(Ops.Mul(y, y)).Backward();
+                results.Add([.. y.ToArray(), .. model.Parameters.SelectMany(p => p.Grad!), .. x.Grad!]);
+            }
+            Compare.Close(results[0], results[1], 2e-5f, $"{config.Architecture}: prediction and gradients");
+        }
     }
 }
