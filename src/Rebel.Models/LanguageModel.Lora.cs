@@ -112,6 +112,8 @@ public abstract partial class LanguageModel
     public void MergeLora()
     {
         if (lora is null) throw new InvalidOperationException("MergeLora: this model has no LoRA adapters.");
+        var device = Device;
+        if (!device.IsHost) ToDevice(TensorDevice.Cpu); // a one-off fold, done on the host; the model goes back afterwards
         float scale = lora.Options.Scale;
         foreach (var l in lora.Layers)
         {
@@ -128,6 +130,7 @@ public abstract partial class LanguageModel
         }
         foreach (var p in parameters.Values) p.SetTrainable(true);
         lora = null;
+        if (!device.IsHost) ToDevice(device);
     }
 
     /// <summary>
