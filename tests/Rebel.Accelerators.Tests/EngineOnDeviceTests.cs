@@ -46,12 +46,17 @@ public sealed class EngineOnDeviceTests(IlgpuCpuFixture fixture)
     [Fact]
     public void A_model_forward_backward_and_AdamW_step_on_the_device_equal_the_host()
     {
-        foreach (var architecture in new[] { ModelArchitecture.Gpt2, ModelArchitecture.Llama })
+        foreach (var architecture in Enum.GetValues<ModelArchitecture>())
         {
             var config = new ModelConfig
             {
-                Architecture = architecture, VocabSize = 37, HiddenSize = 16, Layers = 2, Heads = 2, KvHeads = 2, IntermediateSize = 24, MaxPositions = 32,
-                EosTokenIds = [0],
+                Architecture = architecture, VocabSize = 37, HiddenSize = 16, Layers = 2, Heads = 4,
+                KvHeads = architecture is ModelArchitecture.Gpt2 or ModelArchitecture.GptNeoX ? 4 : 2, // grouped-query heads where the family has them
+                IntermediateSize = 24, MaxPositions = 32, EosTokenIds = [0],
+                RotaryPct = architecture == ModelArchitecture.GptNeoX ? 0.5f : 1f, HiddenAct = architecture == ModelArchitecture.GptNeoX ? "gelu" : "gelu_new",
+                SlidingWindow = architecture is ModelArchitecture.Mistral or ModelArchitecture.Gemma2 ? 3 : null,
+                AttnLogitSoftcapping = architecture == ModelArchitecture.Gemma2 ? 5f : null,
+                FinalLogitSoftcapping = architecture == ModelArchitecture.Gemma2 ? 7f : null,
             };
             var host = ModelFactory.Create(config, new Rng(5));
             var device = ModelFactory.Create(config, new Rng(5));

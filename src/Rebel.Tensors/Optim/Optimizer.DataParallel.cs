@@ -42,7 +42,16 @@ public abstract partial class Optimizer
         for (int i = 0; i < Parameters.Count; i++)
         {
             var p = Parameters[i];
-            if (p.Grad is not null || buffer[flags + i] > 0) TensorPrimitives.Multiply(buffer.Slice(offset, p.Size), scale, p.GradSpan);
+            if (p.Grad is not null || buffer[flags + i] > 0)
+            {
+                var averaged = buffer.Slice(offset, p.Size);
+                if (p.IsOnDevice) // a gradient on an accelerator travels through the host buffer and back
+                {
+                    TensorPrimitives.Multiply(averaged, scale, averaged);
+                    p.UploadGrad(averaged);
+                }
+                else TensorPrimitives.Multiply(averaged, scale, p.GradSpan);
+            }
             offset += p.Size;
         }
         AllReduceSeconds += clock.Elapsed.TotalSeconds;
@@ -77,7 +86,7 @@ public abstract partial class Optimizer
     {
         ulong h = 0x9E3779B97F4A7C15UL;
         foreach (var p in Parameters)
-            foreach (uint w in MemoryMarshal.Cast<float, uint>(p.Span))
+            foreach (uint w in MemoryMarshal.Cast<float, uint>(p.IsOnDevice ? p.ToArray() : p.Span))
                 h = ulong.RotateLeft((h ^ w) * 0xBF58476D1CE4E5B9UL, 31);
         return h;
     }
