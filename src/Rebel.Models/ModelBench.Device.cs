@@ -76,6 +76,16 @@ public static partial class ModelBench
     private static BenchFigures Tagged(BenchFigures line, TensorDevice device) =>
         device.IsHost ? line : line with { Figures = [.. line.Figures, ("device", device.ToString())] };
 
-    // A bench the device cannot run yet (an op without a kernel there): the line says so instead of a figure.
-    private static BenchFigures Unsupported(string bench, NotSupportedException e) => new(bench, [("unsupported", e.Message)]);
+    // The bench's line, or, for a bench the accelerator cannot run yet (an op without a kernel there), a line that says why.
+    private static BenchFigures OrUnsupported(string bench, TensorDevice device, Func<BenchFigures> measure)
+    {
+        try
+        {
+            return measure();
+        }
+        catch (NotSupportedException e) when (!device.IsHost)
+        {
+            return new(bench, [("unsupported", e.Message)]);
+        }
+    }
 }

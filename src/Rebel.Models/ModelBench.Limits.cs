@@ -21,22 +21,22 @@ public static partial class ModelBench
     /// <see cref="DeviceAddGigabytesPerSecond"/>), every line after "machine" names the device, "peak_memory" adds the peak of
     /// device tensor bytes, and a bench the device has no kernel for yet prints its "unsupported" reason instead of figures.
     /// </summary>
-    public static IReadOnlyList<BenchFigures> RunPreset(string preset, int trainSteps = 3, int warmup = 1, int sampleReps = 1,
+    public static IEnumerable<BenchFigures> RunPreset(string preset, int trainSteps = 3, int warmup = 1, int sampleReps = 1,
         int? batch = null, int prompts = 16, int newTokens = 48, TensorDevice? device = null) =>
         RunShape(ModelConfig.Preset(preset), preset, trainSteps, warmup, sampleReps, batch, prompts, newTokens, device: device);
 
     /// <summary>
     /// <see cref="RunPreset"/> on any configuration, labelled <paramref name="label"/>; <paramref name="bandwidthFloats"/>
-    /// sizes each array of the bandwidth triad (<see cref="MemoryBench.TriadGigabytesPerSecond"/>, or the device's add).
+    /// sizes each array of the bandwidth triad (<see cref="MemoryBench.TriadGigabytesPerSecond"/>, or the device's add). Each line
+    /// comes as soon as it is measured (a long run on a GPU shows its training figures before sampling starts).
     /// </summary>
-    public static IReadOnlyList<BenchFigures> RunShape(ModelConfig config, string label, int trainSteps = 3, int warmup = 1, int sampleReps = 1,
+    public static IEnumerable<BenchFigures> RunShape(ModelConfig config, string label, int trainSteps = 3, int warmup = 1, int sampleReps = 1,
         int? batch = null, int prompts = 16, int newTokens = 48, int bandwidthFloats = 16 << 20, TensorDevice? device = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         device ??= TensorDevice.Cpu;
         string preset = label;
-        var lines = new List<BenchFigures> { Machine() };
-        void Add(BenchFigures line) => lines.Add(Tagged(line, device));
+        yield return Machine();
         int time = Math.Min(128, config.MaxPositions);
         var model = ModelFactory.Create(config, new Rng(0));
         if (!device.IsHost) model.ToDevice(device);
@@ -45,43 +45,34 @@ public static partial class ModelBench
 
         double gemm = device.IsHost ? GemmBench.Measure(rows * time, config.IntermediateSize, config.HiddenSize, repeats: 3)
             : DeviceGemmGflops(device, rows * time, config.IntermediateSize, config.HiddenSize);
-        Add(Line("gemm_limit", ("gflops", gemm), ("m", rows * time), ("n", config.IntermediateSize), ("k", config.HiddenSize)));
+        yield return Tagged(Line("gemm_limit", ("gflops", gemm), ("m", rows * time), ("n", config.IntermediateSize), ("k", config.HiddenSize)), device);
         double bandwidth = device.IsHost ? MemoryBench.TriadGigabytesPerSecond(bandwidthFloats) : DeviceAddGigabytesPerSecond(device, bandwidthFloats);
-        Add(Line("memory_limit", ("gb_per_s", bandwidth)));
+        yield return Tagged(Line("memory_limit", ("gb_per_s", bandwidth)), device);
 
         TensorMemory.ResetPeak();
         var (stepSeconds, loss) = TrainStepSeconds(model, batch: rows, time, trainSteps, warmup);
-        Add(TrainLine("train", preset, model.ParameterCount, matmulParams, rows, time, stepSeconds, loss, gemm));
+        yield return Tagged(TrainLine("train", preset, model.ParameterCount, matmulParams, rows, time, stepSeconds, loss, gemm), device);
         const int promptLength = 16;
         newTokens = Math.Min(newTokens, config.MaxPositions - promptLength); // a short context (a tiny model's) bounds the new tokens
-        try
+        yield return Tagged(OrUnsupported("sample", device, () =>
         {
             double sampleSeconds = SampleSeconds(model, prompts, promptLength, newTokens, sampleReps);
             double stepsPerSecond = newTokens / sampleSeconds, weightBytes = matmulParams * (double)sizeof(float);
             double sampleGflops = SampleFlops(matmulParams, (long)config.VocabSize * config.HiddenSize, prompts, promptLength, newTokens) / sampleSeconds / 1e9;
-            Add(Line("sample", ("tokens_per_s", prompts * newTokens / sampleSeconds), ("prompts", prompts), ("new_tokens", newTokens),
+            return Line("sample", ("tokens_per_s", prompts * newTokens / sampleSeconds), ("prompts", prompts), ("new_tokens", newTokens),
                 ("steps_per_s", stepsPerSecond), ("weight_gb_per_step", weightBytes / 1e9), ("achieved_gb_per_s", weightBytes * stepsPerSecond / 1e9),
-                ("share_of_bandwidth", weightBytes * stepsPerSecond / 1e9 / bandwidth), ("achieved_gflops", sampleGflops), ("share_of_gemm", sampleGflops / gemm)));
-        }
-        catch (NotSupportedException e) when (!device.IsHost)
-        {
-            Add(Unsupported("sample", e));
-        }
+                ("share_of_bandwidth", weightBytes * stepsPerSecond / 1e9 / bandwidth), ("achieved_gflops", sampleGflops), ("share_of_gemm", sampleGflops / gemm));
+        }), device);
         // LoRA r = 16 on the family's default targets (PEFT's), base frozen: only the adapters train (moved to the model's device).
         model.AddLora(new Lora.LoraOptions { Rank = 16, Alpha = 16 }, new Rng(1));
         if (!device.IsHost) model.ToDevice(device);
-        try
+        yield return Tagged(OrUnsupported("train_lora", device, () =>
         {
             var (loraSeconds, loraLoss) = TrainStepSeconds(model, model.Parameters, rows, time, trainSteps, warmup);
-            Add(TrainLine("train_lora", preset, model.ParameterCount, matmulParams, rows, time, loraSeconds, loraLoss, gemm));
-        }
-        catch (NotSupportedException e) when (!device.IsHost)
-        {
-            Add(Unsupported("train_lora", e));
-        }
+            return TrainLine("train_lora", preset, model.ParameterCount, matmulParams, rows, time, loraSeconds, loraLoss, gemm);
+        }), device);
         var peak = Line("peak_memory", ("vm_hwm_mb", PeakResidentBytes() / (1024.0 * 1024.0)), ("tensor_peak_mb", TensorMemory.PeakBytes / (1024.0 * 1024.0)));
-        Add(device.IsHost ? peak : peak with { Figures = [.. peak.Figures, ("device_peak_mb", TensorMemory.DevicePeakBytes / (1024.0 * 1024.0))] });
-        return lines;
+        yield return Tagged(device.IsHost ? peak : peak with { Figures = [.. peak.Figures, ("device_peak_mb", TensorMemory.DevicePeakBytes / (1024.0 * 1024.0))] }, device);
     }
 
     /// <summary>

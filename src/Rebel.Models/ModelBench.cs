@@ -35,16 +35,11 @@ public static partial class ModelBench
         int batch = 8, time = Math.Min(128, config.MaxPositions);
         var (stepSeconds, loss) = TrainStepSeconds(model, batch, time, trainSteps, warmup);
         long peak = Process.GetCurrentProcess().PeakWorkingSet64;
-        BenchFigures sample;
-        try
+        var sample = OrUnsupported("sample", device, () =>
         {
             double sampleSeconds = SampleSeconds(model, 16, 16, 48, sampleReps);
-            sample = new("sample", [("tokens_per_s", 16 * 48 / sampleSeconds), ("seconds_median", sampleSeconds)], Digits: 2);
-        }
-        catch (NotSupportedException e) when (!device.IsHost)
-        {
-            sample = Unsupported("sample", e);
-        }
+            return new("sample", [("tokens_per_s", 16 * 48 / sampleSeconds), ("seconds_median", sampleSeconds)], Digits: 2);
+        });
         return
         [
             .. new BenchFigures[]
