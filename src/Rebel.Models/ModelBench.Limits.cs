@@ -50,8 +50,11 @@ public static partial class ModelBench
         yield return Tagged(Line("memory_limit", ("gb_per_s", bandwidth)), device);
 
         TensorMemory.ResetPeak();
-        var (stepSeconds, loss) = TrainStepSeconds(model, batch: rows, time, trainSteps, warmup);
-        yield return Tagged(TrainLine("train", preset, model.ParameterCount, matmulParams, rows, time, stepSeconds, loss, gemm), device);
+        yield return Tagged(OrUnsupported("train", device, () =>
+        {
+            var (stepSeconds, loss) = TrainStepSeconds(model, batch: rows, time, trainSteps, warmup);
+            return TrainLine("train", preset, model.ParameterCount, matmulParams, rows, time, stepSeconds, loss, gemm);
+        }), device);
         const int promptLength = 16;
         newTokens = Math.Min(newTokens, config.MaxPositions - promptLength); // a short context (a tiny model's) bounds the new tokens
         yield return Tagged(OrUnsupported("sample", device, () =>
@@ -72,7 +75,13 @@ public static partial class ModelBench
             return TrainLine("train_lora", preset, model.ParameterCount, matmulParams, rows, time, loraSeconds, loraLoss, gemm);
         }), device);
         var peak = Line("peak_memory", ("vm_hwm_mb", PeakResidentBytes() / (1024.0 * 1024.0)), ("tensor_peak_mb", TensorMemory.PeakBytes / (1024.0 * 1024.0)));
-        yield return Tagged(device.IsHost ? peak : peak with { Figures = [.. peak.Figures, ("device_peak_mb", TensorMemory.DevicePeakBytes / (1024.0 * 1024.0))] }, device);
+        if (!device.IsHost)
+        {
+            peak = peak with { Figures = [.. peak.Figures, ("device_peak_mb", TensorMemory.DevicePeakBytes / (1024.0 * 1024.0))] };
+            model.ToDevice(TensorDevice.Cpu); // frees the weights and gradients on the device, so a next run there starts from an empty device
+            device.TrimPool();
+        }
+        yield return Tagged(peak, device);
     }
 
     /// <summary>
