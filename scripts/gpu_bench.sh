@@ -12,7 +12,8 @@
 # linux-x64 runtime pack on the first publish): on a GPU machine without the SDK, publish elsewhere
 # (`scripts/gpu_bench.sh --publish-only`) and copy bench/Rebel.GpuBench/bin/publish/linux-x64/rebel-gpu-bench with the repository,
 # or run that file directly: `rebel-gpu-bench --device cuda > out.jsonl`.
-# Exit status: the program's (0 done, 2 a bad argument, 3 no usable GPU: the message names the library looked for).
+# Exit status: the program's (0 done; 1 a preset failed: its {"bench":"error",...} line is in OUT, the exception on standard error,
+# and the other preset still ran; 2 a bad argument; 3 no usable GPU: the message names the library looked for).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 project="$root/bench/Rebel.GpuBench"

@@ -18,7 +18,8 @@ internal sealed record BenchArguments(string Device, IReadOnlyList<string> Prese
         "  --device  where the models train and sample (default cuda)\n" +
         $"  --preset  a checkpoint shape with random weights: {string.Join(", ", ModelConfig.CheckpointPresetNames)} (repeatable; default {string.Join(" and ", DefaultPresets)})\n" +
         "  --steps   timed training steps per bench, median reported after one warm-up step (default 3)\n" +
-        "Prints the JSON lines of `rebel bench model --preset NAME --device D --json` for each preset.";
+        "Prints the JSON lines of `rebel bench model --preset NAME --device D --json` for each preset.\n" +
+        "Exit status: 0 done, 1 a preset failed (its \"error\" line; the exception on standard error), 2 a bad argument, 3 no such device here.";
 
     /// <summary>Reads <paramref name="args"/>; an unknown flag, a missing or bad value is an <see cref="ArgumentException"/> naming it.</summary>
     public static BenchArguments Parse(IReadOnlyList<string> args)

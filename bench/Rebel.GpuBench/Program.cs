@@ -3,12 +3,16 @@
 // chosen device, and one JSON line per figure goes to standard output: ModelBench's lines, as `rebel bench model --json` prints them.
 using Rebel.Accelerators;
 using Rebel.Models;
+using Rebel.Tensors;
 
 namespace Rebel.GpuBench;
 
-/// <summary>Entry point and exit codes: 0 done, 2 a bad argument, 3 the device is not available on this machine.</summary>
+/// <summary>Entry point and exit codes: 0 done, 1 a preset failed, 2 a bad argument, 3 the device is not available on this machine.</summary>
 internal static class Program
 {
+    /// <summary>Exit code when a preset's benches failed (its "error" line is printed and the other presets still run).</summary>
+    public const int PresetFailed = 1;
+
     /// <summary>Exit code for a bad argument (the message and the usage go to standard error).</summary>
     public const int BadArgument = 2;
 
@@ -36,7 +40,7 @@ internal static class Program
             output.WriteLine(BenchArguments.Usage);
             return 0;
         }
-        Rebel.Tensors.TensorDevice device;
+        TensorDevice device;
         try
         {
             device = Device.Open(parsed.Device);
@@ -46,14 +50,22 @@ internal static class Program
             error.WriteLine($"error: {e.Message}");
             return DeviceUnavailable;
         }
+        int failed = 0;
         try
         {
             foreach (string preset in parsed.Presets)
             {
-                foreach (var line in ModelBench.RunPreset(preset, trainSteps: parsed.Steps, device: device))
+                try
                 {
-                    output.WriteLine(BenchJson.Line(line).ToJsonString());
-                    output.Flush();
+                    foreach (var line in ModelBench.RunPreset(preset, trainSteps: parsed.Steps, device: device)) Print(output, line);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // A failure on a GPU (a kernel that does not compile, a CUDA error) ends this preset, not the run: its line says
+                    // so, the whole exception goes to standard error for the first session that sees it, and the next preset runs.
+                    failed++;
+                    Print(output, new BenchFigures("error", [("preset", preset), ("message", e.Message), ("device", device.ToString())]));
+                    error.WriteLine($"error: {preset}: {e}");
                 }
             }
         }
@@ -61,6 +73,12 @@ internal static class Program
         {
             (device as IDisposable)?.Dispose();
         }
-        return 0;
+        return failed == 0 ? 0 : PresetFailed;
+    }
+
+    private static void Print(TextWriter output, BenchFigures line)
+    {
+        output.WriteLine(BenchJson.Line(line).ToJsonString());
+        output.Flush(); // each line as it is measured: a long GPU run shows its figures as they come
     }
 }
