@@ -16,48 +16,72 @@ public static partial class ModelBench
     /// share of the GEMM limit), "train_lora" (the same with rank-16 LoRA adapters on the
     /// family's default targets, only the adapters training), "sample" (tokens/s of <paramref name="prompts"/> prompts × <paramref name="newTokens"/> new tokens; weight bytes
     /// read per decode step × steps/s and its share of the bandwidth; <see cref="SampleFlops"/> per second and its share of the GEMM limit) and "peak_memory" (VmHWM and the peak of live tensor bytes).
-    /// Batch B defaults to 8 rows of 128 tokens, 4 rows from 300M parameters on.
+    /// Batch B defaults to 8 rows of 128 tokens, 4 rows from 300M parameters on; the new tokens stop at the context length. On an accelerator (<paramref name="device"/>) the
+    /// model, its training and its sampling run there, both limits are measured on the device (<see cref="DeviceGemmGflops"/>,
+    /// <see cref="DeviceAddGigabytesPerSecond"/>), every line after "machine" names the device, "peak_memory" adds the peak of
+    /// device tensor bytes, and a bench the device has no kernel for yet prints its "unsupported" reason instead of figures.
     /// </summary>
-    public static IReadOnlyList<BenchFigures> RunPreset(string preset, int trainSteps = 3, int warmup = 1, int sampleReps = 1,
-        int? batch = null, int prompts = 16, int newTokens = 48) =>
-        RunShape(ModelConfig.Preset(preset), preset, trainSteps, warmup, sampleReps, batch, prompts, newTokens);
+    public static IEnumerable<BenchFigures> RunPreset(string preset, int trainSteps = 3, int warmup = 1, int sampleReps = 1,
+        int? batch = null, int prompts = 16, int newTokens = 48, TensorDevice? device = null) =>
+        RunShape(ModelConfig.Preset(preset), preset, trainSteps, warmup, sampleReps, batch, prompts, newTokens, device: device);
 
     /// <summary>
     /// <see cref="RunPreset"/> on any configuration, labelled <paramref name="label"/>; <paramref name="bandwidthFloats"/>
-    /// sizes each array of the bandwidth triad (<see cref="MemoryBench.TriadGigabytesPerSecond"/>).
+    /// sizes each array of the bandwidth triad (<see cref="MemoryBench.TriadGigabytesPerSecond"/>, or the device's add). Each line
+    /// comes as soon as it is measured (a long run on a GPU shows its training figures before sampling starts).
     /// </summary>
-    public static IReadOnlyList<BenchFigures> RunShape(ModelConfig config, string label, int trainSteps = 3, int warmup = 1, int sampleReps = 1,
-        int? batch = null, int prompts = 16, int newTokens = 48, int bandwidthFloats = 16 << 20)
+    public static IEnumerable<BenchFigures> RunShape(ModelConfig config, string label, int trainSteps = 3, int warmup = 1, int sampleReps = 1,
+        int? batch = null, int prompts = 16, int newTokens = 48, int bandwidthFloats = 16 << 20, TensorDevice? device = null)
     {
         ArgumentNullException.ThrowIfNull(config);
+        device ??= TensorDevice.Cpu;
         string preset = label;
-        var lines = new List<BenchFigures> { Machine() };
+        yield return Machine();
         int time = Math.Min(128, config.MaxPositions);
         var model = ModelFactory.Create(config, new Rng(0));
+        if (!device.IsHost) model.ToDevice(device);
         long matmulParams = MatmulParameterCount(model);
         int rows = batch ?? (model.ParameterCount >= 300_000_000 ? 4 : 8);
 
-        double gemm = GemmBench.Measure(rows * time, config.IntermediateSize, config.HiddenSize, repeats: 3);
-        lines.Add(Line("gemm_limit", ("gflops", gemm), ("m", rows * time), ("n", config.IntermediateSize), ("k", config.HiddenSize)));
-        double bandwidth = MemoryBench.TriadGigabytesPerSecond(bandwidthFloats);
-        lines.Add(Line("memory_limit", ("gb_per_s", bandwidth)));
+        double gemm = device.IsHost ? GemmBench.Measure(rows * time, config.IntermediateSize, config.HiddenSize, repeats: 3)
+            : DeviceGemmGflops(device, rows * time, config.IntermediateSize, config.HiddenSize);
+        yield return Tagged(Line("gemm_limit", ("gflops", gemm), ("m", rows * time), ("n", config.IntermediateSize), ("k", config.HiddenSize)), device);
+        double bandwidth = device.IsHost ? MemoryBench.TriadGigabytesPerSecond(bandwidthFloats) : DeviceAddGigabytesPerSecond(device, bandwidthFloats);
+        yield return Tagged(Line("memory_limit", ("gb_per_s", bandwidth)), device);
 
         TensorMemory.ResetPeak();
-        var (stepSeconds, loss) = TrainStepSeconds(model, batch: rows, time, trainSteps, warmup);
-        lines.Add(TrainLine("train", preset, model.ParameterCount, matmulParams, rows, time, stepSeconds, loss, gemm));
+        yield return Tagged(OrUnsupported("train", device, () =>
+        {
+            var (stepSeconds, loss) = TrainStepSeconds(model, batch: rows, time, trainSteps, warmup);
+            return TrainLine("train", preset, model.ParameterCount, matmulParams, rows, time, stepSeconds, loss, gemm);
+        }), device);
         const int promptLength = 16;
-        double sampleSeconds = SampleSeconds(model, prompts, promptLength, newTokens, sampleReps);
-        double stepsPerSecond = newTokens / sampleSeconds, weightBytes = matmulParams * (double)sizeof(float);
-        double sampleGflops = SampleFlops(matmulParams, (long)config.VocabSize * config.HiddenSize, prompts, promptLength, newTokens) / sampleSeconds / 1e9;
-        lines.Add(Line("sample", ("tokens_per_s", prompts * newTokens / sampleSeconds), ("prompts", prompts), ("new_tokens", newTokens),
-            ("steps_per_s", stepsPerSecond), ("weight_gb_per_step", weightBytes / 1e9), ("achieved_gb_per_s", weightBytes * stepsPerSecond / 1e9),
-            ("share_of_bandwidth", weightBytes * stepsPerSecond / 1e9 / bandwidth), ("achieved_gflops", sampleGflops), ("share_of_gemm", sampleGflops / gemm)));
-        // LoRA r = 16 on the family's default targets (PEFT's), base frozen: only the adapters train.
+        newTokens = Math.Min(newTokens, config.MaxPositions - promptLength); // a short context (a tiny model's) bounds the new tokens
+        yield return Tagged(OrUnsupported("sample", device, () =>
+        {
+            double sampleSeconds = SampleSeconds(model, prompts, promptLength, newTokens, sampleReps);
+            double stepsPerSecond = newTokens / sampleSeconds, weightBytes = matmulParams * (double)sizeof(float);
+            double sampleGflops = SampleFlops(matmulParams, (long)config.VocabSize * config.HiddenSize, prompts, promptLength, newTokens) / sampleSeconds / 1e9;
+            return Line("sample", ("tokens_per_s", prompts * newTokens / sampleSeconds), ("prompts", prompts), ("new_tokens", newTokens),
+                ("steps_per_s", stepsPerSecond), ("weight_gb_per_step", weightBytes / 1e9), ("achieved_gb_per_s", weightBytes * stepsPerSecond / 1e9),
+                ("share_of_bandwidth", weightBytes * stepsPerSecond / 1e9 / bandwidth), ("achieved_gflops", sampleGflops), ("share_of_gemm", sampleGflops / gemm));
+        }), device);
+        // LoRA r = 16 on the family's default targets (PEFT's), base frozen: only the adapters train (moved to the model's device).
         model.AddLora(new Lora.LoraOptions { Rank = 16, Alpha = 16 }, new Rng(1));
-        var (loraSeconds, loraLoss) = TrainStepSeconds(model, model.Parameters, rows, time, trainSteps, warmup);
-        lines.Add(TrainLine("train_lora", preset, model.ParameterCount, matmulParams, rows, time, loraSeconds, loraLoss, gemm));
-        lines.Add(Line("peak_memory", ("vm_hwm_mb", PeakResidentBytes() / (1024.0 * 1024.0)), ("tensor_peak_mb", TensorMemory.PeakBytes / (1024.0 * 1024.0))));
-        return lines;
+        if (!device.IsHost) model.ToDevice(device);
+        yield return Tagged(OrUnsupported("train_lora", device, () =>
+        {
+            var (loraSeconds, loraLoss) = TrainStepSeconds(model, model.Parameters, rows, time, trainSteps, warmup);
+            return TrainLine("train_lora", preset, model.ParameterCount, matmulParams, rows, time, loraSeconds, loraLoss, gemm);
+        }), device);
+        var peak = Line("peak_memory", ("vm_hwm_mb", PeakResidentBytes() / (1024.0 * 1024.0)), ("tensor_peak_mb", TensorMemory.PeakBytes / (1024.0 * 1024.0)));
+        if (!device.IsHost)
+        {
+            peak = peak with { Figures = [.. peak.Figures, ("device_peak_mb", TensorMemory.DevicePeakBytes / (1024.0 * 1024.0))] };
+            model.ToDevice(TensorDevice.Cpu); // frees the weights and gradients on the device, so a next run there starts from an empty device
+            device.TrimPool();
+        }
+        yield return Tagged(peak, device);
     }
 
     /// <summary>

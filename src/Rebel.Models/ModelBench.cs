@@ -23,20 +23,31 @@ public static partial class ModelBench
     /// the warm-up is long enough for the runtime to finish re-compiling the hot methods at full optimisation),
     /// "train_peak_mb" mb (process peak working set after the training loop) and
     /// "sample" tokens_per_s, seconds_median (16 prompts of 16 tokens, 48 new tokens each with the cache, 16·48 / median seconds).
+    /// On an accelerator (<paramref name="device"/>) the model trains and samples there, every line names the device, and a bench
+    /// the device has no kernel for yet prints its "unsupported" reason instead of figures.
     /// </summary>
-    public static IReadOnlyList<BenchFigures> Run(int trainSteps = 20, int warmup = 8, int sampleReps = 5, ModelConfig? config = null)
+    public static IReadOnlyList<BenchFigures> Run(int trainSteps = 20, int warmup = 8, int sampleReps = 5, ModelConfig? config = null, TensorDevice? device = null)
     {
         config ??= ReferenceConfig;
+        device ??= TensorDevice.Cpu;
         var model = ModelFactory.Create(config, new Rng(0));
+        if (!device.IsHost) model.ToDevice(device);
         int batch = 8, time = Math.Min(128, config.MaxPositions);
         var (stepSeconds, loss) = TrainStepSeconds(model, batch, time, trainSteps, warmup);
         long peak = Process.GetCurrentProcess().PeakWorkingSet64;
-        double sampleSeconds = SampleSeconds(model, 16, 16, 48, sampleReps);
+        var sample = OrUnsupported("sample", device, () =>
+        {
+            double sampleSeconds = SampleSeconds(model, 16, 16, 48, sampleReps);
+            return new("sample", [("tokens_per_s", 16 * 48 / sampleSeconds), ("seconds_median", sampleSeconds)], Digits: 2);
+        });
         return
         [
-            new("train", [("tokens_per_s", batch * time / stepSeconds), ("step_ms_median", stepSeconds * 1000), ("final_loss", (double)loss)], Digits: 2),
-            new("train_peak_mb", [("mb", peak / (1024.0 * 1024.0))], Digits: 2),
-            new("sample", [("tokens_per_s", 16 * 48 / sampleSeconds), ("seconds_median", sampleSeconds)], Digits: 2),
+            .. new BenchFigures[]
+            {
+                new("train", [("tokens_per_s", batch * time / stepSeconds), ("step_ms_median", stepSeconds * 1000), ("final_loss", (double)loss)], Digits: 2),
+                new("train_peak_mb", [("mb", peak / (1024.0 * 1024.0))], Digits: 2),
+                sample,
+            }.Select(line => Tagged(line, device)),
         ];
     }
 
@@ -71,6 +82,7 @@ public static partial class ModelBench
                 optimizer.Step();
                 loss = l.Item();
             }
+            model.Device.Synchronize(); // an accelerator's kernels run asynchronously: wait before reading the clock
             if (s >= warmup) times.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
         }
         return (Median(times), loss);
@@ -91,6 +103,7 @@ public static partial class ModelBench
             }
             long t0 = Stopwatch.GetTimestamp();
             Sampler.Generate(model, batch, new SamplingOptions { MaxNewTokens = newTokens, EosTokenIds = [-1] }, rng);
+            model.Device.Synchronize();
             if (r > 0) times.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds); // the first call is the warm-up
         }
         return Median(times);
