@@ -51,15 +51,26 @@ public static class TensorMemory
 internal sealed class StorageLease
 {
     private long bytes;
+    private readonly bool onDevice; // counts accelerator bytes (TensorMemory.DeviceLiveBytes) instead of host ones
 
-    /// <summary>Counts <paramref name="floats"/> floats.</summary>
-    public StorageLease(long floats) => Grow(floats);
+    /// <summary>Counts <paramref name="floats"/> floats of host storage, or of an accelerator's when <paramref name="onDevice"/>.</summary>
+    public StorageLease(long floats, bool onDevice = false)
+    {
+        this.onDevice = onDevice;
+        Grow(floats);
+    }
 
     /// <summary>Counts <paramref name="floats"/> more floats.</summary>
     public void Grow(long floats)
     {
         bytes += floats * sizeof(float);
-        TensorMemory.Add(floats * sizeof(float));
+        Count(floats * sizeof(float));
+    }
+
+    private void Count(long delta)
+    {
+        if (onDevice) TensorMemory.AddDevice(delta);
+        else TensorMemory.Add(delta);
     }
 
     /// <summary>Bytes counted now.</summary>
@@ -69,8 +80,8 @@ internal sealed class StorageLease
     public void Shrink(long bytes)
     {
         this.bytes -= bytes;
-        TensorMemory.Add(-bytes);
+        Count(-bytes);
     }
 
-    ~StorageLease() => TensorMemory.Add(-bytes);
+    ~StorageLease() => Count(-bytes);
 }

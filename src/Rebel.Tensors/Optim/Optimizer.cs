@@ -93,6 +93,7 @@ public sealed class AdamW : Optimizer
 {
     private readonly float[][] m, v;
     private readonly DeviceStorage?[] deviceM, deviceV; // moments of parameters on an accelerator, kept there
+    private readonly List<StorageLease> deviceLeases = [];
 
     /// <summary>β₁ (default 0.9).</summary>
     public float Beta1 { get; }
@@ -146,6 +147,7 @@ public sealed class AdamW : Optimizer
         {
             deviceM[i] = p.Device.AllocateStorage(Math.Max(p.Size, 1));
             deviceV[i] = p.Device.AllocateStorage(Math.Max(p.Size, 1));
+            deviceLeases.Add(new StorageLease(2L * Math.Max(p.Size, 1), onDevice: true)); // counted while the optimizer lives
             deviceM[i]!.Upload(m[i]);
             deviceV[i]!.Upload(v[i]);
         }
