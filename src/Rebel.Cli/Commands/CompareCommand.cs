@@ -34,12 +34,14 @@ internal static class CompareCommand
         var userPrompts = new Option<string?>("--prompts", "--data") { Description = "With --model: the prompt file RL draws from (as rebel train reads it); its last tenth is held out unless --eval-prompts is given." };
         var userReward = new Option<string?>("--reward") { Description = $"With --model: the reward every algorithm optimises and the held-out figure is measured by: {RewardSpec.Forms} (not pref:)." };
         var userEval = new Option<string?>("--eval-prompts", "--eval-data") { Description = "With --model: held-out prompts, decoded greedily and scored by --reward before and after." };
+        var device = CommonFlags.Device();
         var cmd = new Command("compare", "Run REBEL and baselines with the same budget of reward queries on a built-in task over several seeds; writes summary.json, report.html and runs/ALGO/seedN/.")
         {
-            task, algos, seeds, output, iterations, prompts, completions, rebelCompletions, sftSteps, heldOut, pairs, tune, tuneFactors, tuneRebel, tuningSeed, userModel, userPrompts, userReward, userEval, CommonFlags.Config(),
+            task, algos, seeds, output, iterations, prompts, completions, rebelCompletions, sftSteps, heldOut, pairs, tune, tuneFactors, tuneRebel, tuningSeed, userModel, userPrompts, userReward, userEval, CommonFlags.Config(), device,
         };
         cmd.SetGuardedAction(parse =>
         {
+            CommonFlags.OpenDevice(parse, device); // a missing GPU fails here, before any child starts
             UserTaskFiles? user = null;
             if (parse.GetValue(userModel) is { } modelDir)
             {
@@ -52,6 +54,7 @@ internal static class CompareCommand
             var options = d with
             {
                 User = user,
+                Device = parse.GetValue(device)!,
                 Task = user is null ? parse.GetValue(task)! : UserTask.TaskName,
                 Algorithms = [.. parse.GetValue(algos)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
                 Seeds = parse.GetValue(seeds),

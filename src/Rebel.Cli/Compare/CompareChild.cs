@@ -21,6 +21,8 @@ internal static class CompareChild
         var clock = Stopwatch.StartNew();
         var task = plan.TaskFor(seed);
         var env = task.Load(plan.SetupDirectory(seed));
+        var device = Accelerators.Device.Open(plan.Device);
+        if (!device.IsHost) env.Policy.ToDevice(device);
         string dir = plan.RunDirectory(algorithm, seed);
         var budget = plan.WithLearningRate(algorithm, task.Rebel with { Seed = seed, MaxNewTokens = env.MaxNewTokens }); // a user task fits the length to its model's context
         var trainer = CompareRun.CreateTrainer(algorithm, env, budget, dir, plan.RebelAllocation(budget));

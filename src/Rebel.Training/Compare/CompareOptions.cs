@@ -12,6 +12,9 @@ public sealed record CompareOptions
     /// <summary>The built-in task. Default arithmetic.</summary>
     public string Task { get; init; } = "arithmetic";
 
+    /// <summary>The device every run's policy computes on, by its command-line name (cpu, cuda, ilgpu-cpu). Default cpu.</summary>
+    public string Device { get; init; } = "cpu";
+
     /// <summary>A user's own task (model folder, prompts, reward) instead of a built-in one; <see cref="Task"/> is then "user". Default none.</summary>
     public UserTaskFiles? User { get; init; }
 
