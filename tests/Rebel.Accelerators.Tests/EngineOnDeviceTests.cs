@@ -43,6 +43,42 @@ public sealed class EngineOnDeviceTests(IlgpuCpuFixture fixture)
         Compare.Close(expected, x.Grad, 1e-6f, "dx");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void The_chunked_head_on_the_device_equals_the_host(bool withGradient)
+    {
+        int[] targets = [3, -100, 5, 0, -100, 6, 2, 1, -100]; // ignored rows never reach the head
+        var results = new List<float[]>();
+        foreach (var device in new TensorDevice[] { TensorDevice.Cpu, Device })
+        {
+            var hidden = Compare.Leaf(4, 3, 3, 5); // (3, 3, C = 5)
+            var weight = Compare.Leaf(5, 7, 5); // (V = 7, C)
+            var h = Ops.ToDevice(hidden, device);
+            var w = Ops.ToDevice(weight, device);
+            var entropy = new float[targets.Length];
+            Tensor Head() => Ops.ChunkedGatherLogProbs(h, x => Ops.Linear(x, w), targets, 0.7f, chunkRows: 2, entropy: entropy);
+            Tensor lp;
+            if (withGradient) lp = Head();
+            else
+            {
+                using var noGrad = Autograd.NoGrad();
+                lp = Head();
+            }
+            Assert.False(lp.IsOnDevice);
+            Assert.Equal([3, 3], lp.Shape);
+            float[] grads = [];
+            if (withGradient)
+            {
+                Ops.Sum(Ops.Mul(lp, lp)).Backward();
+                grads = [.. hidden.Grad!, .. weight.Grad!];
+            }
+            results.Add([.. lp.ToArray(), .. entropy, .. grads]);
+        }
+        Compare.Close(results[0], results[1], 1e-5f, withGradient ? "log-probs, entropies and gradients" : "log-probs and entropies");
+        Assert.Equal(0f, results[1][1]); // an ignored row gives 0
+    }
+
     [Fact]
     public void A_model_forward_backward_and_AdamW_step_on_the_device_equal_the_host()
     {

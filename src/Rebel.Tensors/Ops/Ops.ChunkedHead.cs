@@ -29,7 +29,7 @@ public static partial class Ops
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
         if (!entropy.IsEmpty && entropy.Length != rows) throw new ArgumentException($"ChunkedGatherLogProbs: entropy holds {entropy.Length} values for {rows} rows.");
         var kept = targets.ToArray();
-        if (hidden.IsOnDevice) return DeviceHeadLogProbs(hidden, head, kept, temperature, ignoreIndex, entropy);
+        if (hidden.IsOnDevice) return DeviceHeadLogProbs(hidden, head, kept, temperature, ignoreIndex, chunkRows, entropy);
         int[] live = [.. Enumerable.Range(0, rows).Where(r => kept[r] != ignoreIndex)]; // rows that reach the head
         var y = Tensor.Zeros(hidden.Shape[..^1]); // (…)
         entropy.Clear();
@@ -74,20 +74,53 @@ public static partial class Ops
         });
     }
 
-    // On an accelerator the head runs over every row at once (device memory holds the (rows, V) logits; ignored rows give 0 as on
-    // the host); the entropies are computed there and copied back.
-    private static Tensor DeviceHeadLogProbs(Tensor hidden, Func<Tensor, Tensor> head, int[] targets, float temperature, int ignoreIndex, Span<float> entropy)
+    // On an accelerator: only the kept rows reach the head, picked with IndexSelect on the device. Without gradient (the π_t and π_ref
+    // passes) a chunk of rows at a time, each chunk's logits freed before the next; with gradient in one pass over the kept rows
+    // (the device keeps their logits for the backward). The log-probs come to the host and go back to their rows, 0 elsewhere,
+    // through differentiable ops; entropies are computed on the device per chunk and copied back.
+    private static Tensor DeviceHeadLogProbs(Tensor hidden, Func<Tensor, Tensor> head, int[] targets, float temperature, int ignoreIndex, int chunkRows,
+        Span<float> entropy)
     {
-        var logits = head(hidden);
-        var lp = GatherLogProbs(logits, targets, temperature, ignoreIndex);
-        if (entropy.IsEmpty) return lp;
-        using (Autograd.NoGrad())
+        int c = hidden.Shape[^1], rows = targets.Length;
+        int[] live = [.. Enumerable.Range(0, rows).Where(r => targets[r] != ignoreIndex)];
+        entropy.Clear();
+        if (live.Length == 0) return Mul(ToHost(Sum(hidden, -1)), 0f); // nothing reaches the head: zeros, still on the graph
+        var flat = Reshape(hidden, rows, c);
+        Tensor kept; // (live), on the host
+        if (!Autograd.IsGradEnabled || !hidden.RequiresGrad)
         {
-            var z = Mul(logits, 1f / temperature);
-            var h = Sum(Mul(Softmax(z), LogSoftmax(z)), -1).ToArray(); // −entropy per row
-            for (int r = 0; r < targets.Length; r++) entropy[r] = targets[r] == ignoreIndex ? 0f : -h[r];
+            var values = new float[live.Length];
+            for (int i0 = 0; i0 < live.Length; i0 += chunkRows)
+            {
+                int n = Math.Min(chunkRows, live.Length - i0);
+                var sel = live.AsSpan(i0, n);
+                using var scope = new TensorScope();
+                var logits = head(IndexSelect(flat, sel)); // (n, V)
+                GatherLogProbs(logits, TargetsOf(targets, sel), temperature, ignoreIndex).ToArray().CopyTo(values, i0);
+                if (!entropy.IsEmpty) DeviceEntropies(logits, temperature, sel, entropy);
+            }
+            kept = Tensor.FromArray(values, live.Length);
         }
-        return lp;
+        else
+        {
+            var logits = head(IndexSelect(flat, live)); // (live, V)
+            kept = ToHost(GatherLogProbs(logits, TargetsOf(targets, live), temperature, ignoreIndex));
+            if (!entropy.IsEmpty) DeviceEntropies(logits, temperature, live, entropy);
+        }
+        var rowOf = new int[rows]; // each row's place among the kept ones, or the zero row after them
+        Array.Fill(rowOf, live.Length);
+        for (int i = 0; i < live.Length; i++) rowOf[live[i]] = i;
+        var padded = Concat([Reshape(kept, live.Length, 1), Tensor.Zeros(1, 1)], 0); // (live + 1, 1)
+        return Reshape(IndexSelect(padded, rowOf), hidden.Shape[..^1]);
+    }
+
+    // entropy[rows[i]] = −Σ p ln p of softmax(logits[i] / τ), computed on the logits' device.
+    private static void DeviceEntropies(Tensor logits, float temperature, ReadOnlySpan<int> rows, Span<float> entropy)
+    {
+        using var noGrad = Autograd.NoGrad();
+        var z = Mul(logits, 1f / temperature);
+        var h = Sum(Mul(Softmax(z), LogSoftmax(z)), -1).ToArray(); // −entropy per row
+        for (int i = 0; i < rows.Length; i++) entropy[rows[i]] = -h[i];
     }
 
     // Copies rows of hidden (rows, C) into a new (n, C) tensor of the open scope.
