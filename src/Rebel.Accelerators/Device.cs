@@ -73,9 +73,15 @@ public sealed partial class AcceleratorDevice : TensorDevice, IDisposable
     /// </summary>
     internal static CPUDevice IlgpuCpuShape { get; } = new(numThreadsPerWarp: 2, numWarpsPerMultiprocessor: 1, numMultiprocessors: 1);
 
+    /// <summary>
+    /// The kernel compiler's settings in every context this library opens (and in the PTX test's): ILGPU.Algorithms' intrinsics
+    /// (group reductions, XMath) and ILGPU's default math mode (f32 stays f32, f64 stays f64).
+    /// </summary>
+    internal static Context.Builder WithKernelSettings(Context.Builder builder) => builder.EnableAlgorithms().Math(MathMode.Default);
+
     internal static AcceleratorDevice OpenIlgpuCpu()
     {
-        var context = Context.Create(b => b.CPU(IlgpuCpuShape).EnableAlgorithms().Math(MathMode.Default));
+        var context = Context.Create(b => WithKernelSettings(b.CPU(IlgpuCpuShape)));
         var accelerator = context.CreateCPUAccelerator(0, CPUAcceleratorMode.Parallel);
         return new AcceleratorDevice(DeviceKind.IlgpuCpu, context, accelerator, d => new HostGemm(d));
     }
@@ -85,7 +91,7 @@ public sealed partial class AcceleratorDevice : TensorDevice, IDisposable
         if (!CudaDriverNames.Any(n => NativeLibrary.TryLoad(n, out _)))
             throw new DeviceUnavailableException(
                 $"cuda: no NVIDIA driver found (looked for {string.Join(", ", CudaDriverNames)} on the library path). Install the NVIDIA driver, or use the cpu or ilgpu-cpu device.");
-        var context = Context.Create(b => b.Cuda().EnableAlgorithms().Math(MathMode.Default));
+        var context = Context.Create(b => WithKernelSettings(b.Cuda()));
         var devices = context.GetCudaDevices();
         if (devices.Count == 0)
         {

@@ -76,6 +76,7 @@ public sealed partial class DeviceKernels
     public void AttentionSoftmaxBackward(DeviceBuffer y, DeviceBuffer? capped, DeviceBuffer g, DeviceBuffer gx, float scale) =>
         SoftmaxFamilyBackward("AttentionSoftmaxBackward", y, g, gx, log: false, scale, capped);
 
+    [DeviceKernel]
     private static void MaskedSoftmaxKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<float> capped, ArrayView<int> keyStart, MaskedShape s)
     {
         int row = Grid.IdxX, n = s.Keys, o = row * n, lane = Group.IdxX, width = Group.DimX;

@@ -95,6 +95,7 @@ public sealed partial class DeviceKernels
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, float>? entropyKernel;
 
     // H = −Σ p·lp with lp = x/τ − lse, p = e^lp.
+    [DeviceKernel]
     private static void EntropyKernel(ArrayView<float> x, ArrayView<float> h, int v, float inverseTemperature)
     {
         int o = Grid.IdxX * v, lane = Group.IdxX, width = Group.DimX;
@@ -132,6 +133,7 @@ public sealed partial class DeviceKernels
         return new LogitShape(v, 1f / temperature, ignoreIndex);
     }
 
+    [DeviceKernel]
     private static void LogProbKernel(ArrayView<float> x, ArrayView<int> targets, ArrayView<float> logp, ArrayView<float> lse, LogitShape s)
     {
         int row = Grid.IdxX, o = row * s.Vocab, lane = Group.IdxX, width = Group.DimX;

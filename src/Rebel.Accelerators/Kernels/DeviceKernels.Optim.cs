@@ -67,6 +67,7 @@ public sealed partial class DeviceKernels
     }
 
     // total[0] += Σ_k g[k]², thread i summing k = i, i + stride, …
+    [DeviceKernel]
     private static void SumSquaresKernel(Index1D i, ArrayView<float> g, ArrayView<float> total, int stride)
     {
         float sum = 0f;

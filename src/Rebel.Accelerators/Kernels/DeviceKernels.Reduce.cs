@@ -65,6 +65,7 @@ public sealed partial class DeviceKernels
     }
 
     // The engine's arg max of a row by three group reductions: the last NaN if any, else the first element equal to the max.
+    [DeviceKernel]
     private static void RowMaxKernel(ArrayView<float> x, ArrayView<float> y, ArrayView<float> g, ArrayView<float> gx, int n, int backward)
     {
         int row = Grid.IdxX, o = row * n, lane = Group.IdxX, width = Group.DimX;

@@ -53,6 +53,7 @@ public sealed partial class DeviceKernels
         Run(new RowBroadcastAddOp(g.View, gx.View, n), gx.Size);
     }
 
+    [DeviceKernel]
     private static void RowSumKernel(ArrayView<float> x, ArrayView<float> y, int n)
     {
         int o = Grid.IdxX * n, lane = Group.IdxX, width = Group.DimX;
@@ -105,6 +106,7 @@ public sealed partial class DeviceKernels
         if (rows > 0) softmaxGradKernel(new KernelConfig(rows, RowGroupSize), y.View, g.View, capped?.View ?? y.View, gx.View, n, (log ? 1 : 0) | (capped is null ? 0 : 2), scale);
     }
 
+    [DeviceKernel]
     private static void SoftmaxKernel(ArrayView<float> x, ArrayView<float> y, int n, int log)
     {
         int o = Grid.IdxX * n, lane = Group.IdxX, width = Group.DimX;
@@ -120,6 +122,7 @@ public sealed partial class DeviceKernels
     }
 
     // gx += scale·y ⊙ (g − Σ g ⊙ y) (softmax; times 1 − tanh² with a soft cap, flags bit 2) or g − e^y · Σ g (log-softmax, bit 1).
+    [DeviceKernel]
     private static void SoftmaxGradKernel(ArrayView<float> y, ArrayView<float> g, ArrayView<float> tanh, ArrayView<float> gx, int n, int flags, float scale)
     {
         int o = Grid.IdxX * n, lane = Group.IdxX, width = Group.DimX;
@@ -202,6 +205,7 @@ public sealed partial class DeviceKernels
         return new NormShape(c == 0 ? 0 : x.Size / c, c, 0f, 0, 0, 0, 0);
     }
 
+    [DeviceKernel]
     private static void NormKernel(ArrayView<float> x, ArrayView<float> w, ArrayView<float> b, ArrayView<float> y, ArrayView<float> mean, ArrayView<float> rstd, NormShape s)
     {
         int row = Grid.IdxX, c = s.Width, o = row * c, lane = Group.IdxX, width = Group.DimX;
@@ -228,6 +232,7 @@ public sealed partial class DeviceKernels
         }
     }
 
+    [DeviceKernel]
     private static void NormGradKernel(ArrayView<float> x, ArrayView<float> w, ArrayView<float> mean, ArrayView<float> rstd, ArrayView<float> g, ArrayView<float> gx, NormShape s)
     {
         int row = Grid.IdxX, c = s.Width, o = row * c, lane = Group.IdxX, width = Group.DimX;
