@@ -5,6 +5,7 @@
 // alignment by the reward's classifier and by the judge, Fréchet distance to real images and high-frequency energy ratio.
 // Writes summary.json, PNG grids and report.html.
 using System.Diagnostics;
+using System.Globalization;
 using Rebel.Models.Diffusion;
 using Rebel.Tensors;
 using Rebel.Training.Images.Data;
@@ -98,10 +99,13 @@ public static partial class ImageQuickstart
         var pretrainClock = Stopwatch.StartNew();
         progress.Phase("pretrain", o.Pretrain.Steps);
         double validation = 0;
-        var validationQuality = new ImageQuality(double.NaN, double.NaN);
+        ImageQuality? validationQuality = null; // until the first validation (every ValidateEvery steps)
+        string Validated(string format, string none) => validationQuality is { } q
+            ? string.Format(CultureInfo.InvariantCulture, format, validation, q.FrechetDistance, q.HighFrequencyRatio)
+            : none;
         var pretrainer = new DiffusionPretrainer(model, data, o.Pretrain with { Seed = o.Seed })
         {
-            StepCompleted = (step, loss) => progress.Step(step, $"loss {loss:F3} alignment {validation:P0} Fréchet {validationQuality.FrechetDistance:F2} HF {validationQuality.HighFrequencyRatio:F2}"),
+            StepCompleted = (step, loss) => progress.Step(step, $"loss {loss:F3} {Validated("alignment {0:P0} Fréchet {1:F2} HF {2:F2}", $"(first validation at step {o.ValidateEvery})")}"),
         };
         // Pretrain unless a model was given; stop early only once both targets (alignment, Fréchet distance) are met.
         if (o.PretrainedModel is null) pretrainer.Train(cancel, step =>
@@ -109,14 +113,15 @@ public static partial class ImageQuickstart
             if (step % o.ValidateEvery != 0) return false;
             var images = ImageSampling.Sample(pretrainer.Averaged, sampler, valCaptions, valSeeds);
             validation = reward.Accuracy(images, valCaptions, size);
-            validationQuality = quality.Measure(images);
-            return validation >= o.PretrainTargetAlignment && validationQuality.FrechetDistance <= o.PretrainTargetFrechet;
+            var measured = quality.Measure(images);
+            validationQuality = measured;
+            return validation >= o.PretrainTargetAlignment && measured.FrechetDistance <= o.PretrainTargetFrechet;
         });
         double pretrainSeconds = pretrainClock.Elapsed.TotalSeconds;
         model = pretrainer.Averaged; // the moving average of the weights when one is kept: what validation sampled, and the policy from here on
         DitFolder.Save(model, Path.Combine(dir, "pretrained"));
         if (o.PretrainedModel is not null) progress.Message($"Fine-tuning {o.PretrainedModel} (no pretraining).");
-        else progress.Message($"Pretraining stopped after {pretrainer.StepsTaken} steps (validation alignment {validation:P1}, Fréchet distance {validationQuality.FrechetDistance:F2}).");
+        else progress.Message($"Pretraining stopped after {pretrainer.StepsTaken} steps {Validated("(validation alignment {0:P1}, Fréchet distance {1:F2})", $"(before the first validation, at step {o.ValidateEvery})")}.");
 
         var (heldCaptions, heldSeeds) = ImageSampling.Grid(captions, o.HeldOutPerCaption, HeldOutSeeds);
         progress.Phase("eval", 1);
