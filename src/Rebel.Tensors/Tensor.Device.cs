@@ -60,7 +60,10 @@ public sealed partial class Tensor
     internal static Tensor OnDevice(TensorDevice device, int[] shape, bool clear = false)
     {
         var copy = (int[])shape.Clone();
-        return new Tensor(copy, TensorScope.RentDevice(device, ShapeSize(copy), clear), isParameter: false);
+        bool scoped = TensorScope.IsActive;
+        var t = new Tensor(copy, TensorScope.RentDevice(device, ShapeSize(copy), clear), isParameter: false);
+        if (!scoped) t.lease = new StorageLease(t.storage!.Capacity, onDevice: true); // outside a scope: counted until collected, as on the host
+        return t;
     }
 
     /// <summary>
@@ -82,7 +85,11 @@ public sealed partial class Tensor
             FreeOwnStorage();
             storage = null;
             data = values;
-            lease?.Grow(Size);
+            if (IsParameter || lease is not null)
+            {
+                lease?.Shrink(lease.Bytes); // a device tensor's lease counted device bytes
+                lease = new StorageLease(Size);
+            }
             return;
         }
         var target = device.AllocateStorage(Math.Max(Size, 1));
@@ -132,7 +139,7 @@ public sealed partial class Tensor
         var device = storage!.Device;
         var target = device.AllocateStorage(Math.Max(Size, 1));
         if (Size > 0) device.CopyStorage(storage, 0, target, 0, Size);
-        return new Tensor(Shape, target, isParameter: false) { Name = Name };
+        return new Tensor(Shape, target, isParameter: false) { Name = Name, lease = new StorageLease(target.Capacity, onDevice: true) };
     }
 
     private float[] DownloadGrad()

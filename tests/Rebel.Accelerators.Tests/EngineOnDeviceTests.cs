@@ -34,6 +34,28 @@ public sealed class EngineOnDeviceTests(IlgpuCpuFixture fixture)
     }
 
     [Fact]
+    public void A_model_moved_there_and_back_computes_the_same_and_frees_its_device_bytes()
+    {
+        var config = new ModelConfig { Architecture = ModelArchitecture.Llama, VocabSize = 29, HiddenSize = 16, Layers = 1, Heads = 2, KvHeads = 1, IntermediateSize = 24, MaxPositions = 16, EosTokenIds = [0] };
+        var model = ModelFactory.Create(config, new Rng(9));
+        int[] ids = [1, 5, 7, 3];
+        float[] Logits()
+        {
+            using var scope = new TensorScope();
+            using var noGrad = Autograd.NoGrad();
+            return Ops.ToHost(model.Forward(ids, 1, 4)).ToArray();
+        }
+        var before = Logits();
+        model.ToDevice(Device);
+        long onDevice = TensorMemory.DeviceLiveBytes;
+        Compare.Close(before, Logits(), 1e-5f, "logits on the device");
+        model.ToDevice(TensorDevice.Cpu);
+        Assert.All(model.Parameters, p => Assert.False(p.IsOnDevice));
+        Assert.True(onDevice - TensorMemory.DeviceLiveBytes >= 4L * model.ParameterCount, "the weights' device storage is freed when they come back");
+        Assert.Equal(before, Logits()); // bit for bit the host's again
+    }
+
+    [Fact]
     public void Gradients_flow_back_across_ToDevice_and_ToHost()
     {
         var x = Tensor.Parameter([0.5f, -1f, 2f, 3f], [2, 2], "x");
