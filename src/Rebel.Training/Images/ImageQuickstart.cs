@@ -60,6 +60,7 @@ public static partial class ImageQuickstart
     public static ImageQuickstartSummary Run(ImageQuickstartOptions o, IQuickstartProgress progress, CancellationToken cancel = default)
     {
         if (o.Algorithm is not ("rebel" or "ddpo")) throw new ArgumentException($"image quickstart: unknown algorithm '{o.Algorithm}'; expected rebel or ddpo.");
+        if (o.JudgeSteps < 1) throw new ArgumentException($"image quickstart: --judge-steps {o.JudgeSteps} must be at least 1.");
         var total = Stopwatch.StartNew();
         string dir = o.OutputDirectory;
         Directory.CreateDirectory(dir);
@@ -84,7 +85,7 @@ public static partial class ImageQuickstart
         // A second opinion on the held-out samples: a classifier of another architecture, from other images and another seed,
         // trained with the same augmentation, which fine-tuning never queries; a gain that only fools the reward's own
         // classifier shows up as a gap between the two.
-        var judgeClassifier = ShapeClassifier.Train(ShapesDataset.Generate(o.Seed + JudgeSeed, o.TrainImages, size), size, o.Seed + JudgeSeed, o.ClassifierSteps, o.Judge);
+        var judgeClassifier = ShapeClassifier.Train(ShapesDataset.Generate(o.Seed + JudgeSeed, o.TrainImages, size), size, o.Seed + JudgeSeed, o.JudgeSteps, o.Judge);
         var judge = new PromptAlignmentReward(judgeClassifier);
         double judgeAccuracy = judgeClassifier.Accuracy([.. check.Select(i => i.Pixels)], [.. check.Select(i => i.Attributes)]);
         // The Fréchet distance reads features of a network that saw only clean real images and is never a reward.

@@ -36,8 +36,14 @@ public sealed record ImageQuickstartOptions
         Architecture = DitConfig.Unet, HiddenSize = 16, Layers = 3, PredictionType = DitConfig.VPrediction, UnetConditioning = DitConfig.ScaleShiftConditioning,
     };
 
-    /// <summary>Steps of the shape classifier behind the alignment reward (and of the judge and the feature network). Default 600.</summary>
+    /// <summary>Steps of the shape classifier behind the alignment reward (and of the feature network). Default 600.</summary>
     public int ClassifierSteps { get; init; } = 600;
+
+    /// <summary>
+    /// Steps of the independent judge. Default 1800: at the reward classifier's 600 its convolutional stack read only 93.2 % of fresh
+    /// real images right (seed 1), capping any alignment it could report; at 1800 it reads all 500 right.
+    /// </summary>
+    public int JudgeSteps { get; init; } = 1800;
 
     /// <summary>
     /// The independent judge: a <see cref="ShapeClassifier.ConvStack"/> (the reward's classifier pools patch features) trained on other

@@ -75,7 +75,7 @@ public class ImageCliTests
             var sampler = new DdimOptions { Steps = 3 };
             var o = new ImageQuickstartOptions
             {
-                OutputDirectory = dir, ImageSize = 8, TrainImages = 128, Model = TinyDiffusion.Config, ClassifierSteps = 5, RealImages = 50,
+                OutputDirectory = dir, ImageSize = 8, TrainImages = 128, Model = TinyDiffusion.Config, ClassifierSteps = 5, JudgeSteps = 5, RealImages = 50,
                 Pretrain = new DiffusionPretrainOptions { Steps = 4, BatchSize = 16 }, ValidateEvery = 2, ValidationPerCaption = 1, HeldOutPerCaption = 2,
                 Rebel = new ImageRebelOptions { Iterations = 2, PromptsPerIteration = 4, Sampler = sampler }, Algorithm = algorithm,
             };
@@ -117,6 +117,15 @@ public class ImageCliTests
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    [Fact]
+    public void QuickstartRejectsJudgeStepsBelowOneBeforeAnyWork()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"rebel-image-qs-{Guid.NewGuid():N}");
+        var e = Assert.Throws<ArgumentException>(() => ImageQuickstart.Run(new ImageQuickstartOptions { OutputDirectory = dir, JudgeSteps = 0 }, new Silent()));
+        Assert.Contains("--judge-steps 0", e.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir));
     }
 
     [Fact]
