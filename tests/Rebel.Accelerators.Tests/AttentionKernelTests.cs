@@ -127,47 +127,48 @@ public sealed class AttentionKernelTests(IlgpuCpuFixture fixture)
     }
 
     [Fact]
-    public void Fused_qkv_attention_with_a_device_cache_matches_the_engine_over_a_prompt_and_a_decode_step()
+    public void Fused_qkv_attention_with_a_cache_on_the_device_matches_the_host_over_a_prompt_and_a_decode_step()
     {
         const int heads = 2, d = 3, prompt = 4, batch = 2, c = heads * d;
         int[] keyStart = [1, 0];
-        var cache = new KvCache(batch, prompt + 1, c);
-        using var deviceCache = new DeviceKvCache(Device, batch, prompt + 1, c);
+        var hostCache = new KvCache(batch, prompt + 1, c);
+        var deviceCache = new KvCache(batch, prompt + 1, c, Device);
         foreach (var (t, seed) in new[] { (prompt, 161), (1, 162) })
         {
-            var qkv = Compare.Leaf(seed, batch, t, 3 * c);
-            var y = Ops.AttentionQkv(qkv, heads, cache, keyStart);
-            var gy = Compare.Values(y.Size, seed + 10);
-            Compare.Backward(y, gy);
-            using var dqkv = Device.Upload(qkv); using var dg = Device.Upload(gy, y.Shape);
-            var (output, saved) = DeviceAttention.ForwardQkv(Device, dqkv, heads, deviceCache, keyStart);
-            using var _ = output; using var __ = saved;
-            using var gqkv = Device.Allocate(qkv.Shape);
-            DeviceAttention.BackwardQkv(Device, saved, dg, gqkv);
-            Compare.Close(y, output, what: $"qkv attention over {t} queries");
-            Compare.Close(qkv.Grad, gqkv.ToArray(), what: $"grad qkv over {t} queries");
+            var results = new List<float[]>();
+            foreach (var cache in new[] { hostCache, deviceCache })
+            {
+                var qkv = Compare.Leaf(seed, batch, t, 3 * c);
+                var y = Ops.ToHost(Ops.AttentionQkv(Ops.ToDevice(qkv, cache.Device), heads, cache, keyStart)); // gradients flow back through the copies
+                Ops.Sum(Ops.Mul(y, Tensor.FromArray(Compare.Values(y.Size, seed + 10), y.Shape))).Backward();
+                results.Add([.. y.ToArray(), .. qkv.Grad!]);
+            }
+            Compare.Close(results[0], results[1], what: $"qkv attention and its gradient over {t} queries");
         }
-        Assert.Equal(cache.Length, deviceCache.Length);
+        Assert.Equal(hostCache.Length, deviceCache.Length);
     }
 
     [Fact]
-    public void A_device_cache_copies_shared_prompt_rows_and_refuses_to_overflow()
+    public void A_cache_on_the_device_copies_shared_prompt_rows_and_refuses_to_overflow()
     {
         const int width = 4;
-        using var source = new DeviceKvCache(Device, 2, 3, width);
-        using var k = Device.Upload(Compare.Values(2 * 2 * width, 171), 2, 2, width); using var v = Device.Upload(Compare.Values(2 * 2 * width, 172), 2, 2, width);
-        var (keys, values) = source.Append(k, v);
-        keys.Dispose(); values.Dispose();
-        using var copy = new DeviceKvCache(Device, 3, 4, width);
-        copy.CopyRowsFrom(source, [1, 1, 0]);
-        Assert.Equal(2, copy.Length);
-        var all = copy.Keys.ToArray(); var kv = k.ToArray();
-        for (int b = 0; b < 3; b++)
+        var k = Compare.Leaf(171, 2, 2, width); var v = Compare.Leaf(172, 2, 2, width);
+        var results = new List<float[]>();
+        foreach (var device in new TensorDevice[] { TensorDevice.Cpu, Device })
         {
-            int from = b < 2 ? 1 : 0;
-            Assert.Equal(kv.AsSpan(from * 2 * width, 2 * width).ToArray(), all.AsSpan(b * 4 * width, 2 * width).ToArray());
+            using var noGrad = Autograd.NoGrad();
+            var source = new KvCache(2, 3, width, device);
+            var q = Ops.ToDevice(k, device);
+            Ops.Attention(q, q, Ops.ToDevice(v, device), 1, 1, source); // appends two positions of k, v
+            var copy = new KvCache(3, 4, width, device);
+            copy.CopyRowsFrom(source, [1, 1, 0]);
+            Assert.Equal(2, copy.Length);
+            var last = Compare.Leaf(173, 3, 1, width);
+            var y = Ops.Attention(Ops.ToDevice(last, device), Ops.ToDevice(last, device), Ops.ToDevice(last, device), 1, 1, copy); // reads the copied rows
+            results.Add(Ops.ToHost(y).ToArray());
+            var e = Assert.Throws<InvalidOperationException>(() => Ops.Attention(q, q, q, 1, 1, source));
+            Assert.Contains("2 + 2 positions exceed the capacity 3", e.Message);
         }
-        var e = Assert.Throws<InvalidOperationException>(() => source.Append(k, v));
-        Assert.Contains("2 + 2 positions exceed the capacity 3", e.Message);
+        Compare.Close(results[0], results[1], what: "attention over copied cache rows");
     }
 }

@@ -6,10 +6,10 @@
 // Grouped-query heads need no copies: query head h = j·G + g uses key/value head j (G = H / Hkv), so the query heads (B, H, T, D)
 // are, as they lie in memory, B·Hkv blocks of G·T rows, each block multiplying its own key/value head (B·Hkv, S, D).
 //
-// Keys and values are (B, S, Hkv·D) buffers holding S − T cached positions followed by the T new ones (a DeviceKvCache's Append
-// returns them; ForwardCached does that), and the queries sit at positions S − T … S − 1. Gradients go to the whole (B, S, Hkv·D)
-// keys/values, or, for buffers of (B, T, Hkv·D), to the new positions only (the engine's contract: a cache gets no gradient).
-// The fused [q | k | v] projection (Ops.AttentionQkv) is sliced apart on the way in and its gradient put back on the way out.
+// Keys and values are (B, S, Hkv·D) buffers holding S − T cached positions followed by the T new ones (the engine's KvCache on
+// the device holds them; AcceleratorDevice gathers its filled part), and the queries sit at positions S − T … S − 1. Gradients go
+// to the whole (B, S, Hkv·D) keys/values, or, for buffers of (B, T, Hkv·D), to the new positions only (the engine's contract: a
+// cache gets no gradient).
 using Rebel.Tensors;
 
 namespace Rebel.Accelerators.Kernels;
@@ -93,60 +93,6 @@ public static class DeviceAttention
         var output = device.Allocate(q.Shape);
         using (var merged = output.Reshape(b, t, heads, d)) kernels.TransposeInto(oh, merged, 1, 2);
         return (output, new AttentionSaved(qh, kh, vh, weights, capped, sc, heads, kvHeads));
-    }
-
-    /// <summary>
-    /// <see cref="Ops.Attention"/> with a key/value cache: k, v (B, T, Hkv·D) are appended to <paramref name="cache"/> first and the
-    /// T queries attend to every cached position (query t at position cache.Length + t). The backward's key/value gradients of
-    /// (B, T, Hkv·D) are those of k and v (the cache gets none).
-    /// </summary>
-    public static (DeviceBuffer Output, AttentionSaved Saved) ForwardCached(AcceleratorDevice device, DeviceBuffer q, DeviceBuffer k, DeviceBuffer v,
-        int heads, int kvHeads, DeviceKvCache cache, int[]? keyStart = null, bool causal = true, int slidingWindow = 0, float softCap = 0f, float? scale = null)
-    {
-        ArgumentNullException.ThrowIfNull(cache);
-        var (keys, values) = cache.Append(k, v);
-        using (keys)
-        using (values)
-            return Forward(device, q, keys, values, heads, kvHeads, keyStart, causal, slidingWindow, softCap, scale);
-    }
-
-    /// <summary>
-    /// <see cref="Ops.AttentionQkv"/>: attention on a fused projection qkv (B, T, 3·H·D) laid out [q | k | v] along the last axis
-    /// (GPT-2's c_attn), equal query and key/value heads, scale 1/√D, with an optional cache. Returns (B, T, H·D).
-    /// </summary>
-    public static (DeviceBuffer Output, AttentionSaved Saved) ForwardQkv(AcceleratorDevice device, DeviceBuffer qkv, int heads, DeviceKvCache? cache = null,
-        int[]? keyStart = null, bool causal = true)
-    {
-        int c = QkvWidth("AttentionQkv", qkv, heads);
-        var kernels = device.Kernels;
-        using var q = kernels.Slice(qkv, 2, 0, c);
-        using var k = kernels.Slice(qkv, 2, c, c);
-        using var v = kernels.Slice(qkv, 2, 2 * c, c);
-        return cache is null
-            ? Forward(device, q, k, v, heads, heads, keyStart, causal)
-            : ForwardCached(device, q, k, v, heads, heads, cache, keyStart, causal);
-    }
-
-    /// <summary>Backward of <see cref="ForwardQkv"/>: gqkv (B, T, 3·H·D) += the gradients of q, k and v in their thirds.</summary>
-    public static void BackwardQkv(AcceleratorDevice device, AttentionSaved saved, DeviceBuffer g, DeviceBuffer gqkv)
-    {
-        int c = QkvWidth("AttentionQkvBackward", gqkv, saved.Heads);
-        var kernels = device.Kernels;
-        using var gq = device.Allocate(saved.Batch, saved.T, c);
-        using var gk = device.Allocate(saved.Batch, saved.T, c);
-        using var gv = device.Allocate(saved.Batch, saved.T, c);
-        Backward(device, saved, g, gq, gk, gv);
-        kernels.SliceBackward(gq, gqkv, 2, 0);
-        kernels.SliceBackward(gk, gqkv, 2, c);
-        kernels.SliceBackward(gv, gqkv, 2, 2 * c);
-    }
-
-    // H·D of a fused (B, T, 3·H·D) projection.
-    private static int QkvWidth(string op, DeviceBuffer qkv, int heads)
-    {
-        if (qkv.Shape.Length != 3 || heads <= 0 || qkv.Shape[2] % (3 * heads) != 0)
-            throw new ArgumentException($"{op}: qkv {Tensor.Format(qkv.Shape)} with {heads} heads is not (B, T, 3·H·D).");
-        return qkv.Shape[2] / 3;
     }
 
     /// <summary>Backward of <see cref="Forward(AcceleratorDevice, DeviceBuffer, DeviceBuffer, DeviceBuffer, int)"/>, naming the heads again (checked against the saved ones).</summary>

@@ -48,7 +48,8 @@ public static partial class Ops
             new AttentionScores(1f / MathF.Sqrt(c / heads), 0, 0));
     }
 
-    // Attention on an accelerator: new keys and values go into the device cache first, the kernel reads them from there.
+    // Attention on an accelerator: new keys and values go into the device cache first, the kernel reads them from there; as on the
+    // host, gradients reach q and the new k, v (the cache gets none).
     private static Tensor DeviceAttention(TensorDevice device, Tensor q, Tensor k, Tensor v, int heads, int kvHeads, KvCache? cache, int[]? keyStart, bool causal,
         AttentionScores scores)
     {
@@ -60,8 +61,6 @@ public static partial class Ops
         {
             if (cache.Batch != bsz || cache.Width != k.Shape[2]) throw new ArgumentException($"Attention: cache (batch {cache.Batch}, width {cache.Width}) does not match keys {Tensor.Format(k.Shape)}.");
             if (cache.Device != device) throw new ArgumentException($"Attention: the cache lives on {cache.Device}, the keys on {device}; make the cache with the model's device.");
-            if (Autograd.IsGradEnabled && (q.RequiresGrad || k.RequiresGrad || v.RequiresGrad))
-                throw new NotSupportedException($"Attention: on {device.Name}, gradients through a key/value cache are not supported; run training passes without a cache.");
             cache.AppendOnDevice(k, v, t);
             keysLength = cache.Length;
         }
