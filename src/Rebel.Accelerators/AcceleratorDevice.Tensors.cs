@@ -230,6 +230,9 @@ public sealed partial class AcceleratorDevice
         Kernels.GatherLogProbsBackward(View(logits), targets, result, View(g, logits.Shape[..^1]), View(glogits, logits.Shape), temperature, ignoreIndex);
     }
 
+    /// <inheritdoc />
+    protected internal override DeviceStorage RowEntropy(Tensor logits, float temperature) => Kernels.RowEntropy(View(logits), temperature);
+
     // The device copy of a rotary table, rebuilt when more positions are asked for than it holds.
     private DeviceRotaryTable RotaryOnDevice(RotaryTable table, int[] positions)
     {

@@ -174,6 +174,9 @@ public abstract partial class TensorDevice
     protected internal virtual void GatherLogProbsBackward(Tensor logits, int[] targets, float temperature, int ignoreIndex, object saved, DeviceStorage g, DeviceStorage glogits) =>
         throw NoKernel("GatherLogProbs backward");
 
+    /// <summary>The entropy in nats of softmax(logits / τ) per row of logits (rows, V): a metric, no gradient.</summary>
+    protected internal virtual DeviceStorage RowEntropy(Tensor logits, float temperature) => throw NoKernel("RowEntropy");
+
     /// <summary>RoPE on x (B, T, H·D) at the given positions (B·T of them).</summary>
     protected internal virtual DeviceStorage Rotary(Tensor x, int heads, RotaryTable table, ReadOnlySpan<int> positions) => throw NoKernel("Rotary");
 

@@ -114,13 +114,12 @@ public static partial class Ops
         return Reshape(IndexSelect(padded, rowOf), hidden.Shape[..^1]);
     }
 
-    // entropy[rows[i]] = −Σ p ln p of softmax(logits[i] / τ), computed on the logits' device.
+    // entropy[rows[i]] = −Σ p ln p of softmax(logits[i] / τ), computed on the logits' device (one row kernel).
     private static void DeviceEntropies(Tensor logits, float temperature, ReadOnlySpan<int> rows, Span<float> entropy)
     {
-        using var noGrad = Autograd.NoGrad();
-        var z = Mul(logits, 1f / temperature);
-        var h = Sum(Mul(Softmax(z), LogSoftmax(z)), -1).ToArray(); // −entropy per row
-        for (int i = 0; i < rows.Length; i++) entropy[rows[i]] = -h[i];
+        var h = new float[rows.Length];
+        logits.Device.RowEntropy(logits, temperature).Download(h);
+        for (int i = 0; i < rows.Length; i++) entropy[rows[i]] = h[i];
     }
 
     // Copies rows of hidden (rows, C) into a new (n, C) tensor of the open scope.
