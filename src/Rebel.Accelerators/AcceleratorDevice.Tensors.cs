@@ -39,7 +39,7 @@ public sealed partial class AcceleratorDevice
     private DeviceBuffer? View(DeviceStorage? storage, Tensor like) => storage is null ? null : View(storage, like.Shape);
 
     /// <inheritdoc />
-    protected internal override void AddScalar(DeviceStorage x, float s, int length) => Kernels.AddScalarInPlace(Buffer(x).Range(0, length), s);
+    protected internal override void AddScalarInPlace(DeviceStorage x, float s, int length) => Kernels.AddScalarInPlace(Buffer(x).Range(0, length), s);
 
     /// <inheritdoc />
     protected internal override void Accumulate(DeviceStorage source, DeviceStorage destination, int length, float scale = 1f) =>
@@ -53,12 +53,10 @@ public sealed partial class AcceleratorDevice
         Kernels.BinaryBackward((BinaryKind)(int)op, View(a), View(b), View(g, shape), View(ga, a), View(gb, b));
 
     /// <inheritdoc />
-    protected internal override DeviceStorage Affine(Tensor x, float scale, float shift)
-    {
-        var y = Allocate(x.Shape);
-        Kernels.Affine(View(x).View, y.View, scale, shift);
-        return y;
-    }
+    protected internal override DeviceStorage AddScalar(Tensor x, float s) => Kernels.AddScalar(View(x), s);
+
+    /// <inheritdoc />
+    protected internal override DeviceStorage MulScalar(Tensor x, float s) => Kernels.Scale(View(x), s);
 
     private static Activation? ActivationOf(DeviceUnary f) => f switch
     {
@@ -205,8 +203,11 @@ public sealed partial class AcceleratorDevice
     }
 
     /// <inheritdoc />
-    protected internal override void AccumulateColumnSums(DeviceStorage g, int rows, int width, DeviceStorage target) =>
-        Kernels.AccumulateColumnSums(Buffer(g).Range(0, rows * width), rows, width, Buffer(target).Range(0, width));
+    protected internal override void AccumulateColumnSums(DeviceStorage g, int rows, int width, DeviceStorage target)
+    {
+        var gv = View(g, [rows, width]); var bias = View(target, [width]);
+        Kernels.BinaryBackward(BinaryKind.Add, gv, bias, gv, null, bias); // the bias gradient of x + bias: its column sums
+    }
 
     /// <inheritdoc />
     protected internal override DeviceStorage Embedding(Tensor weight, ReadOnlySpan<int> ids) => Kernels.Embedding(View(weight), ids, ids.Length);

@@ -61,7 +61,7 @@ public static class Autograd
             if (node.BackwardFn is null && !node.IsParameter)
                 throw new InvalidOperationException($"Backward: the graph through {node} was freed by an earlier Backward; run the forward pass again.");
         }
-        if (root.IsOnDevice) root.Device.AddScalar(root.DeviceGrad, 1f, root.Size);
+        if (root.IsOnDevice) root.Device.AddScalarInPlace(root.DeviceGrad, 1f, root.Size);
         else
         {
             var seed = root.GradSpan;

@@ -1,6 +1,6 @@
-// Small kernels the engine's dispatch needs beside the op kernels: adding a constant (seeding a gradient), y += s·x over raw
-// storage (gradients of reshapes and copies), an affine map, repeating a bias row, column sums into a bias gradient, and the
-// sum of squares / in-place scale of gradient clipping split in two (the global norm spans tensors on several calls).
+// Small kernels the engine's dispatch needs beside the op kernels: adding a constant in place (seeding a gradient), y += s·x over
+// raw storage (gradients of reshapes and copies), repeating a bias row, and the sum of squares / in-place scale of gradient
+// clipping split in two (the global norm spans tensors on several calls).
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -14,14 +14,8 @@ public sealed partial class DeviceKernels
     /// <summary>y[i] += s·x[i].</summary>
     internal void Axpy(ArrayView<float> x, ArrayView<float> y, float s) => Run(new ScaleOp(x, y, s, accumulate: true), (int)x.Length);
 
-    /// <summary>y[i] = scale·x[i] + shift.</summary>
-    internal void Affine(ArrayView<float> x, ArrayView<float> y, float scale, float shift) => Run(new AffineOp(x, y, scale, shift), (int)x.Length);
-
     /// <summary>y (rows, width) = row repeated.</summary>
     internal void RepeatRows(ArrayView<float> row, ArrayView<float> y, int width) => Run(new RepeatRowsOp(row, y, width), (int)y.Length);
-
-    /// <summary>target[j] += Σ_r g[r·width + j].</summary>
-    internal void AccumulateColumnSums(ArrayView<float> g, int rows, int width, ArrayView<float> target) => Run(new ColumnSumsOp(g, target, rows, width), width);
 
     /// <summary>Σ x² as a float (one atomic add per thread, as ClipGradNorm's).</summary>
     internal float SumOfSquares(ArrayView<float> x)
@@ -43,32 +37,11 @@ public sealed partial class DeviceKernels
     internal void AdamW(ArrayView<float> theta, ArrayView<float> g, ArrayView<float> m, ArrayView<float> v, AdamWConstants constants) =>
         Run(new AdamWOp(theta, g, m, v, constants), (int)theta.Length);
 
-    internal readonly struct AffineOp(ArrayView<float> x, ArrayView<float> y, float scale, float shift) : IElementOp
-    {
-        private readonly ArrayView<float> x = x, y = y;
-        private readonly float scale = scale, shift = shift;
-
-        public void Apply(int i) => y[i] = scale * x[i] + shift;
-    }
-
     internal readonly struct RepeatRowsOp(ArrayView<float> row, ArrayView<float> y, int width) : IElementOp
     {
         private readonly ArrayView<float> row = row, y = y;
         private readonly int width = width;
 
         public void Apply(int i) => y[i] = row[i % width];
-    }
-
-    internal readonly struct ColumnSumsOp(ArrayView<float> g, ArrayView<float> target, int rows, int width) : IElementOp
-    {
-        private readonly ArrayView<float> g = g, target = target;
-        private readonly int rows = rows, width = width;
-
-        public void Apply(int j)
-        {
-            float sum = 0f;
-            for (int r = 0; r < rows; r++) sum += g[r * width + j];
-            target[j] += sum;
-        }
     }
 }

@@ -59,7 +59,7 @@ public enum DeviceUnary
 public abstract partial class TensorDevice
 {
     /// <summary>x[i] += s for the first <paramref name="length"/> elements (seeding a gradient with ones).</summary>
-    protected internal virtual void AddScalar(DeviceStorage x, float s, int length) => throw NoKernel("AddScalar");
+    protected internal virtual void AddScalarInPlace(DeviceStorage x, float s, int length) => throw NoKernel("AddScalarInPlace");
 
     /// <summary>destination[i] += scale·source[i] for the first <paramref name="length"/> elements (gradients of views and copies).</summary>
     protected internal virtual void Accumulate(DeviceStorage source, DeviceStorage destination, int length, float scale = 1f) => throw NoKernel("Accumulate");
@@ -71,8 +71,11 @@ public abstract partial class TensorDevice
     protected internal virtual void BinaryBackward(DeviceBinary op, Tensor a, Tensor b, DeviceStorage g, int[] shape, DeviceStorage? ga, DeviceStorage? gb) =>
         throw NoKernel(op + " backward");
 
-    /// <summary>scale·x + shift.</summary>
-    protected internal virtual DeviceStorage Affine(Tensor x, float scale, float shift) => throw NoKernel("Affine");
+    /// <summary>x + s.</summary>
+    protected internal virtual DeviceStorage AddScalar(Tensor x, float s) => throw NoKernel("AddScalar");
+
+    /// <summary>s·x.</summary>
+    protected internal virtual DeviceStorage MulScalar(Tensor x, float s) => throw NoKernel("MulScalar");
 
     /// <summary>f(x).</summary>
     protected internal virtual DeviceStorage Unary(DeviceUnary f, Tensor x) => throw NoKernel(f.ToString());

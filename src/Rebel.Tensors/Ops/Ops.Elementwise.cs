@@ -27,7 +27,7 @@ public static partial class Ops
     public static Tensor Add(Tensor a, float s)
     {
         if (AcceleratorOf(a) is { } device)
-            return DeviceAffine("add_scalar", device, a, 1f, s);
+            return DeviceScalarOp("add_scalar", a, device.AddScalar(a, s), 1f);
         var y = Tensor.Uninitialized(a.Shape);
         TensorPrimitives.Add(a.Span, s, y.Span);
         return Autograd.Record(y, "add_scalar", [a], () => TensorPrimitives.Add(a.GradSpan, y.GradSpan, a.GradSpan));
@@ -37,7 +37,7 @@ public static partial class Ops
     public static Tensor Mul(Tensor a, float s)
     {
         if (AcceleratorOf(a) is { } device)
-            return DeviceAffine("mul_scalar", device, a, s, 0f);
+            return DeviceScalarOp("mul_scalar", a, device.MulScalar(a, s), s);
         var y = Tensor.Uninitialized(a.Shape);
         TensorPrimitives.Multiply(a.Span, s, y.Span);
         return Autograd.Record(y, "mul_scalar", [a], () => TensorPrimitives.MultiplyAdd(y.GradSpan, s, a.GradSpan, a.GradSpan));
@@ -183,11 +183,11 @@ public static partial class Ops
         });
     }
 
-    // scale·a + shift on an accelerator; the gradient is scale·g.
-    private static Tensor DeviceAffine(string name, TensorDevice device, Tensor a, float scale, float shift)
+    // a + s or s·a on an accelerator (the result's storage given); the gradient is slope·g.
+    private static Tensor DeviceScalarOp(string name, Tensor a, DeviceStorage result, float slope)
     {
-        var y = new Tensor((int[])a.Shape.Clone(), device.Affine(a, scale, shift), isParameter: false);
-        return Autograd.Record(y, name, [a], () => device.Accumulate(y.DeviceGrad, a.DeviceGrad, a.Size, scale));
+        var y = new Tensor((int[])a.Shape.Clone(), result, isParameter: false);
+        return Autograd.Record(y, name, [a], () => a.Device.Accumulate(y.DeviceGrad, a.DeviceGrad, a.Size, slope));
     }
 
     /// <summary>Element-wise maps over at least this many elements are split across threads.</summary>
