@@ -53,6 +53,14 @@ public static partial class Ops
         return a.Device;
     }
 
+    /// <summary>True when any of <paramref name="tensors"/> lives on an accelerator (no allocation, for host hot paths).</summary>
+    private static bool AnyOnDevice(IReadOnlyList<Tensor> tensors)
+    {
+        for (int i = 0; i < tensors.Count; i++)
+            if (tensors[i].IsOnDevice) return true;
+        return false;
+    }
+
     /// <summary>The accelerator every given operand (nulls skipped) lives on, or null when all are on the host.</summary>
     private static TensorDevice? AcceleratorOf(string op, ReadOnlySpan<Tensor?> operands)
     {
@@ -70,10 +78,6 @@ public static partial class Ops
 
     private static ArgumentException MixedDevices(string op, Tensor a, Tensor b) =>
         new($"{op}: {a} lives on {a.Device}, {b} on {b.Device}; move one with Ops.ToDevice / Ops.ToHost (or the model with ToDevice) first.");
-
-    /// <summary>Wraps an accelerator's result as a tensor of <paramref name="shape"/> and records its backward.</summary>
-    private static Tensor DeviceResult(string op, DeviceStorage storage, int[] shape, Tensor[] parents, Action backward) =>
-        Autograd.Record(new Tensor((int[])shape.Clone(), storage, isParameter: false), op, parents, backward);
 
     /// <summary>The device gradient of <paramref name="t"/> when gradients flow into it, else null.</summary>
     private static DeviceStorage? GradIfNeeded(Tensor t) => t.RequiresGrad ? t.DeviceGrad : null;

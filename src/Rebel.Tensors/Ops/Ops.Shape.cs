@@ -111,7 +111,7 @@ public static partial class Ops
         for (int i = ax + 1; i < first.Rank; i++) inner *= first.Shape[i];
         var shape = (int[])first.Shape.Clone();
         shape[ax] = total;
-        if (AcceleratorOf("Concat", tensors.ToArray()) is { } device)
+        if (AnyOnDevice(tensors) && AcceleratorOf("Concat", tensors.ToArray()) is { } device) // the host path copies no list
         {
             var xs = tensors.ToArray();
             var yd = new Tensor(shape, device.Concat(xs, ax), isParameter: false);
