@@ -291,7 +291,8 @@ public sealed partial class AcceleratorDevice
             new DeviceKernels.AdamWConstants(step.Beta1, step.Beta2, step.Epsilon, step.Correction1, step.Correction2, step.LearningRate, step.Decay));
 
     /// <inheritdoc />
-    protected internal override double SumOfSquares(DeviceStorage x, int length) => Kernels.SumOfSquares(Buffer(x).Range(0, length));
+    protected internal override double SumOfSquares(IReadOnlyList<(DeviceStorage X, int Length)> xs) =>
+        Kernels.SumOfSquares([.. xs.Select(x => Buffer(x.X).Range(0, x.Length))]);
 
     /// <inheritdoc />
     protected internal override void ScaleInPlace(DeviceStorage x, float s, int length) => Kernels.ScaleInPlace(Buffer(x).Range(0, length), s);

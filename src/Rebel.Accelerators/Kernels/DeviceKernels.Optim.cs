@@ -39,14 +39,17 @@ public sealed partial class DeviceKernels
         }
     }
 
-    /// <summary>Σ x² as a float (one atomic add per thread).</summary>
-    internal float SumOfSquares(ArrayView<float> x)
+    /// <summary>Σ x² over every view, accumulated in one device float (one atomic add per thread and view) and read back once.</summary>
+    internal float SumOfSquares(IReadOnlyList<ArrayView<float>> xs)
     {
         sumSquaresKernel ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(SumSquaresKernel);
         using var total = Accelerator.Allocate1D<float>(1);
         total.MemSetToZero();
-        int threads = (int)Math.Min(x.Length, Math.Max(1, Accelerator.MaxNumThreads));
-        if (x.Length > 0) sumSquaresKernel(threads, x, total.View, threads);
+        foreach (var x in xs)
+        {
+            int threads = (int)Math.Min(x.Length, Math.Max(1, Accelerator.MaxNumThreads));
+            if (x.Length > 0) sumSquaresKernel(threads, x, total.View, threads);
+        }
         var result = new float[1];
         total.View.CopyToCPU(result);
         return result[0];

@@ -203,8 +203,8 @@ public abstract partial class TensorDevice
     protected internal virtual void AdamW(DeviceStorage parameter, DeviceStorage gradient, DeviceStorage m, DeviceStorage v, int length, Optim.AdamWStep step) =>
         throw NoKernel("AdamW");
 
-    /// <summary>Σ x² over the first <paramref name="length"/> elements (for the global gradient norm), as a double on the host.</summary>
-    protected internal virtual double SumOfSquares(DeviceStorage x, int length) => throw NoKernel("SumOfSquares");
+    /// <summary>Σ x² over the first Length elements of every buffer (the global gradient norm's square), summed on the device and read once.</summary>
+    protected internal virtual double SumOfSquares(IReadOnlyList<(DeviceStorage X, int Length)> xs) => throw NoKernel("SumOfSquares");
 
     /// <summary>x[i] *= s in place.</summary>
     protected internal virtual void ScaleInPlace(DeviceStorage x, float s, int length) => throw NoKernel("ScaleInPlace");

@@ -61,13 +61,9 @@ public abstract partial class Optimizer
         var list = parameters.ToArray();
         double sq = 0;
         foreach (var p in list)
-        {
-            if (p.IsOnDevice)
-            {
-                if (p.DeviceGradOrNull is { } dg) sq += p.Device.SumOfSquares(dg, p.Size);
-            }
-            else if (p.Grad is { } g) { float n = TensorPrimitives.Norm(g.AsSpan(0, p.Size)); sq += (double)n * n; }
-        }
+            if (!p.IsOnDevice && p.Grad is { } g) { float n = TensorPrimitives.Norm(g.AsSpan(0, p.Size)); sq += (double)n * n; }
+        foreach (var onDevice in list.Where(p => p.IsOnDevice && p.DeviceGradOrNull is not null).GroupBy(p => p.Device)) // one read-back per device
+            sq += onDevice.Key.SumOfSquares([.. onDevice.Select(p => (p.DeviceGradOrNull!, p.Size))]);
         float norm = (float)Math.Sqrt(sq);
         if (norm > maxNorm && norm > 0)
         {
