@@ -69,6 +69,14 @@ internal static class ImageCommand
             Description = $"Images sampled per caption and iteration; REBEL pairs the best with the worst of each caption's samples (default {defaults.Rebel.SamplesPerPrompt}).",
         };
         var samplerStepsOption = new Option<int?>("--sampler-steps") { Description = $"DDIM steps of the sampler that is the policy and draws the held-out samples (default {defaults.Rebel.Sampler.Steps})." };
+        var captionNoiseOption = new Option<double?>("--caption-noise")
+        {
+            Description = $"Probability that a word of a pretraining caption names another value than the image shows, as crawled captions often do (default {defaults.CaptionNoise:G3}; 0 = clean captions).",
+        };
+        var captionWordsOption = new Option<string?>("--caption-noise-words")
+        {
+            Description = $"The caption words that --caption-noise applies to, comma-separated: colour, shape, background, or all (default {string.Join(",", defaults.CaptionNoiseWords)}).",
+        };
         var judgeStepsOption = new Option<int?>("--judge-steps") { Description = $"Training steps of the independent judge (default {defaults.JudgeSteps})." };
         var ddimEtaOption = new Option<float?>("--ddim-eta") { Description = $"DDIM noise η of that sampler, above 0 (default {defaults.Rebel.Sampler.Eta:G3}; 1 is DDPM-like, smaller is closer to deterministic DDIM)." };
         var trainableOption = new Option<string?>("--trainable")
@@ -82,7 +90,7 @@ internal static class ImageCommand
         {
             outOption, seedOption, itersOption, stepsOption, algoOption, klOption, klLossOption, lrOption, etaOption, targetOption, pretrainedOption,
             archOption, widthOption, layersOption, patchOption, conditioningOption, emaOption, trainedStepsOption, epochsOption,
-            promptsOption, samplesOption, minibatchOption, trainableOption, samplerStepsOption, ddimEtaOption, judgeStepsOption, device,
+            promptsOption, samplesOption, minibatchOption, trainableOption, samplerStepsOption, ddimEtaOption, judgeStepsOption, captionNoiseOption, captionWordsOption, device,
         };
         cmd.SetGuardedAction(parse =>
         {
@@ -112,6 +120,10 @@ internal static class ImageCommand
                 Pretrain = defaults.Pretrain with { Steps = parse.GetValue(stepsOption) ?? defaults.Pretrain.Steps, EmaDecay = parse.GetValue(emaOption) ?? defaults.Pretrain.EmaDecay },
                 KlCoef = parse.GetValue(klOption) ?? defaults.KlCoef,
                 JudgeSteps = parse.GetValue(judgeStepsOption) ?? defaults.JudgeSteps,
+                CaptionNoise = parse.GetValue(captionNoiseOption) ?? defaults.CaptionNoise,
+                CaptionNoiseWords = parse.GetValue(captionWordsOption) is { } words
+                    ? words.Trim() == "all" ? [] : words.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    : defaults.CaptionNoiseWords,
                 PretrainedModel = parse.GetValue(pretrainedOption),
                 Device = CommonFlags.OpenDevice(parse, device),
                 PretrainTargetAlignment = parse.GetValue(targetOption) ?? defaults.PretrainTargetAlignment,

@@ -44,6 +44,12 @@ public sealed record ImageQuickstartSummary(double RewardBefore, double RewardAf
     /// <summary>The same measures on as many fresh real images: the floor the Fréchet distance can reach at this sample size.</summary>
     public ImageQuality? QualityReal { get; init; }
 
+    /// <summary>Probability that a word of a pretraining caption named another value than the image showed.</summary>
+    public double CaptionNoise { get; init; }
+
+    /// <summary>The caption words that noise applied to.</summary>
+    public IReadOnlyList<string> CaptionNoiseWords { get; init; } = [];
+
     /// <summary>β of the KL penalty in force.</summary>
     public double KlCoef { get; init; }
 
@@ -54,20 +60,21 @@ public sealed record ImageQuickstartSummary(double RewardBefore, double RewardAf
 /// <summary>Runs the image quickstart pipeline.</summary>
 public static partial class ImageQuickstart
 {
-    private const ulong ValidationSeeds = 1_000_000, HeldOutSeeds = 2_000_000, JudgeSeed = 3_000_000, FeatureSeed = 4_000_000, RealSeed = 5_000_000;
+    private const ulong ValidationSeeds = 1_000_000, HeldOutSeeds = 2_000_000, JudgeSeed = 3_000_000, FeatureSeed = 4_000_000, RealSeed = 5_000_000, CaptionSeed = 6_000_000;
 
     /// <summary>Runs everything and writes the outputs to <see cref="ImageQuickstartOptions.OutputDirectory"/>.</summary>
     public static ImageQuickstartSummary Run(ImageQuickstartOptions o, IQuickstartProgress progress, CancellationToken cancel = default)
     {
         if (o.Algorithm is not ("rebel" or "ddpo")) throw new ArgumentException($"image quickstart: unknown algorithm '{o.Algorithm}'; expected rebel or ddpo.");
         if (o.JudgeSteps < 1) throw new ArgumentException($"image quickstart: --judge-steps {o.JudgeSteps} must be at least 1.");
+        ShapesDataset.WithCaptionNoise([], o.CaptionNoise, o.Seed, [.. o.CaptionNoiseWords]); // a bad probability or word fails now, not after the classifiers
         var total = Stopwatch.StartNew();
         string dir = o.OutputDirectory;
         Directory.CreateDirectory(dir);
         int size = o.ImageSize;
         var data = ShapesDataset.Generate(o.Seed, o.TrainImages, size);
         var captions = ShapeAttributes.All.Select(a => a.Caption).ToList();
-        progress.Message($"Data: {data.Count} images of {size}×{size} pixels, {captions.Count} captions (seed {o.Seed}).");
+        progress.Message($"Data: {data.Count} images of {size}×{size} pixels, {captions.Count} captions (seed {o.Seed}); {o.CaptionNoise:P0} of the pretraining captions' {Words(o.CaptionNoiseWords)} words name another value.");
 
         var model = o.PretrainedModel is null ? Denoiser.Create(o.Model with { ImageSize = size }) : DitFolder.Load(o.PretrainedModel);
         if (model.Config.ImageSize != size) throw new ArgumentException($"image quickstart: the model in '{o.PretrainedModel}' makes {model.Config.ImageSize}×{model.Config.ImageSize} images, not {size}×{size}.");
@@ -104,7 +111,7 @@ public static partial class ImageQuickstart
         string Validated(string format, string none) => validationQuality is { } q
             ? string.Format(CultureInfo.InvariantCulture, format, validation, q.FrechetDistance, q.HighFrequencyRatio)
             : none;
-        var pretrainer = new DiffusionPretrainer(model, data, o.Pretrain with { Seed = o.Seed })
+        var pretrainer = new DiffusionPretrainer(model, ShapesDataset.WithCaptionNoise(data, o.CaptionNoise, o.Seed + CaptionSeed, [.. o.CaptionNoiseWords]), o.Pretrain with { Seed = o.Seed })
         {
             StepCompleted = (step, loss) => progress.Step(step, $"loss {loss:F3} {Validated("alignment {0:P0} Fréchet {1:F2} HF {2:F2}", $"(first validation at step {o.ValidateEvery})")}"),
         };
@@ -153,8 +160,16 @@ public static partial class ImageQuickstart
             JudgeBefore = 100 * judge.Accuracy(before, heldCaptions, size), JudgeAfter = 100 * judge.Accuracy(after, heldCaptions, size),
             JudgeAccuracy = judgeAccuracy, QualityBefore = quality.Measure(before), QualityAfter = quality.Measure(after),
             QualityReal = quality.Measure([.. ShapesDataset.Generate(o.Seed + HeldOutSeeds, heldCaptions.Count, size).Select(i => i.Pixels)]), KlCoef = o.KlCoef, KlLossCoef = o.KlLossCoef,
+            CaptionNoise = o.CaptionNoise, CaptionNoiseWords = o.CaptionNoiseWords,
         };
         WriteOutputs(o, summary, trainer.Metrics, heldCaptions, before, after);
         return summary;
+    }
+
+    /// <summary>"colour", "colour and shape", or "colour, shape and background" (every word when none is named).</summary>
+    internal static string Words(IReadOnlyList<string> words)
+    {
+        IReadOnlyList<string> list = words.Count == 0 ? ["colour", "shape", "background"] : words;
+        return list.Count == 1 ? list[0] : string.Join(", ", list.Take(list.Count - 1)) + " and " + list[^1];
     }
 }

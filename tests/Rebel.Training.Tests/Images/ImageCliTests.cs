@@ -92,6 +92,8 @@ public class ImageCliTests
             Assert.Equal(2, File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Length);
             // The quickstart's default KL towards the pretrained sampler is the loss term, logged by either method.
             Assert.Equal(new ImageQuickstartOptions().KlLossCoef, json["kl_loss_coef"]!.GetValue<double>());
+            Assert.Equal(0.4, json["caption_noise"]!.GetValue<double>());
+            Assert.Equal("colour", json["caption_noise_words"]!.AsArray().Single()!.GetValue<string>());
             Assert.True(new ImageQuickstartOptions().KlLossCoef > 0);
             Assert.Contains("\"loss/kl_avg\"", File.ReadAllLines(Path.Combine(dir, "metrics.jsonl"))[^1], StringComparison.Ordinal);
             Assert.InRange(s.RewardBefore, 0, 100);
@@ -125,6 +127,17 @@ public class ImageCliTests
         var dir = Path.Combine(Path.GetTempPath(), $"rebel-image-qs-{Guid.NewGuid():N}");
         var e = Assert.Throws<ArgumentException>(() => ImageQuickstart.Run(new ImageQuickstartOptions { OutputDirectory = dir, JudgeSteps = 0 }, new Silent()));
         Assert.Contains("--judge-steps 0", e.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir));
+    }
+
+    [Theory]
+    [InlineData(1.5, "colour", "Caption noise 1.5 is not a probability")]
+    [InlineData(0.4, "size", "unknown word 'size'")]
+    public void QuickstartRejectsBadCaptionNoiseBeforeAnyWork(double noise, string word, string message)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"rebel-image-qs-{Guid.NewGuid():N}");
+        var e = Assert.ThrowsAny<ArgumentException>(() => ImageQuickstart.Run(new ImageQuickstartOptions { OutputDirectory = dir, CaptionNoise = noise, CaptionNoiseWords = [word] }, new Silent()));
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(dir));
     }
 

@@ -84,6 +84,24 @@ public class ImageTrainerTests
     }
 
     [Fact]
+    public void PretrainingConditionsOnTheCaptionNotOnWhatTheImageShows()
+    {
+        var data = ShapesDataset.Generate(1, 64, TinyDiffusion.Size);
+        // The third step's loss: adaLN-Zero starts with the condition's gates at zero, so the first step cannot see it.
+        double ThirdLoss(IReadOnlyList<ShapeImage> images)
+        {
+            double loss = double.NaN;
+            new DiffusionPretrainer(TinyDiffusion.Model(), images, new DiffusionPretrainOptions { Steps = 3, BatchSize = 16, LearningRate = 3e-3f }) { StepCompleted = (_, l) => loss = l }.Train();
+            return loss;
+        }
+        double clean = ThirdLoss(data);
+        // The same pixels and attributes with every caption naming another shape: only the condition differs.
+        double renamed = ThirdLoss(ShapesDataset.WithCaptionNoise(data, 1, 2));
+        Assert.Equal(clean, ThirdLoss(ShapesDataset.WithCaptionNoise(data, 0, 2)));
+        Assert.NotEqual(clean, renamed);
+    }
+
+    [Fact]
     public void TheUnetLearnsToo()
     {
         var model = Denoiser.Create(TinyDiffusion.Config with { Architecture = DitConfig.Unet, HiddenSize = 8, Layers = 2 });

@@ -55,6 +55,65 @@ public class ShapesDatasetTests
         Assert.NotEqual(ShapesDataset.Render(attributes, 16, rng).Pixels, ShapesDataset.Render(attributes, 16, rng).Pixels);
     }
 
+    [Fact]
+    public void CaptionNoiseRenamesOnlyTheShapeOfTheExpectedShareOfImages()
+    {
+        var images = ShapesDataset.Generate(3, 4000, 8);
+        var noisy = ShapesDataset.WithCaptionNoise(images, 0.4, 11, "shape");
+        int wrong = 0;
+        var renamedTo = new int[ShapeAttributes.Shapes.Length];
+        for (int i = 0; i < images.Count; i++)
+        {
+            Assert.Same(images[i].Pixels, noisy[i].Pixels);
+            Assert.Equal(images[i].Attributes, noisy[i].Attributes); // what the image shows never changes
+            var (shown, said) = (noisy[i].Attributes, noisy[i].Captioned);
+            Assert.Equal((shown.Color, shown.Background), (said.Color, said.Background));
+            if (said.Shape == shown.Shape) continue;
+            wrong++;
+            renamedTo[(said.Shape - shown.Shape + 3) % 3]++;
+        }
+        Assert.InRange(wrong / 4000.0, 0.37, 0.43); // binomial sd ≈ 0.008
+        Assert.InRange(renamedTo[1] / (double)wrong, 0.45, 0.55); // either other shape, alike
+        var again = ShapesDataset.WithCaptionNoise(images, 0.4, 11, "shape");
+        Assert.Equal(noisy.Select(x => x.Captioned), again.Select(x => x.Captioned));
+        Assert.NotEqual(noisy.Select(x => x.Captioned), ShapesDataset.WithCaptionNoise(images, 0.4, 12, "shape").Select(x => x.Captioned));
+        Assert.All(ShapesDataset.WithCaptionNoise(images, 0, 11), x => Assert.Equal(x.Attributes, x.Captioned));
+        Assert.All(ShapesDataset.WithCaptionNoise(images, 1, 11, "shape"), x => Assert.NotEqual(x.Attributes.Shape, x.Captioned.Shape));
+        Assert.All(images, x => Assert.Equal(x.Attributes, x.Captioned)); // generated captions are clean
+    }
+
+    [Fact]
+    public void CaptionNoiseOnEveryWordKeepsCaptionsValid()
+    {
+        var images = ShapesDataset.Generate(5, 6000, 8);
+        var noisy = ShapesDataset.WithCaptionNoise(images, 0.25, 3);
+        int[] wrong = new int[3];
+        foreach (var x in noisy)
+        {
+            Assert.Contains(x.Captioned, ShapeAttributes.All); // never blue on blue
+            if (x.Captioned.Color != x.Attributes.Color) wrong[0]++;
+            if (x.Captioned.Shape != x.Attributes.Shape) wrong[1]++;
+            if (x.Captioned.Background != x.Attributes.Background) wrong[2]++;
+        }
+        // Each word is renamed with probability 0.25 (binomial sd ≈ 0.006): some other value always keeps the colours apart.
+        Assert.All(wrong, w => Assert.InRange(w / 6000.0, 0.22, 0.28));
+        var colourOnly = ShapesDataset.WithCaptionNoise(images, 0.25, 3, "colour");
+        Assert.All(colourOnly, x => Assert.Equal((x.Attributes.Shape, x.Attributes.Background), (x.Captioned.Shape, x.Captioned.Background)));
+        Assert.InRange(colourOnly.Count(x => x.Captioned.Color != x.Attributes.Color) / 6000.0, 0.22, 0.28);
+        var e = Assert.Throws<ArgumentException>(() => ShapesDataset.WithCaptionNoise(images, 0.25, 3, "size"));
+        Assert.Contains("'size'", e.Message);
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void CaptionNoiseMustBeAProbability(double p)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => ShapesDataset.WithCaptionNoise(ShapesDataset.Generate(1, 4, 8), p, 1));
+        Assert.Contains("not a probability", e.Message);
+    }
+
     [Theory]
     [InlineData(8)]
     [InlineData(16)]

@@ -4,10 +4,17 @@ using Rebel.Tensors;
 
 namespace Rebel.Training.Images.Data;
 
-/// <summary>One image and the attributes it shows.</summary>
+/// <summary>One image, the attributes it shows and the caption it carries.</summary>
 /// <param name="Pixels">(3, S, S) channel-major, values in [-1, 1].</param>
-/// <param name="Attributes">What the image shows; <see cref="ShapeAttributes.Caption"/> is its prompt.</param>
-public sealed record ShapeImage(float[] Pixels, ShapeAttributes Attributes);
+/// <param name="Attributes">What the image shows; what a classifier learns to read.</param>
+public sealed record ShapeImage(float[] Pixels, ShapeAttributes Attributes)
+{
+    /// <summary>
+    /// What the image's caption says, the condition a denoiser learns from: <see cref="Attributes"/> unless the caption is noisy
+    /// (<see cref="ShapesDataset.WithCaptionNoise"/>), as web captions often are.
+    /// </summary>
+    public ShapeAttributes Captioned { get; init; } = Attributes;
+}
 
 /// <summary>Generates and renders the built-in shapes images, and converts pixels between [-1, 1] floats and RGB bytes.</summary>
 public static class ShapesDataset
@@ -38,6 +45,51 @@ public static class ShapesDataset
         for (int i = 0; i < count; i++)
             images[i] = Render(ShapeAttributes.All[rng.NextInt(ShapeAttributes.All.Count)], size, rng);
         return images;
+    }
+
+    /// <summary>
+    /// The same images with noisy captions, as a web crawl's alt texts are: each word of an image's caption (colour, shape,
+    /// background), independently with probability <paramref name="wordNoise"/> (0..1), names another value of its kind, drawn
+    /// uniformly among those that keep the shape's colour apart from the background; <see cref="ShapeImage.Attributes"/> still says
+    /// what the image shows. A denoiser pretrained on them follows a caption only as often as its data did, which is what
+    /// fine-tuning on prompt alignment is there to fix. <paramref name="words"/> limits the noise to some words ("shape",
+    /// "colour", "background"; default all three). The same seed gives the same captions.
+    /// </summary>
+    public static IReadOnlyList<ShapeImage> WithCaptionNoise(IReadOnlyList<ShapeImage> images, double wordNoise, ulong seed, params string[] words)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (!(wordNoise >= 0 && wordNoise <= 1)) throw new ArgumentOutOfRangeException(nameof(wordNoise), $"Caption noise {wordNoise} is not a probability in 0..1.");
+        string[] kinds = ["colour", "shape", "background"];
+        foreach (var w in words)
+            if (!kinds.Contains(w)) throw new ArgumentException($"Caption noise: unknown word '{w}'; expected {string.Join(", ", kinds)}.", nameof(words));
+        bool[] noisy = [.. kinds.Select(k => words.Length == 0 || words.Contains(k))];
+        var rng = new Rng(seed);
+        var result = new ShapeImage[images.Count];
+        for (int i = 0; i < result.Length; i++)
+        {
+            var a = images[i].Attributes;
+            int[] said = [a.Color, a.Shape, a.Background];
+            int[] counts = [ShapeAttributes.Colors.Length, ShapeAttributes.Shapes.Length, ShapeAttributes.Backgrounds.Length];
+            for (int k = 0; k < 3; k++)
+            {
+                // Both draws happen for every word, so one image's captions do not depend on the others' or on which words are noisy.
+                bool wrong = rng.NextDouble() < wordNoise;
+                double pick = rng.NextDouble();
+                if (!noisy[k] || !wrong) continue;
+                var others = Enumerable.Range(0, counts[k]).Where(v => v != said[k] && Valid(k, v, said)).ToArray();
+                if (others.Length > 0) said[k] = others[(int)(pick * others.Length)];
+            }
+            var caption = new ShapeAttributes(said[1], said[0], said[2]);
+            result[i] = caption == a ? images[i] : images[i] with { Captioned = caption };
+        }
+        return result;
+
+        static bool Valid(int kind, int value, int[] said) => kind switch
+        {
+            0 => ShapeAttributes.Colors[value] != ShapeAttributes.Backgrounds[said[2]],
+            2 => ShapeAttributes.Colors[said[0]] != ShapeAttributes.Backgrounds[value],
+            _ => true,
+        };
     }
 
     /// <summary>

@@ -90,7 +90,7 @@ public sealed class DiffusionPretrainer
             if (cfg.PredictsV)
                 for (int j = 0; j < d; j++) e[j] = a * e[j] - s * image.Pixels[j]; // the target becomes v = √ᾱ·ε − √(1−ᾱ)·x₀
             timesteps[i] = t;
-            ImageConditions.Of(image.Attributes).CopyTo(conditions, i * cfg.ConditionSizes.Length);
+            ImageConditions.Of(image.Captioned).CopyTo(conditions, i * cfg.ConditionSizes.Length);
         }
         // Every process draws the whole batch (the same random numbers as one process) and trains on its share of the rows.
         var (rows, first) = Collectives.World.Share(Enumerable.Range(0, b).ToArray(), "DiffusionPretrainer: batch size");
