@@ -18,6 +18,21 @@ internal static class ImageCommand
         ImageSampleCommand.Create(),
     };
 
+    /// <summary>--caption-noise and --caption-noise-words with the given defaults (shown in --help).</summary>
+    internal static (Option<double?> Noise, Option<string?> Words) CaptionNoiseOptions(double noise, IReadOnlyList<string> words) => (
+        new Option<double?>("--caption-noise")
+        {
+            Description = $"Probability that a word of a pretraining caption names another value than the image shows, as crawled captions often do (default {noise:G3}; 0 = clean captions).",
+        },
+        new Option<string?>("--caption-noise-words")
+        {
+            Description = $"The caption words that --caption-noise applies to, comma-separated: colour, shape, background, or all (default {(words.Count == 0 ? "all" : string.Join(",", words))}).",
+        });
+
+    /// <summary>The value of --caption-noise-words: "all" is every word (an empty list).</summary>
+    internal static string[] CaptionWords(string words) =>
+        words.Trim() == "all" ? [] : words.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     private static Command CreateQuickstart()
     {
         var outOption = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => Path.Combine("runs", "image-quickstart") };
@@ -69,14 +84,7 @@ internal static class ImageCommand
             Description = $"Images sampled per caption and iteration; REBEL pairs the best with the worst of each caption's samples (default {defaults.Rebel.SamplesPerPrompt}).",
         };
         var samplerStepsOption = new Option<int?>("--sampler-steps") { Description = $"DDIM steps of the sampler that is the policy and draws the held-out samples (default {defaults.Rebel.Sampler.Steps})." };
-        var captionNoiseOption = new Option<double?>("--caption-noise")
-        {
-            Description = $"Probability that a word of a pretraining caption names another value than the image shows, as crawled captions often do (default {defaults.CaptionNoise:G3}; 0 = clean captions).",
-        };
-        var captionWordsOption = new Option<string?>("--caption-noise-words")
-        {
-            Description = $"The caption words that --caption-noise applies to, comma-separated: colour, shape, background, or all (default {string.Join(",", defaults.CaptionNoiseWords)}).",
-        };
+        var (captionNoiseOption, captionWordsOption) = CaptionNoiseOptions(defaults.CaptionNoise, defaults.CaptionNoiseWords);
         var judgeStepsOption = new Option<int?>("--judge-steps") { Description = $"Training steps of the independent judge (default {defaults.JudgeSteps})." };
         var ddimEtaOption = new Option<float?>("--ddim-eta") { Description = $"DDIM noise η of that sampler, above 0 (default {defaults.Rebel.Sampler.Eta:G3}; 1 is DDPM-like, smaller is closer to deterministic DDIM)." };
         var trainableOption = new Option<string?>("--trainable")
@@ -121,9 +129,7 @@ internal static class ImageCommand
                 KlCoef = parse.GetValue(klOption) ?? defaults.KlCoef,
                 JudgeSteps = parse.GetValue(judgeStepsOption) ?? defaults.JudgeSteps,
                 CaptionNoise = parse.GetValue(captionNoiseOption) ?? defaults.CaptionNoise,
-                CaptionNoiseWords = parse.GetValue(captionWordsOption) is { } words
-                    ? words.Trim() == "all" ? [] : words.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                    : defaults.CaptionNoiseWords,
+                CaptionNoiseWords = parse.GetValue(captionWordsOption) is { } words ? CaptionWords(words) : defaults.CaptionNoiseWords,
                 PretrainedModel = parse.GetValue(pretrainedOption),
                 Device = CommonFlags.OpenDevice(parse, device),
                 PretrainTargetAlignment = parse.GetValue(targetOption) ?? defaults.PretrainTargetAlignment,

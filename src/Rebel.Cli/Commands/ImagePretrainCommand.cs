@@ -39,10 +39,11 @@ internal static class ImagePretrainCommand
             Description = "Decay of the moving average of the weights that the folder receives (0: the last weights).",
             DefaultValueFactory = _ => new ImageQuickstartOptions().Pretrain.EmaDecay,
         };
+        var (captionNoiseOption, captionWordsOption) = ImageCommand.CaptionNoiseOptions(0, []);
         var device = CommonFlags.Device();
         var cmd = new Command("pretrain", "Train a conditional U-Net or DiT to predict noise on the built-in shapes set; writes a model folder.")
         {
-            outOption, sizeOption, imagesOption, archOption, patchOption, widthOption, layersOption, headsOption, stepsOption, batchOption, lrOption, predictionOption, conditioningOption, emaOption, seedOption, device,
+            outOption, sizeOption, imagesOption, archOption, patchOption, widthOption, layersOption, headsOption, stepsOption, batchOption, lrOption, predictionOption, conditioningOption, emaOption, seedOption, captionNoiseOption, captionWordsOption, device,
         };
         cmd.SetGuardedAction(parse =>
         {
@@ -56,7 +57,9 @@ internal static class ImagePretrainCommand
             var model = Denoiser.Create(config);
             model.Initialize(new Rng(seed));
             if (!opened.IsHost) model.ToDevice(opened);
-            var data = ShapesDataset.Generate(seed, parse.GetValue(imagesOption), size);
+            // Noisy captions, if asked for, drawn from the seed as the quickstart draws its own (ImageQuickstart.CaptionSeed).
+            var data = ShapesDataset.WithCaptionNoise(ShapesDataset.Generate(seed, parse.GetValue(imagesOption), size), parse.GetValue(captionNoiseOption) ?? 0,
+                seed + ImageQuickstart.CaptionSeed, parse.GetValue(captionWordsOption) is { } words ? ImageCommand.CaptionWords(words) : []);
             var options = d with { Steps = parse.GetValue(stepsOption), BatchSize = parse.GetValue(batchOption), LearningRate = parse.GetValue(lrOption), EmaDecay = parse.GetValue(emaOption), Seed = seed };
             double last = double.NaN;
             var averaged = model;

@@ -60,7 +60,10 @@ public sealed record ImageQuickstartSummary(double RewardBefore, double RewardAf
 /// <summary>Runs the image quickstart pipeline.</summary>
 public static partial class ImageQuickstart
 {
-    private const ulong ValidationSeeds = 1_000_000, HeldOutSeeds = 2_000_000, JudgeSeed = 3_000_000, FeatureSeed = 4_000_000, RealSeed = 5_000_000, CaptionSeed = 6_000_000;
+    private const ulong ValidationSeeds = 1_000_000, HeldOutSeeds = 2_000_000, JudgeSeed = 3_000_000, FeatureSeed = 4_000_000, RealSeed = 5_000_000;
+
+    /// <summary>Added to the seed for the draws of the pretraining captions' noise.</summary>
+    public const ulong CaptionSeed = 6_000_000;
 
     /// <summary>Runs everything and writes the outputs to <see cref="ImageQuickstartOptions.OutputDirectory"/>.</summary>
     public static ImageQuickstartSummary Run(ImageQuickstartOptions o, IQuickstartProgress progress, CancellationToken cancel = default)

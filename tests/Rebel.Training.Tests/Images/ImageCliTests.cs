@@ -49,6 +49,32 @@ public class ImageCliTests
         }
     }
 
+    [Fact]
+    public void PretrainLearnsFromNoisyCaptionsWhenAskedAndRejectsAnUnknownWord()
+    {
+        var dir = Directory.CreateTempSubdirectory("rebel-image-noise").FullName;
+        try
+        {
+            float[] Weights(string name, params string[] extra)
+            {
+                string model = Path.Combine(dir, name);
+                var run = CliHarness.Run(["image", "pretrain", "--size", "8", "--architecture", "unet", "--width", "4", "--layers", "2", "--steps", "3", "--images", "64", "--out", model, .. extra]);
+                Assert.True(run.Code == 0, run.Err);
+                return [.. DitFolder.Load(model).NamedParameters.Values.SelectMany(p => p.ToArray())];
+            }
+            var clean = Weights("clean");
+            Assert.Equal(clean, Weights("zero", "--caption-noise", "0", "--caption-noise-words", "all"));
+            Assert.NotEqual(clean, Weights("noisy", "--caption-noise", "0.5", "--caption-noise-words", "shape,colour"));
+            var bad = CliHarness.Run("image", "pretrain", "--size", "8", "--steps", "1", "--caption-noise", "0.5", "--caption-noise-words", "size", "--out", Path.Combine(dir, "bad"));
+            Assert.Equal(1, bad.Code);
+            Assert.Contains("'size'", bad.Err, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private sealed class Silent : IQuickstartProgress
     {
         public void Phase(string name, int steps)
