@@ -26,12 +26,14 @@ internal static class ImageCommand
         },
         new Option<string?>("--caption-noise-words")
         {
-            Description = $"The caption words that --caption-noise applies to, comma-separated: colour, shape, background, or all (default {(words.Count == 0 ? "all" : string.Join(",", words))}).",
+            Description = $"The caption words that --caption-noise applies to, comma-separated: colour, shape, background, or all (default {string.Join(",", words)}).",
         });
 
-    /// <summary>The value of --caption-noise-words: "all" is every word (an empty list).</summary>
+    /// <summary>The value of --caption-noise-words: "all" is every word (an empty list); an empty value is an error.</summary>
     internal static string[] CaptionWords(string words) =>
-        words.Trim() == "all" ? [] : words.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        words.Trim().Equals("all", StringComparison.OrdinalIgnoreCase) ? []
+            : words.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is { Length: > 0 } list ? list
+            : throw new ArgumentException("--caption-noise-words: no word given; expected colour, shape, background (comma-separated) or all.");
 
     private static Command CreateQuickstart()
     {

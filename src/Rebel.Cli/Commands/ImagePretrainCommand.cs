@@ -39,7 +39,8 @@ internal static class ImagePretrainCommand
             Description = "Decay of the moving average of the weights that the folder receives (0: the last weights).",
             DefaultValueFactory = _ => new ImageQuickstartOptions().Pretrain.EmaDecay,
         };
-        var (captionNoiseOption, captionWordsOption) = ImageCommand.CaptionNoiseOptions(0, []);
+        var quickstart = new ImageQuickstartOptions();
+        var (captionNoiseOption, captionWordsOption) = ImageCommand.CaptionNoiseOptions(0, quickstart.CaptionNoiseWords); // the quickstart's words, clean by default
         var device = CommonFlags.Device();
         var cmd = new Command("pretrain", "Train a conditional U-Net or DiT to predict noise on the built-in shapes set; writes a model folder.")
         {
@@ -59,7 +60,7 @@ internal static class ImagePretrainCommand
             if (!opened.IsHost) model.ToDevice(opened);
             // Noisy captions, if asked for, drawn from the seed as the quickstart draws its own (ImageQuickstart.CaptionSeed).
             var data = ShapesDataset.WithCaptionNoise(ShapesDataset.Generate(seed, parse.GetValue(imagesOption), size), parse.GetValue(captionNoiseOption) ?? 0,
-                seed + ImageQuickstart.CaptionSeed, parse.GetValue(captionWordsOption) is { } words ? ImageCommand.CaptionWords(words) : []);
+                seed + ImageQuickstart.CaptionSeed, parse.GetValue(captionWordsOption) is { } words ? ImageCommand.CaptionWords(words) : [.. quickstart.CaptionNoiseWords]);
             var options = d with { Steps = parse.GetValue(stepsOption), BatchSize = parse.GetValue(batchOption), LearningRate = parse.GetValue(lrOption), EmaDecay = parse.GetValue(emaOption), Seed = seed };
             double last = double.NaN;
             var averaged = model;

@@ -44,11 +44,11 @@ public sealed record ImageQuickstartSummary(double RewardBefore, double RewardAf
     /// <summary>The same measures on as many fresh real images: the floor the Fréchet distance can reach at this sample size.</summary>
     public ImageQuality? QualityReal { get; init; }
 
-    /// <summary>Probability that a word of a pretraining caption named another value than the image showed.</summary>
-    public double CaptionNoise { get; init; }
+    /// <summary>Probability that a word of a pretraining caption named another value than the image showed; null when a pretrained model was given.</summary>
+    public double? CaptionNoise { get; init; }
 
-    /// <summary>The caption words that noise applied to.</summary>
-    public IReadOnlyList<string> CaptionNoiseWords { get; init; } = [];
+    /// <summary>The caption words that noise applied to (<see cref="ShapesDataset.ResolveCaptionWords"/>); null when a pretrained model was given.</summary>
+    public IReadOnlyList<string>? CaptionNoiseWords { get; init; }
 
     /// <summary>β of the KL penalty in force.</summary>
     public double KlCoef { get; init; }
@@ -77,7 +77,9 @@ public static partial class ImageQuickstart
         int size = o.ImageSize;
         var data = ShapesDataset.Generate(o.Seed, o.TrainImages, size);
         var captions = ShapeAttributes.All.Select(a => a.Caption).ToList();
-        progress.Message($"Data: {data.Count} images of {size}×{size} pixels, {captions.Count} captions (seed {o.Seed}); {o.CaptionNoise:P0} of the pretraining captions' {Words(o.CaptionNoiseWords)} words name another value.");
+        var noiseWords = ShapesDataset.ResolveCaptionWords(o.CaptionNoiseWords);
+        string noise = o.PretrainedModel is null ? $"; {o.CaptionNoise:P0} of the pretraining captions' {Words(noiseWords)} words name another value" : "";
+        progress.Message($"Data: {data.Count} images of {size}×{size} pixels, {captions.Count} captions (seed {o.Seed}){noise}.");
 
         var model = o.PretrainedModel is null ? Denoiser.Create(o.Model with { ImageSize = size }) : DitFolder.Load(o.PretrainedModel);
         if (model.Config.ImageSize != size) throw new ArgumentException($"image quickstart: the model in '{o.PretrainedModel}' makes {model.Config.ImageSize}×{model.Config.ImageSize} images, not {size}×{size}.");
@@ -163,16 +165,13 @@ public static partial class ImageQuickstart
             JudgeBefore = 100 * judge.Accuracy(before, heldCaptions, size), JudgeAfter = 100 * judge.Accuracy(after, heldCaptions, size),
             JudgeAccuracy = judgeAccuracy, QualityBefore = quality.Measure(before), QualityAfter = quality.Measure(after),
             QualityReal = quality.Measure([.. ShapesDataset.Generate(o.Seed + HeldOutSeeds, heldCaptions.Count, size).Select(i => i.Pixels)]), KlCoef = o.KlCoef, KlLossCoef = o.KlLossCoef,
-            CaptionNoise = o.CaptionNoise, CaptionNoiseWords = o.CaptionNoiseWords,
+            CaptionNoise = o.PretrainedModel is null ? o.CaptionNoise : null, CaptionNoiseWords = o.PretrainedModel is null ? noiseWords : null,
         };
         WriteOutputs(o, summary, trainer.Metrics, heldCaptions, before, after);
         return summary;
     }
 
-    /// <summary>"colour", "colour and shape", or "colour, shape and background" (every word when none is named).</summary>
-    internal static string Words(IReadOnlyList<string> words)
-    {
-        IReadOnlyList<string> list = words.Count == 0 ? ["colour", "shape", "background"] : words;
-        return list.Count == 1 ? list[0] : string.Join(", ", list.Take(list.Count - 1)) + " and " + list[^1];
-    }
+    /// <summary>"colour", "colour and shape", or "colour, shape and background".</summary>
+    internal static string Words(IReadOnlyList<string> words) =>
+        words.Count == 1 ? words[0] : string.Join(", ", words.Take(words.Count - 1)) + " and " + words[^1];
 }

@@ -25,8 +25,8 @@ public sealed record ImageQuickstartOptions
     /// <summary>
     /// The denoiser: a convolutional U-Net (<see cref="UnetModel"/>) of 3 levels, 16/32/64 channels at 16/8/4 pixels, v-prediction, the
     /// caption and timestep scaling and shifting each block's normalised features (<see cref="DitConfig.ScaleShiftConditioning"/>) —
-    /// about 0.38M parameters. Measured (seed 1, clean captions, 1000 pretraining steps with the moving average of <see cref="Pretrain"/>): held-out
-    /// judge alignment 83.0 % and Fréchet distance 11.6 (real against real: 12.3) against 52.7 % and 20.3 when the caption only adds a
+    /// about 0.39M parameters. Measured (seed 1, clean captions, 1000 pretraining steps with the moving average of <see cref="Pretrain"/>): held-out
+    /// judge alignment 83.0 % (600-step judge; 84.8 % by the 1800-step one) and Fréchet distance 11.6 (real against real: 12.3) against 52.7 % and 20.3 when the caption only adds a
     /// bias per channel (<see cref="DitConfig.AddConditioning"/>), whose samples were blobs; the earlier DiT (patch 4, width 96, 4 blocks,
     /// `--architecture dit --patch 4 --width 96 --layers 4`) drew blocky, speckled shapes (Fréchet 47.5, high-frequency ratio 1.82).
     /// v-prediction: with ε-prediction the DiT barely used its caption (about 6 % validation alignment after 1000 steps, 42 % with v).
@@ -144,7 +144,7 @@ public sealed record ImageQuickstartOptions
     /// <summary>
     /// REBEL: 40 iterations of 32 captions × 2 samples, one epoch over each iteration's pairs, η = 1, learning rate 3e-4 decaying
     /// linearly to 0, trained on the log-densities of the first 4 of the 9 stochastic DDIM steps (where the shape is decided; the KL
-    /// loss term still holds all 10). Measured on today's base (noisy colour captions): judge 46.2 → 63.3 %, Fréchet distance
+    /// loss term still holds all 10). Measured on session 10's base (noisy colour captions): judge 46.2 → 63.3 %, Fréchet distance
     /// 16.4 → 15.6, high-frequency ratio 1.10 → 1.19 (seed 1; seed 2: 52.7 → 74.6 %, 18.1 → 12.3). On session 7's U-Net (additive
     /// conditioning, clean captions, under load): judge 53.4 → 56.1 %, Fréchet distance 29.7 → 29.4; there lr 1e-3 moved the reward's classifier further (51.9 → 57.2 %) but the judge less (54.6 %) and
     /// the Fréchet distance up (33.1); 3e-3 lowered the reward. A U-Net iteration costs about 5 CPU-seconds here, so the earlier 100

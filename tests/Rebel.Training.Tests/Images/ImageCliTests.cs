@@ -156,6 +156,34 @@ public class ImageCliTests
         Assert.False(Directory.Exists(dir));
     }
 
+    [Fact]
+    public void QuickstartPretrainsOnTheNoisyCaptionsAndReportsNoneForAGivenModel()
+    {
+        var dir = Directory.CreateTempSubdirectory("rebel-image-qs-noise").FullName;
+        try
+        {
+            ImageQuickstartOptions Options(string name) => new()
+            {
+                OutputDirectory = Path.Combine(dir, name), ImageSize = 8, TrainImages = 64, Model = TinyDiffusion.Config, ClassifierSteps = 2, JudgeSteps = 2, RealImages = 20,
+                Pretrain = new DiffusionPretrainOptions { Steps = 3, BatchSize = 16 }, ValidateEvery = 100, ValidationPerCaption = 1, HeldOutPerCaption = 1,
+                Rebel = new ImageRebelOptions { Iterations = 1, PromptsPerIteration = 2, Sampler = new DdimOptions { Steps = 2 } },
+            };
+            float[] Pretrained(string name) => [.. DitFolder.Load(Path.Combine(dir, name, "pretrained")).NamedParameters.Values.SelectMany(p => p.ToArray())];
+            ImageQuickstart.Run(Options("clean") with { CaptionNoise = 0 }, new Silent());
+            ImageQuickstart.Run(Options("noisy") with { CaptionNoise = 1, CaptionNoiseWords = [] }, new Silent());
+            Assert.NotEqual(Pretrained("clean"), Pretrained("noisy")); // the same images, every caption renamed: other weights
+            var noisy = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "noisy", "summary.json")))!;
+            Assert.Equal(["colour", "shape", "background"], noisy["caption_noise_words"]!.AsArray().Select(w => w!.GetValue<string>()));
+            var given = ImageQuickstart.Run(Options("given") with { PretrainedModel = Path.Combine(dir, "noisy", "pretrained") }, new Silent());
+            Assert.Null(given.CaptionNoise); // no pretraining ran, so no caption noise is claimed
+            Assert.Null(JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "given", "summary.json")))!["caption_noise"]);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData(1.5, "colour", "Caption noise 1.5 is not a probability")]
     [InlineData(0.4, "size", "unknown word 'size'")]

@@ -96,7 +96,7 @@ public class ImageTrainerTests
         }
         double clean = ThirdLoss(data);
         // The same pixels and attributes with every caption naming another shape: only the condition differs.
-        double renamed = ThirdLoss(ShapesDataset.WithCaptionNoise(data, 1, 2));
+        double renamed = ThirdLoss(ShapesDataset.WithCaptionNoise(data, 1, 2, "shape"));
         Assert.Equal(clean, ThirdLoss(ShapesDataset.WithCaptionNoise(data, 0, 2)));
         Assert.NotEqual(clean, renamed);
     }

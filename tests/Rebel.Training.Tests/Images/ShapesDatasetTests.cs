@@ -104,6 +104,15 @@ public class ShapesDatasetTests
         Assert.Contains("'size'", e.Message);
     }
 
+    [Fact]
+    public void CaptionWordsIgnoreCaseReadColorAsColourAndKeepTheDrawOrder()
+    {
+        Assert.Equal(["colour", "shape", "background"], ShapesDataset.ResolveCaptionWords([]));
+        Assert.Equal(["colour", "background"], ShapesDataset.ResolveCaptionWords(["Background", " COLOR ", "colour"]));
+        var images = ShapesDataset.Generate(2, 300, 8);
+        Assert.Equal(ShapesDataset.WithCaptionNoise(images, 0.5, 9, "colour").Select(x => x.Captioned), ShapesDataset.WithCaptionNoise(images, 0.5, 9, "Color").Select(x => x.Captioned));
+    }
+
     [Theory]
     [InlineData(-0.1)]
     [InlineData(1.5)]

@@ -1,5 +1,6 @@
 // The built-in image data set: small RGB pictures of one shape with a colour on a background, generated from a seed, each with
 // its caption ("red circle on blue") as the prompt. Position and size of the shape vary but are not in the caption.
+using System.Globalization;
 using Rebel.Tensors;
 
 namespace Rebel.Training.Images.Data;
@@ -11,7 +12,8 @@ public sealed record ShapeImage(float[] Pixels, ShapeAttributes Attributes)
 {
     /// <summary>
     /// What the image's caption says, the condition a denoiser learns from: <see cref="Attributes"/> unless the caption is noisy
-    /// (<see cref="ShapesDataset.WithCaptionNoise"/>), as web captions often are.
+    /// (<see cref="ShapesDataset.WithCaptionNoise"/>), as web captions often are. Set when the record is made: a copy made with
+    /// another <see cref="Attributes"/> keeps this caption.
     /// </summary>
     public ShapeAttributes Captioned { get; init; } = Attributes;
 }
@@ -47,6 +49,26 @@ public static class ShapesDataset
         return images;
     }
 
+    /// <summary>The caption words <see cref="WithCaptionNoise"/> can rename, in the order it draws them.</summary>
+    public static IReadOnlyList<string> CaptionWords { get; } = ["colour", "shape", "background"];
+
+    /// <summary>
+    /// <paramref name="words"/> as a list of <see cref="CaptionWords"/>: case ignored, "color" read as "colour", none meaning all
+    /// three; throws ArgumentException naming a word that is none of them.
+    /// </summary>
+    public static IReadOnlyList<string> ResolveCaptionWords(IEnumerable<string> words)
+    {
+        ArgumentNullException.ThrowIfNull(words);
+        var resolved = new List<string>();
+        foreach (var word in words)
+        {
+            string w = word.Trim().ToLowerInvariant() is "color" ? "colour" : word.Trim().ToLowerInvariant();
+            if (!CaptionWords.Contains(w)) throw new ArgumentException($"Caption noise: unknown word '{word}'; expected {string.Join(", ", CaptionWords)}.", nameof(words));
+            if (!resolved.Contains(w)) resolved.Add(w);
+        }
+        return resolved.Count == 0 ? CaptionWords : [.. CaptionWords.Where(resolved.Contains)];
+    }
+
     /// <summary>
     /// The same images with noisy captions, as a web crawl's alt texts are: each word of an image's caption (colour, shape,
     /// background), independently with probability <paramref name="wordNoise"/> (0..1), names another value of its kind, drawn
@@ -58,19 +80,18 @@ public static class ShapesDataset
     public static IReadOnlyList<ShapeImage> WithCaptionNoise(IReadOnlyList<ShapeImage> images, double wordNoise, ulong seed, params string[] words)
     {
         ArgumentNullException.ThrowIfNull(images);
-        if (!(wordNoise >= 0 && wordNoise <= 1)) throw new ArgumentOutOfRangeException(nameof(wordNoise), $"Caption noise {wordNoise} is not a probability in 0..1.");
-        string[] kinds = ["colour", "shape", "background"];
-        foreach (var w in words)
-            if (!kinds.Contains(w)) throw new ArgumentException($"Caption noise: unknown word '{w}'; expected {string.Join(", ", kinds)}.", nameof(words));
-        bool[] noisy = [.. kinds.Select(k => words.Length == 0 || words.Contains(k))];
+        if (!(wordNoise >= 0 && wordNoise <= 1))
+            throw new ArgumentOutOfRangeException(nameof(wordNoise), string.Create(CultureInfo.InvariantCulture, $"Caption noise {wordNoise} is not a probability in 0..1."));
+        var chosen = ResolveCaptionWords(words);
+        bool[] noisy = [.. CaptionWords.Select(chosen.Contains)];
+        int[] counts = [ShapeAttributes.Colors.Length, ShapeAttributes.Shapes.Length, ShapeAttributes.Backgrounds.Length]; // values per word
         var rng = new Rng(seed);
         var result = new ShapeImage[images.Count];
         for (int i = 0; i < result.Length; i++)
         {
             var a = images[i].Attributes;
-            int[] said = [a.Color, a.Shape, a.Background];
-            int[] counts = [ShapeAttributes.Colors.Length, ShapeAttributes.Shapes.Length, ShapeAttributes.Backgrounds.Length];
-            for (int k = 0; k < 3; k++)
+            int[] said = [a.Color, a.Shape, a.Background]; // CaptionWords order
+            for (int k = 0; k < said.Length; k++)
             {
                 // Both draws happen for every word, so one image's captions do not depend on the others' or on which words are noisy.
                 bool wrong = rng.NextDouble() < wordNoise;
