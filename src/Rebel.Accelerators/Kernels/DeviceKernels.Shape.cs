@@ -93,29 +93,24 @@ public sealed partial class DeviceKernels
     }
 
     /// <summary>Backward of <see cref="Slice"/>: gx[…, start + j, …] += g[…, j, …].</summary>
-    public void SliceBackward(DeviceBuffer g, DeviceBuffer gx, int axis, int start)
-    {
-        RequireHere("SliceBackward", g);
-        RequireHere("SliceBackward", gx);
-        int ax = Axis("SliceBackward", gx.Shape, axis);
-        bool matches = g.Shape.Length == gx.Shape.Length;
-        for (int i = 0; matches && i < g.Shape.Length; i++) matches = i == ax || g.Shape[i] == gx.Shape[i];
-        if (!matches) throw new ArgumentException($"SliceBackward: gradient {Tensor.Format(g.Shape)} is not a slice of {Tensor.Format(gx.Shape)} along axis {axis}.");
-        var (_, block) = SliceBlock("SliceBackward", gx.Shape, axis, start, g.Shape[ax]);
-        Run(new AxisBlockOp(g.View, gx.View, block, toLarge: true, accumulate: true), g.Size);
-    }
+    public void SliceBackward(DeviceBuffer g, DeviceBuffer gx, int axis, int start) =>
+        Run(new AxisBlockOp(g.View, gx.View, BlockOf("SliceBackward", "gradient ", g, "slice", gx, axis, start), toLarge: true, accumulate: true), g.Size);
 
     /// <summary>Overwrites elements [start, start + x's length) along <paramref name="axis"/> of <paramref name="large"/> with x (a key/value cache's new positions).</summary>
-    internal void CopyInto(DeviceBuffer x, DeviceBuffer large, int axis, int start)
+    internal void CopyInto(DeviceBuffer x, DeviceBuffer large, int axis, int start) =>
+        Run(new AxisBlockOp(x.View, large.View, BlockOf("CopyInto", "", x, "block", large, axis, start), toLarge: true, accumulate: false), x.Size);
+
+    // The block of `large` that `small` fills along `axis` from `start`: both here, every other axis equal (else an error naming
+    // "{smallName}{small's shape} is not a {blockName} of {large's shape}").
+    private AxisBlock BlockOf(string op, string smallName, DeviceBuffer small, string blockName, DeviceBuffer large, int axis, int start)
     {
-        RequireHere("CopyInto", x);
-        RequireHere("CopyInto", large);
-        int ax = Axis("CopyInto", large.Shape, axis);
-        bool matches = x.Shape.Length == large.Shape.Length;
-        for (int i = 0; matches && i < x.Shape.Length; i++) matches = i == ax || x.Shape[i] == large.Shape[i];
-        if (!matches) throw new ArgumentException($"CopyInto: {Tensor.Format(x.Shape)} is not a block of {Tensor.Format(large.Shape)} along axis {axis}.");
-        var (_, block) = SliceBlock("CopyInto", large.Shape, axis, start, x.Shape[ax]);
-        Run(new AxisBlockOp(x.View, large.View, block, toLarge: true, accumulate: false), x.Size);
+        RequireHere(op, small);
+        RequireHere(op, large);
+        int ax = Axis(op, large.Shape, axis);
+        bool matches = small.Shape.Length == large.Shape.Length;
+        for (int i = 0; matches && i < small.Shape.Length; i++) matches = i == ax || small.Shape[i] == large.Shape[i];
+        if (!matches) throw new ArgumentException($"{op}: {smallName}{Tensor.Format(small.Shape)} is not a {blockName} of {Tensor.Format(large.Shape)} along axis {axis}.");
+        return SliceBlock(op, large.Shape, axis, start, small.Shape[ax]).Block;
     }
 
     /// <summary>The buffers joined along <paramref name="axis"/>; all other dimensions must agree.</summary>
